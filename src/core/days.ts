@@ -1,0 +1,51 @@
+import { TrajsimError } from './errors.js';
+
+const MS_PER_DAY = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * Parses a strict ISO calendar date (`YYYY-MM-DD`) to days since 1970-01-01 (UTC), the unit of
+ * Arrow's Date32. Returns NaN for anything else, including impossible dates (2021-02-30).
+ *
+ * @example
+ * parseIsoDay('1970-01-02') // => 1
+ * parseIsoDay('2021-02-30') // => NaN
+ */
+export function parseIsoDay(text: string): number {
+  const m = ISO_DATE.exec(text);
+  if (!m) return Number.NaN;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
+    return Number.NaN;
+  }
+  return ms / MS_PER_DAY;
+}
+
+/**
+ * Formats days since 1970-01-01 (UTC) as `YYYY-MM-DD`.
+ *
+ * @example
+ * formatIsoDay(0) // => '1970-01-01'
+ */
+export function formatIsoDay(epochDay: number): string {
+  if (!Number.isInteger(epochDay)) {
+    throw new TrajsimError('INVALID_ARGUMENT', `epoch day must be an integer, got ${epochDay}`);
+  }
+  return new Date(epochDay * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** Like {@link parseIsoDay} but throws a located INVALID_ARGUMENT error. */
+export function requireIsoDay(text: string, what: string): number {
+  const day = parseIsoDay(text);
+  if (Number.isNaN(day)) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `${what}: '${text}' is not a valid date; expected YYYY-MM-DD`,
+    );
+  }
+  return day;
+}

@@ -1,0 +1,126 @@
+import {
+  type Data,
+  DateDay,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  Schema,
+  Utf8,
+  type Vector,
+} from 'apache-arrow';
+import type { AttributeSpec } from './types.js';
+
+/**
+ * Arrow schemas of `patients.arrow` and `events.arrow`, and builders of their columns from
+ * typed arrays. Dictionary ids are explicit (Arrow's default is a process-wide counter, which
+ * would make file bytes depend on what else the process created).
+ */
+
+const utf8Encoder = new TextEncoder();
+
+/** The schema of patients.arrow for the given attributes; dictionary ids 0..k-1. */
+export function patientsSchema(attributes: readonly AttributeSpec[]): Schema {
+  let dictId = 0;
+  const fields: Field[] = [
+    new Field('patient_id', new Utf8(), false),
+    new Field('index_date', new DateDay(), false),
+  ];
+  for (const a of attributes) {
+    fields.push(
+      a.kind === 'categorical'
+        ? new Field(a.name, new Dictionary(new Utf8(), new Int32(), dictId++), true)
+        : new Field(a.name, new Float64(), true),
+    );
+  }
+  return new Schema(fields);
+}
+
+/** The schema of events.arrow; the code dictionary has id 0 (its own file). */
+export function eventsSchema(): Schema {
+  return new Schema([
+    new Field('patient_id', new Utf8(), false),
+    new Field('day', new Int32(), false),
+    new Field('code', new Dictionary(new Utf8(), new Int32(), 0), false),
+    new Field('value', new Float64(), true),
+  ]);
+}
+
+/** A Utf8 vector holding `levels` (a dictionary). */
+export function dictionaryVector(levels: readonly string[]): Vector<Utf8> {
+  const encoded = levels.map((s) => utf8Encoder.encode(s));
+  const offsets = new Int32Array(levels.length + 1);
+  let total = 0;
+  for (let i = 0; i < encoded.length; i++) {
+    total += encoded[i]!.length;
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < encoded.length; i++) bytes.set(encoded[i]!, offsets[i]!);
+  return makeVector(
+    makeData({ type: new Utf8(), length: levels.length, valueOffsets: offsets, data: bytes }),
+  );
+}
+
+/** Validity bitmap (LSB first) of `length` rows where `isNull(i)`; undefined when none is null. */
+export function nullBitmap(
+  length: number,
+  isNull: (i: number) => boolean,
+): { bitmap: Uint8Array | undefined; nullCount: number } {
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) if (isNull(i)) nullCount++;
+  if (nullCount === 0) return { bitmap: undefined, nullCount };
+  const bitmap = new Uint8Array((length + 7) >> 3);
+  for (let i = 0; i < length; i++) if (!isNull(i)) bitmap[i >> 3]! |= 1 << (i & 7);
+  return { bitmap, nullCount };
+}
+
+export function int32Data(values: Int32Array): Data<Int32> {
+  return makeData({ type: new Int32(), length: values.length, data: values });
+}
+
+export function dateDayData(values: Int32Array): Data<DateDay> {
+  return makeData({ type: new DateDay(), length: values.length, data: values });
+}
+
+/** Float64 data; NaN becomes null. */
+export function float64Data(values: Float64Array): Data<Float64> {
+  const { bitmap, nullCount } = nullBitmap(values.length, (i) => Number.isNaN(values[i]!));
+  return makeData({
+    type: new Float64(),
+    length: values.length,
+    data: values,
+    nullCount,
+    ...(bitmap ? { nullBitmap: bitmap } : {}),
+  });
+}
+
+/** Dictionary data over `dictionary`; index -1 becomes null (stored as 0). */
+export function dictionaryData(
+  type: Dictionary<Utf8, Int32>,
+  indices: Int32Array,
+  dictionary: Vector<Utf8>,
+): Data<Dictionary<Utf8, Int32>> {
+  const { bitmap, nullCount } = nullBitmap(indices.length, (i) => indices[i]! < 0);
+  const data = nullCount === 0 ? indices : indices.map((v) => (v < 0 ? 0 : v));
+  return makeData({
+    type,
+    length: indices.length,
+    data,
+    dictionary,
+    nullCount,
+    ...(bitmap ? { nullBitmap: bitmap } : {}),
+  });
+}
+
+/** Utf8 data from pre-encoded bytes and offsets. */
+export function utf8Data(offsets: Int32Array, bytes: Uint8Array): Data<Utf8> {
+  return makeData({
+    type: new Utf8(),
+    length: offsets.length - 1,
+    valueOffsets: offsets,
+    data: bytes,
+  });
+}

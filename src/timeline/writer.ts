@@ -1,0 +1,409 @@
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  AsyncByteQueue,
+  type Dictionary,
+  type Int32,
+  makeData,
+  RecordBatch,
+  RecordBatchFileWriter,
+  type Schema,
+  Struct,
+  type Utf8,
+  type Vector,
+} from 'apache-arrow';
+import { TrajsimError } from '../core/errors.js';
+import {
+  dateDayData,
+  dictionaryData,
+  dictionaryVector,
+  eventsSchema,
+  float64Data,
+  int32Data,
+  patientsSchema,
+  utf8Data,
+} from './arrow-schema.js';
+import { AtomicDir } from './atomic-dir.js';
+import {
+  type AttributeSpec,
+  TERMINAL_CODES,
+  TIMELINE_FILES,
+  type TimelineManifest,
+} from './types.js';
+
+export interface TimelineWriterOptions {
+  readonly name: string;
+  readonly source: string;
+  readonly attributes: readonly AttributeSpec[];
+  readonly codes: readonly string[];
+  /** Replace an existing non-empty output directory (default false: refuse). */
+  readonly overwrite?: boolean;
+  /** Rows per Arrow record batch (default 65 536). Output bytes depend on it, not on commit cadence. */
+  readonly batchRows?: number;
+}
+
+const DEFAULT_BATCH_ROWS = 65_536;
+const encoder = new TextEncoder();
+
+/** Arrow sink that writes synchronously to a file descriptor and hashes what it writes. */
+class FileSink extends AsyncByteQueue<Uint8Array> {
+  constructor(
+    private readonly fd: number,
+    private readonly hash: Hash,
+  ) {
+    super();
+  }
+  override write(value: Uint8Array): void {
+    if (value.byteLength === 0) return;
+    writeSync(this.fd, value);
+    this.hash.update(value);
+  }
+}
+
+/** Growable column buffers of one table, flushed as fixed-size record batches. */
+class ArrowFile {
+  private readonly fd: number;
+  readonly hash = createHash('sha256');
+  private readonly writer: RecordBatchFileWriter;
+
+  constructor(
+    path: string,
+    readonly schema: Schema,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.writer = new RecordBatchFileWriter();
+    this.writer.reset(new FileSink(this.fd, this.hash), schema);
+  }
+
+  writeBatch(length: number, children: ReturnType<typeof makeData>[]): void {
+    const struct = makeData({
+      type: new Struct(this.schema.fields),
+      length,
+      nullCount: 0,
+      children,
+    });
+    this.writer.write(new RecordBatch(this.schema, struct));
+  }
+
+  finish(): string {
+    this.writer.finish();
+    this.writer.close();
+    closeSync(this.fd);
+    return this.hash.digest('hex');
+  }
+
+  closeQuietly(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * Streams a timeline directory (patients.arrow, events.arrow, timeline.json) with flat
+ * memory. Rows are appended with plain numbers (no per-event objects) and written as Arrow
+ * record batches of exactly `batchRows` rows, so the bytes do not depend on how often the
+ * caller commits. Everything is written into a temporary directory that is renamed into
+ * place by {@link TimelineWriter.close}; {@link TimelineWriter.abort} leaves nothing behind.
+ *
+ * The writer checks the structural invariants it can see cheaply: days are integers >= 0 and
+ * non-decreasing within a patient, nothing follows a terminal code, every patient ends with
+ * exactly one terminal code.
+ *
+ * @example
+ * const w = await TimelineWriter.create('out/cohort', { name: 'cohort', source: 'example',
+ *   attributes: [{ name: 'stage', kind: 'categorical', levels: ['I', 'II'] }],
+ *   codes: ['DIAGNOSIS', 'DEATH', 'END_OF_FOLLOWUP'] });
+ * w.addPatient('P1', 18_000, [1]);
+ * w.addEvent(0, 0, NaN);
+ * w.addEvent(400, 1, NaN);
+ * await w.close(); // => manifest with counts { patients: 1, events: 2, deaths: 1, censored: 0 }
+ */
+export class TimelineWriter {
+  private readonly dir: AtomicDir;
+  private readonly options: TimelineWriterOptions;
+  private readonly batchRows: number;
+  private readonly patientsFile: ArrowFile;
+  private readonly eventsFile: ArrowFile;
+  private readonly dictionaries: Vector<Utf8>[];
+  private readonly codeDictionary: Vector<Utf8>;
+  private readonly deathCode: number;
+  private readonly censorCode: number;
+
+  // patient buffers
+  private pIds: string[] = [];
+  private pIndexDay: Int32Array;
+  private pAttrs: (Int32Array | Float64Array)[];
+  private pLen = 0;
+  // event buffers
+  private eIdOffsets: Int32Array;
+  private eIdBytes: Uint8Array;
+  private eDay: Int32Array;
+  private eCode: Int32Array;
+  private eValue: Float64Array;
+  private eLen = 0;
+
+  private currentId = '';
+  private currentIdBytes: Uint8Array = new Uint8Array(0);
+  private currentLastDay = -1;
+  private currentTerminated = true;
+  private currentHasEvents = true;
+  private patientCount = 0;
+  private eventCount = 0;
+  private deaths = 0;
+  private censored = 0;
+  private finished = false;
+
+  private constructor(dir: AtomicDir, options: TimelineWriterOptions) {
+    this.dir = dir;
+    this.options = options;
+    this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    const n = this.batchRows;
+    this.pIndexDay = new Int32Array(n);
+    this.pAttrs = options.attributes.map((a) =>
+      a.kind === 'categorical' ? new Int32Array(n) : new Float64Array(n),
+    );
+    this.eIdOffsets = new Int32Array(n + 1);
+    this.eIdBytes = new Uint8Array(n * 8);
+    this.eDay = new Int32Array(n);
+    this.eCode = new Int32Array(n);
+    this.eValue = new Float64Array(n);
+    this.dictionaries = options.attributes.map((a) =>
+      dictionaryVector(a.kind === 'categorical' ? a.levels : []),
+    );
+    this.codeDictionary = dictionaryVector(options.codes);
+    this.deathCode = options.codes.indexOf(TERMINAL_CODES.DEATH);
+    this.censorCode = options.codes.indexOf(TERMINAL_CODES.END_OF_FOLLOWUP);
+    this.patientsFile = new ArrowFile(
+      dir.file(TIMELINE_FILES.PATIENTS),
+      patientsSchema(options.attributes),
+    );
+    this.eventsFile = new ArrowFile(dir.file(TIMELINE_FILES.EVENTS), eventsSchema());
+  }
+
+  /** Opens a writer whose output appears at `dir` when closed. Throws IO if `dir` is taken. */
+  static async create(dir: string, options: TimelineWriterOptions): Promise<TimelineWriter> {
+    if (
+      options.codes.indexOf(TERMINAL_CODES.END_OF_FOLLOWUP) < 0 &&
+      options.codes.indexOf(TERMINAL_CODES.DEATH) < 0
+    ) {
+      throw new TrajsimError('INVALID_ARGUMENT', 'codes must include DEATH or END_OF_FOLLOWUP');
+    }
+    if (new Set(options.codes).size !== options.codes.length) {
+      throw new TrajsimError('INVALID_ARGUMENT', 'codes must be unique');
+    }
+    const atomic = AtomicDir.create(dir, { overwrite: options.overwrite ?? false });
+    try {
+      return new TimelineWriter(atomic, options);
+    } catch (cause) {
+      atomic.abort();
+      throw cause;
+    }
+  }
+
+  /** Number of patients added so far. */
+  get patients(): number {
+    return this.patientCount;
+  }
+
+  /**
+   * Starts a patient. `attributeValues` follow `options.attributes`: categorical = level index
+   * (-1 missing), numeric = value (NaN missing). Throws if the previous patient has no
+   * terminal event.
+   */
+  addPatient(id: string, indexDay: number, attributeValues: ArrayLike<number>): void {
+    this.requirePreviousTerminated();
+    if (!Number.isInteger(indexDay)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `patient ${id}: index day ${indexDay} is not an integer`,
+      );
+    }
+    if (this.pLen === this.batchRows) this.flushPatients();
+    const row = this.pLen++;
+    this.pIds.push(id);
+    this.pIndexDay[row] = indexDay;
+    const attrs = this.options.attributes;
+    for (let a = 0; a < attrs.length; a++) {
+      const v = attributeValues[a]!;
+      const spec = attrs[a]!;
+      if (
+        spec.kind === 'categorical' &&
+        !(v === -1 || (Number.isInteger(v) && v >= 0 && v < spec.levels.length))
+      ) {
+        throw new TrajsimError(
+          'INVALID_ARGUMENT',
+          `patient ${id}: attribute ${spec.name} level index ${v} out of range`,
+        );
+      }
+      this.pAttrs[a]![row] = v;
+    }
+    this.currentId = id;
+    this.currentIdBytes = encoder.encode(id);
+    this.currentLastDay = 0;
+    this.currentTerminated = false;
+    this.currentHasEvents = false;
+    this.patientCount++;
+  }
+
+  /** Adds an event to the patient added last. `code` indexes `options.codes`; value NaN if none. */
+  addEvent(day: number, code: number, value: number): void {
+    if (this.currentTerminated) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        this.patientCount === 0
+          ? 'addEvent before any addPatient'
+          : `patient ${this.currentId}: event on day ${day} after its terminal event`,
+      );
+    }
+    if (!Number.isInteger(day) || day < this.currentLastDay || day < 0) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `patient ${this.currentId}: day ${day} is not an integer >= ${this.currentLastDay} (days must not go backwards)`,
+      );
+    }
+    if (!(code >= 0 && code < this.options.codes.length && Number.isInteger(code))) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `patient ${this.currentId}: code index ${code} out of range`,
+      );
+    }
+    if (this.eLen === this.batchRows) this.flushEvents();
+    const row = this.eLen++;
+    const idBytes = this.currentIdBytes;
+    let start = this.eIdOffsets[row]!;
+    if (start + idBytes.length > this.eIdBytes.length) {
+      const grown = new Uint8Array(Math.max(this.eIdBytes.length * 2, start + idBytes.length));
+      grown.set(this.eIdBytes.subarray(0, start));
+      this.eIdBytes = grown;
+    }
+    this.eIdBytes.set(idBytes, start);
+    start += idBytes.length;
+    this.eIdOffsets[row + 1] = start;
+    this.eDay[row] = day;
+    this.eCode[row] = code;
+    this.eValue[row] = value;
+    this.currentLastDay = day;
+    this.currentHasEvents = true;
+    this.eventCount++;
+    if (code === this.deathCode) {
+      this.deaths++;
+      this.currentTerminated = true;
+    } else if (code === this.censorCode) {
+      this.censored++;
+      this.currentTerminated = true;
+    }
+  }
+
+  /** Hands the full record batches buffered so far to the file (yields to the event loop). */
+  async commit(): Promise<void> {
+    await Promise.resolve();
+  }
+
+  /** Writes the remaining rows, the footers and timeline.json, and moves the directory into place. */
+  async close(): Promise<TimelineManifest> {
+    if (this.finished) throw new TrajsimError('INVALID_ARGUMENT', 'writer already closed');
+    try {
+      this.requirePreviousTerminated();
+      if (this.pLen > 0 || this.patientCount === 0) this.flushPatients();
+      if (this.eLen > 0 || this.eventCount === 0) this.flushEvents();
+      const patientsHash = this.patientsFile.finish();
+      const eventsHash = this.eventsFile.finish();
+      const manifest: TimelineManifest = {
+        format: 'trajsim-timeline',
+        formatVersion: 1,
+        name: this.options.name,
+        source: this.options.source,
+        attributes: this.options.attributes,
+        codes: this.options.codes,
+        counts: {
+          patients: this.patientCount,
+          events: this.eventCount,
+          deaths: this.deaths,
+          censored: this.censored,
+        },
+        contentHash: createHash('sha256').update(patientsHash).update(eventsHash).digest('hex'),
+      };
+      writeFileSync(
+        this.dir.file(TIMELINE_FILES.MANIFEST),
+        `${JSON.stringify(manifest, null, 2)}\n`,
+      );
+      this.dir.commit();
+      this.finished = true;
+      return manifest;
+    } catch (cause) {
+      await this.abort();
+      throw cause;
+    }
+  }
+
+  /** Discards everything written; the output path is left as it was. */
+  async abort(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.patientsFile.closeQuietly();
+    this.eventsFile.closeQuietly();
+    this.dir.abort();
+  }
+
+  private requirePreviousTerminated(): void {
+    if (!this.currentTerminated) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        this.currentHasEvents
+          ? `patient ${this.currentId}: last event is not a terminal code (DEATH or END_OF_FOLLOWUP)`
+          : `patient ${this.currentId}: has no events (needs at least a terminal event)`,
+      );
+    }
+  }
+
+  private flushPatients(): void {
+    const n = this.pLen;
+    const schema = this.patientsFile.schema;
+    const ids = this.pIds;
+    const encoded = ids.map((s) => encoder.encode(s));
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + encoded[i]!.length;
+    const bytes = new Uint8Array(offsets[n]!);
+    for (let i = 0; i < n; i++) bytes.set(encoded[i]!, offsets[i]!);
+    const children = [utf8Data(offsets, bytes), dateDayData(this.pIndexDay.slice(0, n))];
+    this.options.attributes.forEach((a, k) => {
+      const col = this.pAttrs[k]!;
+      if (a.kind === 'categorical') {
+        children.push(
+          dictionaryData(
+            schema.fields[k + 2]!.type as Dictionary<Utf8, Int32>,
+            (col as Int32Array).slice(0, n),
+            this.dictionaries[k]!,
+          ) as never,
+        );
+      } else {
+        children.push(float64Data((col as Float64Array).slice(0, n)) as never);
+      }
+    });
+    this.patientsFile.writeBatch(n, children);
+    this.pIds = [];
+    this.pLen = 0;
+  }
+
+  private flushEvents(): void {
+    const n = this.eLen;
+    const schema = this.eventsFile.schema;
+    const offsets = this.eIdOffsets.slice(0, n + 1);
+    const children = [
+      utf8Data(offsets, this.eIdBytes.slice(0, offsets[n]!)),
+      int32Data(this.eDay.slice(0, n)),
+      dictionaryData(
+        schema.fields[2]!.type as Dictionary<Utf8, Int32>,
+        this.eCode.slice(0, n),
+        this.codeDictionary,
+      ) as never,
+      float64Data(this.eValue.slice(0, n)) as never,
+    ];
+    this.eventsFile.writeBatch(n, children as never);
+    this.eLen = 0;
+    this.eIdOffsets[0] = 0;
+  }
+}
