@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+/** A CLI command module: adds its subcommand to the program. */
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+/**
+ * Every subcommand, in the order `trajsim --help` lists them (the pipeline's order).
+ * Add one import and one entry per command file.
+ */
+export const COMMANDS: readonly RegisterCommand[] = [];
