@@ -104,7 +104,7 @@ export function dictionaryData(
   dictionary: Vector<Utf8>,
 ): Data<Dictionary<Utf8, Int32>> {
   const { bitmap, nullCount } = nullBitmap(indices.length, (i) => indices[i]! < 0);
-  const data = nullCount === 0 ? indices : indices.map((v) => (v < 0 ? 0 : v));
+  const data = nullCount === 0 ? indices : indices.map((v) => Math.max(v, 0));
   return makeData({
     type,
     length: indices.length,

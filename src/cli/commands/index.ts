@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
+import { registerInspect } from './inspect.js';
 
 /** A CLI command module: adds its subcommand to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -8,4 +11,8 @@ export type RegisterCommand = (program: Command, context: CliContext) => void;
  * Every subcommand, in the order `trajsim --help` lists them (the pipeline's order).
  * Add one import and one entry per command file.
  */
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerImport,
+  registerExport,
+  registerInspect,
+];

@@ -1,0 +1,103 @@
+import { createWriteStream } from 'node:fs';
+import { formatIsoDay } from '../core/days.js';
+import { AtomicDir } from './atomic-dir.js';
+import { readTimeline } from './read.js';
+
+export interface ExportOptions {
+  /** Only CSV for now. */
+  readonly format?: 'csv';
+  /** Add a `date` column (index_date + day, YYYY-MM-DD) to events.csv (default true). */
+  readonly dates?: boolean;
+  readonly overwrite?: boolean;
+}
+
+/** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Shortest text that reads back to the same float64 (JS number to string); NaN → empty. */
+function numberField(value: number): string {
+  return Number.isNaN(value) ? '' : String(value);
+}
+
+async function writeLines(
+  path: string,
+  produce: (write: (line: string) => void) => void,
+): Promise<void> {
+  const stream = createWriteStream(path);
+  const pending: string[] = [];
+  let size = 0;
+  const flushes: Promise<void>[] = [];
+  const write = (line: string) => {
+    pending.push(line);
+    size += line.length;
+    if (size > 1 << 20) {
+      const chunk = pending.join('');
+      pending.length = 0;
+      size = 0;
+      if (!stream.write(chunk)) flushes.push(new Promise((r) => stream.once('drain', () => r())));
+    }
+  };
+  produce(write);
+  if (pending.length) stream.write(pending.join(''));
+  await Promise.all(flushes);
+  await new Promise<void>((resolve, reject) => {
+    stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * Exports a timeline directory as `patients.csv` and `events.csv` (the import format), written
+ * atomically into `out`. Numbers are written in their shortest round-trip form, missing values
+ * as empty fields, so export → import reproduces the same timeline.
+ *
+ * @example
+ * await exportTimeline('out/colon', 'out/colon-csv') // writes out/colon-csv/{patients,events}.csv
+ */
+export async function exportTimeline(
+  dir: string,
+  out: string,
+  options: ExportOptions = {},
+): Promise<void> {
+  const t = await readTimeline(dir);
+  const withDates = options.dates ?? true;
+  const target = AtomicDir.create(out, { overwrite: options.overwrite ?? false });
+  try {
+    const attrs = t.patients.attributes;
+    await writeLines(target.file('patients.csv'), (write) => {
+      write(
+        `${['patient_id', 'index_date', ...attrs.map((a) => a.name)].map(csvField).join(',')}\n`,
+      );
+      for (let p = 0; p < t.patients.ids.length; p++) {
+        let line = `${csvField(t.patients.ids[p]!)},${formatIsoDay(t.patients.indexDay[p]!)}`;
+        for (const a of attrs) {
+          line += ',';
+          if (a.kind === 'categorical') {
+            const c = a.codes[p]!;
+            line += c < 0 ? '' : csvField(a.levels[c]!);
+          } else line += numberField(a.values[p]!);
+        }
+        write(`${line}\n`);
+      }
+    });
+    const codes = t.events.codes.map(csvField);
+    await writeLines(target.file('events.csv'), (write) => {
+      write(withDates ? 'patient_id,day,code,value,date\n' : 'patient_id,day,code,value\n');
+      for (let p = 0; p < t.patients.ids.length; p++) {
+        const id = csvField(t.patients.ids[p]!);
+        const indexDay = t.patients.indexDay[p]!;
+        for (let i = t.offsets[p]!; i < t.offsets[p + 1]!; i++) {
+          const day = t.events.day[i]!;
+          let line = `${id},${day},${codes[t.events.code[i]!]},${numberField(t.events.value[i]!)}`;
+          if (withDates) line += `,${formatIsoDay(indexDay + day)}`;
+          write(`${line}\n`);
+        }
+      }
+    });
+    target.commit();
+  } catch (cause) {
+    target.abort();
+    throw cause;
+  }
+}

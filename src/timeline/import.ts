@@ -1,0 +1,531 @@
+import { basename } from 'node:path';
+import { parseIsoDay } from '../core/days.js';
+import { TrajsimError } from '../core/errors.js';
+import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { readTableRecords } from './table-source.js';
+import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
+import { TimelineWriter } from './writer.js';
+
+export interface ImportOptions {
+  /** patients.csv or .arrow: patient_id, index_date, then attribute columns. */
+  readonly patients: string;
+  /** events.csv or .arrow: patient_id, day, code, value (optional); a `date` column is ignored. */
+  readonly events: string;
+  /** Output timeline directory (written atomically). */
+  readonly out: string;
+  /** Dataset name for timeline.json (default: the output directory's name). */
+  readonly name?: string;
+  /** Attribute columns to treat as categorical even if every value is a number. */
+  readonly categorical?: readonly string[];
+  /** Attribute columns that must be numeric (a non-number is an error). */
+  readonly numeric?: readonly string[];
+  readonly overwrite?: boolean;
+  readonly logger?: Logger;
+}
+
+/** Values read as missing in attribute and value columns. */
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'NA']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+const MAX_DAY = 2_147_483_647;
+/** A column is "meant to be numeric" when at least this share of its values are numbers. */
+const NUMERIC_SHARE_FOR_TYPE_ERROR = 0.9;
+
+/** Parses a finite decimal number; NaN if the text is not one. */
+function parseNumber(text: string): number {
+  return NUMBER.test(text) ? Number(text) : Number.NaN;
+}
+
+class Growable {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+class GrowableF64 {
+  data: Float64Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+function headerIndex(header: readonly string[], file: string): Map<string, number> {
+  const index = new Map<string, number>();
+  header.forEach((raw, i) => {
+    const name = raw.trim();
+    if (name === '') {
+      throw new TrajsimError('INVALID_INPUT', `column ${i + 1} has an empty name in the header`, {
+        file,
+        line: 1,
+      });
+    }
+    if (index.has(name)) {
+      throw new TrajsimError('INVALID_INPUT', `column '${name}' appears twice in the header`, {
+        file,
+        line: 1,
+      });
+    }
+    index.set(name, i);
+  });
+  return index;
+}
+
+function requireColumns(
+  index: Map<string, number>,
+  required: readonly string[],
+  file: string,
+): void {
+  for (const name of required) {
+    if (!index.has(name)) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `missing required column '${name}'; the header has ${[...index.keys()].join(', ')} (columns are matched by name)`,
+        { file, line: 1 },
+      );
+    }
+  }
+}
+
+interface PatientsRead {
+  readonly ids: string[];
+  readonly idRow: Map<string, number>;
+  readonly lines: Int32Array;
+  readonly indexDay: Int32Array;
+  readonly attributes: AttributeSpec[];
+  readonly attributeValues: (Int32Array | Float64Array)[];
+}
+
+async function readPatients(options: ImportOptions): Promise<PatientsRead> {
+  const file = basename(options.patients);
+  const records = readTableRecords(options.patients);
+  const first = await records.next();
+  if (first.done) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      'file is empty; expected a header line with patient_id,index_date,...',
+      {
+        file,
+        line: 1,
+      },
+    );
+  }
+  const header = first.value.fields;
+  const index = headerIndex(header, file);
+  requireColumns(index, ['patient_id', 'index_date'], file);
+  const idCol = index.get('patient_id')!;
+  const dateCol = index.get('index_date')!;
+  const attrNames = header
+    .map((h) => h.trim())
+    .filter((h) => h !== 'patient_id' && h !== 'index_date');
+  for (const name of [...(options.categorical ?? []), ...(options.numeric ?? [])]) {
+    if (!attrNames.includes(name)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `--categorical/--numeric names '${name}', which is not an attribute column of ${file} (${attrNames.join(', ') || 'none'})`,
+      );
+    }
+  }
+  const attrCols = attrNames.map((n) => index.get(n)!);
+  const raw: string[][] = attrNames.map(() => []);
+  const ids: string[] = [];
+  const idRow = new Map<string, number>();
+  const lines = new Growable();
+  const days = new Growable();
+  for await (const { fields, line } of records) {
+    if (fields.length !== header.length) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `row has ${fields.length} fields; the header has ${header.length}`,
+        {
+          file,
+          line,
+        },
+      );
+    }
+    const id = fields[idCol]!;
+    if (id === '')
+      throw new TrajsimError('INVALID_INPUT', 'patient_id is empty', {
+        file,
+        line,
+        field: 'patient_id',
+      });
+    const previous = idRow.get(id);
+    if (previous !== undefined) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,
+        { file, line, field: 'patient_id' },
+      );
+    }
+    const dateText = fields[dateCol]!;
+    const day = parseIsoDay(dateText);
+    if (Number.isNaN(day)) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `'${dateText}' is not a valid date; expected YYYY-MM-DD`,
+        {
+          file,
+          line,
+          field: 'index_date',
+        },
+      );
+    }
+    idRow.set(id, ids.length);
+    ids.push(id);
+    lines.push(line);
+    days.push(day);
+    for (let a = 0; a < attrCols.length; a++) raw[a]!.push(fields[attrCols[a]!]!);
+  }
+  if (ids.length === 0) {
+    throw new TrajsimError('INVALID_INPUT', 'no patients: the file has a header but no rows', {
+      file,
+      line: 2,
+    });
+  }
+  const attributes: AttributeSpec[] = [];
+  const attributeValues: (Int32Array | Float64Array)[] = [];
+  attrNames.forEach((name, a) => {
+    const values = raw[a]!;
+    const { spec, column } = encodeAttribute(name, values, lines.data, file, options);
+    attributes.push(spec);
+    attributeValues.push(column);
+  });
+  return {
+    ids,
+    idRow,
+    lines: lines.data.slice(0, ids.length),
+    indexDay: days.data.slice(0, ids.length),
+    attributes,
+    attributeValues,
+  };
+}
+
+function encodeAttribute(
+  name: string,
+  values: readonly string[],
+  lines: Int32Array,
+  file: string,
+  options: ImportOptions,
+): { spec: AttributeSpec; column: Int32Array | Float64Array } {
+  const forcedCategorical = options.categorical?.includes(name) ?? false;
+  const forcedNumeric = options.numeric?.includes(name) ?? false;
+  let present = 0;
+  let numeric = 0;
+  let firstNonNumeric = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (MISSING_TOKENS.has(v)) continue;
+    present++;
+    if (NUMBER.test(v)) {
+      if (!Number.isFinite(Number(v)) && !forcedCategorical) {
+        throw new TrajsimError(
+          'INVALID_INPUT',
+          `value '${v}' is out of the range of a 64-bit float`,
+          {
+            file,
+            line: lines[i]!,
+            field: name,
+          },
+        );
+      }
+      numeric++;
+    } else if (firstNonNumeric < 0) firstNonNumeric = i;
+  }
+  const isNumeric = !forcedCategorical && (forcedNumeric || (present > 0 && numeric === present));
+  if (
+    !isNumeric &&
+    !forcedCategorical &&
+    firstNonNumeric >= 0 &&
+    present >= 10 &&
+    numeric >= NUMERIC_SHARE_FOR_TYPE_ERROR * present
+  ) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `'${values[firstNonNumeric]}' is not a number, but ${numeric} of ${present} values of this column are; fix the value, or pass --categorical ${name} if the column is categorical`,
+      { file, line: lines[firstNonNumeric]!, field: name },
+    );
+  }
+  if (isNumeric) {
+    if (forcedNumeric && firstNonNumeric >= 0) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `'${values[firstNonNumeric]}' is not a number (column declared --numeric)`,
+        {
+          file,
+          line: lines[firstNonNumeric]!,
+          field: name,
+        },
+      );
+    }
+    const column = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      column[i] = MISSING_TOKENS.has(v) ? Number.NaN : Number(v);
+    }
+    return { spec: { name, kind: 'numeric' }, column };
+  }
+  const levels = [...new Set(values.filter((v) => !MISSING_TOKENS.has(v)))].sort(compareCodeUnits);
+  const levelIndex = new Map(levels.map((l, i) => [l, i]));
+  const column = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) column[i] = levelIndex.get(values[i]!) ?? -1;
+  return { spec: { name, kind: 'categorical', levels }, column };
+}
+
+/** Sorts by UTF-16 code units: the same order on every machine and locale. */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Imports a timeline from patients and events tables (CSV or Arrow IPC), checking every
+ * invariant of the timeline contract, and writes `patients.arrow`, `events.arrow` and
+ * `timeline.json` into `out` atomically. Columns are matched by name. Attribute kinds are
+ * inferred (a column whose present values are all numbers is numeric; else categorical;
+ * missing = empty or `NA`) unless named in `categorical` / `numeric`.
+ *
+ * Invariants (the first violation is thrown as INVALID_INPUT with file, line and field; nothing
+ * is written): header has the required columns, no duplicate or empty column names, every row
+ * has as many fields as the header; patient ids non-empty and unique; index_date a real
+ * calendar date; an attribute meant to be numeric holds only numbers, all finite; every event's
+ * patient exists; `day` an integer, >= 0, within Int32; `code` non-empty; `value` empty, NA or a
+ * finite number; days non-decreasing within a patient in file order; nothing after a terminal
+ * event; every patient has events and its last one is exactly one terminal code (DEATH or
+ * END_OF_FOLLOWUP). Events of a patient need not be contiguous in the file: they are grouped
+ * (stably) in patients-file order.
+ *
+ * @example
+ * await importTimeline({ patients: 'data/colon/patients.csv', events: 'data/colon/events.csv', out: 'out/colon' })
+ * // => manifest with counts { patients: 929, events: 3255, deaths: 452, censored: 477 }
+ */
+export async function importTimeline(options: ImportOptions): Promise<TimelineManifest> {
+  const logger = options.logger ?? SILENT_LOGGER;
+  const patients = await readPatients(options);
+  const nP = patients.ids.length;
+  const file = basename(options.events);
+  const records = readTableRecords(options.events);
+  const first = await records.next();
+  if (first.done) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      'file is empty; expected a header line with patient_id,day,code,value',
+      {
+        file,
+        line: 1,
+      },
+    );
+  }
+  const header = first.value.fields;
+  const index = headerIndex(header, file);
+  requireColumns(index, ['patient_id', 'day', 'code'], file);
+  const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
+  const extra = [...index.keys()].filter((k) => !known.has(k));
+  if (extra.length > 0) logger.warn(MESSAGES.INFO, `${file}: ignoring columns ${extra.join(', ')}`);
+  const idCol = index.get('patient_id')!;
+  const dayCol = index.get('day')!;
+  const codeCol = index.get('code')!;
+  const valueCol = index.get('value') ?? -1;
+
+  const ePatient = new Growable(4096);
+  const eDay = new Growable(4096);
+  const eCode = new Growable(4096);
+  const eLine = new Growable(4096);
+  const eValue = new GrowableF64(4096);
+  const codeIndex = new Map<string, number>();
+  const codeNames: string[] = [];
+  const terminalCodeIds = new Set<number>();
+  const lastDay = new Int32Array(nP).fill(-1);
+  const lastLine = new Int32Array(nP);
+  const terminalLine = new Int32Array(nP);
+  const terminalCode = new Int32Array(nP).fill(-1);
+  const lastCode = new Int32Array(nP).fill(-1);
+  const counts = new Int32Array(nP);
+
+  for await (const { fields, line } of records) {
+    if (fields.length !== header.length) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `row has ${fields.length} fields; the header has ${header.length}`,
+        {
+          file,
+          line,
+        },
+      );
+    }
+    const id = fields[idCol]!;
+    const p = patients.idRow.get(id);
+    if (p === undefined) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `patient_id '${id}' is not in ${basename(options.patients)}`,
+        {
+          file,
+          line,
+          field: 'patient_id',
+        },
+      );
+    }
+    const dayText = fields[dayCol]!.trim();
+    if (!INTEGER.test(dayText)) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        dayText === ''
+          ? 'day is empty; expected an integer >= 0'
+          : `day '${dayText}' is not an integer number of days`,
+        { file, line, field: 'day' },
+      );
+    }
+    const day = Number(dayText);
+    if (day < 0) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `day ${dayText} is negative; days count from index_date and must be >= 0`,
+        {
+          file,
+          line,
+          field: 'day',
+        },
+      );
+    }
+    if (day > MAX_DAY) {
+      throw new TrajsimError('INVALID_INPUT', `day ${dayText} is too large (max ${MAX_DAY})`, {
+        file,
+        line,
+        field: 'day',
+      });
+    }
+    const code = fields[codeCol]!;
+    if (code.trim() === '')
+      throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
+    let c = codeIndex.get(code);
+    if (c === undefined) {
+      c = codeNames.length;
+      codeIndex.set(code, c);
+      codeNames.push(code);
+      if (isTerminalCode(code)) terminalCodeIds.add(c);
+    }
+    let value = Number.NaN;
+    if (valueCol >= 0) {
+      const text = fields[valueCol]!.trim();
+      if (!MISSING_TOKENS.has(text)) {
+        value = parseNumber(text);
+        if (!Number.isFinite(value)) {
+          throw new TrajsimError(
+            'INVALID_INPUT',
+            `value '${text}' is not a finite number (empty or NA means missing)`,
+            {
+              file,
+              line,
+              field: 'value',
+            },
+          );
+        }
+      }
+    }
+    if (terminalCode[p]! >= 0) {
+      if (terminalCodeIds.has(c)) {
+        throw new TrajsimError(
+          'INVALID_INPUT',
+          `patient ${id} has a second terminal event ${code} on day ${day} (first: ${codeNames[terminalCode[p]!]} on day ${lastDay[p]}, line ${terminalLine[p]}); exactly one terminal event is allowed`,
+          { file, line },
+        );
+      }
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `patient ${id} has an event (${code}) on day ${day} after its terminal ${codeNames[terminalCode[p]!]} on day ${lastDay[p]} (line ${terminalLine[p]}); nothing may follow a terminal event`,
+        { file, line },
+      );
+    }
+    if (day < lastDay[p]!) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `patient ${id}: day ${day} comes after day ${lastDay[p]} (line ${lastLine[p]}); events must be sorted by day within a patient`,
+        { file, line, field: 'day' },
+      );
+    }
+    if (terminalCodeIds.has(c)) {
+      terminalCode[p] = c;
+      terminalLine[p] = line;
+    }
+    lastDay[p] = day;
+    lastLine[p] = line;
+    lastCode[p] = c;
+    counts[p]!++;
+    ePatient.push(p);
+    eDay.push(day);
+    eCode.push(c);
+    eLine.push(line);
+    eValue.push(value);
+  }
+  for (let p = 0; p < nP; p++) {
+    if (counts[p] === 0) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `patient ${patients.ids[p]} has no events in ${file}; every patient needs at least a terminal DEATH or END_OF_FOLLOWUP`,
+        { file: basename(options.patients), line: patients.lines[p]! },
+      );
+    }
+    if (terminalCode[p]! < 0) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `patient ${patients.ids[p]} has no terminal event: its last event is ${codeNames[lastCode[p]!]} on day ${lastDay[p]}; expected DEATH or END_OF_FOLLOWUP last`,
+        { file, line: lastLine[p]! },
+      );
+    }
+  }
+
+  // Codes in code-unit order; events grouped by patient (stable counting sort).
+  const sortedCodes = [...codeNames].sort(compareCodeUnits);
+  const remap = new Int32Array(codeNames.length);
+  codeNames.forEach((name, i) => {
+    remap[i] = sortedCodes.indexOf(name);
+  });
+  const nE = ePatient.length;
+  const start = new Int32Array(nP + 1);
+  for (let p = 0; p < nP; p++) start[p + 1] = start[p]! + counts[p]!;
+  const order = new Int32Array(nE);
+  const fill = start.slice(0, nP);
+  for (let i = 0; i < nE; i++) order[fill[ePatient.data[i]!]!++] = i;
+
+  const writer = await TimelineWriter.create(options.out, {
+    name: options.name ?? basename(options.out),
+    source: `import of ${basename(options.patients)} + ${basename(options.events)}`,
+    attributes: patients.attributes,
+    codes: sortedCodes,
+    overwrite: options.overwrite ?? false,
+  });
+  try {
+    const attrRow = new Float64Array(patients.attributes.length);
+    for (let p = 0; p < nP; p++) {
+      for (let a = 0; a < attrRow.length; a++) attrRow[a] = patients.attributeValues[a]![p]!;
+      writer.addPatient(patients.ids[p]!, patients.indexDay[p]!, attrRow);
+      for (let k = start[p]!; k < start[p + 1]!; k++) {
+        const i = order[k]!;
+        writer.addEvent(eDay.data[i]!, remap[eCode.data[i]!]!, eValue.data[i]!);
+      }
+      if ((p & 4095) === 4095) await writer.commit();
+    }
+    return await writer.close();
+  } catch (cause) {
+    await writer.abort();
+    throw cause;
+  }
+}
