@@ -373,15 +373,11 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     const id = fields[idCol]!;
     const p = patients.idRow.get(id);
     if (p === undefined) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `patient_id '${id}' is not in ${basename(options.patients)}`,
-        {
-          file,
-          line,
-          field: 'patient_id',
-        },
-      );
+      throw new TrajsimError('INVALID_INPUT', `'${id}' is not in ${basename(options.patients)}`, {
+        file,
+        line,
+        field: 'patient_id',
+      });
     }
     const dayText = fields[dayCol]!.trim();
     if (!INTEGER.test(dayText)) {

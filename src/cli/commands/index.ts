@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
@@ -15,4 +16,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerImport,
   registerExport,
   registerInspect,
+  registerDemo,
 ];
