@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { TrajsimError } from '../core/errors.js';
+import { type Scenario, scenarioSchema } from './schema.js';
+
+/** `attributes.stage`, `criteria[0].within_days`: the JSON path of a zod issue. */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(root)';
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** The most specific message of a zod issue (unions report their closest branch). */
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+): { path: readonly PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // pick the branch whose issues go deepest: that is the shape the user was writing
+    let best: z.core.$ZodIssue | undefined;
+    for (const branch of issue.errors) {
+      for (const sub of branch) if (!best || sub.path.length > best.path.length) best = sub;
+    }
+    if (best && best.path.length > 0) {
+      const inner = describeIssue(best, valueAt(input, issue.path));
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return {
+      path: [...issue.path, issue.keys[0]!],
+      message: `unknown field${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}; see schema/scenario.schema.json for the allowed fields`,
+    };
+  }
+  const found = valueAt(input, issue.path);
+  const shown = found === undefined ? '' : ` (found ${JSON.stringify(found)})`;
+  return { path: issue.path, message: `${issue.message}${shown}` };
+}
+
+/**
+ * Parses and validates a scenario from JSON text. Throws SCENARIO errors that name the file,
+ * the JSON path of the bad field, the bad value and what is allowed.
+ *
+ * @example
+ * parseScenario('{"name":"x","patients":0,"seed":1}', 'x.json')
+ * // throws "x.json: patients: Too small: expected number to be >0 (found 0)"
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new TrajsimError('SCENARIO', `not valid JSON: ${(cause as Error).message}`, {
+      file,
+      cause,
+    });
+  }
+  const parsed = scenarioSchema.safeParse(json);
+  if (!parsed.success) {
+    const { path, message } = describeIssue(parsed.error.issues[0]!, json);
+    throw new TrajsimError('SCENARIO', message, { file, field: formatJsonPath(path) });
+  }
+  return parsed.data;
+}
+
+/** Reads and validates a scenario file (see {@link parseScenario}). */
+export function loadScenario(path: string): Scenario {
+  if (!existsSync(path)) throw new TrajsimError('IO', `scenario file not found: ${path}`);
+  return parseScenario(readFileSync(path, 'utf8'), path);
+}
