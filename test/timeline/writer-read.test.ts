@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mergeTimelines } from '../../src/timeline/merge.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import { TimelineWriter } from '../../src/timeline/writer.js';
 
@@ -75,5 +76,40 @@ describe('TimelineWriter + readTimeline', () => {
     expect(() => w.addEvent(4, 2, Number.NaN)).toThrow(/day 4 is not an integer >= 5/);
     await w.abort();
     expect(readdirSync(root).filter((n) => n.includes('c'))).toEqual([]);
+  });
+});
+
+describe('mergeTimelines', () => {
+  it('concatenating the two halves of a run gives the bytes of the whole run', async () => {
+    const write = async (dir: string, from: number, to: number) => {
+      const w = await TimelineWriter.create(dir, { ...options, batchRows: 4 });
+      for (let p = from; p < to; p++) {
+        w.addPatient(`P${p}`, 18_000 + p, [p % 3, 40 + p]);
+        w.addEvent(0, 0, Number.NaN);
+        w.addEvent(5 * p + 1, p % 2 === 0 ? 2 : 3, Number.NaN);
+      }
+      return w.close();
+    };
+    await write(join(root, 'whole'), 0, 11);
+    await write(join(root, 'half1'), 0, 6);
+    await write(join(root, 'half2'), 6, 11);
+    const merged = await mergeTimelines(
+      [join(root, 'half1'), join(root, 'half2')],
+      join(root, 'merged'),
+      { batchRows: 4 },
+    );
+    for (const f of ['patients.arrow', 'events.arrow']) {
+      expect(
+        readFileSync(join(root, 'merged', f)).equals(readFileSync(join(root, 'whole', f))),
+      ).toBe(true);
+    }
+    expect(merged.counts.patients).toBe(11);
+  });
+
+  it('refuses a patient id present in two inputs', async () => {
+    await expect(
+      mergeTimelines([join(root, 'half1'), join(root, 'half1')], join(root, 'dup')),
+    ).rejects.toThrow(/patient P0 appears in more than one input/);
+    expect(readdirSync(root).some((n) => n.includes('dup'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
+import { registerMerge } from './merge.js';
 
 /** A CLI command module: adds its subcommand to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -16,5 +17,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerImport,
   registerExport,
   registerInspect,
+  registerMerge,
   registerDemo,
 ];

@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { mergeTimelines } from '../../timeline/merge.js';
+import type { RegisterCommand } from './index.js';
+
+/** `trajsim merge`: shards → one timeline. */
+export const registerMerge: RegisterCommand = (program, context) => {
+  program.addCommand(
+    new Command('merge')
+      .description(
+        'Concatenate timeline directories (e.g. the shards of `generate --shard k/N`, in shard order) into one.\n' +
+          'Merging all shards of a run gives the same bytes as the unsharded run.',
+      )
+      .argument('<dirs...>', 'input timeline directories, in order')
+      .requiredOption('--out <dir>', 'output timeline directory (created atomically)')
+      .option('--name <name>', 'dataset name (default: the first input’s)')
+      .option('--overwrite', 'replace --out if it exists')
+      .addHelpText(
+        'after',
+        '\nExample:\n  trajsim merge out/cohort-1of4 out/cohort-2of4 out/cohort-3of4 out/cohort-4of4 --out out/cohort',
+      )
+      .action(async (dirs: string[], opts: { out: string; name?: string; overwrite?: boolean }) => {
+        const m = await mergeTimelines(dirs, opts.out, {
+          ...(opts.name ? { name: opts.name } : {}),
+          overwrite: opts.overwrite ?? false,
+        });
+        context.out(
+          `merged ${dirs.length} timelines: ${m.counts.patients} patients, ${m.counts.events} events → ${opts.out}`,
+        );
+      }),
+  );
+};
