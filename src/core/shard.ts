@@ -33,16 +33,16 @@ export function parseShard(
       }
       return n;
     };
-    if (env.JOB_COMPLETION_INDEX !== undefined) {
-      const i = Number(env.JOB_COMPLETION_INDEX);
+    if (env['JOB_COMPLETION_INDEX'] !== undefined) {
+      const i = Number(env['JOB_COMPLETION_INDEX']);
       const n =
-        env.TRAJSIM_SHARD_COUNT !== undefined
+        env['TRAJSIM_SHARD_COUNT'] !== undefined
           ? count('TRAJSIM_SHARD_COUNT')
           : count('JOB_COMPLETIONS');
       return checked(i + 1, n, 'JOB_COMPLETION_INDEX');
     }
-    if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-      const i = Number(env.SLURM_ARRAY_TASK_ID) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
+    if (env['SLURM_ARRAY_TASK_ID'] !== undefined) {
+      const i = Number(env['SLURM_ARRAY_TASK_ID']) - Number(env['SLURM_ARRAY_TASK_MIN'] ?? 0);
       return checked(i + 1, count('SLURM_ARRAY_TASK_COUNT'), 'SLURM_ARRAY_TASK_ID');
     }
     throw new TrajsimError(

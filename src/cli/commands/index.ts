@@ -5,6 +5,7 @@ import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
+import { registerReference } from './reference.js';
 
 /** A CLI command module: adds its subcommand to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -17,6 +18,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerImport,
   registerExport,
   registerInspect,
+  registerReference,
   registerMerge,
   registerDemo,
 ];
