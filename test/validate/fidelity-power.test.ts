@@ -64,7 +64,8 @@ beforeAll(async () => {
     });
     const report = assessTimelines(real, [synthetic], { thresholds, seed: 'power' });
     reports.set(name, report);
-    if (process.env['FIDELITY_VERBOSE']) process.stderr.write(`${describeFailures(name, report)}\n`);
+    if (process.env['FIDELITY_VERBOSE'])
+      process.stderr.write(`${describeFailures(name, report)}\n`);
   }
 });
 
