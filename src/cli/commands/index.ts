@@ -6,6 +6,8 @@ import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
 import { registerReference } from './reference.js';
+import { registerStats } from './stats.js';
+import { registerValidate } from './validate.js';
 
 /** A CLI command module: adds its subcommand to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -20,5 +22,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInspect,
   registerReference,
   registerMerge,
+  registerValidate,
+  registerStats,
   registerDemo,
 ];

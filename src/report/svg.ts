@@ -1,0 +1,276 @@
+/**
+ * Minimal inline-SVG charts for the fidelity report: step/line charts with bands, grouped
+ * horizontal bars and heatmaps. No dependency, no DOM, no script: strings in, a string out.
+ */
+
+/** Escapes text for HTML/SVG content and attribute values. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** The report's two series colours (real, synthetic) and a palette for strata. */
+export const COLORS = {
+  real: '#1f4e9c',
+  synthetic: '#d9480f',
+  grid: '#e3e6ea',
+  axis: '#5f6b7a',
+  palette: ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'],
+} as const;
+
+/** One series of a line chart. */
+export interface LineSeries {
+  readonly name: string;
+  readonly color: string;
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+  readonly lower?: readonly number[];
+  readonly upper?: readonly number[];
+  readonly dashed?: boolean;
+}
+
+export interface LineChartOptions {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** y range, default [0, 1]. */
+  readonly yDomain?: readonly [number, number];
+  /** Draw as right-continuous steps (survival curves, ECDFs); default true. */
+  readonly step?: boolean;
+  /** A vertical marker, e.g. the horizon. */
+  readonly marker?: { readonly x: number; readonly label: string };
+  readonly legend?: boolean;
+}
+
+const fx = (v: number): string => (Math.round(v * 10) / 10).toString();
+
+/** "Nice" tick values covering [lo, hi]. */
+export function ticks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    out.push(Math.round(v * 1e9) / 1e9);
+  }
+  return out;
+}
+
+function pathOf(
+  xs: readonly number[],
+  ys: readonly number[],
+  sx: (v: number) => number,
+  sy: (v: number) => number,
+  step: boolean,
+): string {
+  let d = '';
+  for (let i = 0; i < xs.length; i++) {
+    const y = ys[i]!;
+    if (!Number.isFinite(y)) continue;
+    const x = sx(xs[i]!);
+    if (d === '') d = `M${fx(x)},${fx(sy(y))}`;
+    else if (step) d += `H${fx(x)}V${fx(sy(y))}`;
+    else d += `L${fx(x)},${fx(sy(y))}`;
+  }
+  return d;
+}
+
+function bandOf(
+  s: LineSeries,
+  sx: (v: number) => number,
+  sy: (v: number) => number,
+  step: boolean,
+): string {
+  const { lower, upper } = s;
+  if (!lower || !upper) return '';
+  const top: string[] = [];
+  const bottom: string[] = [];
+  for (let i = 0; i < s.x.length; i++) {
+    const lo = lower[i]!;
+    const up = upper[i]!;
+    if (!Number.isFinite(lo) || !Number.isFinite(up)) continue;
+    const x = sx(s.x[i]!);
+    const next = i + 1 < s.x.length ? sx(s.x[i + 1]!) : x;
+    top.push(`${fx(x)},${fx(sy(up))}`);
+    if (step) top.push(`${fx(next)},${fx(sy(up))}`);
+    bottom.push(`${fx(x)},${fx(sy(lo))}`);
+    if (step) bottom.push(`${fx(next)},${fx(sy(lo))}`);
+  }
+  if (top.length === 0) return '';
+  return `<polygon points="${[...top, ...bottom.reverse()].join(' ')}" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`;
+}
+
+/**
+ * A line (or step) chart with optional confidence bands, axes, grid, legend and marker.
+ *
+ * @example
+ * lineChart([{ name: 'real', color: '#000', x: [0, 10], y: [1, 0.5] }],
+ *   { title: 'OS', xLabel: 'days', yLabel: 'S(t)' }).startsWith('<svg') // => true
+ */
+export function lineChart(series: readonly LineSeries[], options: LineChartOptions): string {
+  const width = options.width ?? 520;
+  const height = options.height ?? 300;
+  const m = { left: 52, right: 14, top: 30, bottom: 42 };
+  const [y0, y1] = options.yDomain ?? [0, 1];
+  let xMax = 0;
+  for (const s of series) for (const x of s.x) if (x > xMax) xMax = x;
+  if (xMax === 0) xMax = 1;
+  const sx = (v: number) => m.left + (v / xMax) * (width - m.left - m.right);
+  const sy = (v: number) => m.top + (1 - (v - y0) / (y1 - y0)) * (height - m.top - m.bottom);
+  const step = options.step ?? true;
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">`,
+  );
+  parts.push(
+    `<text x="${m.left}" y="18" font-size="13" font-weight="600" fill="#222">${escapeXml(options.title)}</text>`,
+  );
+  for (const t of ticks(y0, y1, 5)) {
+    parts.push(
+      `<line x1="${m.left}" x2="${width - m.right}" y1="${fx(sy(t))}" y2="${fx(sy(t))}" stroke="${COLORS.grid}"/>`,
+      `<text x="${m.left - 6}" y="${fx(sy(t) + 4)}" font-size="10" text-anchor="end" fill="${COLORS.axis}">${t}</text>`,
+    );
+  }
+  for (const t of ticks(0, xMax, 6)) {
+    parts.push(
+      `<line x1="${fx(sx(t))}" x2="${fx(sx(t))}" y1="${height - m.bottom}" y2="${height - m.bottom + 4}" stroke="${COLORS.axis}"/>`,
+      `<text x="${fx(sx(t))}" y="${height - m.bottom + 15}" font-size="10" text-anchor="middle" fill="${COLORS.axis}">${t}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="${COLORS.axis}"/>`,
+    `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="${COLORS.axis}"/>`,
+    `<text x="${(m.left + width - m.right) / 2}" y="${height - 6}" font-size="11" text-anchor="middle" fill="${COLORS.axis}">${escapeXml(options.xLabel)}</text>`,
+    `<text transform="translate(13 ${(m.top + height - m.bottom) / 2}) rotate(-90)" font-size="11" text-anchor="middle" fill="${COLORS.axis}">${escapeXml(options.yLabel)}</text>`,
+  );
+  for (const s of series) parts.push(bandOf(s, sx, sy, step));
+  for (const s of series) {
+    parts.push(
+      `<path d="${pathOf(s.x, s.y, sx, sy, step)}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${escapeXml(s.name)}</title></path>`,
+    );
+  }
+  if (options.marker && options.marker.x <= xMax) {
+    const x = fx(sx(options.marker.x));
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${m.top}" y2="${height - m.bottom}" stroke="${COLORS.axis}" stroke-dasharray="2 3"/>`,
+      `<text x="${x}" y="${m.top - 3}" font-size="9" text-anchor="end" fill="${COLORS.axis}">${escapeXml(options.marker.label)}</text>`,
+    );
+  }
+  if (options.legend ?? true) {
+    let ly = m.top + 8;
+    for (const s of series) {
+      const lx = width - m.right - 150;
+      parts.push(
+        `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        `<text x="${lx + 25}" y="${ly + 4}" font-size="10" fill="#333">${escapeXml(s.name)}</text>`,
+      );
+      ly += 14;
+    }
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Grouped horizontal bars: one row per category, one bar per series. */
+export function groupedBars(
+  categories: readonly string[],
+  series: readonly {
+    readonly name: string;
+    readonly color: string;
+    readonly values: readonly number[];
+  }[],
+  options: { readonly title: string; readonly xLabel: string; readonly width?: number },
+): string {
+  const width = options.width ?? 520;
+  const rowH = 8 * series.length + 8;
+  const m = { left: 170, right: 50, top: 44, bottom: 30 };
+  const height = m.top + m.bottom + rowH * categories.length;
+  let max = 0;
+  for (const s of series) for (const v of s.values) if (v > max) max = v;
+  if (max === 0) max = 1;
+  const sx = (v: number) => m.left + (v / max) * (width - m.left - m.right);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">`,
+    `<text x="8" y="18" font-size="13" font-weight="600" fill="#222">${escapeXml(options.title)}</text>`,
+  ];
+  series.forEach((s, j) => {
+    parts.push(
+      `<rect x="${m.left + j * 110}" y="26" width="10" height="10" fill="${s.color}"/>`,
+      `<text x="${m.left + j * 110 + 14}" y="35" font-size="10" fill="#333">${escapeXml(s.name)}</text>`,
+    );
+  });
+  for (const t of ticks(0, max, 5)) {
+    parts.push(
+      `<line x1="${fx(sx(t))}" x2="${fx(sx(t))}" y1="${m.top}" y2="${height - m.bottom}" stroke="${COLORS.grid}"/>`,
+      `<text x="${fx(sx(t))}" y="${height - m.bottom + 14}" font-size="10" text-anchor="middle" fill="${COLORS.axis}">${t}</text>`,
+    );
+  }
+  categories.forEach((c, i) => {
+    const y = m.top + i * rowH;
+    parts.push(
+      `<text x="${m.left - 6}" y="${y + rowH / 2 + 3}" font-size="10" text-anchor="end" fill="#333">${escapeXml(c)}</text>`,
+    );
+    series.forEach((s, j) => {
+      const v = s.values[i] ?? 0;
+      parts.push(
+        `<rect x="${m.left}" y="${y + 4 + j * 8}" width="${fx(Math.max(0, sx(v) - m.left))}" height="7" fill="${s.color}"><title>${escapeXml(`${c} ${s.name}: ${v}`)}</title></rect>`,
+      );
+    });
+  });
+  parts.push(
+    `<text x="${(m.left + width - m.right) / 2}" y="${height - 4}" font-size="11" text-anchor="middle" fill="${COLORS.axis}">${escapeXml(options.xLabel)}</text>`,
+    '</svg>',
+  );
+  return parts.join('');
+}
+
+/** A heatmap of values in [0, 1] (white → `color`), rows × columns, with hover titles. */
+export function heatmap(
+  rows: readonly string[],
+  columns: readonly string[],
+  values: readonly (readonly number[])[],
+  options: { readonly title: string; readonly color?: string; readonly cell?: number },
+): string {
+  const cell = options.cell ?? 18;
+  const m = { left: 150, top: 130, right: 10, bottom: 10 };
+  const width = m.left + m.right + cell * columns.length;
+  const height = m.top + m.bottom + cell * rows.length;
+  const [r, g, b] = hexToRgb(options.color ?? COLORS.real);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">`,
+    `<text x="8" y="18" font-size="13" font-weight="600" fill="#222">${escapeXml(options.title)}</text>`,
+  ];
+  columns.forEach((c, j) => {
+    const x = m.left + j * cell + cell / 2 + 3;
+    parts.push(
+      `<text transform="translate(${x} ${m.top - 6}) rotate(-60)" font-size="9" fill="#333">${escapeXml(c)}</text>`,
+    );
+  });
+  rows.forEach((row, i) => {
+    const y = m.top + i * cell;
+    parts.push(
+      `<text x="${m.left - 6}" y="${y + cell / 2 + 3}" font-size="9" text-anchor="end" fill="#333">${escapeXml(row)}</text>`,
+    );
+    columns.forEach((c, j) => {
+      const v = Math.max(0, Math.min(1, values[i]?.[j] ?? 0));
+      const mix = (base: number) => Math.round(255 - v * (255 - base));
+      parts.push(
+        `<rect x="${m.left + j * cell}" y="${y}" width="${cell - 1}" height="${cell - 1}" fill="rgb(${mix(r)},${mix(g)},${mix(b)})"><title>${escapeXml(`${row} → ${c}: ${v.toFixed(3)}`)}</title></rect>`,
+      );
+    });
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function hexToRgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}

@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TrajsimError } from '../core/errors.js';
+import { type Logger, SILENT_LOGGER } from '../core/messages.js';
+import { readTimeline, readTimelineManifest } from '../timeline/read.js';
+import { assessFidelity, type FidelityOptions } from './fidelity.js';
+import type { FidelityReport } from './fidelity-report.js';
+import { mergeSummaries } from './merge-summaries.js';
+import {
+  DEFAULT_REPEATS,
+  MatchedSubsample,
+  type ShardSummaries,
+  summarizeShard,
+  summarizeWithHalves,
+} from './noise-floor.js';
+
+/** The file a generation run writes next to its timeline (requested vs achieved). */
+export const GENERATION_FILE = 'generation.json';
+
+/** Options of {@link validateTimelineDirs}. */
+export interface ValidateDirsOptions extends FidelityOptions {
+  /** Random half-splits of the real data (default 5). */
+  readonly repeats?: number;
+  /** Progress and notes (default silent). */
+  readonly logger?: Logger;
+}
+
+/**
+ * Validates synthetic timeline directories (shards of one cohort, in the order given)
+ * against a real one. Reads one directory at a time, keeping only its summary, so memory is
+ * bounded by the largest shard. A shard's `generation.json`, when present, is carried into
+ * the report as is.
+ *
+ * @throws TrajsimError IO for a missing directory, INVALID_INPUT for malformed files or
+ *   generation.json, INVALID_ARGUMENT for no synthetic directory.
+ * @example
+ * const report = await validateTimelineDirs('data/real', ['out/syn-0', 'out/syn-1'],
+ *   { thresholds: defaultThresholds(), seed: '1' });
+ * report.passed // => true or false
+ */
+export async function validateTimelineDirs(
+  realDir: string,
+  syntheticDirs: readonly string[],
+  options: ValidateDirsOptions,
+): Promise<FidelityReport> {
+  if (syntheticDirs.length === 0) {
+    throw new TrajsimError('INVALID_ARGUMENT', 'no synthetic timeline directory given');
+  }
+  const logger = options.logger ?? SILENT_LOGGER;
+  const repeats = options.repeats ?? DEFAULT_REPEATS;
+  const seed = String(options.seed ?? '0');
+  const manifests = syntheticDirs.map((dir) => readTimelineManifest(dir));
+  const real = await readTimeline(realDir);
+  logger.info(
+    'INFO',
+    `summarising real data ${realDir} (${real.patients.ids.length} patients, ${repeats} random half-splits)`,
+  );
+  const realSummaries = summarizeWithHalves(real, { repeats, seed });
+  const realName = real.name;
+  const total = manifests.reduce((n, m) => n + m.counts.patients, 0);
+  const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);
+  const shards: ShardSummaries[] = [];
+  const generation: { source: string; content: unknown }[] = [];
+  let first = 0;
+  for (const [i, dir] of syntheticDirs.entries()) {
+    const timeline = await readTimeline(dir);
+    shards.push(summarizeShard(timeline, first, subsample));
+    first += timeline.patients.ids.length;
+    logger.progress?.(
+      'summarising synthetic patients',
+      first,
+      total,
+      `(shard ${i + 1}/${syntheticDirs.length})`,
+    );
+    const genPath = join(dir, GENERATION_FILE);
+    if (existsSync(genPath)) {
+      try {
+        generation.push({ source: genPath, content: JSON.parse(readFileSync(genPath, 'utf8')) });
+      } catch (cause) {
+        throw new TrajsimError('INVALID_INPUT', 'not valid JSON', { file: genPath, cause });
+      }
+    }
+  }
+  logger.info('INFO', 'computing metrics, noise floor and matched comparisons');
+  return assessFidelity(
+    {
+      real: realSummaries,
+      realName,
+      synthetic: mergeSummaries(shards.map((s) => s.full)),
+      syntheticNames: manifests.map((m) => m.name),
+      matched: Array.from({ length: repeats }, (_, r) =>
+        mergeSummaries(shards.map((s) => s.matched[r]!)),
+      ),
+      generation,
+    },
+    { ...options, seed },
+  );
+}
