@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
+import { registerGenerate } from './generate.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
 import { registerReference } from './reference.js';
 import { registerStats } from './stats.js';
+import { registerTrain } from './train.js';
 import { registerValidate } from './validate.js';
 
 /** A CLI command module: adds its subcommand to the program. */
@@ -21,6 +23,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerExport,
   registerInspect,
   registerReference,
+  registerTrain,
+  registerGenerate,
   registerMerge,
   registerValidate,
   registerStats,

@@ -1,0 +1,419 @@
+import * as tf from '@tensorflow/tfjs';
+import { TrajsimError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import { gapParamsPerCode, MIN_LOG_SCALE } from './gap-distribution.js';
+
+/** Sizes that define a GRU network. */
+export interface GruShape {
+  /** Number of output codes V (inputs add a beginning-of-sequence token: V + 1). */
+  readonly vocabularySize: number;
+  /** Width of the encoded attributes. */
+  readonly attributeWidth: number;
+  readonly hidden: number;
+  readonly layers: number;
+  /** Log-logistic mixture components K of the gap head. */
+  readonly mixtures: number;
+  /** Width of the gap head's hidden layer. */
+  readonly gapHidden: number;
+  /** Added to the gap head's locations (log-days): the mean log of positive training gaps. */
+  readonly gapLogOffset: number;
+}
+
+/** log1p(days) is divided by this so time inputs are O(1) (log1p(3000) ≈ 8). */
+export const LOG_DAYS_SCALE = 8;
+
+/** Per-step input width without attributes: previous-code one-hot (V + 1), log1p gap, log1p days. */
+export function stepInputWidth(vocabularySize: number): number {
+  return vocabularySize + 3;
+}
+
+/** A weight's name, shape and offset (in floats) inside weights.bin. */
+export interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+}
+
+/** One training batch as plain typed arrays (row-major), `rows` patients × `steps` steps. */
+export interface SequenceBatch {
+  readonly rows: number;
+  readonly steps: number;
+  /** [rows × steps, V + 3] step inputs (time-major within a row: index r * steps + t). */
+  readonly inputs: Float32Array;
+  /** [rows, attributeWidth] encoded attributes. */
+  readonly attributes: Float32Array;
+  /** [rows × steps, V] one-hot next code. */
+  readonly targetCodes: Float32Array;
+  /** [rows × steps] 1 where the next gap is 0 days. */
+  readonly zeroGap: Float32Array;
+  /** [rows × steps] ln(d + ½) of the next gap d (d ≥ 1; 1 used for d = 0 rows). */
+  readonly logHi: Float32Array;
+  /** [rows × steps] ln(d − ½), or ln(1e-20) for d = 1 (F(0) = 0). */
+  readonly logLo: Float32Array;
+  /** [rows × steps] 1 for real steps, 0 for padding. */
+  readonly mask: Float32Array;
+  /** Number of real steps (sum of mask). */
+  readonly events: number;
+}
+
+interface Parameter {
+  readonly name: string;
+  readonly shape: number[];
+  /** 'glorot' uniform, 'zeros', or explicit initial values. */
+  readonly init: 'glorot' | 'zeros' | Float32Array;
+}
+
+/**
+ * The GRU trajectory network, built from plain variables and standard ops (MatMul, Sigmoid,
+ * Tanh, Softmax, elementwise) so its weights map one-to-one onto an ONNX GRU
+ * (linear_before_reset = 1, the Keras/cuDNN "reset after" variant) and two dense heads.
+ *
+ * - attributes → initial hidden state of every layer: h0 = tanh(a·A_l + c_l); the attributes
+ *   also enter every step of layer 0 (a·Ax, the same as concatenating them to the input).
+ * - layer l: z, r, n gates; n = tanh(x·Wn + bxn + r ⊙ (h·Un + bhn)); h' = (1 − z) ⊙ n + z ⊙ h.
+ * - code head: softmax(h·Wc + bc) over the V codes.
+ * - gap head (conditioned on the next code c): g = tanh(h·Gh + onehot(c)·Gc + bg);
+ *   params = g·Go + bo (see gap-distribution.ts). The one-hot inputs go through bias-free
+ *   dense weights, never tf.layers.embedding (which the wasm backend cannot train).
+ *
+ * The class owns its variables: call {@link GruNetwork.dispose}.
+ */
+export class GruNetwork {
+  readonly shape: GruShape;
+  private readonly names: string[] = [];
+  private readonly vars = new Map<string, tf.Variable>();
+
+  private constructor(shape: GruShape) {
+    this.shape = shape;
+  }
+
+  /** The parameters in weights.bin order. */
+  private static parameters(shape: GruShape): Parameter[] {
+    const { vocabularySize: V, attributeWidth: A, hidden: H, layers: L, mixtures: K } = shape;
+    const G = shape.gapHidden;
+    const P = gapParamsPerCode(K);
+    const params: Parameter[] = [];
+    for (let l = 0; l < L; l++) {
+      params.push({ name: `h0_${l}/kernel`, shape: [A, H], init: 'glorot' });
+      params.push({ name: `h0_${l}/bias`, shape: [H], init: 'zeros' });
+    }
+    params.push({ name: 'gru_0/attribute_kernel', shape: [A, 3 * H], init: 'glorot' });
+    for (let l = 0; l < L; l++) {
+      const inWidth = l === 0 ? stepInputWidth(V) : H;
+      params.push({ name: `gru_${l}/kernel`, shape: [inWidth, 3 * H], init: 'glorot' });
+      params.push({ name: `gru_${l}/recurrent_kernel`, shape: [H, 3 * H], init: 'glorot' });
+      params.push({ name: `gru_${l}/input_bias`, shape: [3 * H], init: 'zeros' });
+      params.push({ name: `gru_${l}/recurrent_bias`, shape: [3 * H], init: 'zeros' });
+    }
+    params.push({ name: 'code_head/kernel', shape: [H, V], init: 'glorot' });
+    params.push({ name: 'code_head/bias', shape: [V], init: 'zeros' });
+    params.push({ name: 'gap_head/state_kernel', shape: [H, G], init: 'glorot' });
+    params.push({ name: 'gap_head/code_kernel', shape: [V, G], init: 'glorot' });
+    params.push({ name: 'gap_head/bias', shape: [G], init: 'zeros' });
+    params.push({ name: 'gap_out/kernel', shape: [G, P], init: 'glorot' });
+    // Spread the mixture locations over ±1.5 log-days around the offset, scales ≈ 1.
+    const outBias = new Float32Array(P);
+    outBias[0] = -1;
+    for (let k = 0; k < K; k++) {
+      outBias[1 + K + k] = K === 1 ? 0 : -1.5 + (3 * k) / (K - 1);
+      outBias[1 + 2 * K + k] = 0.5;
+    }
+    params.push({ name: 'gap_out/bias', shape: [P], init: outBias });
+    return params;
+  }
+
+  /**
+   * A freshly initialised network. Weights are drawn in TypeScript from `rng` (Glorot
+   * uniform, U(±√(6 / (fan_in + fan_out)))), so the initial weights are identical on every
+   * backend.
+   */
+  static create(shape: GruShape, rng: Rng): GruNetwork {
+    const net = new GruNetwork(shape);
+    for (const p of GruNetwork.parameters(shape)) {
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      let values: Float32Array;
+      if (p.init instanceof Float32Array) values = p.init;
+      else if (p.init === 'zeros') values = new Float32Array(size);
+      else {
+        const stream = rng.fork(p.name);
+        const fanIn = p.shape[0]!;
+        const fanOut = p.shape[1] ?? 1;
+        const limit = Math.sqrt(6 / (fanIn + fanOut));
+        values = new Float32Array(size);
+        for (let i = 0; i < size; i++) values[i] = (2 * stream.uniform() - 1) * limit;
+      }
+      net.add(p.name, p.shape, values);
+    }
+    return net;
+  }
+
+  /** A network with the given weights (as exported by {@link GruNetwork.exportWeights}). */
+  static fromWeights(
+    shape: GruShape,
+    specs: readonly WeightSpec[],
+    data: Float32Array,
+  ): GruNetwork {
+    const expected = GruNetwork.parameters(shape);
+    const net = new GruNetwork(shape);
+    try {
+      for (const p of expected) {
+        const spec = specs.find((s) => s.name === p.name);
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        if (
+          !spec ||
+          spec.shape.join('x') !== p.shape.join('x') ||
+          spec.offset + size > data.length
+        ) {
+          throw new TrajsimError(
+            'MODEL',
+            `weight '${p.name}' is missing or has the wrong shape (expected [${p.shape}], found ${spec ? `[${spec.shape}]` : 'none'})`,
+          );
+        }
+        net.add(p.name, p.shape, data.slice(spec.offset, spec.offset + size));
+      }
+    } catch (error) {
+      net.dispose();
+      throw error;
+    }
+    return net;
+  }
+
+  private add(name: string, shape: number[], values: Float32Array): void {
+    this.names.push(name);
+    this.vars.set(
+      name,
+      tf.variable(tf.tensor(values, shape, 'float32'), true, `${name}_${nextId()}`),
+    );
+  }
+
+  private v(name: string): tf.Variable {
+    const v = this.vars.get(name);
+    if (!v) throw new TrajsimError('INTERNAL', `no weight ${name}`);
+    return v;
+  }
+
+  /** The trainable variables, in weights.bin order. */
+  get trainable(): tf.Variable[] {
+    return this.names.map((n) => this.v(n));
+  }
+
+  /** Number of scalar weights. */
+  get size(): number {
+    let n = 0;
+    for (const v of this.vars.values()) n += v.size;
+    return n;
+  }
+
+  /** All weights as one Float32Array with their specs (the content of weights.bin). */
+  exportWeights(): { specs: WeightSpec[]; data: Float32Array } {
+    const specs: WeightSpec[] = [];
+    const data = new Float32Array(this.size);
+    let offset = 0;
+    for (const name of this.names) {
+      const v = this.v(name);
+      data.set(v.dataSync() as Float32Array, offset);
+      specs.push({ name, shape: v.shape, offset });
+      offset += v.size;
+    }
+    return { specs, data };
+  }
+
+  /** Overwrites all weights from an exported array (same specs order). */
+  assignWeights(data: Float32Array): void {
+    let offset = 0;
+    for (const name of this.names) {
+      const v = this.v(name);
+      v.assign(tf.tensor(data.subarray(offset, offset + v.size), v.shape, 'float32'));
+      offset += v.size;
+    }
+  }
+
+  /** Initial hidden states [rows, H] of every layer from encoded attributes [rows, A]. */
+  initialStates(attributes: tf.Tensor2D): tf.Tensor2D[] {
+    const states: tf.Tensor2D[] = [];
+    for (let l = 0; l < this.shape.layers; l++) {
+      states.push(
+        tf.tanh(
+          tf.add(tf.matMul(attributes, this.v(`h0_${l}/kernel`)), this.v(`h0_${l}/bias`)),
+        ) as tf.Tensor2D,
+      );
+    }
+    return states;
+  }
+
+  /** The attributes' contribution to layer 0's input gates, [rows, 3H]. */
+  attributeGates(attributes: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(attributes, this.v('gru_0/attribute_kernel'));
+  }
+
+  private cell(l: number, gx: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+    const H = this.shape.hidden;
+    const gh = tf.add(
+      tf.matMul(h, this.v(`gru_${l}/recurrent_kernel`)),
+      this.v(`gru_${l}/recurrent_bias`),
+    ) as tf.Tensor2D;
+    const [xz, xr, xn] = tf.split(gx, [H, H, H], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const [hz, hr, hn] = tf.split(gh, [H, H, H], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const z = tf.sigmoid(tf.add(xz, hz));
+    const r = tf.sigmoid(tf.add(xr, hr));
+    const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+    return tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
+  }
+
+  /** Layer-0 input gates x·W + b + attribute gates. */
+  private inputGates(l: number, x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(
+      tf.matMul(x, this.v(`gru_${l}/kernel`)),
+      this.v(`gru_${l}/input_bias`),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * Advances every layer one step. `x` is [rows, V + 3]; returns the new states (the last
+   * is the top layer's output). Call inside tf.tidy.
+   */
+  step(x: tf.Tensor2D, attributeGates: tf.Tensor2D, states: readonly tf.Tensor2D[]): tf.Tensor2D[] {
+    const next: tf.Tensor2D[] = [];
+    let input = x;
+    for (let l = 0; l < this.shape.layers; l++) {
+      let gx = this.inputGates(l, input);
+      if (l === 0) gx = tf.add(gx, attributeGates) as tf.Tensor2D;
+      const h = this.cell(l, gx, states[l]!);
+      next.push(h);
+      input = h;
+    }
+    return next;
+  }
+
+  /** Code probabilities [rows, V] from top-layer states [rows, H]. */
+  codeProbabilities(h: tf.Tensor2D): tf.Tensor2D {
+    return tf.softmax(this.codeLogits(h));
+  }
+
+  private codeLogits(h: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(
+      tf.matMul(h, this.v('code_head/kernel')),
+      this.v('code_head/bias'),
+    ) as tf.Tensor2D;
+  }
+
+  /** Raw gap parameters for every possible next code: [rows × V, 1 + 3K] (row-major by row, then code). */
+  gapParametersAllCodes(h: tf.Tensor2D): tf.Tensor2D {
+    const V = this.shape.vocabularySize;
+    const G = this.shape.gapHidden;
+    const rows = h.shape[0];
+    const fromState = tf.add(
+      tf.matMul(h, this.v('gap_head/state_kernel')),
+      this.v('gap_head/bias'),
+    );
+    const g = tf.tanh(
+      tf.add(tf.expandDims(fromState, 1), tf.expandDims(this.v('gap_head/code_kernel'), 0)),
+    );
+    return tf.add(
+      tf.matMul(tf.reshape(g, [rows * V, G]) as tf.Tensor2D, this.v('gap_out/kernel')),
+      this.v('gap_out/bias'),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * Mean negative log-likelihood per real step (nats) of a batch under teacher forcing:
+   * −[log P(code) + log P(gap | code)], masked. Returns [total, code part, gap part] sums and
+   * the scalar mean as the first element's companion. Call inside tf.tidy or variableGrads.
+   */
+  batchLoss(batch: SequenceBatch): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
+    const { rows: B, steps: T } = batch;
+    const V = this.shape.vocabularySize;
+    const K = this.shape.mixtures;
+    const N = B * T;
+    const attributes = tf.tensor2d(batch.attributes, [B, this.shape.attributeWidth]);
+    let states = this.initialStates(attributes);
+    const attrGates = this.attributeGates(attributes);
+    const x = tf.tensor2d(batch.inputs, [N, stepInputWidth(V)]);
+    // Layer-0 input gates for all steps in one matmul, then one step at a time.
+    const gx0 = tf.reshape(this.inputGates(0, x), [B, T, 3 * this.shape.hidden]);
+    const gxSteps = tf.unstack(gx0, 1) as tf.Tensor2D[];
+    const outputs: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      const next: tf.Tensor2D[] = [];
+      let input: tf.Tensor2D | undefined;
+      for (let l = 0; l < this.shape.layers; l++) {
+        const gx =
+          l === 0 ? (tf.add(gxSteps[t]!, attrGates) as tf.Tensor2D) : this.inputGates(l, input!);
+        const h = this.cell(l, gx, states[l]!);
+        next.push(h);
+        input = h;
+      }
+      states = next;
+      outputs.push(input!);
+    }
+    const hs = tf.reshape(tf.stack(outputs, 1), [N, this.shape.hidden]) as tf.Tensor2D;
+    const mask = tf.tensor1d(batch.mask);
+    const count = Math.max(1, batch.events);
+
+    const targets = tf.tensor2d(batch.targetCodes, [N, V]);
+    const codeLl = tf.sum(tf.mul(targets, tf.logSoftmax(this.codeLogits(hs))), 1);
+
+    const g = tf.tanh(
+      tf.add(
+        tf.add(
+          tf.matMul(hs, this.v('gap_head/state_kernel')),
+          tf.matMul(targets, this.v('gap_head/code_kernel')),
+        ),
+        this.v('gap_head/bias'),
+      ),
+    ) as tf.Tensor2D;
+    const params = tf.add(
+      tf.matMul(g, this.v('gap_out/kernel')),
+      this.v('gap_out/bias'),
+    ) as tf.Tensor2D;
+    const gapLl = gapLogLikelihood(params, K, this.shape.gapLogOffset, batch);
+
+    const codeNll = tf.div(tf.neg(tf.sum(tf.mul(mask, codeLl))), count) as tf.Scalar;
+    const gapNll = tf.div(tf.neg(tf.sum(tf.mul(mask, gapLl))), count) as tf.Scalar;
+    return { loss: tf.add(codeNll, gapNll) as tf.Scalar, codeNll, gapNll };
+  }
+
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+}
+
+let variableCounter = 0;
+function nextId(): number {
+  return ++variableCounter;
+}
+
+/** log(1 − e^{−Δ}) for Δ > 0 as log(−expm1(−Δ)): accurate for small Δ, finite everywhere. */
+function log1mExp(delta: tf.Tensor): tf.Tensor {
+  return tf.log(tf.maximum(tf.neg(tf.expm1(tf.neg(delta))), 1e-30));
+}
+
+/** Per-row log P(gap) (see gap-distribution.ts for the distribution and its discretisation). */
+function gapLogLikelihood(
+  params: tf.Tensor2D,
+  K: number,
+  logOffset: number,
+  batch: SequenceBatch,
+): tf.Tensor1D {
+  const N = params.shape[0];
+  const [zeroLogit, weights, locRaw, scaleRaw] = tf.split(params, [1, K, K, K], 1) as tf.Tensor2D[];
+  const mu = tf.add(locRaw!, logOffset);
+  const s = tf.add(tf.softplus(scaleRaw!), MIN_LOG_SCALE);
+  const logHi = tf.tensor2d(batch.logHi, [N, 1]);
+  const logLo = tf.tensor2d(batch.logLo, [N, 1]);
+  const a = tf.div(tf.sub(logHi, mu), s);
+  const b = tf.div(tf.sub(logLo, mu), s);
+  const delta = tf.div(tf.sub(logHi, logLo), s);
+  // log(F(hi) − F(lo)) = log σ(a) + log σ(−b) + log(1 − e^{−(a − b)})
+  const logComponent = tf.add(
+    tf.add(tf.neg(tf.softplus(tf.neg(a))), tf.neg(tf.softplus(b))),
+    log1mExp(delta),
+  );
+  const logMix = tf.logSumExp(tf.add(tf.logSoftmax(weights!), logComponent), 1);
+  const z = tf.reshape(zeroLogit!, [N]);
+  const zero = tf.tensor1d(batch.zeroGap);
+  const logZero = tf.neg(tf.softplus(tf.neg(z)));
+  const logPositive = tf.add(tf.neg(tf.softplus(z)), logMix);
+  return tf.add(tf.mul(zero, logZero), tf.mul(tf.sub(1, zero), logPositive)) as tf.Tensor1D;
+}

@@ -1,0 +1,74 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TrajsimError } from '../core/errors.js';
+import { GruStepModel } from './gru-step-model.js';
+import {
+  MODEL_FILES,
+  type ModelManifest,
+  readModelManifest,
+  readModelWeights,
+} from './manifest.js';
+import { type MarkovParameters, MarkovStepModel } from './markov.js';
+
+/** A model folder read into memory (no tensors yet). */
+export interface LoadedModel {
+  readonly dir: string;
+  readonly manifest: ModelManifest;
+  readonly weights?: Float32Array;
+  readonly markov?: MarkovParameters;
+}
+
+/**
+ * Reads a model folder: manifest.json (validated; an incompatible format version is
+ * refused), then weights.bin (GRU) or markov.json (Markov). Throws IO or MODEL.
+ *
+ * @example
+ * loadModel('models/colon').manifest.kind // => 'gru'
+ */
+export function loadModel(dir: string): LoadedModel {
+  const manifest = readModelManifest(dir);
+  if (manifest.kind === 'gru') {
+    const weights = readModelWeights(dir);
+    const specs = manifest.weights ?? [];
+    let needed = 0;
+    for (const s of specs) needed = Math.max(needed, s.offset + s.shape.reduce((a, b) => a * b, 1));
+    if (specs.length === 0 || needed !== weights.length) {
+      throw new TrajsimError(
+        'MODEL',
+        `weights.bin holds ${weights.length} floats; the manifest describes ${needed}`,
+        {
+          file: join(dir, MODEL_FILES.WEIGHTS),
+        },
+      );
+    }
+    return { dir, manifest, weights };
+  }
+  const path = join(dir, MODEL_FILES.MARKOV);
+  if (!existsSync(path)) throw new TrajsimError('IO', `missing ${path}`);
+  let markov: MarkovParameters;
+  try {
+    markov = JSON.parse(readFileSync(path, 'utf8')) as MarkovParameters;
+  } catch (cause) {
+    throw new TrajsimError('MODEL', 'not valid JSON', { file: path, cause });
+  }
+  const V = manifest.vocabulary.codes.length;
+  if (
+    !Array.isArray(markov.counts) ||
+    markov.counts.some((c) => c.length !== V + 1 || c.some((r) => r.length !== V))
+  ) {
+    throw new TrajsimError('MODEL', `transition counts do not match the ${V}-code vocabulary`, {
+      file: path,
+      field: 'counts',
+    });
+  }
+  return { dir, manifest, markov };
+}
+
+/**
+ * The step-by-step sampler of a loaded model (GRU: needs a selected tfjs backend). The
+ * caller disposes it.
+ */
+export function createStepModel(model: LoadedModel): GruStepModel | MarkovStepModel {
+  if (model.manifest.kind === 'gru') return new GruStepModel(model.manifest, model.weights!);
+  return new MarkovStepModel(model.manifest, model.markov!);
+}

@@ -1,0 +1,203 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { TrajsimError } from '../core/errors.js';
+import { AtomicDir } from '../timeline/atomic-dir.js';
+
+/** The model folder format this trajsim writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+export const MODEL_FILES = {
+  MANIFEST: 'manifest.json',
+  WEIGHTS: 'weights.bin',
+  MARKOV: 'markov.json',
+} as const;
+
+export const MODEL_KINDS = { GRU: 'gru', MARKOV: 'markov' } as const;
+export type ModelKind = (typeof MODEL_KINDS)[keyof typeof MODEL_KINDS];
+
+const attributeSpec = z.union([
+  z.object({ name: z.string(), kind: z.literal('categorical'), levels: z.array(z.string()) }),
+  z.object({ name: z.string(), kind: z.literal('numeric') }),
+]);
+
+const encoding = z.union([
+  z.object({ name: z.string(), kind: z.literal('categorical'), levels: z.array(z.string()) }),
+  z.object({
+    name: z.string(),
+    kind: z.literal('numeric'),
+    mean: z.number(),
+    std: z.number().positive(),
+  }),
+]);
+
+const attributeNode = z.union([
+  z.object({
+    name: z.string(),
+    kind: z.literal('categorical'),
+    levels: z.array(z.string()),
+    parent: z.number().int(),
+    table: z.array(z.array(z.number().nonnegative())),
+  }),
+  z.object({
+    name: z.string(),
+    kind: z.literal('numeric'),
+    parent: z.number().int(),
+    integer: z.boolean(),
+    cells: z.array(z.object({ missing: z.number().min(0).max(1), quantiles: z.array(z.number()) })),
+  }),
+]);
+
+const weightSpec = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  offset: z.number().int().nonnegative(),
+});
+
+/** zod schema of manifest.json. */
+export const modelManifestSchema = z.object({
+  format: z.literal('trajsim-model'),
+  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  kind: z.enum(['gru', 'markov']),
+  packageVersion: z.string(),
+  commandLine: z.array(z.string()),
+  seed: z.string(),
+  backend: z.string(),
+  training: z.object({
+    name: z.string(),
+    contentHash: z.string(),
+    patients: z.number().int().nonnegative(),
+    events: z.number().int().nonnegative(),
+    trainPatients: z.number().int().nonnegative(),
+    validationPatients: z.number().int().nonnegative(),
+    /** [first, last] index_date (days since 1970-01-01) of the training patients. */
+    indexDayRange: z.tuple([z.number().int(), z.number().int()]),
+    /** Longest follow-up (last event day) seen: the default generation horizon. */
+    maxFollowUpDays: z.number().int().nonnegative(),
+    /** Most events of one patient. */
+    maxEvents: z.number().int().nonnegative(),
+  }),
+  vocabulary: z.object({
+    codes: z.array(z.string()).min(1),
+    grouped: z.array(z.string()),
+    minPatients: z.number().int().positive(),
+  }),
+  attributes: z.array(attributeSpec),
+  encoders: z.array(encoding),
+  attributeModel: z.object({ nodes: z.array(attributeNode) }),
+  hyperparameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  metrics: z.object({
+    /** Nats per event (codes + gaps); null where not defined (Markov: empirical gaps have no density). */
+    validationNll: z.number().nullable(),
+    validationCodeNll: z.number().nullable(),
+    validationGapNll: z.number().nullable(),
+    epochs: z.number().int().nonnegative(),
+    bestEpoch: z.number().int(),
+    trainSeconds: z.number().nonnegative(),
+  }),
+  weights: z.array(weightSpec).optional(),
+  /** Markov: conditioning attribute (name) or '' for none. */
+  condition: z.string().optional(),
+});
+
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+/**
+ * Reads and validates `manifest.json` of a model folder. An unknown format version is
+ * refused with a message saying which versions this trajsim reads; any other problem names
+ * the field. Throws IO (no folder / no manifest) or MODEL.
+ */
+export function readModelManifest(dir: string): ModelManifest {
+  const path = join(dir, MODEL_FILES.MANIFEST);
+  if (!existsSync(path)) {
+    throw new TrajsimError(
+      'IO',
+      `${dir} is not a model folder (no ${MODEL_FILES.MANIFEST}); create one with 'trajsim train'`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new TrajsimError('MODEL', 'not valid JSON', { file: path, cause });
+  }
+  const head = z.object({ format: z.string(), formatVersion: z.number() }).safeParse(json);
+  if (!head.success || head.data.format !== 'trajsim-model') {
+    throw new TrajsimError(
+      'MODEL',
+      "not a trajsim model manifest (format must be 'trajsim-model')",
+      {
+        file: path,
+        field: 'format',
+      },
+    );
+  }
+  if (head.data.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new TrajsimError(
+      'MODEL',
+      `model format version ${head.data.formatVersion} is not supported: this trajsim reads version ${MODEL_FORMAT_VERSION}; ` +
+        'retrain the model with this trajsim or use the trajsim version that wrote it',
+      { file: path, field: 'formatVersion' },
+    );
+  }
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TrajsimError('MODEL', issue.message, {
+      file: path,
+      field: issue.path.join('.') || '(root)',
+    });
+  }
+  return parsed.data;
+}
+
+/** The files of a model folder besides its manifest. */
+export interface ModelFiles {
+  readonly weights?: Float32Array;
+  readonly markov?: unknown;
+}
+
+/**
+ * Writes a model folder atomically (temporary folder renamed into place). Throws IO when
+ * `dir` is a non-empty folder and `overwrite` is false.
+ */
+export function writeModelFolder(
+  dir: string,
+  manifest: ModelManifest,
+  files: ModelFiles,
+  options: { readonly overwrite?: boolean } = {},
+): void {
+  const atomic = AtomicDir.create(dir, { overwrite: options.overwrite ?? false });
+  try {
+    if (files.weights) {
+      const w = files.weights;
+      writeFileSync(
+        atomic.file(MODEL_FILES.WEIGHTS),
+        new Uint8Array(w.buffer, w.byteOffset, w.byteLength),
+      );
+    }
+    if (files.markov !== undefined) {
+      writeFileSync(atomic.file(MODEL_FILES.MARKOV), `${JSON.stringify(files.markov)}\n`);
+    }
+    writeFileSync(atomic.file(MODEL_FILES.MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    atomic.commit();
+  } catch (error) {
+    atomic.abort();
+    throw error;
+  }
+}
+
+/** Reads weights.bin (little-endian float32). Throws IO when absent. */
+export function readModelWeights(dir: string): Float32Array {
+  const path = join(dir, MODEL_FILES.WEIGHTS);
+  if (!existsSync(path)) throw new TrajsimError('IO', `missing ${path}`);
+  const bytes = readFileSync(path);
+  if (bytes.byteLength % 4 !== 0) {
+    throw new TrajsimError('MODEL', 'weights file length is not a multiple of 4 bytes', {
+      file: path,
+    });
+  }
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
+}

@@ -1,0 +1,152 @@
+import type { Rng } from '../core/rng.js';
+import type { Timeline } from '../timeline/types.js';
+import { LOG_DAYS_SCALE, type SequenceBatch, stepInputWidth } from './gru-network.js';
+
+/** Longest sequence used in training; longer timelines keep their first MAX_TRAIN_STEPS events. */
+export const MAX_TRAIN_STEPS = 256;
+
+/** What {@link makeSequenceBatch} needs about the data, computed once per timeline. */
+export interface EncodedTimeline {
+  readonly timeline: Timeline;
+  /** Vocabulary index of each timeline code index. */
+  readonly codeMap: Int32Array;
+  readonly vocabularySize: number;
+  /** [patients, attributeWidth] encoded attributes of every patient row. */
+  readonly attributes: Float32Array;
+  readonly attributeWidth: number;
+}
+
+/** Number of training steps of patient row `p` (its events, capped). */
+export function sequenceLength(timeline: Timeline, p: number, maxSteps = MAX_TRAIN_STEPS): number {
+  return Math.min(maxSteps, timeline.offsets[p + 1]! - timeline.offsets[p]!);
+}
+
+/**
+ * Groups patient rows into length-bucketed batches: rows are shuffled, sorted by length
+ * (stable, so ties stay shuffled), cut into batches of `batchSize`, and the batch order is
+ * shuffled. Padding is then small and the order differs per epoch (pass a per-epoch `rng`).
+ *
+ * @example
+ * planBatches(Int32Array.of(0, 1, 2, 3), Int32Array.of(5, 2, 5, 2), 2, rng)
+ * // => [[1, 3], [0, 2]] or [[2, 0], [3, 1]] ... (equal lengths together)
+ */
+export function planBatches(
+  rows: Int32Array,
+  lengths: Int32Array,
+  batchSize: number,
+  rng: Rng,
+): Int32Array[] {
+  const order = rng.shuffle(Int32Array.from(rows));
+  const sorted = Array.from(order).sort((a, b) => lengths[a]! - lengths[b]!);
+  const batches: Int32Array[] = [];
+  for (let i = 0; i < sorted.length; i += batchSize) {
+    batches.push(Int32Array.from(sorted.slice(i, i + batchSize)));
+  }
+  return rng.shuffle(batches);
+}
+
+/**
+ * Builds a padded, masked batch straight from the timeline's typed arrays (no per-event
+ * objects). Step t of a patient predicts its event t from the event before it:
+ * inputs = one-hot of the previous code (a beginning-of-sequence token at t = 0),
+ * log1p(previous gap)/8, log1p(previous day)/8; targets = the code of event t and its gap
+ * d_t = day_t − day_{t−1} (day_{−1} = 0, the index date).
+ */
+export function makeSequenceBatch(
+  data: EncodedTimeline,
+  rows: Int32Array,
+  maxSteps = MAX_TRAIN_STEPS,
+): SequenceBatch {
+  const { timeline, codeMap, vocabularySize: V, attributeWidth: A } = data;
+  const { day, code } = timeline.events;
+  const B = rows.length;
+  let T = 1;
+  for (let i = 0; i < B; i++) T = Math.max(T, sequenceLength(timeline, rows[i]!, maxSteps));
+  const I = stepInputWidth(V);
+  const inputs = new Float32Array(B * T * I);
+  const attributes = new Float32Array(B * A);
+  const targetCodes = new Float32Array(B * T * V);
+  const zeroGap = new Float32Array(B * T);
+  const logHi = new Float32Array(B * T).fill(Math.log(1.5));
+  const logLo = new Float32Array(B * T).fill(Math.log(1e-20));
+  const mask = new Float32Array(B * T);
+  let events = 0;
+  for (let i = 0; i < B; i++) {
+    const p = rows[i]!;
+    attributes.set(data.attributes.subarray(p * A, (p + 1) * A), i * A);
+    const start = timeline.offsets[p]!;
+    const L = sequenceLength(timeline, p, maxSteps);
+    let prevCode = V; // beginning of sequence
+    let prevGap = 0;
+    let prevDay = 0;
+    for (let t = 0; t < L; t++) {
+      const e = start + t;
+      const r = i * T + t;
+      const x = r * I;
+      inputs[x + prevCode] = 1;
+      inputs[x + V + 1] = Math.log1p(prevGap) / LOG_DAYS_SCALE;
+      inputs[x + V + 2] = Math.log1p(prevDay) / LOG_DAYS_SCALE;
+      const c = codeMap[code[e]!]!;
+      const d = day[e]!;
+      const gap = d - prevDay;
+      targetCodes[r * V + c] = 1;
+      mask[r] = 1;
+      if (gap === 0) zeroGap[r] = 1;
+      else {
+        logHi[r] = Math.log(gap + 0.5);
+        logLo[r] = gap === 1 ? Math.log(1e-20) : Math.log(gap - 0.5);
+      }
+      prevCode = c;
+      prevGap = gap;
+      prevDay = d;
+      events++;
+    }
+  }
+  return {
+    rows: B,
+    steps: T,
+    inputs,
+    attributes,
+    targetCodes,
+    zeroGap,
+    logHi,
+    logLo,
+    mask,
+    events,
+  };
+}
+
+/**
+ * Splits patient rows 0..n-1 into training and validation rows (a seeded shuffle; the
+ * validation part is round(n · fraction), at least 1 when fraction > 0 and n > 1).
+ */
+export function splitPatients(
+  n: number,
+  validationFraction: number,
+  rng: Rng,
+): { train: Int32Array; validation: Int32Array } {
+  const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  let nVal = Math.round(n * validationFraction);
+  if (validationFraction > 0 && n > 1) nVal = Math.max(1, Math.min(n - 1, nVal));
+  const validation = order.slice(0, nVal).sort();
+  const train = order.slice(nVal).sort();
+  return { train, validation };
+}
+
+/** Mean of ln(gap) over positive gaps (the gap head's location offset); ln 30 when none. */
+export function meanLogPositiveGap(timeline: Timeline, rows: Int32Array): number {
+  let sum = 0;
+  let n = 0;
+  for (const p of rows) {
+    let prev = 0;
+    for (let e = timeline.offsets[p]!; e < timeline.offsets[p + 1]!; e++) {
+      const d = timeline.events.day[e]!;
+      if (d > prev) {
+        sum += Math.log(d - prev);
+        n++;
+      }
+      prev = d;
+    }
+  }
+  return n > 0 ? sum / n : Math.log(30);
+}
