@@ -60,7 +60,7 @@ function metricsTable(metrics: readonly FidelityMetric[]): string {
   return families
     .map(
       (f) =>
-        `<h3>${escapeXml(f)}</h3><table class="metrics"><thead><tr><th>metric</th><th>value<br><small>synthetic vs real</small></th><th>noise floor<br><small>real half vs half, mean ± sd</small></th><th>matched<br><small>synthetic vs real half</small></th><th>ratio<br><small>matched ÷ floor</small></th><th>threshold</th><th></th></tr></thead><tbody>${metrics
+        `<h3>${escapeXml(f)}</h3><table class="metrics"><colgroup><col class="m"><col><col><col><col><col style="width:14%"><col style="width:6%"></colgroup><thead><tr><th>metric</th><th>value<br><small>synthetic vs real</small></th><th>noise floor<br><small>real half vs half, mean ± sd</small></th><th>matched<br><small>synthetic vs real half</small></th><th>ratio<br><small>matched ÷ floor</small></th><th>threshold</th><th></th></tr></thead><tbody>${metrics
           .filter((m) => m.family === f)
           .map(metricRow)
           .join('')}</tbody></table>`,
@@ -145,10 +145,10 @@ function chartsSection(report: FidelityReport): string {
         ];
       });
       return lineChart(lines, {
-        title: `Overall survival by ${attr} (solid real, dashed synthetic)`,
+        title: `By ${attr} (solid real, dashed synthetic)`,
         xLabel: 'days since index',
         yLabel: 'survival',
-        width: 430,
+        width: 400,
         height: 280,
         marker,
       });
@@ -163,11 +163,12 @@ function chartsSection(report: FidelityReport): string {
           series('synthetic', COLORS.synthetic, t.synthetic, true),
         ],
         {
-          title: `Time to first ${t.code} (cumulative incidence)`,
+          title: t.code,
           xLabel: 'days since index',
           yLabel: 'cumulative incidence',
-          width: 350,
-          height: 230,
+          width: 260,
+          height: 220,
+          legend: false,
         },
       ),
     )
@@ -200,6 +201,7 @@ function chartsSection(report: FidelityReport): string {
   const diff = c.transitions.real.map((row, i) =>
     row.map((v, j) => Math.abs(v - (c.transitions.synthetic[i]?.[j] ?? 0))),
   );
+  const maxDiff = Math.max(1e-9, ...diff.flat());
   const heat = [
     heatmap(c.transitions.from, c.transitions.to, c.transitions.real, {
       title: 'Transitions, real P(next | current)',
@@ -209,12 +211,13 @@ function chartsSection(report: FidelityReport): string {
       color: COLORS.synthetic,
     }),
     heatmap(c.transitions.from, c.transitions.to, diff, {
-      title: '|real − synthetic|',
+      title: `|real − synthetic| (darkest = ${formatNumber(maxDiff)})`,
       color: '#333333',
+      scale: 1 / maxDiff,
     }),
   ].join('');
   return `<section><h2>Survival</h2><div class="row">${os}${osText}</div><h3>Conditioning: survival per attribute level</h3><div class="row">${strata}</div></section>
-<section><h2>Time</h2><div class="row">${gaps}</div><h3>Time to first occurrence (death competing)</h3><div class="row">${ttf}</div></section>
+<section><h2>Time</h2><div class="row">${gaps}</div><h3>Time to first occurrence, cumulative incidence with death competing (solid real, dashed synthetic)</h3><div class="row">${ttf}</div></section>
 <section><h2>Structure</h2><div class="row">${prevalence}</div><div class="row">${heat}</div></section>`;
 }
 
@@ -228,7 +231,7 @@ section{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:4px 1
 .badge{display:inline-block;padding:1px 7px;border-radius:3px;font-size:11px;font-weight:700}
 .badge.pass{background:#d3f9d8;color:#2b8a3e}.badge.fail{background:#c92a2a;color:#fff}.badge.info{background:#e7ebef;color:#5f6b7a}
 table{border-collapse:collapse;font-size:13px}td,th{padding:4px 8px;border-bottom:1px solid #eceef1;vertical-align:top;text-align:left}
-table.metrics{width:100%}th{background:#f1f3f5;font-weight:600}th small{font-weight:400;color:#5f6b7a}
+table.metrics{width:100%;table-layout:fixed}table.metrics col.m{width:38%}th{background:#f1f3f5;font-weight:600}th small{font-weight:400;color:#5f6b7a}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.unit{font-size:10px;color:#8a94a0}
 tr.failed td{background:#fff0f0}code{font-size:11px;color:#5f6b7a}.note{font-size:11px;color:#a05a00}
 details summary{font-size:11px;color:#1f4e9c;cursor:pointer}table.inner td{border:0;padding:1px 6px;font-size:11px}

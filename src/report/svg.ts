@@ -115,9 +115,11 @@ function bandOf(
  *   { title: 'OS', xLabel: 'days', yLabel: 'S(t)' }).startsWith('<svg') // => true
  */
 export function lineChart(series: readonly LineSeries[], options: LineChartOptions): string {
-  const width = options.width ?? 520;
+  const legend = options.legend ?? true;
+  const legendWidth = legend ? 130 : 0;
+  const width = (options.width ?? 520) + legendWidth;
   const height = options.height ?? 300;
-  const m = { left: 52, right: 14, top: 30, bottom: 42 };
+  const m = { left: 52, right: 14 + legendWidth, top: 30, bottom: 42 };
   const [y0, y1] = options.yDomain ?? [0, 1];
   let xMax = 0;
   for (const s of series) for (const x of s.x) if (x > xMax) xMax = x;
@@ -160,13 +162,13 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     const x = fx(sx(options.marker.x));
     parts.push(
       `<line x1="${x}" x2="${x}" y1="${m.top}" y2="${height - m.bottom}" stroke="${COLORS.axis}" stroke-dasharray="2 3"/>`,
-      `<text x="${x}" y="${m.top - 3}" font-size="9" text-anchor="end" fill="${COLORS.axis}">${escapeXml(options.marker.label)}</text>`,
+      `<text x="${fx(sx(options.marker.x) - 3)}" y="${m.top + 10}" font-size="9" text-anchor="end" fill="${COLORS.axis}">${escapeXml(options.marker.label)}</text>`,
     );
   }
-  if (options.legend ?? true) {
+  if (legend) {
     let ly = m.top + 8;
     for (const s of series) {
-      const lx = width - m.right - 150;
+      const lx = width - legendWidth + 4;
       parts.push(
         `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
         `<text x="${lx + 25}" y="${ly + 4}" font-size="10" fill="#333">${escapeXml(s.name)}</text>`,
@@ -231,15 +233,24 @@ export function groupedBars(
   return parts.join('');
 }
 
-/** A heatmap of values in [0, 1] (white → `color`), rows × columns, with hover titles. */
+/**
+ * A heatmap of values in [0, 1] (white → `color`), rows × columns, with hover titles.
+ * `scale` maps a value to colour intensity (default 1: intensity = value).
+ */
 export function heatmap(
   rows: readonly string[],
   columns: readonly string[],
   values: readonly (readonly number[])[],
-  options: { readonly title: string; readonly color?: string; readonly cell?: number },
+  options: {
+    readonly title: string;
+    readonly color?: string;
+    readonly cell?: number;
+    readonly scale?: number;
+  },
 ): string {
   const cell = options.cell ?? 18;
-  const m = { left: 150, top: 130, right: 10, bottom: 10 };
+  const scale = options.scale ?? 1;
+  const m = { left: 150, top: 130, right: 80, bottom: 10 };
   const width = m.left + m.right + cell * columns.length;
   const height = m.top + m.bottom + cell * rows.length;
   const [r, g, b] = hexToRgb(options.color ?? COLORS.real);
@@ -259,8 +270,9 @@ export function heatmap(
       `<text x="${m.left - 6}" y="${y + cell / 2 + 3}" font-size="9" text-anchor="end" fill="#333">${escapeXml(row)}</text>`,
     );
     columns.forEach((c, j) => {
-      const v = Math.max(0, Math.min(1, values[i]?.[j] ?? 0));
-      const mix = (base: number) => Math.round(255 - v * (255 - base));
+      const v = values[i]?.[j] ?? 0;
+      const k = Math.max(0, Math.min(1, v * scale));
+      const mix = (base: number) => Math.round(255 - k * (255 - base));
       parts.push(
         `<rect x="${m.left + j * cell}" y="${y}" width="${cell - 1}" height="${cell - 1}" fill="rgb(${mix(r)},${mix(g)},${mix(b)})"><title>${escapeXml(`${row} → ${c}: ${v.toFixed(3)}`)}</title></rect>`,
       );
