@@ -180,10 +180,9 @@ export class GruNetwork {
 
   private add(name: string, shape: number[], values: Float32Array): void {
     this.names.push(name);
-    this.vars.set(
-      name,
-      tf.variable(tf.tensor(values, shape, 'float32'), true, `${name}_${nextId()}`),
-    );
+    const initial = tf.tensor(values, shape, 'float32');
+    this.vars.set(name, tf.variable(initial, true, `${name}_${nextId()}`));
+    initial.dispose();
   }
 
   private v(name: string): tf.Variable {
@@ -223,7 +222,9 @@ export class GruNetwork {
     let offset = 0;
     for (const name of this.names) {
       const v = this.v(name);
-      v.assign(tf.tensor(data.subarray(offset, offset + v.size), v.shape, 'float32'));
+      const t = tf.tensor(data.subarray(offset, offset + v.size), v.shape, 'float32');
+      v.assign(t);
+      t.dispose();
       offset += v.size;
     }
   }

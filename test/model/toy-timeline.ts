@@ -47,8 +47,10 @@ export function makeToyTimeline(n: number, seed: string | number = 1, rarePatien
       progressions++;
     }
     if (p < rarePatients) add(day, 3);
+    const last = day;
     day += 1 + Math.round(rng.exponential(1 / (400 - 100 * progressions)));
-    add(Math.min(day, 2000), day < 2000 && rng.uniform() < 0.3 + 0.2 * progressions ? 4 : 5);
+    const censored = day >= 2000 || rng.uniform() >= 0.3 + 0.2 * progressions;
+    add(Math.max(last, Math.min(day, 2000)), censored ? 5 : 4);
     offsets[p + 1] = ePatient.length;
   }
   return {
