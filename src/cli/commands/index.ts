@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerBackends } from './backends.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
 import { registerGenerate } from './generate.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerReference,
   registerTrain,
   registerGenerate,
+  registerBackends,
   registerMerge,
   registerValidate,
   registerStats,

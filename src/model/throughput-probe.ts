@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../core/rng.js';
+import { GruNetwork, stepInputWidth } from './gru-network.js';
+
+export interface StepProbeOptions {
+  readonly hidden?: number;
+  readonly layers?: number;
+  readonly batch?: number;
+  readonly vocabularySize?: number;
+  readonly attributeWidth?: number;
+  /** Timed steps (after 3 warm-up steps). */
+  readonly steps?: number;
+}
+
+/**
+ * Measures the raw network step on the active backend: GRU step + code head + gap head for
+ * every code, on random inputs, with the one download per step that sampling needs, and no
+ * sampling. Returns rows (events) per second.
+ *
+ * @example
+ * await probeStepThroughput({ hidden: 128, batch: 1024 }) // => { eventsPerSecond: 40000, ... }
+ */
+export function probeStepThroughput(options: StepProbeOptions = {}): {
+  eventsPerSecond: number;
+  stepsPerSecond: number;
+  batch: number;
+  hidden: number;
+} {
+  const hidden = options.hidden ?? 128;
+  const batch = options.batch ?? 1024;
+  const V = options.vocabularySize ?? 14;
+  const A = options.attributeWidth ?? 16;
+  const steps = options.steps ?? 20;
+  const net = GruNetwork.create(
+    {
+      vocabularySize: V,
+      attributeWidth: A,
+      hidden,
+      layers: options.layers ?? 1,
+      mixtures: 4,
+      gapHidden: 32,
+      gapLogOffset: 4,
+    },
+    new Rng('probe'),
+  );
+  const rng = new Rng('probe-inputs');
+  const x = new Float32Array(batch * stepInputWidth(V));
+  for (let r = 0; r < batch; r++) x[r * stepInputWidth(V) + rng.int(V + 1)] = 1;
+  const attrs = Float32Array.from({ length: batch * A }, () => rng.normal());
+  const [gates, ...initial] = tf.tidy(() => {
+    const a = tf.tensor2d(attrs, [batch, A]);
+    return [net.attributeGates(a), ...net.initialStates(a)];
+  });
+  let states = initial;
+  const once = () => {
+    const [out, ...next] = tf.tidy(() => {
+      const s = net.step(
+        tf.tensor2d(x, [batch, stepInputWidth(V)]),
+        gates!,
+        states as tf.Tensor2D[],
+      );
+      const top = s[s.length - 1]!;
+      return [
+        tf.concat([
+          tf.reshape(net.codeProbabilities(top), [-1]),
+          tf.reshape(net.gapParametersAllCodes(top), [-1]),
+        ]),
+        ...s,
+      ];
+    });
+    out!.dataSync();
+    out!.dispose();
+    tf.dispose(states);
+    states = next;
+  };
+  try {
+    for (let i = 0; i < 3; i++) once();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) once();
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      eventsPerSecond: (steps * batch) / seconds,
+      stepsPerSecond: steps / seconds,
+      batch,
+      hidden,
+    };
+  } finally {
+    tf.dispose([gates!, ...states]);
+    net.dispose();
+  }
+}
