@@ -94,10 +94,17 @@ export interface FidelityOptions extends MetricContextOptions {
  * (matched, per repeat), ratio = mean matched ÷ mean noise floor, and the verdict of each
  * gated metric; findings list failures, constraint violations and undefined metrics.
  *
- * @throws TrajsimError INVALID_ARGUMENT when the repeats of `real` and `matched` differ.
+ * @throws TrajsimError INVALID_ARGUMENT when the repeats of `real` and `matched` differ,
+ *   INVALID_INPUT when the synthetic cohort is empty.
  */
 export function assessFidelity(inputs: FidelityInputs, options: FidelityOptions): FidelityReport {
   const { real, synthetic, matched } = inputs;
+  if (synthetic.patients === 0) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      'the synthetic timeline has no patients; nothing to validate',
+    );
+  }
   const ctx = metricContext(real.full, options);
   if (real.halves.length !== matched.length) {
     throw new TrajsimError(
