@@ -70,6 +70,9 @@ export interface GenerateCohortSummary {
   readonly eventsPerSecond: number;
 }
 
+/** The batch is compacted when fewer than this share of its rows are still sampling. */
+export const COMPACT_SHARE = 0.75;
+
 /** Patient ids from global indices: S0000001 for index 0. */
 export function syntheticPatientId(globalIndex: number): string {
   return `S${String(globalIndex + 1).padStart(7, '0')}`;
@@ -198,24 +201,26 @@ export async function generateCohort(
         prevDay[i] = 0;
       }
       sm.start({ rows: n, values: attrs.subarray(0, n * nA) });
-      // active[k] = batch row of the model's k-th current row
-      let active = Int32Array.from({ length: n }, (_, i) => i);
+      // rows[k] = batch row of the model's k-th current row, -1 once that patient is done.
+      // Finished rows stay in the model's batch (their outputs ignored) until fewer than
+      // COMPACT_SHARE of the rows are live; then the batch is compacted (one gather).
+      let rows = Int32Array.from({ length: n }, (_, i) => i);
+      let live = n;
       const inCode = new Int32Array(n);
       const inGap = new Int32Array(n);
       const inDay = new Int32Array(n);
-      while (active.length > 0) {
-        const m = active.length;
+      while (live > 0) {
+        const m = rows.length;
         for (let k = 0; k < m; k++) {
-          const i = active[k]!;
-          inCode[k] = prevCode[i]!;
-          inGap[k] = prevGap[i]!;
-          inDay[k] = prevDay[i]!;
+          const i = rows[k]!;
+          inCode[k] = i < 0 ? BOS : prevCode[i]!;
+          inGap[k] = i < 0 ? 0 : prevGap[i]!;
+          inDay[k] = i < 0 ? 0 : prevDay[i]!;
         }
         const probs = sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
-        let still = 0;
-        const keep = new Int32Array(m);
         for (let k = 0; k < m; k++) {
-          const i = active[k]!;
+          const i = rows[k]!;
+          if (i < 0) continue;
           const rng = rngs[i]!;
           let c = rng.categorical(probs.subarray(k * V, (k + 1) * V));
           let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
@@ -254,15 +259,23 @@ export async function generateCohort(
           prevGap[i] = day - prevDay[i]!;
           prevDay[i] = day;
           prevCode[i] = c;
-          if (!done) keep[still++] = k;
+          if (done) {
+            rows[k] = -1;
+            live--;
+          }
         }
-        if (still === 0) break;
-        if (still < m) {
-          const kept = keep.subarray(0, still);
-          sm.keepRows(kept);
-          const next = new Int32Array(still);
-          for (let k = 0; k < still; k++) next[k] = active[kept[k]!]!;
-          active = next;
+        if (live > 0 && live < COMPACT_SHARE * m) {
+          const keep = new Int32Array(live);
+          const next = new Int32Array(live);
+          let j = 0;
+          for (let k = 0; k < m; k++) {
+            if (rows[k]! >= 0) {
+              keep[j] = k;
+              next[j++] = rows[k]!;
+            }
+          }
+          sm.keepRows(keep);
+          rows = next;
         }
       }
       sm.end();
