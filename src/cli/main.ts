@@ -75,6 +75,11 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  // `trajsim inspect x --json | head`: a closed pipe ends the output quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
