@@ -317,11 +317,17 @@ export class GruNetwork {
   }
 
   /**
-   * Mean negative log-likelihood per real step (nats) of a batch under teacher forcing:
+   * Negative log-likelihood of a batch under teacher forcing, summed over real steps and
+   * divided by `normalizer` (default: the batch's events, i.e. the mean per event). Training
+   * divides by a constant instead: with length-bucketed batches a per-batch mean would weight
+   * the events of short trajectories more (measured: 60 % instead of 49 % deaths on colon).
    * −[log P(code) + log P(gap | code)], masked. Returns [total, code part, gap part] sums and
    * the scalar mean as the first element's companion. Call inside tf.tidy or variableGrads.
    */
-  batchLoss(batch: SequenceBatch): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
+  batchLoss(
+    batch: SequenceBatch,
+    normalizer = batch.events,
+  ): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
     const { rows: B, steps: T } = batch;
     const V = this.shape.vocabularySize;
     const K = this.shape.mixtures;
@@ -349,7 +355,7 @@ export class GruNetwork {
     }
     const hs = tf.reshape(tf.stack(outputs, 1), [N, this.shape.hidden]) as tf.Tensor2D;
     const mask = tf.tensor1d(batch.mask);
-    const count = Math.max(1, batch.events);
+    const count = Math.max(1, normalizer);
 
     const targets = tf.tensor2d(batch.targetCodes, [N, V]);
     const codeLl = tf.sum(tf.mul(targets, tf.logSoftmax(this.codeLogits(hs))), 1);

@@ -239,6 +239,7 @@ export async function trainGru(
   const evalRows = validation.length > 0 ? validation : train;
   let trainEvents = 0;
   for (const p of train) trainEvents += lengths[p]!;
+  const eventsPerBatch = Math.max(1, (trainEvents / Math.max(1, train.length)) * hp.batchSize);
 
   const fingerprint = JSON.stringify({
     seed,
@@ -319,7 +320,11 @@ export async function trainGru(
       let events = 0;
       for (let b = 0; b < batches.length; b++) {
         const batch = makeSequenceBatch(data, batches[b]!, hp.maxSteps);
-        const { value, grads } = tf.variableGrads(() => net.batchLoss(batch).loss, vars);
+        // Sum over events ÷ a constant: every event weighs the same whatever its batch.
+        const { value, grads } = tf.variableGrads(
+          () => net.batchLoss(batch, eventsPerBatch).loss,
+          vars,
+        );
         const clipped = tf.tidy(() => {
           const list = vars.map((v) => grads[v.name]!);
           const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!;
@@ -337,7 +342,7 @@ export async function trainGru(
             `training diverged (loss ${loss}) at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --learning-rate`,
           );
         }
-        lossSum += loss * batch.events;
+        lossSum += loss * eventsPerBatch;
         events += batch.events;
         const rate = events / ((performance.now() - t0) / 1000);
         logger.progress?.(
