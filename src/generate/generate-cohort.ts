@@ -1,21 +1,29 @@
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { Rng } from '../core/rng.js';
+import { type Shard, shardRange } from '../core/shard.js';
 import { type ForcedAttributeValue, sampleAttributes } from '../model/attribute-model.js';
 import { TERMINAL_CODES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
-import { type Shard, shardRange } from './shard.js';
 import type { GenerationModel } from './step-model.js';
 
 /** A forced event (an intervention): `code` at `day` (days since index). */
 export interface ForcedEvent {
   readonly day: number;
   readonly code: string;
+  /**
+   * Code prefixes the forced event stands in for: once it has happened, a sampled event with
+   * such a code on or before its day is dropped (e.g. `TREATMENT:` so the model does not add
+   * its own first-line treatment next to the forced one).
+   */
+  readonly replaces?: readonly string[];
 }
 
-/** A generated patient, as the accept/reject hook sees it (views valid during the call). */
+/** A generated patient, as the hooks see it (views valid during the call). */
 export interface GeneratedPatient {
   readonly globalIndex: number;
+  /** 0 for the first candidate of this patient, then 1, 2, ... after rejections. */
+  readonly attempt: number;
   readonly indexDay: number;
   /** Attribute values in schema order (level index or -1; number or NaN). */
   readonly attributes: Float64Array;
@@ -26,9 +34,13 @@ export interface GeneratedPatient {
 
 /** Hooks for a scenario engine; every hook is called with the patient's global index. */
 export interface GenerationHooks {
-  /** (a) fixed attribute values (by name); the others are drawn conditionally on them. */
+  /**
+   * (a) fixed attribute values (by name); the others are drawn conditionally on them where
+   * the attribute model allows. `rng` is the candidate's own sub-stream for these draws.
+   */
   readonly forcedAttributes?: (
     globalIndex: number,
+    rng: Rng,
   ) => Readonly<Record<string, ForcedAttributeValue>> | undefined;
   /**
    * (b) forced events, sorted by day. A forced event is inserted before the first sampled
@@ -37,8 +49,14 @@ export interface GenerationHooks {
    * whose sampled trajectory ends before the day never gets it.
    */
   readonly forcedEvents?: (globalIndex: number) => readonly ForcedEvent[] | undefined;
-  /** (c) keep the patient? A rejected patient is not written (ids keep their global index). */
+  /**
+   * (c) keep this candidate? A rejected candidate is replaced by the patient's next attempt,
+   * drawn from its own stream, until one is accepted: the cohort always has exactly the
+   * requested patients, each an independent draw from the conditional distribution.
+   */
   readonly accept?: (patient: GeneratedPatient) => boolean;
+  /** Called for every patient written, in output order (for tallies). */
+  readonly written?: (patient: GeneratedPatient) => void;
 }
 
 export interface GenerateCohortOptions {
@@ -52,16 +70,25 @@ export interface GenerateCohortOptions {
   readonly horizonDays?: number;
   /** Most events per patient; the last is END_OF_FOLLOWUP (default 2 × the training maximum, at least 16). */
   readonly maxEvents?: number;
+  /** Most candidates per patient before the run is refused as infeasible (default 10 000). */
+  readonly maxAttempts?: number;
+  /** [first, last] index day (days since 1970-01-01) to draw index dates from (default: the training range). */
+  readonly indexDayRange?: readonly [number, number];
   readonly overwrite?: boolean;
   readonly name?: string;
   readonly hooks?: GenerationHooks;
   readonly logger?: Logger;
+  /** Extra files written into the output directory with its data (e.g. generation.json). */
+  readonly extraFiles?: (manifest: TimelineManifest) => Readonly<Record<string, string>>;
 }
 
 export interface GenerateCohortSummary {
   readonly manifest: TimelineManifest;
   readonly firstPatient: number;
+  /** Patients written. */
   readonly generated: number;
+  /** Candidates sampled (>= generated when an accept hook rejects some). */
+  readonly candidates: number;
   readonly accepted: number;
   /** Patients censored by the max-events cap (not by the horizon). */
   readonly cappedByMaxEvents: number;
@@ -70,8 +97,9 @@ export interface GenerateCohortSummary {
   readonly eventsPerSecond: number;
 }
 
-/** The batch is compacted when fewer than this share of its rows are still sampling. */
+/** Keep finished rows in the model's batch until fewer than this share are live (fewer gathers). */
 export const COMPACT_SHARE = 0.75;
+const DEFAULT_MAX_ATTEMPTS = 10_000;
 
 /** Patient ids from global indices: S0000001 for index 0. */
 export function syntheticPatientId(globalIndex: number): string {
@@ -79,37 +107,66 @@ export function syntheticPatientId(globalIndex: number): string {
 }
 
 /**
- * Generates a synthetic cohort with a trained model and streams it to a timeline directory.
- *
- * Patients are sampled `batchSize` at a time, all steps of a batch together. Patient g's
- * randomness is its own stream `new Rng(seed).fork('patient').fork(g)`: its attributes come
- * from the sub-stream `.fork('attributes')`, its index date from `.fork('index-date')`
- * (uniform over the training index-date range), and each step's code and gap draws from the
- * patient stream itself, in order. So the output bytes do not depend on the batch size, and
- * `shard k/N` (a contiguous range of global indices, see shardRange) produces exactly its
- * rows of the unsharded output.
- *
- * Constraints hold by construction: days never go backwards (gaps are >= 0), nothing
- * follows a terminal code, a sampled day beyond the horizon becomes END_OF_FOLLOWUP at the
- * horizon, and a patient reaching `maxEvents` − 1 events is censored (END_OF_FOLLOWUP on its
- * last day).
- *
- * Throws INVALID_ARGUMENT for bad options, IO if `out` is taken.
- *
- * @example
- * await generateCohort(model, { patients: 1000, seed: 7, out: 'out/synthetic' })
- * // => { generated: 1000, accepted: 1000, ... }
+ * The random stream of candidate `attempt` of patient `globalIndex`: attempt 0 is
+ * `root.fork(g)`, later attempts `root.fork(g).fork('attempt-a')`. Independent of batching.
  */
-export async function generateCohort(
+export function candidateRng(root: Rng, globalIndex: number, attempt: number): Rng {
+  const rng = root.fork(globalIndex);
+  return attempt === 0 ? rng : rng.fork(`attempt-${attempt}`);
+}
+
+/** Where {@link sampleRange} writes patients: a {@link TimelineWriter}, or a sink for pilots. */
+export interface PatientWriter {
+  addPatient(id: string, indexDay: number, attributeValues: ArrayLike<number>): void;
+  addEvent(day: number, code: number, value: number): void;
+  commit(): Promise<void>;
+}
+
+/** A writer that keeps nothing (pilot runs that only count). */
+export const DISCARD_WRITER: PatientWriter = {
+  addPatient() {},
+  addEvent() {},
+  async commit() {},
+};
+
+/** Per-run constants of {@link sampleRange}. */
+export interface SampleRangeOptions {
+  readonly seed: string | number;
+  readonly batchSize: number;
+  readonly horizonDays: number;
+  readonly maxEvents: number;
+  readonly maxAttempts: number;
+  readonly indexDayRange: readonly [number, number];
+  readonly hooks: GenerationHooks;
+  readonly logger: Logger;
+  /** Progress: patients written so far in the whole run, and the run's total. */
+  readonly progressOffset?: number;
+  readonly progressTotal?: number;
+}
+
+/** Counts of one {@link sampleRange} call. */
+export interface SampleRangeCounts {
+  written: number;
+  candidates: number;
+  events: number;
+  capped: number;
+}
+
+/** Resolves and checks the options shared by every generation entry point. */
+export function resolveSampleOptions(
   model: GenerationModel,
-  options: GenerateCohortOptions,
-): Promise<GenerateCohortSummary> {
-  const logger = options.logger ?? SILENT_LOGGER;
+  options: Omit<GenerateCohortOptions, 'out'>,
+): SampleRangeOptions {
   const batchSize = options.batchSize ?? 1024;
-  const total = options.patients;
+  const horizon = options.horizonDays ?? model.maxFollowUpDays;
+  const maxEvents = options.maxEvents ?? Math.max(16, 2 * model.maxEvents);
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (const [field, value, min] of [
-    ['patients', total, 0],
+    ['patients', options.patients, 0],
     ['batchSize', batchSize, 1],
+    ['horizonDays', horizon, 0],
+    ['maxEvents', maxEvents, 2],
+    ['maxAttempts', maxAttempts, 1],
   ] as const) {
     if (!(Number.isSafeInteger(value) && value >= min)) {
       throw new TrajsimError(
@@ -119,27 +176,56 @@ export async function generateCohort(
       );
     }
   }
-  const horizon = options.horizonDays ?? model.maxFollowUpDays;
-  if (!(Number.isSafeInteger(horizon) && horizon >= 0)) {
+  const range = options.indexDayRange ?? model.indexDayRange;
+  if (!(Number.isInteger(range[0]) && Number.isInteger(range[1]) && range[0] <= range[1])) {
     throw new TrajsimError(
       'INVALID_ARGUMENT',
-      `horizon is ${horizon}; expected an integer number of days >= 0`,
-      {
-        field: 'horizonDays',
-      },
+      `index day range [${range[0]}, ${range[1]}] is not a window of days`,
     );
   }
-  const maxEvents = options.maxEvents ?? Math.max(16, 2 * model.maxEvents);
-  if (!(Number.isSafeInteger(maxEvents) && maxEvents >= 2)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `maxEvents is ${maxEvents}; expected an integer >= 2`,
-      { field: 'maxEvents' },
-    );
-  }
-  const { start: first, end } = options.shard
-    ? shardRange(total, options.shard)
-    : { start: 0, end: total };
+  return {
+    seed: options.seed,
+    batchSize,
+    horizonDays: horizon,
+    maxEvents,
+    maxAttempts,
+    indexDayRange: range,
+    hooks: options.hooks ?? {},
+    logger: options.logger ?? SILENT_LOGGER,
+  };
+}
+
+interface Finished {
+  readonly attempt: number;
+  readonly indexDay: number;
+  readonly attributes: Float64Array;
+  readonly days: Int32Array;
+  readonly codes: Int32Array;
+}
+
+/**
+ * Samples patients with global indices [from, to) into `writer`, in index order.
+ *
+ * A pool of `batchSize` candidates runs through the model together, step by step, until
+ * every trajectory has ended. Candidate (g, a) draws from its own stream
+ * ({@link candidateRng}): attributes from `.fork('attributes')`, the index date from
+ * `.fork('index-date')`, each step's code and gap from the stream itself, in order. A
+ * rejected candidate is retried as (g, a + 1) in the next pool, and finished patients wait in
+ * a small reorder buffer until every lower index is written. So the bytes depend on neither
+ * the batch size nor the range split (shards, resume parts).
+ *
+ * Constraints hold by construction: days never go backwards (gaps are >= 0), nothing
+ * follows a terminal code, a sampled day beyond the horizon becomes END_OF_FOLLOWUP at the
+ * horizon, and a patient reaching `maxEvents` − 1 events is censored on its last day.
+ * Throws INFEASIBLE when a patient needs more than `maxAttempts` candidates.
+ */
+export async function sampleRange(
+  model: GenerationModel,
+  writer: PatientWriter,
+  from: number,
+  to: number,
+  o: SampleRangeOptions,
+): Promise<SampleRangeCounts> {
   const sm = model.stepModel;
   const codes = sm.codes;
   const V = codes.length;
@@ -149,25 +235,17 @@ export async function generateCohort(
   if (censor < 0) throw new TrajsimError('MODEL', 'the model has no END_OF_FOLLOWUP code');
   const codeIndex = new Map(codes.map((c, i) => [c, i]));
   const nA = model.attributes.length;
-  const [indexLo, indexHi] = model.indexDayRange;
-  const hooks = options.hooks ?? {};
-
-  const writer = await TimelineWriter.create(options.out, {
-    name: options.name ?? 'synthetic',
-    source: `trajsim generate: ${model.description}; seed ${options.seed}; patients ${first}..${end - 1} of ${total}; horizon ${horizon} d`,
-    attributes: model.attributes,
-    codes,
-    ...(options.overwrite ? { overwrite: true } : {}),
-  });
-  const root = new Rng(options.seed).fork('patient');
+  const [indexLo, indexHi] = o.indexDayRange;
+  const { hooks, maxEvents, horizonDays: horizon } = o;
+  const root = new Rng(o.seed).fork('patient');
+  const counts: SampleRangeCounts = { written: 0, candidates: 0, events: 0, capped: 0 };
   const started = performance.now();
-  let accepted = 0;
-  let capped = 0;
-  let eventsWritten = 0;
-  // Batch buffers (reused).
-  const cap = Math.min(batchSize, Math.max(1, end - first));
+
+  const cap = Math.max(1, Math.min(o.batchSize, to - from));
   const attrs = new Float64Array(cap * nA);
   const indexDay = new Int32Array(cap);
+  const rowPatient = new Int32Array(cap);
+  const rowAttempt = new Int32Array(cap);
   const rngs: Rng[] = new Array(cap);
   const evDay = new Int32Array(cap * maxEvents);
   const evCode = new Int32Array(cap * maxEvents);
@@ -177,38 +255,66 @@ export async function generateCohort(
   const prevDay = new Int32Array(cap);
   const forced: (readonly ForcedEvent[] | undefined)[] = new Array(cap);
   const forcedNext = new Int32Array(cap);
-  try {
-    for (let b0 = first; b0 < end; b0 += batchSize) {
-      const n = Math.min(batchSize, end - b0);
-      for (let i = 0; i < n; i++) {
-        const g = b0 + i;
-        const rng = root.fork(g);
-        rngs[i] = rng;
-        const row = attrs.subarray(i * nA, (i + 1) * nA);
-        sampleAttributes(
-          model.attributeModel,
-          rng.fork('attributes'),
-          row,
-          hooks.forcedAttributes?.(g),
-        );
-        indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
-        const f = hooks.forcedEvents?.(g);
-        forced[i] = f && f.length > 0 ? f : undefined;
-        forcedNext[i] = 0;
-        count[i] = 0;
-        prevCode[i] = BOS;
-        prevGap[i] = 0;
-        prevDay[i] = 0;
-      }
-      sm.start({ rows: n, values: attrs.subarray(0, n * nA) });
-      // rows[k] = batch row of the model's k-th current row, -1 once that patient is done.
-      // Finished rows stay in the model's batch (their outputs ignored) until fewer than
-      // COMPACT_SHARE of the rows are live; then the batch is compacted (one gather).
-      let rows = Int32Array.from({ length: n }, (_, i) => i);
-      let live = n;
-      const inCode = new Int32Array(n);
-      const inGap = new Int32Array(n);
-      const inDay = new Int32Array(n);
+  const replaced: (Set<number> | undefined)[] = new Array(cap);
+  const replacedUntil = new Int32Array(cap);
+  const replaceCache = new Map<readonly string[], Set<number>>();
+  const replaceSet = (prefixes: readonly string[]): Set<number> => {
+    let s = replaceCache.get(prefixes);
+    if (!s) {
+      s = new Set(codes.flatMap((c, i) => (prefixes.some((p) => c.startsWith(p)) ? [i] : [])));
+      replaceCache.set(prefixes, s);
+    }
+    return s;
+  };
+
+  const retries: { g: number; attempt: number }[] = [];
+  const done = new Map<number, Finished>();
+  let nextNew = from;
+  let nextOut = from;
+  const inCode = new Int32Array(cap);
+  const inGap = new Int32Array(cap);
+  const inDay = new Int32Array(cap);
+
+  while (nextOut < to) {
+    // Fill the pool: retries first (oldest patients), then new patients.
+    let n = 0;
+    retries.sort((x, y) => x.g - y.g);
+    while (n < cap && retries.length > 0) {
+      const r = retries.shift()!;
+      rowPatient[n] = r.g;
+      rowAttempt[n++] = r.attempt;
+    }
+    while (n < cap && nextNew < to) {
+      rowPatient[n] = nextNew++;
+      rowAttempt[n++] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      const g = rowPatient[i]!;
+      const rng = candidateRng(root, g, rowAttempt[i]!);
+      rngs[i] = rng;
+      const row = attrs.subarray(i * nA, (i + 1) * nA);
+      sampleAttributes(
+        model.attributeModel,
+        rng.fork('attributes'),
+        row,
+        hooks.forcedAttributes?.(g, rng.fork('requested')),
+      );
+      indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
+      const f = hooks.forcedEvents?.(g);
+      forced[i] = f && f.length > 0 ? f : undefined;
+      forcedNext[i] = 0;
+      replaced[i] = undefined;
+      count[i] = 0;
+      prevCode[i] = BOS;
+      prevGap[i] = 0;
+      prevDay[i] = 0;
+    }
+    counts.candidates += n;
+    sm.start({ rows: n, values: attrs.subarray(0, n * nA) });
+    // rows[k] = pool row of the model's k-th current row, -1 once that patient is done.
+    let rows = Int32Array.from({ length: n }, (_, i) => i);
+    let live = n;
+    try {
       while (live > 0) {
         const m = rows.length;
         for (let k = 0; k < m; k++) {
@@ -231,26 +337,33 @@ export async function generateCohort(
             if (fc === undefined) {
               throw new TrajsimError(
                 'INFEASIBLE',
-                `forced event code '${ev.code}' is not in the model's codes`,
+                `forced event code '${ev.code}' is not in the model's codes (${codes.join(', ')})`,
               );
             }
             forcedNext[i]!++;
             c = fc;
             day = Math.max(ev.day, prevDay[i]!);
+            if (ev.replaces && ev.replaces.length > 0) {
+              replaced[i] = replaceSet(ev.replaces);
+              replacedUntil[i] = day;
+            }
+          } else if (replaced[i]?.has(c) && day <= replacedUntil[i]!) {
+            // the forced event already stands for this one: drop it, continue from the same state
+            continue;
           }
-          let done = c === censor || c === death;
+          let finished = c === censor || c === death;
           if (day > horizon) {
             c = censor;
             day = Math.max(horizon, prevDay[i]!);
-            done = true;
-          } else if (!done && count[i]! >= maxEvents - 2) {
+            finished = true;
+          } else if (!finished && count[i]! >= maxEvents - 2) {
             // record this event, then censor on its day: maxEvents in all
             evDay[i * maxEvents + count[i]!] = day;
             evCode[i * maxEvents + count[i]!] = c;
             count[i]!++;
             c = censor;
-            done = true;
-            capped++;
+            finished = true;
+            counts.capped++;
           }
           const e = i * maxEvents + count[i]!;
           evDay[e] = day;
@@ -259,7 +372,7 @@ export async function generateCohort(
           prevGap[i] = day - prevDay[i]!;
           prevDay[i] = day;
           prevCode[i] = c;
-          if (done) {
+          if (finished) {
             rows[k] = -1;
             live--;
           }
@@ -278,57 +391,125 @@ export async function generateCohort(
           rows = next;
         }
       }
+    } finally {
       sm.end();
-      for (let i = 0; i < n; i++) {
-        const g = b0 + i;
-        const days = evDay.subarray(i * maxEvents, i * maxEvents + count[i]!);
-        const cs = evCode.subarray(i * maxEvents, i * maxEvents + count[i]!);
-        const row = attrs.subarray(i * nA, (i + 1) * nA);
-        if (
-          hooks.accept &&
-          !hooks.accept({
-            globalIndex: g,
-            indexDay: indexDay[i]!,
-            attributes: row,
-            days,
-            codes: cs,
-          })
-        )
-          continue;
-        writer.addPatient(syntheticPatientId(g), indexDay[i]!, row);
-        for (let e = 0; e < days.length; e++) writer.addEvent(days[e]!, cs[e]!, Number.NaN);
-        accepted++;
-        eventsWritten += days.length;
+    }
+    for (let i = 0; i < n; i++) {
+      const g = rowPatient[i]!;
+      const attempt = rowAttempt[i]!;
+      const patient: GeneratedPatient = {
+        globalIndex: g,
+        attempt,
+        indexDay: indexDay[i]!,
+        attributes: attrs.slice(i * nA, (i + 1) * nA),
+        days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
+        codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
+      };
+      if (!hooks.accept || hooks.accept(patient)) {
+        done.set(g, patient);
+      } else if (attempt + 1 >= o.maxAttempts) {
+        throw new TrajsimError(
+          'INFEASIBLE',
+          `patient ${syntheticPatientId(g)}: no candidate met the criteria in ${o.maxAttempts} attempts; the criteria are (nearly) infeasible for this model`,
+        );
+      } else {
+        retries.push({ g, attempt: attempt + 1 });
       }
-      await writer.commit();
-      logger.progress?.(
-        'generate',
-        b0 + n - first,
-        end - first,
-        `${Math.round(eventsWritten / ((performance.now() - started) / 1000))} events/s`,
-      );
     }
-    const manifest = await writer.close();
+    for (let p = done.get(nextOut); p !== undefined; p = done.get(nextOut)) {
+      done.delete(nextOut);
+      writer.addPatient(syntheticPatientId(nextOut), p.indexDay, p.attributes);
+      for (let e = 0; e < p.days.length; e++) writer.addEvent(p.days[e]!, p.codes[e]!, Number.NaN);
+      hooks.written?.(p as GeneratedPatient);
+      counts.written++;
+      counts.events += p.days.length;
+      nextOut++;
+    }
+    await writer.commit();
+    const elapsed = (performance.now() - started) / 1000;
+    o.logger.progress?.(
+      'generate',
+      (o.progressOffset ?? 0) + counts.written,
+      o.progressTotal ?? to - from,
+      `${Math.round(counts.events / Math.max(elapsed, 1e-9))} events/s`,
+    );
+  }
+  return counts;
+}
+
+/**
+ * Generates a synthetic cohort with a trained model and streams it to a timeline directory
+ * (one shard of it with `shard`): see {@link sampleRange} for how patients are drawn, why the
+ * bytes do not depend on the batch size, and why the union of the shards equals the
+ * unsharded output.
+ *
+ * Throws INVALID_ARGUMENT for bad options, IO if `out` is taken, INFEASIBLE when criteria
+ * almost never hold.
+ *
+ * @example
+ * await generateCohort(model, { patients: 1000, seed: 7, out: 'out/synthetic' })
+ * // => { generated: 1000, accepted: 1000, ... }
+ */
+export async function generateCohort(
+  model: GenerationModel,
+  options: GenerateCohortOptions,
+): Promise<GenerateCohortSummary> {
+  const o = resolveSampleOptions(model, options);
+  const { start: first, end } = options.shard
+    ? shardRange(options.patients, options.shard)
+    : { start: 0, end: options.patients };
+  const writer = await TimelineWriter.create(options.out, {
+    name: options.name ?? 'synthetic',
+    source: generationSource(model, options, o),
+    attributes: model.attributes,
+    codes: model.stepModel.codes,
+    ...(options.overwrite ? { overwrite: true } : {}),
+  });
+  const started = performance.now();
+  try {
+    const counts = await sampleRange(model, writer, first, end, o);
+    const manifest = await writer.close(options.extraFiles);
     const seconds = (performance.now() - started) / 1000;
-    if (hooks.accept && end > first && accepted / (end - first) < 0.01) {
-      logger.warn(
-        MESSAGES.LOW_ACCEPTANCE,
-        `only ${accepted} of ${end - first} generated patients were accepted`,
-      );
-    }
-    return {
-      manifest,
-      firstPatient: first,
-      generated: end - first,
-      accepted,
-      cappedByMaxEvents: capped,
-      seconds,
-      patientsPerSecond: (end - first) / Math.max(seconds, 1e-9),
-      eventsPerSecond: eventsWritten / Math.max(seconds, 1e-9),
-    };
+    return summarize(manifest, first, counts, seconds, o.logger, options.hooks);
   } catch (error) {
-    sm.end();
     await writer.abort();
     throw error;
   }
+}
+
+/** The `source` line of a generated timeline.json (the same for every shard and part). */
+export function generationSource(
+  model: GenerationModel,
+  options: { seed: string | number; patients: number },
+  o: SampleRangeOptions,
+): string {
+  return `trajsim generate: ${model.description}; seed ${options.seed}; ${options.patients} patients; horizon ${o.horizonDays} d`;
+}
+
+/** The summary of a finished run, with a warning when criteria rejected most candidates. */
+export function summarize(
+  manifest: TimelineManifest,
+  first: number,
+  counts: SampleRangeCounts,
+  seconds: number,
+  logger: Logger,
+  hooks: GenerationHooks | undefined,
+): GenerateCohortSummary {
+  if (hooks?.accept && counts.candidates > 0 && counts.written / counts.candidates < 0.01) {
+    logger.warn(
+      MESSAGES.LOW_ACCEPTANCE,
+      `only ${counts.written} of ${counts.candidates} candidates met the criteria`,
+    );
+  }
+  return {
+    manifest,
+    firstPatient: first,
+    generated: counts.written,
+    candidates: counts.candidates,
+    accepted: counts.written,
+    cappedByMaxEvents: counts.capped,
+    seconds,
+    patientsPerSecond: counts.written / Math.max(seconds, 1e-9),
+    eventsPerSecond: counts.events / Math.max(seconds, 1e-9),
+  };
 }

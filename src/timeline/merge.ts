@@ -6,6 +6,10 @@ import { TimelineWriter } from './writer.js';
 
 export interface MergeOptions {
   readonly name?: string;
+  /** timeline.json `source` (default: the first input's when all inputs agree). */
+  readonly source?: string;
+  /** Extra files written into the output with its data (see TimelineWriter.close). */
+  readonly extraFiles?: (manifest: TimelineManifest) => Readonly<Record<string, string>>;
   readonly overwrite?: boolean;
   readonly batchRows?: number;
 }
@@ -109,7 +113,7 @@ export async function mergeTimelines(
         if ((p & 8191) === 8191) await writer.commit();
       }
     }
-    return await writer.close();
+    return await writer.close(options.extraFiles);
   } catch (cause) {
     await writer.abort();
     throw cause;

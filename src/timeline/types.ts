@@ -97,4 +97,6 @@ export const TIMELINE_FILES = {
   PATIENTS: 'patients.arrow',
   EVENTS: 'events.arrow',
   MANIFEST: 'timeline.json',
+  /** Written by `generate` beside a synthetic timeline: scenario, model, seed, requested vs achieved. */
+  GENERATION: 'generation.json',
 } as const;

@@ -302,8 +302,13 @@ export class TimelineWriter {
     await Promise.resolve();
   }
 
-  /** Writes the remaining rows, the footers and timeline.json, and moves the directory into place. */
-  async close(): Promise<TimelineManifest> {
+  /**
+   * Writes the remaining rows, the footers and timeline.json, then `extraFiles` (name → text,
+   * e.g. generation.json, computed from the manifest), and moves the directory into place.
+   */
+  async close(
+    extraFiles?: (manifest: TimelineManifest) => Readonly<Record<string, string>>,
+  ): Promise<TimelineManifest> {
     if (this.finished) throw new TrajsimError('INVALID_ARGUMENT', 'writer already closed');
     try {
       this.requirePreviousTerminated();
@@ -330,6 +335,9 @@ export class TimelineWriter {
         this.dir.file(TIMELINE_FILES.MANIFEST),
         `${JSON.stringify(manifest, null, 2)}\n`,
       );
+      for (const [name, text] of Object.entries(extraFiles?.(manifest) ?? {})) {
+        writeFileSync(this.dir.file(name), text);
+      }
       this.dir.commit();
       this.finished = true;
       return manifest;

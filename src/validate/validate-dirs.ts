@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, SILENT_LOGGER } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
+import { TIMELINE_FILES } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
 import type { FidelityReport } from './fidelity-report.js';
 import { mergeSummaries } from './merge-summaries.js';
@@ -13,9 +14,6 @@ import {
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
-
-/** The file a generation run writes next to its timeline (requested vs achieved). */
-export const GENERATION_FILE = 'generation.json';
 
 /** Options of {@link validateTimelineDirs}. */
 export interface ValidateDirsOptions extends FidelityOptions {
@@ -72,7 +70,7 @@ export async function validateTimelineDirs(
       total,
       `(shard ${i + 1}/${syntheticDirs.length})`,
     );
-    const genPath = join(dir, GENERATION_FILE);
+    const genPath = join(dir, TIMELINE_FILES.GENERATION);
     if (existsSync(genPath)) {
       try {
         generation.push({ source: genPath, content: JSON.parse(readFileSync(genPath, 'utf8')) });

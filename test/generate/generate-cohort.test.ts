@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseShard, shardRange } from '../../src/core/shard.js';
 import { generateCohort } from '../../src/generate/generate-cohort.js';
 import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
-import { parseShard, shardRange } from '../../src/generate/shard.js';
 import type { GenerationModel } from '../../src/generate/step-model.js';
 import { liveTensors, selectBackend } from '../../src/model/backend.js';
 import { writeModelFolder } from '../../src/model/manifest.js';
@@ -122,7 +122,7 @@ describe('generateCohort', () => {
       ),
     ).toBe(true);
     expect(shardRange(10, { index: 2, count: 3 })).toEqual({ start: 3, end: 6 });
-    expect(() => parseShard('3/2')).toThrow(/k\/N/);
+    expect(() => parseShard('3/2')).toThrow(/out of range/);
   });
 
   it('constraints hold by construction: horizon, max-events cap, terminal last; tensors back to baseline', async () => {
@@ -137,27 +137,37 @@ describe('generateCohort', () => {
     expect(m.cappedByMaxEvents).toBeGreaterThan(0);
   });
 
-  it('hooks: forced attributes, forced events and an accept predicate', async () => {
-    const r = await run(markovDir, 'hooks', {
-      hooks: {
-        forcedAttributes: (g) => (g % 2 === 0 ? { stage: 'III' } : { stage: null, age: 30 }),
-        forcedEvents: () => [{ day: 0, code: 'PROGRESSION' }],
-        accept: (p) => p.globalIndex % 3 !== 0,
-      },
-    });
-    expect(r.accepted).toBe(200);
+  it('hooks: forced attributes, forced events, and criteria met by retrying each patient on its own stream', async () => {
+    const hooks = {
+      forcedAttributes: (g: number) => (g % 2 === 0 ? { stage: 'III' } : { stage: null, age: 30 }),
+      forcedEvents: () => [{ day: 0, code: 'PROGRESSION' }],
+      accept: (p: { codes: Int32Array }) => p.codes.length >= 4,
+    };
+    const r = await run(markovDir, 'hooks', { hooks });
+    expect(r.accepted).toBe(300);
+    expect(r.candidates).toBeGreaterThan(300);
     const t = await readTimeline(join(root, 'hooks'));
-    expect(t.patients.ids[0]).toBe('S0000002');
+    expect(t.patients.ids[0]).toBe('S0000001');
     const stage = t.patients.attributes[0] as { codes: Int32Array };
     const age = t.patients.attributes[1] as { values: Float64Array };
     const progression = t.events.codes.indexOf('PROGRESSION');
     for (let p = 0; p < t.patients.ids.length; p++) {
       const g = Number(t.patients.ids[p]!.slice(1)) - 1;
+      expect(g).toBe(p);
       expect(stage.codes[p]).toBe(g % 2 === 0 ? 2 : -1);
       if (g % 2 === 1) expect(age.values[p]).toBe(30);
+      expect(t.offsets[p + 1]! - t.offsets[p]!).toBeGreaterThanOrEqual(4);
       // the forced event comes right after the first event (day 0)
-      if (t.offsets[p + 1]! - t.offsets[p]! > 1)
-        expect(t.events.code[t.offsets[p]! + 1]).toBe(progression);
+      expect(t.events.code[t.offsets[p]! + 1]).toBe(progression);
     }
+    // retries do not depend on the batch size either
+    await run(markovDir, 'hooks-64', { hooks, batchSize: 64 });
+    expect(bytes('hooks-64', 'events.arrow').equals(bytes('hooks', 'events.arrow'))).toBe(true);
+  });
+
+  it('refuses, as infeasible, a patient that no candidate qualifies for', async () => {
+    await expect(
+      run(markovDir, 'never', { hooks: { accept: () => false }, maxAttempts: 5 }),
+    ).rejects.toThrow(/no candidate met the criteria in 5 attempts/);
   });
 });

@@ -1,100 +1,163 @@
-import { Command } from 'commander';
+import { basename } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { generateCohort } from '../../generate/generate-cohort.js';
+import { parseShard, type Shard } from '../../core/shard.js';
 import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { parseShard, type Shard } from '../../generate/shard.js';
 import { type BackendName, parseBackendName, selectBackend } from '../../model/backend.js';
 import { loadModel } from '../../model/load-model.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { runGeneration } from '../../scenario/run-generation.js';
+import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
 import type { RegisterCommand } from './index.js';
 
-function nonNegativeInt(flag: string) {
+function integerAtLeast(min: number) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!(Number.isSafeInteger(n) && n >= 0)) {
-      throw new TrajsimError('INVALID_ARGUMENT', `'${value}' is not an integer >= 0`, {
-        field: flag,
-      });
-    }
+    const n = Number(value.replaceAll('_', ''));
+    if (!(Number.isSafeInteger(n) && n >= min))
+      throw new InvalidArgumentError(`expected an integer >= ${min}`);
     return n;
   };
 }
 
+function shardOption(value: string): Shard {
+  return parseShard(value);
+}
+
 interface GenerateFlags {
-  model: string;
-  patients: number;
+  model?: string;
+  scenario?: string;
+  patients?: number;
   out: string;
-  seed: string;
+  seed?: string;
   batchSize: number;
   shard?: Shard;
   horizonDays?: number;
   maxEvents?: number;
   backend: BackendName;
+  resume?: boolean;
+  partPatients?: number;
   overwrite?: boolean;
 }
 
-/** `trajsim generate`: a model folder → a synthetic timeline directory (or one shard of it). */
+/** The scenario of this run: the file (flags override patients, seed, horizon), or one made of the flags. */
+function scenarioOf(opts: GenerateFlags): Scenario {
+  const base: Scenario = opts.scenario
+    ? loadScenario(opts.scenario)
+    : scenarioSchema.parse({
+        name: basename(opts.out).replace(/[^A-Za-z0-9._-]/g, '_') || 'synthetic',
+        patients: opts.patients ?? 1,
+        seed: opts.seed ?? '1',
+      });
+  if (!opts.scenario && opts.patients === undefined) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      'give --patients N (or a --scenario file that says how many)',
+    );
+  }
+  return {
+    ...base,
+    ...(opts.patients !== undefined ? { patients: opts.patients } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.horizonDays !== undefined ? { horizon_days: opts.horizonDays } : {}),
+  };
+}
+
+/** `trajsim generate`: a model folder (+ a scenario) → a synthetic timeline directory (or one shard of it). */
 export const registerGenerate: RegisterCommand = (program, context) => {
   program.addCommand(
     new Command('generate')
       .description(
-        'Generate a synthetic cohort with a trained model. Output bytes depend only on the model, --seed and\n' +
-          '--patients: not on --batch-size, and the --shard k/N parts together equal one unsharded run.',
+        'Generate a synthetic cohort with a trained model, optionally from a scenario (scenarios/*.json: attributes,\n' +
+          'inclusion criteria, interventions, index-date window, horizon). Writes the timeline and generation.json\n' +
+          '(model fingerprint, seed, shard, requested vs achieved). Output bytes depend only on the model, the scenario\n' +
+          '(seed, patients): not on --batch-size, and the --shard k/N parts together equal one unsharded run.',
       )
-      .requiredOption('--model <dir>', 'model folder (from trajsim train)')
-      .requiredOption(
+      .option(
+        '--model <dir>',
+        'model folder (from trajsim train); default: the scenario’s "model", else models/default',
+      )
+      .option('--scenario <file>', 'scenario JSON (see schema/scenario.schema.json)')
+      .option(
         '--patients <n>',
-        'patients in the whole cohort (all shards)',
-        nonNegativeInt('--patients'),
+        'patients in the whole cohort, all shards (overrides the scenario)',
+        integerAtLeast(1),
       )
       .requiredOption('--out <dir>', 'output timeline directory (written atomically)')
-      .option('--seed <seed>', 'root seed', '1')
-      .option('--batch-size <n>', 'patients sampled together', nonNegativeInt('--batch-size'), 1024)
+      .option('--seed <seed>', 'root seed (overrides the scenario; default 1)')
       .option(
-        '--shard <k/N>',
-        'generate only part k of N (contiguous global patient indices)',
-        parseShard,
+        '--batch-size <n>',
+        'patients sampled together (speed only, never the output)',
+        integerAtLeast(1),
+        1024,
+      )
+      .option(
+        '--shard <k/N|auto>',
+        'generate part k of N (contiguous patients); auto reads a Kubernetes Indexed Job or Slurm array',
+        shardOption,
       )
       .option(
         '--horizon-days <d>',
-        'follow-up horizon (default: longest training follow-up)',
-        nonNegativeInt('--horizon-days'),
+        'follow-up horizon (default: the scenario’s, else the longest training follow-up)',
+        integerAtLeast(0),
       )
       .option(
         '--max-events <n>',
         'events per patient cap; a capped patient is censored',
-        nonNegativeInt('--max-events'),
+        integerAtLeast(2),
       )
-      .option('--backend <name>', 'wasm (default), cpu or tensorflow', parseBackendName, 'wasm')
+      .option(
+        '--backend <name>',
+        'wasm (default), cpu or tensorflow (tfjs-node-gpu / tfjs-node when installed)',
+        parseBackendName,
+        'wasm',
+      )
+      .option(
+        '--resume',
+        'checkpoint in parts beside --out and continue a killed run (same bytes as one run)',
+      )
+      .option(
+        '--part-patients <n>',
+        'patients per checkpointed part with --resume',
+        integerAtLeast(1),
+      )
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
         'after',
-        '\nExample:\n  trajsim generate --model models/colon --patients 10000 --seed 7 --out out/synthetic',
+        '\nExamples:\n' +
+          '  trajsim generate --model models/default --patients 10000 --seed 7 --out out/synthetic\n' +
+          '  trajsim generate --scenario scenarios/what-if-lev5fu.json --out out/what-if\n' +
+          '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
       .action(async (opts: GenerateFlags) => {
-        const loaded = loadModel(opts.model);
-        if (loaded.manifest.kind === 'gru') {
-          await selectBackend(opts.backend, {
-            logger: context.logger,
-          });
-        }
+        const scenario = scenarioOf(opts);
+        const modelDir = opts.model ?? scenario.model ?? 'models/default';
+        const loaded = loadModel(modelDir);
+        if (loaded.manifest.kind === 'gru')
+          await selectBackend(opts.backend, { logger: context.logger });
         const model = loadGenerationModel(loaded);
         try {
-          const summary = await generateCohort(model, {
-            patients: opts.patients,
-            seed: opts.seed,
+          const { record, manifest } = await runGeneration({
+            model,
+            modelDir,
+            scenario,
+            ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
             out: opts.out,
             batchSize: opts.batchSize,
             ...(opts.shard ? { shard: opts.shard } : {}),
-            ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
             ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+            ...(opts.resume ? { resume: true } : {}),
+            ...(opts.partPatients !== undefined ? { partPatients: opts.partPatients } : {}),
             overwrite: opts.overwrite === true,
+            backend: loaded.manifest.kind === 'gru' ? opts.backend : 'none (markov)',
             logger: context.logger,
           });
-          const c = summary.manifest.counts;
+          const c = manifest.counts;
+          const s = record.shard;
+          const rate = record.requestedVsAchieved.criteria.acceptanceRate;
           context.out(
-            `generated ${c.patients} patients (${summary.firstPatient}..${summary.firstPatient + summary.generated - 1}), ${c.events} events ` +
-              `(${c.deaths} deaths, ${c.censored} censored) in ${summary.seconds.toFixed(1)} s: ` +
-              `${Math.round(summary.patientsPerSecond)} patients/s, ${Math.round(summary.eventsPerSecond)} events/s → ${opts.out}`,
+            `generated ${c.patients} patients${s.count > 1 ? ` (shard ${s.index}/${s.count}: ${s.firstPatient}..${s.firstPatient + s.patients - 1})` : ''}, ${c.events} events ` +
+              `(${c.deaths} deaths, ${c.censored} censored) in ${record.seconds.toFixed(1)} s` +
+              `${scenario.criteria.length > 0 ? `; criteria accepted ${(100 * rate).toFixed(2)}% of ${record.counts.candidates} candidates` : ''} → ${opts.out}`,
           );
         } finally {
           model.stepModel.dispose();

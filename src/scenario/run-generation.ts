@@ -1,0 +1,612 @@
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { formatIsoDay, parseIsoDay } from '../core/days.js';
+import { TrajsimError } from '../core/errors.js';
+import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Shard, shardRange } from '../core/shard.js';
+import { VERSION } from '../core/version.js';
+import {
+  DISCARD_WRITER,
+  type ForcedEvent,
+  type GeneratedPatient,
+  type GenerationHooks,
+  generationSource,
+  resolveSampleOptions,
+  type SampleRangeCounts,
+  type SampleRangeOptions,
+  sampleRange,
+} from '../generate/generate-cohort.js';
+import type { GenerationModel } from '../generate/step-model.js';
+import type { ForcedAttributeValue } from '../model/attribute-model.js';
+import { mergeTimelines } from '../timeline/merge.js';
+import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
+import { TimelineWriter } from '../timeline/writer.js';
+import { type ResolvedAttributeRequest, resolveAttributeRequests } from './attribute-requests.js';
+import { compileCriteria } from './criteria.js';
+import type { Scenario } from './schema.js';
+
+/** The file every generation run writes beside its data. */
+export const GENERATION_FILE = TIMELINE_FILES.GENERATION;
+/** Candidates sampled to estimate the acceptance rate of criteria before a run. */
+export const PILOT_CANDIDATES = 2000;
+/** Patients per checkpointed part in `resume` mode. */
+export const DEFAULT_PART_PATIENTS = 50_000;
+
+export interface RunGenerationOptions {
+  readonly model: GenerationModel;
+  /** Model folder (recorded with its fingerprint). */
+  readonly modelDir: string;
+  /** The scenario; a plain run is a scenario with no attributes, criteria or interventions. */
+  readonly scenario: Scenario;
+  readonly scenarioFile?: string;
+  readonly out: string;
+  readonly batchSize?: number;
+  readonly shard?: Shard;
+  readonly maxEvents?: number;
+  /** Checkpoint in parts beside `out` and continue a killed run (same bytes as one run). */
+  readonly resume?: boolean;
+  readonly partPatients?: number;
+  readonly overwrite?: boolean;
+  readonly backend?: string;
+  readonly logger?: Logger;
+}
+
+/** generation.json: what was asked, what was made, and how. */
+export interface GenerationRecord {
+  readonly format: 'trajsim-generation';
+  readonly formatVersion: 1;
+  readonly trajsimVersion: string;
+  readonly scenario: Scenario;
+  readonly scenarioFile: string | null;
+  readonly model: {
+    readonly dir: string;
+    readonly kind: string;
+    readonly fingerprint: string;
+    readonly description: string;
+  };
+  readonly seed: string | number;
+  readonly shard: {
+    readonly index: number;
+    readonly count: number;
+    readonly firstPatient: number;
+    readonly patients: number;
+  };
+  readonly backend: string | null;
+  readonly horizonDays: number;
+  readonly indexDates: { readonly from: string; readonly to: string };
+  readonly counts: {
+    readonly patients: number;
+    readonly events: number;
+    readonly candidates: number;
+    readonly cappedByMaxEvents: number;
+  };
+  readonly requestedVsAchieved: {
+    readonly attributes: readonly {
+      readonly attribute: string;
+      readonly requested: string;
+      readonly levels?: readonly {
+        readonly level: string;
+        readonly requested: number;
+        readonly achieved: number;
+      }[];
+      readonly achieved?: {
+        readonly mean: number;
+        readonly min: number;
+        readonly max: number;
+        readonly requestedMean: number | null;
+      };
+    }[];
+    readonly criteria: {
+      readonly pilot: { readonly candidates: number; readonly acceptanceRate: number } | null;
+      readonly acceptanceRate: number;
+      readonly perCriterion: readonly { readonly criterion: string; readonly metRate: number }[];
+    };
+    readonly interventions: readonly {
+      readonly code: string;
+      readonly day: number;
+      readonly patientsWithEvent: number;
+      readonly share: number;
+    }[];
+  };
+  readonly seconds: number;
+}
+
+/** Tallies of one part of a run; parts add up. */
+interface Tally {
+  patients: number;
+  events: number;
+  candidates: number;
+  capped: number;
+  /** Per requested attribute: level counts (categorical) or [n, sum, min, max] (numeric). */
+  attributes: number[][];
+  criteriaMet: number[];
+  criteriaCandidates: number;
+  interventions: number[];
+}
+
+function emptyTally(
+  requests: readonly ResolvedAttributeRequest[],
+  criteria: number,
+  interventions: number,
+): Tally {
+  return {
+    patients: 0,
+    events: 0,
+    candidates: 0,
+    capped: 0,
+    // categorical: a count per level; numeric: [n, sum, min, max] (min/max valid when n > 0)
+    attributes: requests.map((r) =>
+      r.kind === 'categorical' ? new Array(r.requestedShares!.length).fill(0) : [0, 0, 0, 0],
+    ),
+    criteriaMet: new Array(criteria).fill(0),
+    criteriaCandidates: 0,
+    interventions: new Array(interventions).fill(0),
+  };
+}
+
+function addNumeric(a: number[], n: number, sum: number, min: number, max: number): void {
+  if (n === 0) return;
+  a[2] = a[0]! > 0 ? Math.min(a[2]!, min) : min;
+  a[3] = a[0]! > 0 ? Math.max(a[3]!, max) : max;
+  a[0]! += n;
+  a[1]! += sum;
+}
+
+function addTally(into: Tally, t: Tally, requests: readonly ResolvedAttributeRequest[]): void {
+  into.patients += t.patients;
+  into.events += t.events;
+  into.candidates += t.candidates;
+  into.capped += t.capped;
+  into.criteriaCandidates += t.criteriaCandidates;
+  t.criteriaMet.forEach((v, k) => {
+    into.criteriaMet[k]! += v;
+  });
+  t.interventions.forEach((v, k) => {
+    into.interventions[k]! += v;
+  });
+  requests.forEach((r, k) => {
+    const a = t.attributes[k]!;
+    const target = into.attributes[k]!;
+    if (r.kind === 'numeric') addNumeric(target, a[0]!, a[1]!, a[2]!, a[3]!);
+    else
+      a.forEach((v, i) => {
+        target[i]! += v;
+      });
+  });
+}
+
+/** Hash of every file of a model folder, sorted by name: identifies the exact model. */
+export function modelFingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (!statSync(path).isFile()) continue;
+    hash.update(name).update(readFileSync(path));
+  }
+  return hash.digest('hex');
+}
+
+/** Forced attribute values and events of a scenario, checked against the model. */
+function compileScenario(scenario: Scenario, model: GenerationModel) {
+  const requests = resolveAttributeRequests(scenario.attributes, model.attributes);
+  const fixed = new Map<string, ForcedAttributeValue>();
+  scenario.interventions.forEach((iv, k) => {
+    for (const [name, value] of Object.entries(iv.set_attribute ?? {})) {
+      const where = `interventions[${k}].set_attribute.${name}`;
+      const spec = model.attributes.find((a) => a.name === name);
+      if (!spec) {
+        throw new TrajsimError(
+          'SCENARIO',
+          `the model has no attribute '${name}'; it has: ${model.attributes.map((a) => a.name).join(', ')}`,
+          { field: where },
+        );
+      }
+      if (requests.some((r) => r.name === name)) {
+        throw new TrajsimError(
+          'SCENARIO',
+          `attribute '${name}' is both requested in attributes and set by an intervention; keep one`,
+          { field: where },
+        );
+      }
+      if (spec.kind === 'categorical' && !spec.levels.includes(String(value))) {
+        throw new TrajsimError(
+          'SCENARIO',
+          `'${value}' is not a level of ${name} the model knows; known levels: ${spec.levels.join(', ')}`,
+          { field: where },
+        );
+      }
+      if (spec.kind === 'numeric' && typeof value !== 'number') {
+        throw new TrajsimError('SCENARIO', `${name} is numeric; set it to a number`, {
+          field: where,
+        });
+      }
+      fixed.set(name, spec.kind === 'categorical' ? String(value) : value);
+    }
+  });
+  const codes = model.stepModel.codes;
+  const forced: ForcedEvent[] = scenario.interventions
+    .map((iv, k) => {
+      if (!codes.includes(iv.code)) {
+        throw new TrajsimError(
+          'SCENARIO',
+          `code '${iv.code}' is not in the model's vocabulary; known codes: ${codes.join(', ')}`,
+          {
+            field: `interventions[${k}].code`,
+          },
+        );
+      }
+      return { day: iv.day, code: iv.code, ...(iv.replaces ? { replaces: [iv.replaces] } : {}) };
+    })
+    .sort((a, b) => a.day - b.day);
+  return { requests, fixed, forced };
+}
+
+interface ScenarioHooks extends GenerationHooks {
+  /** Candidates seen and criteria met, counted by the accept hook. */
+  readonly criteriaTally?: { readonly met: Float64Array; readonly candidates: number };
+}
+
+function hooksFor(
+  model: GenerationModel,
+  scenario: Scenario,
+  compiled: ReturnType<typeof compileScenario>,
+  tally: Tally,
+): ScenarioHooks {
+  const { requests, fixed, forced } = compiled;
+  const codes = model.stepModel.codes;
+  const forcedCodes = forced.map((f) => codes.indexOf(f.code));
+  const criteria =
+    scenario.criteria.length > 0 ? compileCriteria(scenario.criteria, codes) : undefined;
+  const hasForcedAttributes = requests.length > 0 || fixed.size > 0;
+  return {
+    ...(hasForcedAttributes
+      ? {
+          forcedAttributes: (_g, rng) => {
+            const values: Record<string, ForcedAttributeValue> = Object.fromEntries(fixed);
+            for (const r of requests) {
+              const v = r.sample(rng);
+              const spec = model.attributes[r.index]!;
+              values[r.name] = spec.kind === 'categorical' ? spec.levels[v]! : v;
+            }
+            return values;
+          },
+        }
+      : {}),
+    ...(forced.length > 0 ? { forcedEvents: () => forced } : {}),
+    ...(criteria
+      ? {
+          accept: (p: GeneratedPatient) => criteria.accept(p.codes, p.days, 0, p.codes.length),
+          criteriaTally: criteria.tally,
+        }
+      : {}),
+    written: (p: GeneratedPatient) => {
+      requests.forEach((r, k) => {
+        const v = p.attributes[r.index]!;
+        const a = tally.attributes[k]!;
+        if (r.kind === 'categorical') {
+          if (v >= 0) a[v]!++;
+        } else if (!Number.isNaN(v)) addNumeric(a, 1, v, v, v);
+      });
+      forcedCodes.forEach((c, k) => {
+        if (p.codes.includes(c)) tally.interventions[k]!++;
+      });
+    },
+  };
+}
+
+function pilotAcceptance(
+  model: GenerationModel,
+  scenario: Scenario,
+  compiled: ReturnType<typeof compileScenario>,
+  o: SampleRangeOptions,
+): Promise<{ candidates: number; accepted: number; seconds: number }> {
+  const tally = emptyTally(compiled.requests, scenario.criteria.length, compiled.forced.length);
+  const hooks = hooksFor(model, scenario, compiled, tally);
+  let accepted = 0;
+  const started = performance.now();
+  const probe: GenerationHooks = {
+    ...hooks,
+    accept: (p) => {
+      if (hooks.accept!(p)) accepted++;
+      return true; // count, never retry: a pilot measures the raw acceptance rate
+    },
+  };
+  return sampleRange(model, DISCARD_WRITER, 0, PILOT_CANDIDATES, {
+    ...o,
+    seed: `${o.seed}/pilot`,
+    hooks: probe,
+    logger: SILENT_LOGGER,
+  }).then(() => ({
+    candidates: PILOT_CANDIDATES,
+    accepted,
+    seconds: (performance.now() - started) / 1000,
+  }));
+}
+
+function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/**
+ * Generates the cohort a scenario asks for (or one shard of it) with a trained model, and
+ * writes `generation.json` beside the data: the resolved scenario, the model fingerprint,
+ * seed, shard, counts and a requested-vs-achieved table.
+ *
+ * With criteria, a pilot of {@link PILOT_CANDIDATES} candidates first estimates the
+ * acceptance rate; the run is refused (INFEASIBLE, with the rate and the expected cost) when
+ * it is below `scenario.min_acceptance_rate`. Every patient is then the first accepted
+ * candidate of its own stream, so the cohort has exactly `patients` qualifying patients.
+ *
+ * With `resume`, patients are written in parts of `partPatients` into `<out>.partial/` and
+ * merged at the end; a killed run restarted with `resume` skips the finished parts and ends
+ * with the same bytes as an uninterrupted run.
+ *
+ * @example
+ * await runGeneration({ model, modelDir: 'models/default', scenario, out: 'out/cohort' })
+ * // => { record: { counts: { patients: 2000, ... }, requestedVsAchieved: ... }, manifest }
+ */
+export async function runGeneration(
+  options: RunGenerationOptions,
+): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
+  const { model, scenario } = options;
+  const logger = options.logger ?? SILENT_LOGGER;
+  const started = performance.now();
+  const compiled = compileScenario(scenario, model);
+  const indexDayRange: readonly [number, number] = scenario.index_date
+    ? [parseIsoDay(scenario.index_date.from), parseIsoDay(scenario.index_date.to)]
+    : model.indexDayRange;
+  if (scenario.horizon_days !== undefined && scenario.horizon_days > model.maxFollowUpDays) {
+    logger.warn(
+      MESSAGES.INFO,
+      `horizon_days ${scenario.horizon_days} is beyond the longest follow-up the model saw (${model.maxFollowUpDays} days): survival past that is extrapolated`,
+    );
+  }
+  const o = resolveSampleOptions(model, {
+    patients: scenario.patients,
+    seed: scenario.seed,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(scenario.horizon_days !== undefined ? { horizonDays: scenario.horizon_days } : {}),
+    ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+    maxAttempts: Math.ceil(50 / scenario.min_acceptance_rate),
+    indexDayRange,
+    logger,
+  });
+
+  let pilot: { candidates: number; acceptanceRate: number } | null = null;
+  if (scenario.criteria.length > 0) {
+    const p = await pilotAcceptance(model, scenario, compiled, o);
+    const rate = p.accepted / p.candidates;
+    pilot = { candidates: p.candidates, acceptanceRate: rate };
+    const perSecond = p.candidates / Math.max(p.seconds, 1e-6);
+    if (rate < scenario.min_acceptance_rate) {
+      const shown =
+        p.accepted === 0
+          ? `below ${(3 / p.candidates).toPrecision(2)} (0 of ${p.candidates} pilot candidates qualified)`
+          : `about ${(100 * rate).toPrecision(2)}% (${p.accepted} of ${p.candidates} pilot candidates)`;
+      const expected = p.accepted === 0 ? Number.POSITIVE_INFINITY : scenario.patients / rate;
+      throw new TrajsimError(
+        'INFEASIBLE',
+        `the criteria accept ${shown}, under min_acceptance_rate ${scenario.min_acceptance_rate}; ${
+          Number.isFinite(expected)
+            ? `${formatCount(scenario.patients)} patients would need about ${formatCount(expected)} candidates (~${Math.ceil(expected / perSecond / 60)} min at ${formatCount(perSecond)}/s)`
+            : 'the request looks infeasible for this model'
+        }. Relax the criteria, or lower min_acceptance_rate to accept the cost`,
+        { field: 'criteria', ...(options.scenarioFile ? { file: options.scenarioFile } : {}) },
+      );
+    }
+    logger.info(
+      MESSAGES.INFO,
+      `criteria accept about ${(100 * rate).toPrecision(3)}% of candidates (pilot of ${p.candidates}); expecting ~${formatCount(scenario.patients / Math.max(rate, 1e-9))} candidates`,
+    );
+  }
+
+  const shard = options.shard ?? { index: 1, count: 1 };
+  const { start: first, end } = shardRange(scenario.patients, shard);
+  const fingerprint = modelFingerprint(options.modelDir);
+  const source = generationSource(model, { seed: scenario.seed, patients: scenario.patients }, o);
+  const writerOptions = {
+    name: scenario.name,
+    source,
+    attributes: model.attributes,
+    codes: model.stepModel.codes,
+  };
+
+  const tally = emptyTally(compiled.requests, scenario.criteria.length, compiled.forced.length);
+  const runPart = async (
+    writer: TimelineWriter | typeof DISCARD_WRITER,
+    from: number,
+    to: number,
+    partTally: Tally,
+  ) => {
+    const hooks = hooksFor(model, scenario, compiled, partTally);
+    const counts: SampleRangeCounts = await sampleRange(model, writer, from, to, {
+      ...o,
+      hooks,
+      progressOffset: partTally === tally ? 0 : tally.patients,
+      progressTotal: end - first,
+    });
+    partTally.patients += counts.written;
+    partTally.events += counts.events;
+    partTally.candidates += counts.candidates;
+    partTally.capped += counts.capped;
+    if (hooks.criteriaTally) {
+      partTally.criteriaCandidates = hooks.criteriaTally.candidates;
+      partTally.criteriaMet = Array.from(hooks.criteriaTally.met);
+    }
+  };
+
+  const record = (manifest: TimelineManifest): GenerationRecord => ({
+    format: 'trajsim-generation',
+    formatVersion: 1,
+    trajsimVersion: VERSION,
+    scenario,
+    scenarioFile: options.scenarioFile ?? null,
+    model: { dir: options.modelDir, kind: model.kind, fingerprint, description: model.description },
+    seed: scenario.seed,
+    shard: { index: shard.index, count: shard.count, firstPatient: first, patients: end - first },
+    backend: options.backend ?? null,
+    horizonDays: o.horizonDays,
+    indexDates: { from: formatIsoDay(indexDayRange[0]), to: formatIsoDay(indexDayRange[1]) },
+    counts: {
+      patients: manifest.counts.patients,
+      events: manifest.counts.events,
+      candidates: tally.candidates,
+      cappedByMaxEvents: tally.capped,
+    },
+    requestedVsAchieved: {
+      attributes: compiled.requests.map((r, k) => {
+        const a = tally.attributes[k]!;
+        if (r.kind === 'categorical') {
+          const spec = model.attributes[r.index] as { levels: readonly string[] };
+          const total = a.reduce((s, v) => s + v, 0);
+          return {
+            attribute: r.name,
+            requested: r.requested,
+            levels: spec.levels.map((level, i) => ({
+              level,
+              requested: r.requestedShares![i]!,
+              achieved: total > 0 ? a[i]! / total : Number.NaN,
+            })),
+          };
+        }
+        return {
+          attribute: r.name,
+          requested: r.requested,
+          achieved: {
+            mean: a[0]! > 0 ? a[1]! / a[0]! : Number.NaN,
+            min: a[0]! > 0 ? a[2]! : Number.NaN,
+            max: a[0]! > 0 ? a[3]! : Number.NaN,
+            requestedMean: r.requestedMean ?? null,
+          },
+        };
+      }),
+      criteria: {
+        pilot,
+        acceptanceRate: tally.candidates > 0 ? tally.patients / tally.candidates : 1,
+        perCriterion: scenario.criteria.map((c, k) => ({
+          criterion: compileCriteria([c], model.stepModel.codes).tally.labels[0]!,
+          metRate:
+            tally.criteriaCandidates > 0
+              ? tally.criteriaMet[k]! / tally.criteriaCandidates
+              : Number.NaN,
+        })),
+      },
+      interventions: compiled.forced.map((f, k) => ({
+        code: f.code,
+        day: f.day,
+        patientsWithEvent: tally.interventions[k]!,
+        share: tally.patients > 0 ? tally.interventions[k]! / tally.patients : Number.NaN,
+      })),
+    },
+    seconds: (performance.now() - started) / 1000,
+  });
+  const extraFiles = (manifest: TimelineManifest) => ({
+    [GENERATION_FILE]: `${JSON.stringify(record(manifest), null, 2)}\n`,
+  });
+
+  if (!options.resume) {
+    const writer = await TimelineWriter.create(options.out, {
+      ...writerOptions,
+      overwrite: options.overwrite ?? false,
+    });
+    try {
+      await runPart(writer, first, end, tally);
+      const manifest = await writer.close(extraFiles);
+      return {
+        record: JSON.parse(
+          readFileSync(join(options.out, GENERATION_FILE), 'utf8'),
+        ) as GenerationRecord,
+        manifest,
+      };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }
+
+  // Resume mode: checkpointed parts in <out>.partial, merged at the end.
+  const partPatients = options.partPatients ?? DEFAULT_PART_PATIENTS;
+  const out = resolve(options.out);
+  if (existsSync(join(out, TIMELINE_FILES.MANIFEST)) && !options.overwrite) {
+    throw new TrajsimError(
+      'IO',
+      `output ${options.out} is already complete; nothing to resume (pass --overwrite to generate again)`,
+    );
+  }
+  const partial = join(dirname(out), `${basename(out)}.partial`);
+  const runKey = JSON.stringify({
+    scenario,
+    fingerprint,
+    shard,
+    partPatients,
+    horizon: o.horizonDays,
+    maxEvents: o.maxEvents,
+    indexDayRange,
+  });
+  const runFile = join(partial, 'run.json');
+  if (existsSync(runFile)) {
+    if (readFileSync(runFile, 'utf8') !== runKey) {
+      throw new TrajsimError(
+        'IO',
+        `${partial} holds parts of a different run (another scenario, seed, model or shard); remove it, or run without --resume`,
+      );
+    }
+  } else {
+    mkdirSync(partial, { recursive: true });
+    writeFileSync(runFile, runKey);
+  }
+  const partDirs: string[] = [];
+  let resumed = 0;
+  for (let from = first, k = 0; from < end; from += partPatients, k++) {
+    const to = Math.min(end, from + partPatients);
+    const dir = join(partial, `part-${String(k).padStart(6, '0')}`);
+    partDirs.push(dir);
+    const tallyFile = join(dir, 'tally.json');
+    if (existsSync(join(dir, TIMELINE_FILES.MANIFEST)) && existsSync(tallyFile)) {
+      addTally(tally, JSON.parse(readFileSync(tallyFile, 'utf8')) as Tally, compiled.requests);
+      resumed++;
+      continue;
+    }
+    const partTally = emptyTally(
+      compiled.requests,
+      scenario.criteria.length,
+      compiled.forced.length,
+    );
+    const writer = await TimelineWriter.create(dir, { ...writerOptions, overwrite: true });
+    try {
+      await runPart(writer, from, to, partTally);
+      await writer.close(() => ({ 'tally.json': JSON.stringify(partTally) }));
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+    addTally(tally, partTally, compiled.requests);
+  }
+  if (resumed > 0)
+    logger.info(
+      MESSAGES.INFO,
+      `resumed: ${resumed} of ${partDirs.length} parts were already complete`,
+    );
+  const manifest = await mergeTimelines(partDirs, options.out, {
+    name: scenario.name,
+    source,
+    overwrite: options.overwrite ?? false,
+    extraFiles,
+  });
+  rmSync(partial, { recursive: true, force: true });
+  return {
+    record: JSON.parse(
+      readFileSync(join(options.out, GENERATION_FILE), 'utf8'),
+    ) as GenerationRecord,
+    manifest,
+  };
+}
