@@ -1,17 +1,93 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { TrajsimError } from '../../core/errors.js';
+import { loadGenerationModel } from '../../generate/load-generation-model.js';
+import { selectBackend } from '../../model/backend.js';
+import { loadModel } from '../../model/load-model.js';
+import { renderReportHtml } from '../../report/render-report.js';
+import { loadScenario } from '../../scenario/load-scenario.js';
+import { runGeneration } from '../../scenario/run-generation.js';
+import { importTimeline } from '../../timeline/import.js';
+import { defaultThresholds } from '../../validate/default-thresholds.js';
+import { fidelityReportJson } from '../../validate/fidelity-report.js';
+import { validateTimelineDirs } from '../../validate/validate-dirs.js';
 import type { RegisterCommand } from './index.js';
 
-/** `trajsim demo`: the main job on the embedded default (filled in when the generator lands). */
+/** The package root (two levels above dist/cli/commands or src/cli/commands). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** `trajsim demo`: the main job on the embedded default model and bundled data. */
 export const registerDemo: RegisterCommand = (program, context) => {
   program.addCommand(
     new Command('demo')
       .description(
-        'Generate a cohort from scenarios/demo.json with models/default and write a fidelity report.',
+        'The main job on the embedded defaults: import the bundled colon data, generate the cohort of\n' +
+          'scenarios/demo.json with models/default, validate it against the real data and write report.html.',
       )
-      .action(() => {
-        context.out(
-          'trajsim demo: not yet available (the generator and the default model are being built).',
+      .option('--out <dir>', 'where to write everything', 'demo-output')
+      .addHelpText('after', '\nExample:\n  npm run demo   (= trajsim demo --out demo-output)')
+      .action(async (opts: { out: string }) => {
+        const started = performance.now();
+        const out = resolve(opts.out);
+        const modelDir = join(ROOT, 'models', 'default');
+        const scenarioFile = join(ROOT, 'scenarios', 'demo.json');
+        if (!existsSync(join(modelDir, 'manifest.json'))) {
+          throw new TrajsimError(
+            'IO',
+            `no default model at ${modelDir}; rebuild it with scripts/train-default-model.sh`,
+          );
+        }
+        mkdirSync(out, { recursive: true });
+        const real = join(out, 'real-colon');
+        const synthetic = join(out, 'synthetic');
+        const reportDir = join(out, 'report');
+        context.note('1/3 importing the bundled real data (data/colon, R survival)');
+        await importTimeline({
+          patients: join(ROOT, 'data', 'colon', 'patients.csv'),
+          events: join(ROOT, 'data', 'colon', 'events.csv'),
+          categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
+          name: 'colon',
+          out: real,
+          overwrite: true,
+          logger: context.logger,
+        });
+        const loaded = loadModel(modelDir);
+        if (loaded.manifest.kind === 'gru') await selectBackend('wasm', { logger: context.logger });
+        const model = loadGenerationModel(loaded);
+        const scenario = loadScenario(scenarioFile);
+        context.note(
+          `2/3 generating ${scenario.patients} patients from scenarios/demo.json with models/default (${loaded.manifest.kind})`,
         );
+        try {
+          await runGeneration({
+            model,
+            modelDir,
+            scenario,
+            scenarioFile,
+            out: synthetic,
+            overwrite: true,
+            backend: 'wasm',
+            logger: context.logger,
+          });
+        } finally {
+          model.stepModel.dispose();
+        }
+        context.note('3/3 validating the synthetic cohort against the real data');
+        const report = await validateTimelineDirs(real, [synthetic], {
+          thresholds: defaultThresholds(),
+          logger: context.logger,
+        });
+        mkdirSync(reportDir, { recursive: true });
+        writeFileSync(join(reportDir, 'report.json'), fidelityReportJson(report));
+        writeFileSync(join(reportDir, 'report.html'), renderReportHtml(report));
+        const failed = report.metrics.filter((m) => m.pass === false);
+        const gated = report.metrics.filter((m) => m.pass !== null);
+        context.out(
+          `demo: ${gated.length - failed.length}/${gated.length} fidelity metrics within thresholds${failed.length ? ` (outside: ${failed.map((m) => m.id).join(', ')})` : ''}; ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+        context.out(`report: ${join(reportDir, 'report.html')}`);
       }),
   );
 };
