@@ -44,9 +44,10 @@ export interface GenerationHooks {
   ) => Readonly<Record<string, ForcedAttributeValue>> | undefined;
   /**
    * (b) forced events, sorted by day. A forced event is inserted before the first sampled
-   * event on or after its day, but never before the patient's first event; the sampled event
-   * it pre-empts is dropped and the trajectory continues from the forced event. A patient
-   * whose sampled trajectory ends before the day never gets it.
+   * event on or after its day, but never before the patient's first event (unless that event
+   * is one it replaces); the sampled event it pre-empts is dropped and the trajectory
+   * continues from the forced event. A patient whose sampled trajectory ends before the day
+   * never gets it.
    */
   readonly forcedEvents?: (globalIndex: number) => readonly ForcedEvent[] | undefined;
   /**
@@ -331,8 +332,14 @@ export async function sampleRange(
           let c = rng.categorical(probs.subarray(k * V, (k + 1) * V));
           let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
           const f = forced[i];
-          if (f && forcedNext[i]! < f.length && count[i]! > 0 && day >= f[forcedNext[i]!]!.day) {
-            const ev = f[forcedNext[i]!]!;
+          const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
+          if (
+            pending &&
+            ((count[i]! > 0 && day >= pending.day) ||
+              (pending.replaces && day <= pending.day && replaceSet(pending.replaces).has(c)))
+          ) {
+            // the forced event pre-empts this sampled one (or stands in for a code it replaces)
+            const ev = pending;
             const fc = codeIndex.get(ev.code);
             if (fc === undefined) {
               throw new TrajsimError(
