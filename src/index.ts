@@ -1,0 +1,67 @@
+/**
+ * trajsim: learn oncology patient timelines, generate synthetic cohorts from scenarios, and
+ * prove their temporal fidelity. The public library API; the `trajsim` CLI is a thin layer
+ * over it.
+ */
+
+export { formatIsoDay, parseIsoDay } from './core/days.js';
+// Core: errors, seeded randomness, days, messages, shards
+export { ERROR_CODES, type ErrorCode, TrajsimError } from './core/errors.js';
+export { type Logger, MESSAGES, SILENT_LOGGER } from './core/messages.js';
+export { Rng } from './core/rng.js';
+export { parseShard, type Shard, shardRange } from './core/shard.js';
+export { VERSION } from './core/version.js';
+// Generation and scenarios
+export {
+  type GenerateCohortOptions,
+  type GenerationHooks,
+  generateCohort,
+} from './generate/generate-cohort.js';
+export { loadGenerationModel } from './generate/load-generation-model.js';
+export type { GenerationModel, StepModel } from './generate/step-model.js';
+export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
+export { type LoadedModel, loadModel } from './model/load-model.js';
+// Model: training, loading, backends
+export { type TrainModelOptions, trainModel } from './model/train-model.js';
+export { REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
+// Reference: the known-truth oncology process
+export { type SimulateReferenceOptions, simulateReference } from './reference/reference-process.js';
+export { trueSurvival } from './reference/true-survival.js';
+// Report
+export { renderReportHtml } from './report/render-report.js';
+export { loadScenario, parseScenario } from './scenario/load-scenario.js';
+export {
+  type GenerationRecord,
+  type RunGenerationOptions,
+  runGeneration,
+} from './scenario/run-generation.js';
+export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
+export { type ExportOptions, exportTimeline } from './timeline/export.js';
+export { type ImportOptions, importTimeline } from './timeline/import.js';
+export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
+export { readTimeline, readTimelineManifest } from './timeline/read.js';
+// Timeline: the data contract and its I/O
+export {
+  type Attribute,
+  type AttributeSpec,
+  isTerminalCode,
+  TERMINAL_CODES,
+  TIMELINE_FILES,
+  type Timeline,
+  type TimelineManifest,
+} from './timeline/types.js';
+export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
+export { type CoxResult, coxDesign, coxPh } from './validate/cox-ph.js';
+export { cumulativeIncidence } from './validate/cumulative-incidence.js';
+export { defaultThresholds } from './validate/default-thresholds.js';
+export { describeTimeline, type TimelineDescription } from './validate/describe-timeline.js';
+export { endpointTimes } from './validate/endpoints.js';
+export { assessTimelines } from './validate/fidelity.js';
+export type { FidelityReport } from './validate/fidelity-report.js';
+// Validation: survival statistics (match R survival) and fidelity
+export { type KaplanMeierResult, kaplanMeier, survivalAt } from './validate/kaplan-meier.js';
+export { logRankTest } from './validate/log-rank.js';
+export { mergeSummaries } from './validate/merge-summaries.js';
+export { restrictedMean } from './validate/restricted-mean.js';
+export { summarizeTimeline, type TimelineSummary } from './validate/summary.js';
+export { validateTimelineDirs } from './validate/validate-dirs.js';
