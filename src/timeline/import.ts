@@ -105,6 +105,27 @@ function requireColumns(
   }
 }
 
+/** Opens a table: its records after the header, the header, and column indices by name. */
+async function openTable(path: string, required: readonly string[]) {
+  const file = basename(path);
+  const records = readTableRecords(path);
+  const first = await records.next();
+  if (first.done) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `file is empty; expected a header line with ${required.join(',')},...`,
+      {
+        file,
+        line: 1,
+      },
+    );
+  }
+  const header = first.value.fields;
+  const index = headerIndex(header, file);
+  requireColumns(index, required, file);
+  return { file, records, header, index };
+}
+
 interface PatientsRead {
   readonly ids: string[];
   readonly idRow: Map<string, number>;
@@ -115,22 +136,10 @@ interface PatientsRead {
 }
 
 async function readPatients(options: ImportOptions): Promise<PatientsRead> {
-  const file = basename(options.patients);
-  const records = readTableRecords(options.patients);
-  const first = await records.next();
-  if (first.done) {
-    throw new TrajsimError(
-      'INVALID_INPUT',
-      'file is empty; expected a header line with patient_id,index_date,...',
-      {
-        file,
-        line: 1,
-      },
-    );
-  }
-  const header = first.value.fields;
-  const index = headerIndex(header, file);
-  requireColumns(index, ['patient_id', 'index_date'], file);
+  const { file, records, header, index } = await openTable(options.patients, [
+    'patient_id',
+    'index_date',
+  ]);
   const idCol = index.get('patient_id')!;
   const dateCol = index.get('index_date')!;
   const attrNames = header
@@ -320,22 +329,11 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const logger = options.logger ?? SILENT_LOGGER;
   const patients = await readPatients(options);
   const nP = patients.ids.length;
-  const file = basename(options.events);
-  const records = readTableRecords(options.events);
-  const first = await records.next();
-  if (first.done) {
-    throw new TrajsimError(
-      'INVALID_INPUT',
-      'file is empty; expected a header line with patient_id,day,code,value',
-      {
-        file,
-        line: 1,
-      },
-    );
-  }
-  const header = first.value.fields;
-  const index = headerIndex(header, file);
-  requireColumns(index, ['patient_id', 'day', 'code'], file);
+  const { file, records, header, index } = await openTable(options.events, [
+    'patient_id',
+    'day',
+    'code',
+  ]);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
   if (extra.length > 0) logger.warn(MESSAGES.INFO, `${file}: ignoring columns ${extra.join(', ')}`);
