@@ -14,6 +14,8 @@ interface StatsOptions {
   by?: string;
   rmstTau?: number;
   covariates?: string;
+  /** `attr=level` pairs: the reference level of a categorical covariate (cox). */
+  reference?: string[];
   json?: boolean;
 }
 
@@ -127,6 +129,20 @@ export function coxModel(t: Timeline, o: StatsOptions) {
       field: 'covariates',
     });
   }
+  const references = new Map<string, string>();
+  for (const pair of o.reference ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `--reference '${pair}': expected attribute=level`,
+        {
+          field: 'reference',
+        },
+      );
+    }
+    references.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
   const covariates: CoxCovariate[] = names.map((name) => {
     const a = t.patients.attributes.find((x) => x.name === name);
     if (!a) {
@@ -136,9 +152,22 @@ export function coxModel(t: Timeline, o: StatsOptions) {
         { field: 'covariates' },
       );
     }
-    return a.kind === 'numeric'
-      ? { name, kind: 'numeric', values: a.values }
-      : { name, kind: 'categorical', levels: a.levels, codes: a.codes };
+    if (a.kind === 'numeric') return { name, kind: 'numeric', values: a.values };
+    const reference = references.get(name);
+    if (reference !== undefined && !a.levels.includes(reference)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `--reference ${name}=${reference}: no such level; levels are ${a.levels.join(', ')}`,
+        { field: 'reference' },
+      );
+    }
+    return {
+      name,
+      kind: 'categorical',
+      levels: a.levels,
+      codes: a.codes,
+      ...(reference !== undefined ? { reference } : {}),
+    };
   });
   const { time, status } = endpointTimes(t, o.endpoint);
   const design = coxDesign(covariates);
@@ -184,6 +213,11 @@ export const registerStats: RegisterCommand = (program, context) => {
         nonNegative,
       )
       .option('--covariates <a,b,c>', 'attributes of the Cox model (cox)')
+      .option(
+        '--reference <attr=level>',
+        'reference level of a categorical covariate (cox; repeatable; default: alphabetically first)',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
       .option('--json', 'print JSON');
   const stats = new Command('stats').description(
     'Survival statistics of a timeline, matching R survival (survfit, survdiff, coxph).',
