@@ -64,13 +64,13 @@ describe('trajsim stats agrees with R survival on the bundled data (1e-6 relativ
         time: number[];
         median: RNumber;
         restrictedMean: { tau: number; value: RNumber; se: RNumber }[];
-      } & Record<string, RNumber[]>;
-        .expected as Record<string, number[] | number>;
+        [column: string]: unknown;
+      };
       const g = out.groups.find((x: { group: string }) => x.group === arm);
       expect(g.time).toEqual(r.time);
       (['n_risk', 'n_event', 'surv', 'std_err', 'lower', 'upper'] as const).forEach((k, i) => {
         const rk = ['nRisk', 'nEvent', 'surv', 'stdErr', 'lower', 'upper'][i]!;
-        r[rk]!.forEach((v, j) => close(g[k][j], v));
+        (r[rk] as RNumber[]).forEach((v, j) => close(g[k][j], v));
       });
       close(g.median, r.median);
       const rm = (r.restrictedMean as { tau: number; value: number; se: number }[]).find(
