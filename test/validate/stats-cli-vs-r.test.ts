@@ -70,7 +70,7 @@ describe('trajsim stats agrees with R survival on the bundled data (1e-6 relativ
       expect(g.time).toEqual(r.time);
       (['n_risk', 'n_event', 'surv', 'std_err', 'lower', 'upper'] as const).forEach((k, i) => {
         const rk = ['nRisk', 'nEvent', 'surv', 'stdErr', 'lower', 'upper'][i]!;
-        (r[rk] as RNumber[]).forEach((v, j) => close(g[k][j], v));
+        for (const [j, v] of (r[rk] as RNumber[]).entries()) close(g[k][j], v);
       });
       close(g.median, r.median);
       const rm = (r.restrictedMean as { tau: number; value: number; se: number }[]).find(
