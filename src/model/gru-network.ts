@@ -317,20 +317,13 @@ export class GruNetwork {
   }
 
   /**
-   * Negative log-likelihood of a batch under teacher forcing, summed over real steps and
-   * divided by `normalizer` (default: the batch's events, i.e. the mean per event). Training
-   * divides by a constant instead: with length-bucketed batches a per-batch mean would weight
-   * the events of short trajectories more (measured: 60 % instead of 49 % deaths on colon).
-   * −[log P(code) + log P(gap | code)], masked. Returns [total, code part, gap part] sums and
-   * the scalar mean as the first element's companion. Call inside tf.tidy or variableGrads.
+   * Top-layer states [rows × steps, H] of a batch under teacher forcing (row-major: index
+   * r · steps + t), the same recurrence as {@link GruNetwork.step}. Padded steps come after
+   * a row's real steps, so they never feed a real step. Call inside tf.tidy.
    */
-  batchLoss(
-    batch: SequenceBatch,
-    normalizer = batch.events,
-  ): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
+  private teacherForcedStates(batch: SequenceBatch): tf.Tensor2D {
     const { rows: B, steps: T } = batch;
     const V = this.shape.vocabularySize;
-    const K = this.shape.mixtures;
     const N = B * T;
     const attributes = tf.tensor2d(batch.attributes, [B, this.shape.attributeWidth]);
     let states = this.initialStates(attributes);
@@ -353,7 +346,35 @@ export class GruNetwork {
       states = next;
       outputs.push(input!);
     }
-    const hs = tf.reshape(tf.stack(outputs, 1), [N, this.shape.hidden]) as tf.Tensor2D;
+    return tf.reshape(tf.stack(outputs, 1), [N, this.shape.hidden]) as tf.Tensor2D;
+  }
+
+  /**
+   * Code probabilities [rows × steps, V] of every step of a batch under teacher forcing
+   * (padded steps included; use the batch's mask). The same numbers the step model gives
+   * when fed the real history (a test checks both, and checks calibration with them).
+   * Call inside tf.tidy.
+   */
+  teacherForcedCodeProbabilities(batch: SequenceBatch): tf.Tensor2D {
+    return this.codeProbabilities(this.teacherForcedStates(batch));
+  }
+
+  /**
+   * Negative log-likelihood of a batch under teacher forcing, summed over real steps and
+   * divided by `normalizer` (default: the batch's events, i.e. the mean per event). Training
+   * divides by a constant instead, so that every event weighs the same whatever its batch
+   * (with length-bucketed batches a per-batch mean would weight the events of short
+   * trajectories more). −[log P(code) + log P(gap | code)], masked. Call inside tf.tidy or
+   * variableGrads.
+   */
+  batchLoss(
+    batch: SequenceBatch,
+    normalizer = batch.events,
+  ): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
+    const V = this.shape.vocabularySize;
+    const K = this.shape.mixtures;
+    const N = batch.rows * batch.steps;
+    const hs = this.teacherForcedStates(batch);
     const mask = tf.tensor1d(batch.mask);
     const count = Math.max(1, normalizer);
 
