@@ -44,7 +44,8 @@ export function createCliContext(options: { quiet?: boolean } = {}): CliContext 
         Number.isFinite(total) && total > 0 ? ` ${((100 * done) / total).toFixed(1)}%` : '';
       const eta =
         Number.isFinite(total) && rate > 0 ? ` ETA ${formatEta((total - done) / rate)}` : '';
-      const line = `${label}: ${done.toLocaleString('en-US')}${Number.isFinite(total) ? `/${total.toLocaleString('en-US')}` : ''}${pct} (${Math.round(rate).toLocaleString('en-US')}/s)${eta}${detail ? ` ${detail}` : ''}`;
+      const shownRate = elapsed >= 0.05 ? ` (${Math.round(rate).toLocaleString('en-US')}/s)` : '';
+      const line = `${label}: ${done.toLocaleString('en-US')}${Number.isFinite(total) ? `/${total.toLocaleString('en-US')}` : ''}${pct}${shownRate}${eta}${detail ? ` ${detail}` : ''}`;
       process.stderr.write(isTty ? `\r\x1b[K${line}${finished ? '\n' : ''}` : `${line}\n`);
     },
   };
