@@ -4,11 +4,9 @@
 # Run from the repository root after `npm ci`:  bash scripts/train-default-model.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+data=out/colon-timeline
 node dist/cli/main.js import \
   --patients data/colon/patients.csv --events data/colon/events.csv \
-  --categorical obstruct,perfor,adhere,node4 --name colon --out "$work/colon"
-node dist/cli/main.js train --data "$work/colon" --out models/default --seed 20261127 --overwrite "$@"
-node dist/cli/main.js inspect "$work/colon" --json > /dev/null
-echo "models/default rebuilt; its manifest.json records the train command line"
+  --categorical obstruct,perfor,adhere,node4 --name colon --out "$data" --overwrite
+node dist/cli/main.js train --data "$data" --out models/default --seed 20261127 --overwrite "$@"
+echo "models/default rebuilt from $data; its manifest.json records the train command line"
