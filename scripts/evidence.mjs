@@ -3,7 +3,8 @@
 //
 //   npm run build && node scripts/evidence.mjs [--work DIR] [--ref-patients 20000] [--epochs 30]
 //        [--colon-epochs 200] [--hidden 64] [--batch-size 128] [--only colon|reference]
-//        [--seed 1] [--synthetic-factor 5] [--clip-norm X --average-weights true|false --lr-decay F]
+//        [--seed 1] [--synthetic-factor 5] [--mixtures K] [--gap-hidden G]
+//        [--clip-norm X --average-weights true|false --lr-decay F]
 //
 // --epochs caps the GRU's epochs on the reference process, --colon-epochs on colon (small:
 // early stopping ends it within seconds).
@@ -56,6 +57,8 @@ const { values: args } = parseArgs({
     'clip-norm': { type: 'string' },
     'average-weights': { type: 'string' },
     'lr-decay': { type: 'string' },
+    mixtures: { type: 'string' },
+    'gap-hidden': { type: 'string' },
   },
 });
 const work = resolve(args.work);
@@ -168,6 +171,8 @@ async function evaluate(name, full, epochs) {
       ...(args['clip-norm'] ? { clipNorm: Number(args['clip-norm']) } : {}),
       ...(args['average-weights'] ? { averageWeights: args['average-weights'] === 'true' } : {}),
       ...(args['lr-decay'] ? { learningRateDecay: Number(args['lr-decay']) } : {}),
+      ...(args.mixtures ? { mixtures: Number(args.mixtures) } : {}),
+      ...(args['gap-hidden'] ? { gapHidden: Number(args['gap-hidden']) } : {}),
       overwrite: true,
       logger,
     });
