@@ -57,6 +57,13 @@ const { defaultThresholds } = await import(join(dist, 'validate/default-threshol
 const { fidelityReportJson } = await import(join(dist, 'validate/fidelity-report.js'));
 const { renderReportHtml } = await import(join(dist, 'report/render-report.js'));
 
+// Baseline measured in the same run: reading both timelines into memory (the I/O floor that
+// any validator pays), so `ratio_to_read` says what the statistics cost on top of it.
+const { readTimeline } = await import(join(dist, 'timeline/read.js'));
+const readStarted = performance.now();
+for (const dir of [values.real, values.synthetic]) await readTimeline(dir);
+const readSeconds = (performance.now() - readStarted) / 1000;
+
 const started = performance.now();
 const report = await validateTimelineDirs(values.real, [values.synthetic], {
   thresholds: defaultThresholds(),
@@ -76,6 +83,8 @@ console.log(
       syntheticEvents: report.synthetic.events,
       repeats: report.settings.repeats,
       wallSeconds: Math.round(wallSeconds * 10) / 10,
+      baselineReadSeconds: Math.round(readSeconds * 10) / 10,
+      ratioToRead: Math.round((wallSeconds / readSeconds) * 100) / 100,
       peakRssMiB: Math.round(peakRssMiB),
       passed: report.passed,
       failed: report.metrics.filter((m) => m.pass === false).map((m) => m.id),
