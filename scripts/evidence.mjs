@@ -3,7 +3,7 @@
 //
 //   npm run build && node scripts/evidence.mjs [--work DIR] [--ref-patients 20000] [--epochs 30]
 //        [--colon-epochs 200] [--hidden 64] [--batch-size 128] [--only colon|reference]
-//        [--seed 1] [--synthetic-factor 5] [--mixtures K] [--gap-hidden G]
+//        [--seed 1] [--synthetic-factor 5] [--mixtures K] [--gap-hidden G] [--gap-bins B]
 //        [--clip-norm X --average-weights true|false --lr-decay F]
 //
 // --epochs caps the GRU's epochs on the reference process, --colon-epochs on colon (small:
@@ -59,6 +59,8 @@ const { values: args } = parseArgs({
     'lr-decay': { type: 'string' },
     mixtures: { type: 'string' },
     'gap-hidden': { type: 'string' },
+    // Day bins of the gap head (0 = the former log-logistic mixture head).
+    'gap-bins': { type: 'string' },
   },
 });
 const work = resolve(args.work);
@@ -173,6 +175,7 @@ async function evaluate(name, full, epochs) {
       ...(args['lr-decay'] ? { learningRateDecay: Number(args['lr-decay']) } : {}),
       ...(args.mixtures ? { mixtures: Number(args.mixtures) } : {}),
       ...(args['gap-hidden'] ? { gapHidden: Number(args['gap-hidden']) } : {}),
+      ...(args['gap-bins'] ? { gapBins: Number(args['gap-bins']) } : {}),
       overwrite: true,
       logger,
     });

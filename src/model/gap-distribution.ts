@@ -105,3 +105,103 @@ export function gapLogProbability(
   }
   return logSigmoid(-zeroLogit) + Math.log(mass);
 }
+
+/**
+ * The discretised ("bins") gap head: a softmax over B bins of whole days, bin j holding the
+ * days [edges[j], edges[j + 1]), edges[0] = 0, edges[1] = 1 (bin 0 is the same-day point
+ * mass), edges[B] = the longest training gap + 1. Within a bin every day is equally likely:
+ *
+ *     P(gap = d) = softmax(logits)_j / (edges[j + 1] − edges[j]),  d in bin j,
+ *
+ * exact on integer days (no continuous → day rounding) and able to represent sharp peaks
+ * (a visit schedule of 90 ± 15 days) that a few smooth log-logistics blur. Gaps longer than
+ * the last edge are counted in the last bin by the training loss and never sampled. Standard
+ * ops only (MatMul + Softmax), so the head exports to ONNX like the mixture head.
+ */
+
+/**
+ * Bin edges for `bins` bins over 0..maxDays: bin 0 = day 0, then bins of width
+ * max(1, ⌊c·d⌋) starting at day d (single days first, then roughly log-spaced), with the
+ * smallest c that needs at most `bins` bins. Deterministic (plain double arithmetic).
+ *
+ * @example
+ * gapBinEdges(5, 64) // => [0, 1, 2, 3, 4, 5, 6] (every day its own bin)
+ */
+export function gapBinEdges(maxDays: number, bins: number): number[] {
+  const top = Math.max(1, Math.floor(maxDays));
+  if (!(bins >= 2)) throw new RangeError(`need at least 2 gap bins, got ${bins}`);
+  const edgesFor = (c: number): number[] => {
+    const e = [0, 1];
+    let d = 1;
+    while (d <= top) {
+      d = Math.min(top + 1, d + Math.max(1, Math.floor(c * d)));
+      e.push(d);
+    }
+    return e;
+  };
+  if (top + 1 <= bins) return edgesFor(0);
+  let lo = 0;
+  let hi = 1;
+  while (edgesFor(hi).length - 1 > bins) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (edgesFor(mid).length - 1 > bins) lo = mid;
+    else hi = mid;
+  }
+  return edgesFor(hi);
+}
+
+/** The bin (index into edges) holding `days`; days beyond the last edge go in the last bin. */
+export function gapBinOf(edges: readonly number[], days: number): number {
+  let lo = 0;
+  let hi = edges.length - 2;
+  if (days >= edges[hi]!) return hi;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (edges[mid]! <= days) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Draws a gap in whole days from bin logits `params[at .. at + B)`. Uses, in order: one
+ * uniform (bin), then, if the bin holds more than one day, one `int` (day within the bin).
+ */
+export function sampleBinnedGapDays(
+  params: ArrayLike<number>,
+  at: number,
+  edges: readonly number[],
+  rng: Rng,
+): number {
+  const B = edges.length - 1;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < B; j++) max = Math.max(max, params[at + j]!);
+  let total = 0;
+  for (let j = 0; j < B; j++) total += Math.exp(params[at + j]! - max);
+  let u = rng.uniform() * total;
+  let j = 0;
+  for (; j < B - 1; j++) {
+    u -= Math.exp(params[at + j]! - max);
+    if (u < 0) break;
+  }
+  const width = edges[j + 1]! - edges[j]!;
+  return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
+}
+
+/** log P(gap = d) under bin logits (natural log); −∞ beyond the last edge. */
+export function binnedGapLogProbability(
+  params: ArrayLike<number>,
+  at: number,
+  edges: readonly number[],
+  days: number,
+): number {
+  const B = edges.length - 1;
+  if (days < 0 || days >= edges[B]!) return Number.NEGATIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < B; j++) max = Math.max(max, params[at + j]!);
+  let total = 0;
+  for (let j = 0; j < B; j++) total += Math.exp(params[at + j]! - max);
+  const j = gapBinOf(edges, days);
+  return params[at + j]! - max - Math.log(total) - Math.log(edges[j + 1]! - edges[j]!);
+}

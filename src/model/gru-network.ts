@@ -17,6 +17,17 @@ export interface GruShape {
   readonly gapHidden: number;
   /** Added to the gap head's locations (log-days): the mean log of positive training gaps. */
   readonly gapLogOffset: number;
+  /**
+   * Present for the discretised gap head (see gap-distribution.ts): the day-bin edges
+   * (B + 1 integers, edges[0] = 0, edges[1] = 1); the head then outputs B bin logits per code
+   * and `mixtures` / `gapLogOffset` are unused. Absent: the log-logistic mixture head.
+   */
+  readonly gapBinEdges?: readonly number[];
+}
+
+/** Numbers per code in the gap head's output: B bin logits, or 1 + 3K mixture parameters. */
+export function gapOutputWidth(shape: GruShape): number {
+  return shape.gapBinEdges ? shape.gapBinEdges.length - 1 : gapParamsPerCode(shape.mixtures);
 }
 
 /** log1p(days) is divided by this so time inputs are O(1) (log1p(3000) ≈ 8). */
@@ -52,6 +63,10 @@ export interface SequenceBatch {
   readonly logLo: Float32Array;
   /** [rows × steps] 1 for real steps, 0 for padding. */
   readonly mask: Float32Array;
+  /** [rows × steps] bin of the next gap (binned gap head only; 0 for padding). */
+  readonly gapBin?: Int32Array;
+  /** [rows × steps] ln(width of that bin in days). */
+  readonly gapLogWidth?: Float32Array;
   /** Number of real steps (sum of mask). */
   readonly events: number;
 }
@@ -88,10 +103,10 @@ export class GruNetwork {
   }
 
   /** The parameters in weights.bin order. */
-  private static parameters(shape: GruShape): Parameter[] {
+  private static parameters(shape: GruShape, gapOutBias?: Float32Array): Parameter[] {
     const { vocabularySize: V, attributeWidth: A, hidden: H, layers: L, mixtures: K } = shape;
     const G = shape.gapHidden;
-    const P = gapParamsPerCode(K);
+    const P = gapOutputWidth(shape);
     const params: Parameter[] = [];
     for (let l = 0; l < L; l++) {
       params.push({ name: `h0_${l}/kernel`, shape: [A, H], init: 'glorot' });
@@ -111,10 +126,13 @@ export class GruNetwork {
     params.push({ name: 'gap_head/code_kernel', shape: [V, G], init: 'glorot' });
     params.push({ name: 'gap_head/bias', shape: [G], init: 'zeros' });
     params.push({ name: 'gap_out/kernel', shape: [G, P], init: 'glorot' });
-    // Spread the mixture locations over ±1.5 log-days around the offset, scales ≈ 1.
+    // Bins: the caller's initial logits (log of the training bin frequencies), else zeros.
+    // Mixture: spread the locations over ±1.5 log-days around the offset, scales ≈ 1.
     const outBias = new Float32Array(P);
-    outBias[0] = -1;
-    for (let k = 0; k < K; k++) {
+    if (shape.gapBinEdges) {
+      if (gapOutBias && gapOutBias.length === P) outBias.set(gapOutBias);
+    } else outBias[0] = -1;
+    for (let k = 0; k < K && !shape.gapBinEdges; k++) {
       outBias[1 + K + k] = K === 1 ? 0 : -1.5 + (3 * k) / (K - 1);
       outBias[1 + 2 * K + k] = 0.5;
     }
@@ -127,9 +145,9 @@ export class GruNetwork {
    * uniform, U(±√(6 / (fan_in + fan_out)))), so the initial weights are identical on every
    * backend.
    */
-  static create(shape: GruShape, rng: Rng): GruNetwork {
+  static create(shape: GruShape, rng: Rng, gapOutBias?: Float32Array): GruNetwork {
     const net = new GruNetwork(shape);
-    for (const p of GruNetwork.parameters(shape)) {
+    for (const p of GruNetwork.parameters(shape, gapOutBias)) {
       const size = p.shape.reduce((a, b) => a * b, 1);
       let values: Float32Array;
       if (p.init instanceof Float32Array) values = p.init;
@@ -298,7 +316,7 @@ export class GruNetwork {
     ) as tf.Tensor2D;
   }
 
-  /** Raw gap parameters for every possible next code: [rows × V, 1 + 3K] (row-major by row, then code). */
+  /** Raw gap parameters for every possible next code: [rows × V, gapOutputWidth] (row-major by row, then code). */
   gapParametersAllCodes(h: tf.Tensor2D): tf.Tensor2D {
     const V = this.shape.vocabularySize;
     const G = this.shape.gapHidden;
@@ -394,7 +412,9 @@ export class GruNetwork {
       tf.matMul(g, this.v('gap_out/kernel')),
       this.v('gap_out/bias'),
     ) as tf.Tensor2D;
-    const gapLl = gapLogLikelihood(params, K, this.shape.gapLogOffset, batch);
+    const gapLl = this.shape.gapBinEdges
+      ? binnedGapLogLikelihood(params, batch)
+      : gapLogLikelihood(params, K, this.shape.gapLogOffset, batch);
 
     const codeNll = tf.div(tf.neg(tf.sum(tf.mul(mask, codeLl))), count) as tf.Scalar;
     const gapNll = tf.div(tf.neg(tf.sum(tf.mul(mask, gapLl))), count) as tf.Scalar;
@@ -415,6 +435,20 @@ function nextId(): number {
 /** log(1 − e^{−Δ}) for Δ > 0 as log(−expm1(−Δ)): accurate for small Δ, finite everywhere. */
 function log1mExp(delta: tf.Tensor): tf.Tensor {
   return tf.log(tf.maximum(tf.neg(tf.expm1(tf.neg(delta))), 1e-30));
+}
+
+/**
+ * Per-row log P(gap) of the binned head: log softmax(logits)[bin] − ln(bin width), i.e. the
+ * probability of the exact day (uniform within its bin).
+ */
+function binnedGapLogLikelihood(logits: tf.Tensor2D, batch: SequenceBatch): tf.Tensor1D {
+  if (!batch.gapBin || !batch.gapLogWidth) {
+    throw new TrajsimError('INTERNAL', 'a binned gap head needs batches built with the bin edges');
+  }
+  const B = logits.shape[1];
+  const target = tf.oneHot(tf.tensor1d(batch.gapBin, 'int32'), B).toFloat();
+  const ll = tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1);
+  return tf.sub(ll, tf.tensor1d(batch.gapLogWidth)) as tf.Tensor1D;
 }
 
 /** Per-row log P(gap) (see gap-distribution.ts for the distribution and its discretisation). */

@@ -7,8 +7,14 @@ import {
   encodeAttributeRows,
   encodedWidth,
 } from './attribute-encoder.js';
-import { gapParamsPerCode, sampleGapDays } from './gap-distribution.js';
-import { GruNetwork, type GruShape, LOG_DAYS_SCALE, stepInputWidth } from './gru-network.js';
+import { sampleBinnedGapDays, sampleGapDays } from './gap-distribution.js';
+import {
+  GruNetwork,
+  type GruShape,
+  gapOutputWidth,
+  LOG_DAYS_SCALE,
+  stepInputWidth,
+} from './gru-network.js';
 import type { ModelManifest } from './manifest.js';
 
 /** The GRU shape recorded in a manifest. Throws MODEL when a hyperparameter is missing. */
@@ -22,7 +28,31 @@ export function gruShapeOf(manifest: ModelManifest): GruShape {
       });
     return v;
   };
+  const head = hp['gapHead'] ?? 'mixture';
+  let gapBinEdges: number[] | undefined;
+  if (head === 'bins') {
+    const raw = hp['gapBinEdges'];
+    gapBinEdges = typeof raw === 'string' ? raw.split(',').map(Number) : [];
+    const ok =
+      gapBinEdges.length >= 3 &&
+      gapBinEdges[0] === 0 &&
+      gapBinEdges[1] === 1 &&
+      gapBinEdges.every((e, i) => Number.isInteger(e) && (i === 0 || e > gapBinEdges![i - 1]!));
+    if (!ok)
+      throw new TrajsimError(
+        'MODEL',
+        "manifest hyperparameter 'gapBinEdges' is missing or not increasing integers starting 0,1",
+        { field: 'hyperparameters.gapBinEdges' },
+      );
+  } else if (head !== 'mixture') {
+    throw new TrajsimError(
+      'MODEL',
+      `unknown gap head '${String(head)}' (this trajsim knows 'mixture' and 'bins')`,
+      { field: 'hyperparameters.gapHead' },
+    );
+  }
   return {
+    ...(gapBinEdges ? { gapBinEdges } : {}),
     vocabularySize: manifest.vocabulary.codes.length,
     attributeWidth: encodedWidth(manifest.encoders),
     hidden: num('hidden'),
@@ -48,6 +78,7 @@ export class GruStepModel {
   private readonly P: number;
   private readonly K: number;
   private readonly logOffset: number;
+  private readonly binEdges: readonly number[] | undefined;
   private states: tf.Tensor2D[] = [];
   private attributeGates: tf.Tensor2D | undefined;
   private rows = 0;
@@ -63,8 +94,9 @@ export class GruStepModel {
     this.encoders = manifest.encoders;
     this.V = shape.vocabularySize;
     this.K = shape.mixtures;
-    this.P = gapParamsPerCode(shape.mixtures);
+    this.P = gapOutputWidth(shape);
     this.logOffset = shape.gapLogOffset;
+    this.binEdges = shape.gapBinEdges;
   }
 
   /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
@@ -116,7 +148,9 @@ export class GruStepModel {
   /** Draws the gap (days) before code `code` for row `row` of the last step. */
   sampleGapDays(row: number, code: number, rng: Rng): number {
     const at = this.rows * this.V + (row * this.V + code) * this.P;
-    return sampleGapDays(this.output, at, this.K, this.logOffset, rng);
+    return this.binEdges
+      ? sampleBinnedGapDays(this.output, at, this.binEdges, rng)
+      : sampleGapDays(this.output, at, this.K, this.logOffset, rng);
   }
 
   /** Keeps only the given rows (ascending positions among the current rows). */

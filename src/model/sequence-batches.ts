@@ -1,5 +1,6 @@
 import type { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
+import { gapBinOf } from './gap-distribution.js';
 import { LOG_DAYS_SCALE, type SequenceBatch, stepInputWidth } from './gru-network.js';
 
 /** Longest sequence used in training; longer timelines keep their first MAX_TRAIN_STEPS events. */
@@ -14,6 +15,8 @@ export interface EncodedTimeline {
   /** [patients, attributeWidth] encoded attributes of every patient row. */
   readonly attributes: Float32Array;
   readonly attributeWidth: number;
+  /** Day-bin edges of a binned gap head (see gapBinEdges); absent for the mixture head. */
+  readonly gapBinEdges?: readonly number[];
 }
 
 /** Number of training steps of patient row `p` (its events, capped). */
@@ -70,6 +73,9 @@ export function makeSequenceBatch(
   const logHi = new Float32Array(B * T).fill(Math.log(1.5));
   const logLo = new Float32Array(B * T).fill(Math.log(1e-20));
   const mask = new Float32Array(B * T);
+  const edges = data.gapBinEdges;
+  const gapBin = edges ? new Int32Array(B * T) : undefined;
+  const gapLogWidth = edges ? new Float32Array(B * T) : undefined;
   let events = 0;
   for (let i = 0; i < B; i++) {
     const p = rows[i]!;
@@ -96,6 +102,11 @@ export function makeSequenceBatch(
         logHi[r] = Math.log(gap + 0.5);
         logLo[r] = gap === 1 ? Math.log(1e-20) : Math.log(gap - 0.5);
       }
+      if (edges) {
+        const j = gapBinOf(edges, gap);
+        gapBin![r] = j;
+        gapLogWidth![r] = Math.log(edges[j + 1]! - edges[j]!);
+      }
       prevCode = c;
       prevGap = gap;
       prevDay = d;
@@ -113,6 +124,7 @@ export function makeSequenceBatch(
     logLo,
     mask,
     events,
+    ...(gapBin && gapLogWidth ? { gapBin, gapLogWidth } : {}),
   };
 }
 
@@ -149,4 +161,41 @@ export function meanLogPositiveGap(timeline: Timeline, rows: Int32Array): number
     }
   }
   return n > 0 ? sum / n : Math.log(30);
+}
+
+/** Longest gap (days) between consecutive events (index date → first event included) of `rows`. */
+export function maxGapDays(timeline: Timeline, rows: Int32Array): number {
+  let max = 0;
+  for (const p of rows) {
+    let prev = 0;
+    for (let e = timeline.offsets[p]!; e < timeline.offsets[p + 1]!; e++) {
+      const d = timeline.events.day[e]!;
+      max = Math.max(max, d - prev);
+      prev = d;
+    }
+  }
+  return max;
+}
+
+/**
+ * Initial logits of a binned gap head: ln of the (add-½ smoothed) frequency of each day bin
+ * among the gaps of `rows`, so training starts from the marginal gap distribution.
+ */
+export function gapBinLogFrequencies(
+  timeline: Timeline,
+  rows: Int32Array,
+  edges: readonly number[],
+): Float32Array {
+  const counts = new Float64Array(edges.length - 1).fill(0.5);
+  let total = 0.5 * counts.length;
+  for (const p of rows) {
+    let prev = 0;
+    for (let e = timeline.offsets[p]!; e < timeline.offsets[p + 1]!; e++) {
+      const d = timeline.events.day[e]!;
+      counts[gapBinOf(edges, d - prev)]! += 1;
+      total += 1;
+      prev = d;
+    }
+  }
+  return Float32Array.from(counts, (c) => Math.log(c / total));
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
+import { gapBinEdges } from './gap-distribution.js';
 import { GruNetwork, stepInputWidth } from './gru-network.js';
+import { GRU_DEFAULTS } from './train-gru.js';
 
 export interface StepProbeOptions {
   readonly hidden?: number;
@@ -8,6 +10,8 @@ export interface StepProbeOptions {
   readonly batch?: number;
   readonly vocabularySize?: number;
   readonly attributeWidth?: number;
+  /** Day bins of the gap head (default: the trainer's); 0 = the log-logistic mixture head. */
+  readonly gapBins?: number;
   /** Timed steps (after 3 warm-up steps). */
   readonly steps?: number;
 }
@@ -31,6 +35,7 @@ export function probeStepThroughput(options: StepProbeOptions = {}): {
   const V = options.vocabularySize ?? 14;
   const A = options.attributeWidth ?? 16;
   const steps = options.steps ?? 20;
+  const gapBins = options.gapBins ?? GRU_DEFAULTS.gapBins;
   const net = GruNetwork.create(
     {
       vocabularySize: V,
@@ -40,6 +45,9 @@ export function probeStepThroughput(options: StepProbeOptions = {}): {
       mixtures: 4,
       gapHidden: 32,
       gapLogOffset: 4,
+      // The default (binned) gap head over a 10-year range of gaps: its output (bins per
+      // code per row) is most of a step's download.
+      ...(gapBins > 0 ? { gapBinEdges: gapBinEdges(3650, gapBins) } : {}),
     },
     new Rng('probe'),
   );

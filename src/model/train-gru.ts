@@ -15,12 +15,15 @@ import {
   fitAttributeEncoders,
 } from './attribute-encoder.js';
 import { fitAttributeModel } from './attribute-model.js';
+import { gapBinEdges as makeGapBinEdges } from './gap-distribution.js';
 import { GruNetwork, type GruShape } from './gru-network.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
 import {
   type EncodedTimeline,
+  gapBinLogFrequencies,
   MAX_TRAIN_STEPS,
   makeSequenceBatch,
+  maxGapDays,
   meanLogPositiveGap,
   planBatches,
   sequenceLength,
@@ -39,6 +42,11 @@ export const GRU_DEFAULTS = {
   hidden: 64,
   layers: 1,
   mixtures: 4,
+  /**
+   * Day bins of the discretised gap head (see gap-distribution.ts); 0 = the log-logistic
+   * mixture head of `mixtures` components.
+   */
+  gapBins: 128,
   gapHidden: 32,
   epochs: 200,
   batchSize: 64,
@@ -65,6 +73,8 @@ export interface TrainGruOptions {
   readonly hidden?: number;
   readonly layers?: number;
   readonly mixtures?: number;
+  /** Day bins of the gap head; 0 = log-logistic mixture (see {@link GRU_DEFAULTS}.gapBins). */
+  readonly gapBins?: number;
   readonly gapHidden?: number;
   readonly epochs?: number;
   readonly batchSize?: number;
@@ -198,6 +208,7 @@ export async function trainGru(
     hidden: options.hidden ?? GRU_DEFAULTS.hidden,
     layers: options.layers ?? GRU_DEFAULTS.layers,
     mixtures: options.mixtures ?? GRU_DEFAULTS.mixtures,
+    gapBins: options.gapBins ?? GRU_DEFAULTS.gapBins,
     gapHidden: options.gapHidden ?? GRU_DEFAULTS.gapHidden,
     epochs: options.epochs ?? GRU_DEFAULTS.epochs,
     batchSize: options.batchSize ?? GRU_DEFAULTS.batchSize,
@@ -213,12 +224,25 @@ export async function trainGru(
   for (const [k, v] of Object.entries(hp)) {
     if (
       !(Number.isFinite(v) && v >= 0) ||
-      (k !== 'validationFraction' && k !== 'epochs' && k !== 'averageDecay' && v <= 0)
+      (k !== 'validationFraction' &&
+        k !== 'epochs' &&
+        k !== 'averageDecay' &&
+        k !== 'gapBins' &&
+        v <= 0)
     ) {
       throw new TrajsimError('INVALID_ARGUMENT', `${k} must be a positive number, got ${v}`, {
         field: k,
       });
     }
+  }
+  if (hp.gapBins !== 0 && !(Number.isInteger(hp.gapBins) && hp.gapBins >= 2)) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `gapBins must be 0 (mixture) or an integer >= 2, got ${hp.gapBins}`,
+      {
+        field: 'gapBins',
+      },
+    );
   }
   if (hp.learningRateDecay > 1) {
     throw new TrajsimError('INVALID_ARGUMENT', 'learning-rate decay must be in (0, 1]', {
@@ -252,7 +276,10 @@ export async function trainGru(
     attributeRowsOf(encoders, timeline.patients.attributes, allRows),
     encodedAttributes,
   );
+  const gapBinEdges =
+    hp.gapBins > 0 ? makeGapBinEdges(maxGapDays(timeline, train), hp.gapBins) : undefined;
   const data: EncodedTimeline = {
+    ...(gapBinEdges ? { gapBinEdges } : {}),
     timeline,
     codeMap: mapCodesToVocabulary(vocabulary, timeline.events.codes),
     vocabularySize: V,
@@ -270,6 +297,7 @@ export async function trainGru(
     mixtures: hp.mixtures,
     gapHidden: hp.gapHidden,
     gapLogOffset: Math.fround(meanLogPositiveGap(timeline, train)),
+    ...(gapBinEdges ? { gapBinEdges } : {}),
   };
   // The average spans about one epoch of batches (every length bucket once), 10 to 500.
   const stepsPerEpoch = Math.ceil(train.length / hp.batchSize);
@@ -290,7 +318,11 @@ export async function trainGru(
     events: timeline.events.day.length,
     codes: vocabulary.codes,
   });
-  const net = GruNetwork.create(shape, rng.fork('init'));
+  const net = GruNetwork.create(
+    shape,
+    rng.fork('init'),
+    gapBinEdges ? gapBinLogFrequencies(timeline, train, gapBinEdges) : undefined,
+  );
   const optimizer = tf.train.adam(hp.learningRate);
   const vars = net.trainable;
   const ckpt = options.checkpointDir;
@@ -500,7 +532,13 @@ export async function trainGru(
       attributeModel: JSON.parse(
         JSON.stringify(fitAttributeModel(timeline.patients.attributes, train)),
       ),
-      hyperparameters: { ...hp, gapLogOffset: shape.gapLogOffset },
+      hyperparameters: {
+        ...hp,
+        gapLogOffset: shape.gapLogOffset,
+        // Old manifests have neither field: the mixture head (they load unchanged).
+        gapHead: gapBinEdges ? 'bins' : 'mixture',
+        ...(gapBinEdges ? { gapBinEdges: gapBinEdges.join(',') } : {}),
+      },
       metrics: {
         validationNll: bestNll,
         validationCodeNll: bestCodeNll,
