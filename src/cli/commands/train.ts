@@ -31,6 +31,7 @@ interface TrainFlags {
   kind: 'gru' | 'markov';
   epochs?: number;
   hidden?: number;
+  gapBins?: number;
   layers?: number;
   batchSize?: number;
   learningRate?: number;
@@ -60,6 +61,19 @@ export const registerTrain: RegisterCommand = (program, context) => {
       .option('--kind <kind>', 'gru or markov', 'gru')
       .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
       .option('--hidden <n>', 'GRU hidden size', positiveInt('--hidden'))
+      .option(
+        '--gap-bins <n>',
+        'day bins of the gap head (default 128; fewer = faster sampling, coarser long gaps; 0 = log-logistic mixture)',
+        (v: string) => {
+          const n = Number(v);
+          if (!(Number.isInteger(n) && (n === 0 || n >= 2))) {
+            throw new TrajsimError('INVALID_ARGUMENT', `'${v}' is not 0 or an integer >= 2`, {
+              field: '--gap-bins',
+            });
+          }
+          return n;
+        },
+      )
       .option('--layers <n>', 'GRU layers', positiveInt('--layers'))
       .option('--batch-size <n>', 'patients per training batch', positiveInt('--batch-size'))
       .option('--learning-rate <x>', 'Adam learning rate', Number)
@@ -83,7 +97,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
       )
       .action(async (opts: TrainFlags) => {
         const num = (
-          k: 'epochs' | 'hidden' | 'layers' | 'batchSize' | 'learningRate' | 'patience',
+          k: 'epochs' | 'hidden' | 'gapBins' | 'layers' | 'batchSize' | 'learningRate' | 'patience',
         ) => (opts[k] === undefined ? {} : { [k]: opts[k] });
         const manifest = await trainModel({
           data: opts.data,
@@ -93,6 +107,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
           seed: opts.seed,
           ...num('epochs'),
           ...num('hidden'),
+          ...num('gapBins'),
           ...num('layers'),
           ...num('batchSize'),
           ...num('learningRate'),
