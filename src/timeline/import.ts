@@ -36,15 +36,19 @@ function parseNumber(text: string): number {
   return NUMBER.test(text) ? Number(text) : Number.NaN;
 }
 
-class Growable {
-  data: Int32Array;
+/** An append-only typed column that doubles when full (no per-row objects). */
+class Growable<T extends Int32Array | Float64Array> {
+  data: T;
   length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
+  constructor(
+    private readonly make: (n: number) => T,
+    capacity = 1024,
+  ) {
+    this.data = make(capacity);
   }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -52,21 +56,7 @@ class Growable {
   }
 }
 
-class GrowableF64 {
-  data: Float64Array;
-  length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
+const int32s = (n: number) => new Int32Array(n);
 
 function headerIndex(header: readonly string[], file: string): Map<string, number> {
   const index = new Map<string, number>();
@@ -157,8 +147,8 @@ async function readPatients(options: ImportOptions): Promise<PatientsRead> {
   const raw: string[][] = attrNames.map(() => []);
   const ids: string[] = [];
   const idRow = new Map<string, number>();
-  const lines = new Growable();
-  const days = new Growable();
+  const lines = new Growable(int32s);
+  const days = new Growable(int32s);
   for await (const { fields, line } of records) {
     if (fields.length !== header.length) {
       throw new TrajsimError(
@@ -342,11 +332,11 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const codeCol = index.get('code')!;
   const valueCol = index.get('value') ?? -1;
 
-  const ePatient = new Growable(4096);
-  const eDay = new Growable(4096);
-  const eCode = new Growable(4096);
-  const eLine = new Growable(4096);
-  const eValue = new GrowableF64(4096);
+  const ePatient = new Growable(int32s, 4096);
+  const eDay = new Growable(int32s, 4096);
+  const eCode = new Growable(int32s, 4096);
+  const eLine = new Growable(int32s, 4096);
+  const eValue = new Growable((n) => new Float64Array(n), 4096);
   const codeIndex = new Map<string, number>();
   const codeNames: string[] = [];
   const terminalCodeIds = new Set<number>();
