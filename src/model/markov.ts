@@ -3,11 +3,10 @@ import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { Rng } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
-import { type AttributeRows, encoderSchema, fitAttributeEncoders } from './attribute-encoder.js';
-import { fitAttributeModel } from './attribute-model.js';
+import { type AttributeRows, fitAttributeEncoders } from './attribute-encoder.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
 import { splitPatients } from './sequence-batches.js';
-import { summarizeTraining } from './training-summary.js';
+import { manifestDataSections } from './training-summary.js';
 import {
   buildVocabulary,
   MIN_CODE_PATIENTS,
@@ -222,7 +221,6 @@ export function fitMarkov(
     }
   }
   const encoders = fitAttributeEncoders(attrs, train);
-  const summary = summarizeTraining(timeline, train);
   const manifest: ModelManifest = {
     format: 'trajsim-model',
     formatVersion: MODEL_FORMAT_VERSION,
@@ -231,23 +229,7 @@ export function fitMarkov(
     commandLine: [...(options.commandLine ?? [])],
     seed,
     backend: 'none',
-    training: {
-      name: timeline.name,
-      contentHash: '',
-      patients: nPatients,
-      events: timeline.events.day.length,
-      trainPatients: train.length,
-      validationPatients: validation.length,
-      indexDayRange: summary.indexDayRange,
-      maxFollowUpDays: summary.maxFollowUpDays,
-      maxEvents: summary.maxEvents,
-    },
-    vocabulary: { codes: [...vocabulary.codes], grouped: [...vocabulary.grouped], minPatients },
-    attributes: encoderSchema(encoders).map((s) =>
-      s.kind === 'categorical' ? { ...s, levels: [...s.levels] } : s,
-    ),
-    encoders: encoders.map((e) => (e.kind === 'categorical' ? { ...e, levels: [...e.levels] } : e)),
-    attributeModel: JSON.parse(JSON.stringify(fitAttributeModel(attrs, train))),
+    ...manifestDataSections(timeline, train, validation, vocabulary, minPatients, encoders),
     hyperparameters: {
       smoothing: MARKOV_SMOOTHING,
       minCellGaps: MARKOV_MIN_CELL_GAPS,

@@ -11,10 +11,8 @@ import {
   attributeRowsOf,
   encodeAttributeRows,
   encodedWidth,
-  encoderSchema,
   fitAttributeEncoders,
 } from './attribute-encoder.js';
-import { fitAttributeModel } from './attribute-model.js';
 import { gapBinEdges as makeGapBinEdges } from './gap-distribution.js';
 import { GruNetwork, type GruShape } from './gru-network.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
@@ -29,7 +27,7 @@ import {
   sequenceLength,
   splitPatients,
 } from './sequence-batches.js';
-import { summarizeTraining } from './training-summary.js';
+import { manifestDataSections } from './training-summary.js';
 import {
   buildVocabulary,
   MIN_CODE_PATIENTS,
@@ -502,7 +500,6 @@ export async function trainGru(
       if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break;
     }
     const exported = net.exportWeights();
-    const summary = summarizeTraining(timeline, train);
     const manifest: ModelManifest = {
       format: 'trajsim-model',
       formatVersion: MODEL_FORMAT_VERSION,
@@ -511,27 +508,7 @@ export async function trainGru(
       commandLine: [...(options.commandLine ?? [])],
       seed,
       backend: options.backend ?? tf.getBackend(),
-      training: {
-        name: timeline.name,
-        contentHash: '',
-        patients: nPatients,
-        events: timeline.events.day.length,
-        trainPatients: train.length,
-        validationPatients: validation.length,
-        indexDayRange: summary.indexDayRange,
-        maxFollowUpDays: summary.maxFollowUpDays,
-        maxEvents: summary.maxEvents,
-      },
-      vocabulary: { codes: [...vocabulary.codes], grouped: [...vocabulary.grouped], minPatients },
-      attributes: encoderSchema(encoders).map((s) =>
-        s.kind === 'categorical' ? { ...s, levels: [...s.levels] } : s,
-      ),
-      encoders: encoders.map((e) =>
-        e.kind === 'categorical' ? { ...e, levels: [...e.levels] } : e,
-      ),
-      attributeModel: JSON.parse(
-        JSON.stringify(fitAttributeModel(timeline.patients.attributes, train)),
-      ),
+      ...manifestDataSections(timeline, train, validation, vocabulary, minPatients, encoders),
       hyperparameters: {
         ...hp,
         gapLogOffset: shape.gapLogOffset,

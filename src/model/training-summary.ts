@@ -1,4 +1,8 @@
 import type { Timeline } from '../timeline/types.js';
+import { type AttributeEncoding, encoderSchema } from './attribute-encoder.js';
+import { fitAttributeModel } from './attribute-model.js';
+import type { ModelManifest } from './manifest.js';
+import type { Vocabulary } from './vocabulary.js';
 
 /** Facts about the training data that generation needs (stored in the manifest). */
 export interface TrainingSummary {
@@ -35,4 +39,41 @@ export function summarizeTraining(timeline: Timeline, rows: Int32Array): Trainin
     maxIndex = 0;
   }
   return { indexDayRange: [minIndex, maxIndex], maxFollowUpDays, maxEvents };
+}
+
+/**
+ * The data-derived sections of a model manifest, shared by every model kind: what it was
+ * trained on, its vocabulary, its attribute schema and encoders, and the fitted attribute model
+ * new patients' attributes are drawn from.
+ */
+export function manifestDataSections(
+  timeline: Timeline,
+  train: Int32Array,
+  validation: Int32Array,
+  vocabulary: Vocabulary,
+  minPatients: number,
+  encoders: readonly AttributeEncoding[],
+): Pick<ModelManifest, 'training' | 'vocabulary' | 'attributes' | 'encoders' | 'attributeModel'> {
+  const summary = summarizeTraining(timeline, train);
+  return {
+    training: {
+      name: timeline.name,
+      contentHash: '',
+      patients: timeline.patients.ids.length,
+      events: timeline.events.day.length,
+      trainPatients: train.length,
+      validationPatients: validation.length,
+      indexDayRange: summary.indexDayRange,
+      maxFollowUpDays: summary.maxFollowUpDays,
+      maxEvents: summary.maxEvents,
+    },
+    vocabulary: { codes: [...vocabulary.codes], grouped: [...vocabulary.grouped], minPatients },
+    attributes: encoderSchema(encoders).map((s) =>
+      s.kind === 'categorical' ? { ...s, levels: [...s.levels] } : s,
+    ),
+    encoders: encoders.map((e) => (e.kind === 'categorical' ? { ...e, levels: [...e.levels] } : e)),
+    attributeModel: JSON.parse(
+      JSON.stringify(fitAttributeModel(timeline.patients.attributes, train)),
+    ),
+  };
 }
