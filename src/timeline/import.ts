@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import type { CsvRecord } from './csv-reader.js';
 import { readTableRecords } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -113,7 +114,28 @@ async function openTable(path: string, required: readonly string[]) {
   const header = first.value.fields;
   const index = headerIndex(header, file);
   requireColumns(index, required, file);
-  return { file, records, header, index };
+  return { file, records: checkedRows(records, header.length, file), header, index };
+}
+
+/** The records after the header, each checked to have as many fields as the header. */
+async function* checkedRows(
+  records: AsyncGenerator<CsvRecord>,
+  width: number,
+  file: string,
+): AsyncGenerator<CsvRecord> {
+  for await (const record of records) {
+    if (record.fields.length !== width) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `row has ${record.fields.length} fields; the header has ${width}`,
+        {
+          file,
+          line: record.line,
+        },
+      );
+    }
+    yield record;
+  }
 }
 
 interface PatientsRead {
@@ -150,16 +172,6 @@ async function readPatients(options: ImportOptions): Promise<PatientsRead> {
   const lines = new Growable(int32s);
   const days = new Growable(int32s);
   for await (const { fields, line } of records) {
-    if (fields.length !== header.length) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `row has ${fields.length} fields; the header has ${header.length}`,
-        {
-          file,
-          line,
-        },
-      );
-    }
     const id = fields[idCol]!;
     if (id === '')
       throw new TrajsimError('INVALID_INPUT', 'patient_id is empty', {
@@ -319,11 +331,7 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const logger = options.logger ?? SILENT_LOGGER;
   const patients = await readPatients(options);
   const nP = patients.ids.length;
-  const { file, records, header, index } = await openTable(options.events, [
-    'patient_id',
-    'day',
-    'code',
-  ]);
+  const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
   if (extra.length > 0) logger.warn(MESSAGES.INFO, `${file}: ignoring columns ${extra.join(', ')}`);
@@ -348,16 +356,6 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const counts = new Int32Array(nP);
 
   for await (const { fields, line } of records) {
-    if (fields.length !== header.length) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `row has ${fields.length} fields; the header has ${header.length}`,
-        {
-          file,
-          line,
-        },
-      );
-    }
     const id = fields[idCol]!;
     const p = patients.idRow.get(id);
     if (p === undefined) {
