@@ -1,18 +1,12 @@
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
-import { Rng } from '../core/rng.js';
+import type { Rng } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
 import { type AttributeRows, fitAttributeEncoders } from './attribute-encoder.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
-import { splitPatients } from './sequence-batches.js';
-import { manifestDataSections } from './training-summary.js';
-import {
-  buildVocabulary,
-  MIN_CODE_PATIENTS,
-  mapCodesToVocabulary,
-  type RareCodePolicy,
-} from './vocabulary.js';
+import { manifestDataSections, prepareTraining } from './training-summary.js';
+import { mapCodesToVocabulary, type RareCodePolicy } from './vocabulary.js';
 
 /** Transition counts of a condition cell are shrunk towards the pooled ones with this weight (patients' events). */
 export const MARKOV_SMOOTHING = 1;
@@ -122,21 +116,16 @@ export function fitMarkov(
 ): { manifest: ModelManifest; markov: MarkovParameters } {
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
-  const nPatients = timeline.patients.ids.length;
-  if (nPatients < 2)
-    throw new TrajsimError('INVALID_INPUT', `need at least 2 patients to train, got ${nPatients}`);
-  const seed = String(options.seed ?? 1);
-  const rng = new Rng(seed);
+  const _nPatients = timeline.patients.ids.length;
   const validationFraction = options.validationFraction ?? 0.1;
-  const minPatients = options.minCodePatients ?? MIN_CODE_PATIENTS;
-  const vocabulary = buildVocabulary(timeline, {
-    minPatients,
+  const { seed, minPatients, vocabulary, train, validation } = prepareTraining(
+    timeline,
+    options,
+    validationFraction,
     logger,
-    ...(options.rareCodes ? { rareCodes: options.rareCodes } : {}),
-  });
+  );
   const V = vocabulary.codes.length;
   const codeMap = mapCodesToVocabulary(vocabulary, timeline.events.codes);
-  const { train, validation } = splitPatients(nPatients, validationFraction, rng.fork('split'));
   const attrs = timeline.patients.attributes;
   let condIndex: number;
   if (options.condition === undefined) condIndex = chooseMarkovCondition(timeline, train);

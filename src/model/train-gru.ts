@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
-import { Rng } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import type { Timeline } from '../timeline/types.js';
 import {
@@ -25,15 +24,9 @@ import {
   meanLogPositiveGap,
   planBatches,
   sequenceLength,
-  splitPatients,
 } from './sequence-batches.js';
-import { manifestDataSections } from './training-summary.js';
-import {
-  buildVocabulary,
-  MIN_CODE_PATIENTS,
-  mapCodesToVocabulary,
-  type RareCodePolicy,
-} from './vocabulary.js';
+import { manifestDataSections, prepareTraining } from './training-summary.js';
+import { mapCodesToVocabulary, type RareCodePolicy } from './vocabulary.js';
 
 /** Defaults of {@link trainGru}. */
 export const GRU_DEFAULTS = {
@@ -253,18 +246,13 @@ export async function trainGru(
     });
   }
   const nPatients = timeline.patients.ids.length;
-  if (nPatients < 2)
-    throw new TrajsimError('INVALID_INPUT', `need at least 2 patients to train, got ${nPatients}`);
-  const seed = String(options.seed ?? 1);
-  const rng = new Rng(seed);
-  const minPatients = options.minCodePatients ?? MIN_CODE_PATIENTS;
-  const vocabulary = buildVocabulary(timeline, {
-    minPatients,
+  const { seed, rng, minPatients, vocabulary, train, validation } = prepareTraining(
+    timeline,
+    options,
+    hp.validationFraction,
     logger,
-    ...(options.rareCodes ? { rareCodes: options.rareCodes } : {}),
-  });
+  );
   const V = vocabulary.codes.length;
-  const { train, validation } = splitPatients(nPatients, hp.validationFraction, rng.fork('split'));
   const encoders: AttributeEncoding[] = fitAttributeEncoders(timeline.patients.attributes, train);
   const A = encodedWidth(encoders);
   const allRows = Int32Array.from({ length: nPatients }, (_, i) => i);

@@ -1,8 +1,17 @@
+import { TrajsimError } from '../core/errors.js';
+import type { Logger } from '../core/messages.js';
+import { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { type AttributeEncoding, encoderSchema } from './attribute-encoder.js';
 import { fitAttributeModel } from './attribute-model.js';
 import type { ModelManifest } from './manifest.js';
-import type { Vocabulary } from './vocabulary.js';
+import { splitPatients } from './sequence-batches.js';
+import {
+  buildVocabulary,
+  MIN_CODE_PATIENTS,
+  type RareCodePolicy,
+  type Vocabulary,
+} from './vocabulary.js';
 
 /** Facts about the training data that generation needs (stored in the manifest). */
 export interface TrainingSummary {
@@ -76,4 +85,46 @@ export function manifestDataSections(
       JSON.stringify(fitAttributeModel(timeline.patients.attributes, train)),
     ),
   };
+}
+
+/** What every model kind starts training from: the seed stream, the vocabulary and the split. */
+export interface TrainingSetup {
+  readonly seed: string;
+  readonly rng: Rng;
+  readonly minPatients: number;
+  readonly vocabulary: Vocabulary;
+  readonly train: Int32Array;
+  readonly validation: Int32Array;
+}
+
+/**
+ * The shared start of training (GRU and Markov alike): at least 2 patients, the seeded root
+ * stream, the vocabulary (rare codes grouped or refused) and the seeded patient split from
+ * `rng.fork('split')`, so both kinds train on the same patients for a given seed.
+ * Throws INVALID_INPUT for fewer than 2 patients.
+ */
+export function prepareTraining(
+  timeline: Timeline,
+  options: {
+    readonly seed?: string | number;
+    readonly minCodePatients?: number;
+    readonly rareCodes?: RareCodePolicy;
+  },
+  validationFraction: number,
+  logger: Logger,
+): TrainingSetup {
+  const nPatients = timeline.patients.ids.length;
+  if (nPatients < 2) {
+    throw new TrajsimError('INVALID_INPUT', `need at least 2 patients to train, got ${nPatients}`);
+  }
+  const seed = String(options.seed ?? 1);
+  const rng = new Rng(seed);
+  const minPatients = options.minCodePatients ?? MIN_CODE_PATIENTS;
+  const vocabulary = buildVocabulary(timeline, {
+    minPatients,
+    logger,
+    ...(options.rareCodes ? { rareCodes: options.rareCodes } : {}),
+  });
+  const { train, validation } = splitPatients(nPatients, validationFraction, rng.fork('split'));
+  return { seed, rng, minPatients, vocabulary, train, validation };
 }
