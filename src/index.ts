@@ -36,6 +36,14 @@ export {
   runGeneration,
 } from './scenario/run-generation.js';
 export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
+export { type CoxResult, coxDesign, coxPh } from './stats/cox-ph.js';
+export { cumulativeIncidence } from './stats/cumulative-incidence.js';
+export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
+export { endpointTimes } from './stats/endpoints.js';
+// Validation: survival statistics (match R survival) and fidelity
+export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
+export { logRankTest } from './stats/log-rank.js';
+export { restrictedMean } from './stats/restricted-mean.js';
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
 export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
@@ -51,17 +59,9 @@ export {
   type TimelineManifest,
 } from './timeline/types.js';
 export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
-export { type CoxResult, coxDesign, coxPh } from './validate/cox-ph.js';
-export { cumulativeIncidence } from './validate/cumulative-incidence.js';
 export { defaultThresholds } from './validate/default-thresholds.js';
-export { describeTimeline, type TimelineDescription } from './validate/describe-timeline.js';
-export { endpointTimes } from './validate/endpoints.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
-// Validation: survival statistics (match R survival) and fidelity
-export { type KaplanMeierResult, kaplanMeier, survivalAt } from './validate/kaplan-meier.js';
-export { logRankTest } from './validate/log-rank.js';
 export { mergeSummaries } from './validate/merge-summaries.js';
-export { restrictedMean } from './validate/restricted-mean.js';
 export { summarizeTimeline, type TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';

@@ -1,12 +1,12 @@
+import { dailyCumulativeIncidence, dailyEcdf, dailySurvival } from '../stats/daily-curves.js';
+import { type KaplanMeierResult, kaplanMeier } from '../stats/kaplan-meier.js';
+import { restrictedMean } from '../stats/restricted-mean.js';
 import { TERMINAL_CODES } from '../timeline/types.js';
-import { dailyCumulativeIncidence, dailyEcdf, dailySurvival } from './daily-curves.js';
 import { expandSurvival } from './expand-counts.js';
 import type { ChartCurve, FidelityCharts } from './fidelity-report.js';
-import { type KaplanMeierResult, kaplanMeier } from './kaplan-meier.js';
 import { firstOccurrenceOf, levelSurvivalOf } from './merge-summaries.js';
 import type { MetricContext } from './metric.js';
 import { countQuantile } from './metric-context.js';
-import { restrictedMean } from './restricted-mean.js';
 import { KEY_SEPARATOR, START_CODE, type TimelineSummary } from './summary.js';
 
 /** Points per chart curve, at most. */

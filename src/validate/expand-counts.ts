@@ -1,4 +1,4 @@
-import { countTotal } from './distances.js';
+import { countTotal } from '../stats/distances.js';
 import type { SurvivalCounts } from './summary.js';
 
 /**

@@ -1,6 +1,6 @@
 import { assertArgument } from '../core/errors.js';
+import { countTotal } from '../stats/distances.js';
 import { TERMINAL_CODES } from '../timeline/types.js';
-import { countTotal } from './distances.js';
 import type { MetricContext } from './metric.js';
 import { START_CODE, splitKey, type TimelineSummary } from './summary.js';
 

@@ -9,10 +9,10 @@ import { simulateReference } from '../../src/reference/reference-process.js';
 import { trueSurvival } from '../../src/reference/true-survival.js';
 import { runGeneration } from '../../src/scenario/run-generation.js';
 import { scenarioSchema } from '../../src/scenario/schema.js';
+import { endpointTimes } from '../../src/stats/endpoints.js';
+import { kaplanMeier, survivalAt } from '../../src/stats/kaplan-meier.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import type { Timeline } from '../../src/timeline/types.js';
-import { endpointTimes } from '../../src/validate/endpoints.js';
-import { kaplanMeier, survivalAt } from '../../src/validate/kaplan-meier.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Timeline } from '../../src/timeline/types.js';
-import { cumulativeIncidence } from '../../src/validate/cumulative-incidence.js';
+import { cumulativeIncidence } from '../../src/stats/cumulative-incidence.js';
 import {
   dailyCumulativeIncidence,
   dailyEcdf,
   dailySurvival,
-} from '../../src/validate/daily-curves.js';
-import { kaplanMeier } from '../../src/validate/kaplan-meier.js';
+} from '../../src/stats/daily-curves.js';
+import { kaplanMeier } from '../../src/stats/kaplan-meier.js';
+import type { Timeline } from '../../src/timeline/types.js';
 import { mergeSummaries } from '../../src/validate/merge-summaries.js';
 import {
   KEY_SEPARATOR,

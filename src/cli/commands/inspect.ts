@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import { describeTimeline, type TimelineDescription } from '../../stats/describe-timeline.js';
 import { readTimeline } from '../../timeline/read.js';
-import { describeTimeline, type TimelineDescription } from '../../validate/describe-timeline.js';
 import type { RegisterCommand } from './index.js';
 
 function fmt(x: number, digits = 1): string {

@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
+import { type CoxCovariate, coxDesign, coxPh } from '../../stats/cox-ph.js';
+import { endpointTimes } from '../../stats/endpoints.js';
+import { kaplanMeier } from '../../stats/kaplan-meier.js';
+import { logRankTest } from '../../stats/log-rank.js';
+import { restrictedMean } from '../../stats/restricted-mean.js';
 import { readTimeline } from '../../timeline/read.js';
 import type { Timeline } from '../../timeline/types.js';
-import { type CoxCovariate, coxDesign, coxPh } from '../../validate/cox-ph.js';
-import { endpointTimes } from '../../validate/endpoints.js';
-import { kaplanMeier } from '../../validate/kaplan-meier.js';
-import { logRankTest } from '../../validate/log-rank.js';
-import { restrictedMean } from '../../validate/restricted-mean.js';
 import type { RegisterCommand } from './index.js';
 
 interface StatsOptions {

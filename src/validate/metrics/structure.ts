@@ -3,7 +3,7 @@ import {
   ksFromCounts,
   totalVariation,
   wasserstein1FromCounts,
-} from '../distances.js';
+} from '../../stats/distances.js';
 import type { MetricContext, MetricValue } from '../metric.js';
 import { KEY_SEPARATOR, splitKey, type TimelineSummary } from '../summary.js';
 

@@ -1,10 +1,10 @@
 import { Rng } from '../../core/rng.js';
+import { type CoxCovariate, type CoxResult, coxDesign, coxPh } from '../../stats/cox-ph.js';
+import { dailySurvival } from '../../stats/daily-curves.js';
+import { integratedAbsDifferenceDaily, supNormDaily } from '../../stats/distances.js';
+import { logRankTest } from '../../stats/log-rank.js';
 import type { Attribute } from '../../timeline/types.js';
-import { type CoxCovariate, type CoxResult, coxDesign, coxPh } from '../cox-ph.js';
-import { dailySurvival } from '../daily-curves.js';
-import { integratedAbsDifferenceDaily, supNormDaily } from '../distances.js';
 import { expandSurvival } from '../expand-counts.js';
-import { logRankTest } from '../log-rank.js';
 import { levelSurvivalOf } from '../merge-summaries.js';
 import type { MetricContext, MetricValue } from '../metric.js';
 import type { SurvivalCounts, TimelineSummary } from '../summary.js';

@@ -1,5 +1,10 @@
-import { dailyCumulativeIncidence } from '../daily-curves.js';
-import { countTotal, ksFromCounts, supNormDaily, wasserstein1FromCounts } from '../distances.js';
+import { dailyCumulativeIncidence } from '../../stats/daily-curves.js';
+import {
+  countTotal,
+  ksFromCounts,
+  supNormDaily,
+  wasserstein1FromCounts,
+} from '../../stats/distances.js';
 import { firstOccurrenceOf } from '../merge-summaries.js';
 import type { MetricContext, MetricValue } from '../metric.js';
 import type { TimelineSummary } from '../summary.js';

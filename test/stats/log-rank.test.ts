@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { logRankTest } from '../../src/validate/log-rank.js';
+import { logRankTest } from '../../src/stats/log-rank.js';
 import { expectAllClose, expectClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 
 interface LrCase {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { kaplanMeier } from '../../src/validate/kaplan-meier.js';
-import { restrictedMean } from '../../src/validate/restricted-mean.js';
+import { kaplanMeier } from '../../src/stats/kaplan-meier.js';
+import { restrictedMean } from '../../src/stats/restricted-mean.js';
 import { expectClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 
 interface RmeanCase {

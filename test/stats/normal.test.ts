@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { chiSquareUpperTail, normalQuantile, normalUpperTail } from '../../src/validate/normal.js';
+import { chiSquareUpperTail, normalQuantile, normalUpperTail } from '../../src/stats/normal.js';
 import { expectClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 
 const fixture = loadFixture<{

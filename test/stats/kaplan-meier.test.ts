@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { kaplanMeier, survivalAt } from '../../src/validate/kaplan-meier.js';
+import { kaplanMeier, survivalAt } from '../../src/stats/kaplan-meier.js';
 import { expectAllClose, expectClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 
 interface KmCase {

@@ -6,7 +6,7 @@ import {
   supNormDaily,
   totalVariation,
   wasserstein1FromCounts,
-} from '../../src/validate/distances.js';
+} from '../../src/stats/distances.js';
 
 describe('distances on count tables', () => {
   it('KS of shifted point masses is 1, of equal tables 0', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
+import { endpointTimes } from '../../src/stats/endpoints.js';
 import type { Timeline } from '../../src/timeline/types.js';
-import { endpointTimes } from '../../src/validate/endpoints.js';
 
 const CODES = ['DIAGNOSIS', 'RECURRENCE', 'PCM', 'DEATH', 'END_OF_FOLLOWUP'] as const;
 const C = { DIAGNOSIS: 0, RECURRENCE: 1, PCM: 2, DEATH: 3, END_OF_FOLLOWUP: 4 } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { type CoxCovariate, coxDesign, coxPh } from '../../src/validate/cox-ph.js';
+import { type CoxCovariate, coxDesign, coxPh } from '../../src/stats/cox-ph.js';
 import {
   expectAllClose,
   expectClose,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { cumulativeIncidence } from '../../src/validate/cumulative-incidence.js';
-import { kaplanMeier } from '../../src/validate/kaplan-meier.js';
+import { cumulativeIncidence } from '../../src/stats/cumulative-incidence.js';
+import { kaplanMeier } from '../../src/stats/kaplan-meier.js';
 import { expectAllClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 
 interface CifCase {
