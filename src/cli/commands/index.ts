@@ -8,6 +8,7 @@ import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
 import { registerReference } from './reference.js';
+import { registerRules } from './rules.js';
 import { registerStats } from './stats.js';
 import { registerTrain } from './train.js';
 import { registerValidate } from './validate.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInspect,
   registerReference,
   registerTrain,
+  registerRules,
   registerGenerate,
   registerBackends,
   registerMerge,

@@ -1,0 +1,158 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { TrajsimError } from '../core/errors.js';
+import {
+  type Rule,
+  type RuleEdits,
+  type RuleSet,
+  ruleEditsSchema,
+  ruleId,
+  ruleSetSchema,
+} from './rule-schema.js';
+
+/** The rules file of a model folder. */
+export const RULES_FILE = 'rules.json';
+
+function jsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(root)';
+}
+
+function parseWith<T extends z.ZodType>(schema: T, text: string, file: string): z.output<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new TrajsimError('INVALID_INPUT', `not valid JSON: ${(cause as Error).message}`, {
+      file,
+      cause,
+    });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TrajsimError('INVALID_INPUT', issue.message, { file, field: jsonPath(issue.path) });
+  }
+  return parsed.data;
+}
+
+/**
+ * Parses rules.json text. Throws INVALID_INPUT naming the file and the JSON path of a bad
+ * field (an unknown format version included).
+ *
+ * @example
+ * parseRuleSet('{"format":"trajsim-rules","format_version":1,"source":{"name":"x","patients":0,"content_hash":""},"rules":[]}', 'rules.json').rules // => []
+ */
+export function parseRuleSet(text: string, file: string): RuleSet {
+  return parseWith(ruleSetSchema, text, file);
+}
+
+/**
+ * Parses a rule edits file (`--rules FILE`): `{ add, remove, relax }`. Throws INVALID_INPUT.
+ *
+ * @example
+ * parseRuleEdits('{"remove":["max_count:RECURRENCE"]}', 'edits.json').remove // => ['max_count:RECURRENCE']
+ */
+export function parseRuleEdits(text: string, file: string): RuleEdits {
+  return parseWith(ruleEditsSchema, text, file);
+}
+
+/** Reads a rule edits file. Throws IO when missing, INVALID_INPUT when malformed. */
+export function readRuleEdits(path: string): RuleEdits {
+  if (!existsSync(path)) throw new TrajsimError('IO', `rules file not found: ${path}`);
+  return parseRuleEdits(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * The rules of a model folder (its rules.json), or undefined when it has none (a model
+ * trained before rules existed still loads). Throws INVALID_INPUT for a malformed file.
+ *
+ * @example
+ * readModelRules('models/default')?.rules.length // => 17
+ */
+export function readModelRules(modelDir: string): RuleSet | undefined {
+  const path = join(modelDir, RULES_FILE);
+  if (!existsSync(path)) return undefined;
+  return parseRuleSet(readFileSync(path, 'utf8'), path);
+}
+
+/** rules.json text (two-space indent, trailing newline). */
+export function ruleSetJson(rules: RuleSet): string {
+  return `${JSON.stringify(rules, null, 2)}\n`;
+}
+
+/** Writes rules.json atomically (temp file + rename). */
+export function writeRuleSet(path: string, rules: RuleSet): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, ruleSetJson(rules));
+  renameSync(tmp, path);
+}
+
+/**
+ * Applies a user's edits to a rule set: removes the rules named in `remove`, relaxes those in
+ * `relax` (an id alone: soft, i.e. audited but neither enforced nor gated; with bounds: new
+ * `max`, `min_day`, `max_day`), then adds `add` (origin user; an added rule with the id of an
+ * existing one replaces it). Throws INVALID_INPUT naming `where` and the field when an id
+ * is unknown.
+ *
+ * @example
+ * applyRuleEdits(rules, { add: [], remove: ['max_count:RECURRENCE'], relax: [] }, 'edits.json')
+ */
+export function applyRuleEdits(set: RuleSet, edits: RuleEdits, where: string): RuleSet {
+  const ids = new Set(set.rules.map(ruleId));
+  edits.remove.forEach((id, k) => {
+    if (!ids.has(id)) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `no rule '${id}' to remove; known ids: ${[...ids].join(', ')}`,
+        {
+          file: where,
+          field: `remove[${k}]`,
+        },
+      );
+    }
+  });
+  const removed = new Set(edits.remove);
+  const relax = new Map<string, Exclude<RuleEdits['relax'][number], string> | 'soft'>();
+  edits.relax.forEach((r, k) => {
+    const id = typeof r === 'string' ? r : r.id;
+    if (!ids.has(id)) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `no rule '${id}' to relax; known ids: ${[...ids].join(', ')}`,
+        {
+          file: where,
+          field: `relax[${k}]`,
+        },
+      );
+    }
+    relax.set(id, typeof r === 'string' ? 'soft' : r);
+  });
+  const added = new Set(edits.add.map(ruleId));
+  const kept: Rule[] = [];
+  for (const rule of set.rules) {
+    const id = ruleId(rule);
+    if (removed.has(id) || added.has(id)) continue;
+    const r = relax.get(id);
+    if (r === undefined) kept.push(rule);
+    else if (r === 'soft') kept.push({ ...rule, severity: 'soft' });
+    else {
+      let next: Rule = rule;
+      if (r.max !== undefined && rule.kind === 'max_count') next = { ...rule, max: r.max };
+      if (rule.kind === 'day_range') {
+        next = {
+          ...rule,
+          ...(r.min_day !== undefined ? { min_day: r.min_day } : {}),
+          ...(r.max_day !== undefined ? { max_day: r.max_day } : {}),
+        };
+      }
+      kept.push(next);
+    }
+  }
+  return { ...set, rules: [...kept, ...edits.add.map((r) => ({ ...r, origin: 'user' as const }))] };
+}
