@@ -5,6 +5,7 @@
  */
 
 import type { MetricValue } from './metric.js';
+import type { PlausibilitySection } from './metrics/plausibility.js';
 import type { Threshold } from './thresholds.js';
 
 /** Mean, sample standard deviation and the values of a metric over the repeats. */
@@ -33,6 +34,7 @@ export const FINDING_CODES = {
   CONSTRAINT_VIOLATION: 'CONSTRAINT_VIOLATION',
   METRIC_UNDEFINED: 'METRIC_UNDEFINED',
   SMALL_SYNTHETIC: 'SMALL_SYNTHETIC',
+  PLAUSIBILITY_FAILED: 'PLAUSIBILITY_FAILED',
 } as const;
 
 export type FindingCode = (typeof FINDING_CODES)[keyof typeof FINDING_CODES];
@@ -123,6 +125,8 @@ export interface FidelityReport {
   readonly charts: FidelityCharts;
   /** Contents of generation.json of each synthetic shard that has one. */
   readonly generation: readonly { readonly source: string; readonly content: unknown }[];
+  /** Plausibility rules (mined from the real side plus the user's): violations real vs synthetic. */
+  readonly plausibility?: PlausibilitySection;
 }
 
 /**

@@ -2,11 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, SILENT_LOGGER } from '../core/messages.js';
+import { auditRules, mergeRuleAudits, type RuleAudit } from '../rules/audit-rules.js';
+import { mineRules } from '../rules/mine-rules.js';
+import type { RuleEdits } from '../rules/rule-schema.js';
+import { applyRuleEdits } from '../rules/rules-file.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { TIMELINE_FILES } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
-import type { FidelityReport } from './fidelity-report.js';
+import { FINDING_CODES, type FidelityReport } from './fidelity-report.js';
 import { mergeSummaries } from './merge-summaries.js';
+import { type PlausibilitySection, plausibilitySection } from './metrics/plausibility.js';
 import {
   DEFAULT_REPEATS,
   MatchedSubsample,
@@ -21,6 +26,10 @@ export interface ValidateDirsOptions extends FidelityOptions {
   readonly repeats?: number;
   /** Progress and notes (default silent). */
   readonly logger?: Logger;
+  /** The user's rule edits, applied to the rules mined from the real side (`--rules FILE`). */
+  readonly rules?: { readonly edits: RuleEdits; readonly file: string };
+  /** Skip the plausibility audit (default: audit). */
+  readonly plausibility?: false;
 }
 
 /**
@@ -54,6 +63,11 @@ export async function validateTimelineDirs(
     `summarising real data ${realDir} (${real.patients.ids.length} patients, ${repeats} random half-splits)`,
   );
   const realSummaries = summarizeWithHalves(real, { repeats, seed });
+  let ruleSet = options.plausibility === false ? undefined : mineRules(real);
+  if (ruleSet && options.rules)
+    ruleSet = applyRuleEdits(ruleSet, options.rules.edits, options.rules.file);
+  const realAudit = ruleSet ? auditRules(real, ruleSet.rules) : undefined;
+  let synAudit: RuleAudit | undefined;
   const realName = real.name;
   const total = manifests.reduce((n, m) => n + m.counts.patients, 0);
   const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);
@@ -63,6 +77,11 @@ export async function validateTimelineDirs(
   for (const [i, dir] of syntheticDirs.entries()) {
     const timeline = await readTimeline(dir);
     shards.push(summarizeShard(timeline, first, subsample));
+    if (ruleSet) {
+      const audit = auditRules(timeline, ruleSet.rules);
+      if (synAudit) mergeRuleAudits(synAudit, audit);
+      else synAudit = audit;
+    }
     first += timeline.patients.ids.length;
     logger.progress?.(
       'summarising synthetic patients',
@@ -80,7 +99,7 @@ export async function validateTimelineDirs(
     }
   }
   logger.info('INFO', 'computing metrics, noise floor and matched comparisons');
-  return assessFidelity(
+  const report = assessFidelity(
     {
       real: realSummaries,
       realName,
@@ -93,4 +112,36 @@ export async function validateTimelineDirs(
     },
     { ...options, seed },
   );
+  return realAudit && synAudit
+    ? withPlausibility(report, plausibilitySection(realAudit, synAudit))
+    : report;
+}
+
+/**
+ * A fidelity report with its Plausibility section: a finding per failed hard rule, and the
+ * verdict fails when any does.
+ *
+ * @example
+ * withPlausibility(report, plausibilitySection(realAudit, syntheticAudit)).plausibility?.passed
+ */
+export function withPlausibility(
+  report: FidelityReport,
+  section: PlausibilitySection,
+): FidelityReport {
+  const findings = section.rules
+    .filter((r) => r.pass === false)
+    .map((r) => ({
+      code: FINDING_CODES.PLAUSIBILITY_FAILED,
+      path: `plausibility.${r.id}`,
+      message: `${r.rule}: broken by ${r.synthetic.violating} of ${r.synthetic.patients} synthetic patients (real: ${r.real.violating} of ${r.real.patients}), e.g. ${r.synthetic.examples.join(', ')}`,
+      severity: 'error' as const,
+      statistic: r.synthetic.rate.estimate,
+      threshold: r.real.rate.estimate,
+    }));
+  return {
+    ...report,
+    passed: report.passed && section.passed,
+    findings: [...report.findings, ...findings],
+    plausibility: section,
+  };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { renderReportHtml } from '../../report/render-report.js';
+import { readRuleEdits } from '../../rules/rules-file.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
@@ -81,6 +82,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
         repeatsInt,
         5,
       )
+      .option(
+        '--rules <file>',
+        'rule edits (add / remove / relax) applied to the plausibility rules mined from --real',
+      )
       .option('--json', 'print report.json to stdout')
       .addHelpText(
         'after',
@@ -97,6 +102,7 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: string;
             repeats: number;
             json?: boolean;
+            rules?: string;
           },
           command: Command,
         ) => {
@@ -108,6 +114,9 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: opts.seed,
             repeats: opts.repeats,
             logger: context.logger,
+            ...(opts.rules
+              ? { rules: { edits: readRuleEdits(opts.rules), file: opts.rules } }
+              : {}),
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           });
           mkdirSync(opts.out, { recursive: true });
@@ -121,10 +130,19 @@ export const registerValidate: RegisterCommand = (program, context) => {
             context.out(
               `${report.passed ? 'PASS' : 'FAIL'}: ${gated - failures.length}/${gated} gated metrics pass (${report.synthetic.patients} synthetic vs ${report.real.patients} real patients)`,
             );
+            const p = report.plausibility;
+            if (p) {
+              const broken = p.rules.filter((r) => r.pass === false).length;
+              const hard = p.rules.filter((r) => r.pass !== null).length;
+              context.out(
+                `plausibility: ${hard - broken}/${hard} hard rules hold (synthetic violation rate within the real one's noise)`,
+              );
+            }
             context.out(`report: ${join(opts.out, 'report.html')}`);
           }
           for (const f of report.findings)
-            if (f.code === 'CONSTRAINT_VIOLATION') context.note(`${f.severity}: ${f.message}`);
+            if (f.code === 'CONSTRAINT_VIOLATION' || f.code === 'PLAUSIBILITY_FAILED')
+              context.note(`${f.severity}: ${f.message}`);
           if (!report.passed) {
             for (const line of failures) process.stderr.write(`${line}\n`);
             setExitCode(command, 1);
