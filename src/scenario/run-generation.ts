@@ -27,6 +27,8 @@ import {
 } from '../generate/generate-cohort.js';
 import type { GenerationModel } from '../generate/step-model.js';
 import type { ForcedAttributeValue } from '../model/attribute-model.js';
+import { checkForcedEvents } from '../rules/check-forced-events.js';
+import { applyRuleEdits } from '../rules/rules-file.js';
 import { mergeTimelines } from '../timeline/merge.js';
 import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
@@ -195,7 +197,23 @@ export function modelFingerprint(dir: string): string {
   return hash.digest('hex');
 }
 
-/** Forced attribute values and events of a scenario, checked against the model. */
+/** The model with the scenario's rule edits applied to its rules (a model without rules gets only the added ones). */
+function withScenarioRules(
+  model: GenerationModel,
+  scenario: Scenario,
+  file?: string,
+): GenerationModel {
+  if (!scenario.rules) return model;
+  const base = model.rules ?? {
+    format: 'trajsim-rules' as const,
+    format_version: 1 as const,
+    source: { name: 'none', patients: 0, content_hash: '' },
+    rules: [],
+  };
+  return { ...model, rules: applyRuleEdits(base, scenario.rules, `${file ?? 'scenario'}: rules`) };
+}
+
+/** Forced attribute values and events of a scenario, checked against the model and its rules. */
 function compileScenario(scenario: Scenario, model: GenerationModel) {
   const requests = resolveAttributeRequests(scenario.attributes, model.attributes);
   const fixed = new Map<string, ForcedAttributeValue>();
@@ -247,6 +265,30 @@ function compileScenario(scenario: Scenario, model: GenerationModel) {
       return { day: iv.day, code: iv.code, ...(iv.replaces ? { replaces: [iv.replaces] } : {}) };
     })
     .sort((a, b) => a.day - b.day);
+  const fixedLevels = new Map<string, string | number>();
+  for (const [name, value] of fixed) if (value !== null) fixedLevels.set(name, value);
+  for (const [name, request] of Object.entries(scenario.attributes)) {
+    if (typeof request !== 'object' && request !== 'as_trained') fixedLevels.set(name, request);
+  }
+  const conflicts = checkForcedEvents(
+    model.rules?.rules ?? [],
+    forced,
+    fixedLevels,
+    codes,
+    model.attributes,
+  );
+  if (conflicts.length > 0) {
+    const k = scenario.interventions.findIndex(
+      (iv) => iv.code === forced[conflicts[0]!.index]!.code,
+    );
+    throw new TrajsimError(
+      'SCENARIO',
+      `the intervention ${conflicts[0]!.message}; change it or relax the rule in "rules"`,
+      {
+        field: `interventions[${k}]`,
+      },
+    );
+  }
   return { requests, fixed, forced };
 }
 
@@ -357,7 +399,8 @@ function formatCount(n: number): string {
 export async function runGeneration(
   options: RunGenerationOptions,
 ): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
-  const { model, scenario } = options;
+  const { scenario } = options;
+  const model = withScenarioRules(options.model, scenario, options.scenarioFile);
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
   const compiled = compileScenario(scenario, model);

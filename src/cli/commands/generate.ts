@@ -5,6 +5,7 @@ import { parseShard, type Shard } from '../../core/shard.js';
 import { loadGenerationModel } from '../../generate/load-generation-model.js';
 import { type BackendName, parseBackendName, selectBackend } from '../../model/backend.js';
 import { loadModel } from '../../model/load-model.js';
+import { applyRuleEdits, readRuleEdits } from '../../rules/rules-file.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { runGeneration } from '../../scenario/run-generation.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
@@ -37,6 +38,7 @@ interface GenerateFlags {
   resume?: boolean;
   partPatients?: number;
   overwrite?: boolean;
+  rules?: string;
 }
 
 /** The scenario of this run: the file (flags override patients, seed, horizon), or one made of the flags. */
@@ -120,6 +122,10 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         'patients per checkpointed part with --resume',
         integerAtLeast(1),
       )
+      .option(
+        '--rules <file>',
+        "edits of the model's plausibility rules (add / remove / relax; see schema/rule-edits.schema.json)",
+      )
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
         'after',
@@ -134,7 +140,22 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         const loaded = loadModel(modelDir);
         if (loaded.manifest.kind === 'gru')
           await selectBackend(opts.backend, { logger: context.logger });
-        const model = loadGenerationModel(loaded);
+        const base = loadGenerationModel(loaded);
+        const model = opts.rules
+          ? {
+              ...base,
+              rules: applyRuleEdits(
+                base.rules ?? {
+                  format: 'trajsim-rules',
+                  format_version: 1,
+                  source: { name: 'none', patients: 0, content_hash: '' },
+                  rules: [],
+                },
+                readRuleEdits(opts.rules),
+                opts.rules,
+              ),
+            }
+          : base;
         try {
           const { record, manifest } = await runGeneration({
             model,
