@@ -29,12 +29,18 @@ export interface RuleAudit {
  * through the same state machine the sampler's mask uses, and counts the patients breaking
  * each rule, with example ids. Works on any timeline (another tool's output too): codes it
  * lacks never occur; a rule on an attribute it lacks is not checked (patients 0). Obligations
- * (required codes) are checked at the end of each patient.
+ * (required codes) are checked at the end of each patient. `examples` ids are kept per rule
+ * (default {@link AUDIT_EXAMPLES}).
  *
  * @example
  * auditRules(timeline, rules.rules).counts[0] // => { id: 'required:DIAGNOSIS', patients: 929, violating: 0, examples: [] }
  */
-export function auditRules(timeline: Timeline, rules: readonly Rule[]): RuleAudit {
+export function auditRules(
+  timeline: Timeline,
+  rules: readonly Rule[],
+  options: { readonly examples?: number } = {},
+): RuleAudit {
+  const keep = options.examples ?? AUDIT_EXAMPLES;
   const attrs = timeline.patients.attributes;
   const compiled = compileRules(
     rules,
@@ -75,7 +81,7 @@ export function auditRules(timeline: Timeline, rules: readonly Rule[]): RuleAudi
       if (hit[r] !== 1) continue;
       const c = counts[r]!;
       c.violating++;
-      if (c.examples.length < AUDIT_EXAMPLES) c.examples.push(timeline.patients.ids[p]!);
+      if (c.examples.length < keep) c.examples.push(timeline.patients.ids[p]!);
     }
   }
   return { rules, counts };
