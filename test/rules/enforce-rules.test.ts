@@ -40,6 +40,11 @@ function hardViolations(t: Timeline, rules: readonly Rule[]): Record<string, num
   );
 }
 
+function withoutRules(m: GenerationModel): GenerationModel {
+  const { rules: _rules, ...rest } = m;
+  return rest;
+}
+
 /** The events of patient p as "day:code" strings. */
 function trajectory(t: Timeline, p: number): string[] {
   const out: string[] = [];
@@ -60,7 +65,7 @@ describe('enforcing hard rules while sampling', () => {
   it('3000 colon patients from models/default break no hard rule; without the mask some do; a patient on which no rule fires keeps its bytes', async () => {
     const rules = mineRules(colon).rules;
     const masked = await generate(model, 'masked', 3000);
-    const free = await generate({ ...model, rules: undefined } as GenerationModel, 'free', 3000);
+    const free = await generate(withoutRules(model), 'free', 3000);
     expect(hardViolations(masked.timeline, rules)).toEqual({});
     const freeViolations = hardViolations(free.timeline, rules);
     expect(Object.keys(freeViolations).length).toBeGreaterThan(0);
@@ -87,7 +92,7 @@ describe('enforcing hard rules while sampling', () => {
         rules: model.rules!.rules.map((r) => ({ ...r, severity: 'soft' as const })),
       },
     };
-    const none = await generate({ ...model, rules: undefined } as GenerationModel, 'none', 600);
+    const none = await generate(withoutRules(model), 'none', 600);
     const allSoft = await generate(soft, 'soft', 600);
     expect(allSoft.hash).toBe(none.hash);
   });
