@@ -41,3 +41,33 @@ export function createMemoryLogger(): Logger & {
     },
   };
 }
+
+// --- f9-rules ---
+
+/** A rule edit names a rule the set does not have. */
+export function unknownRuleMessage(
+  action: 'remove' | 'relax',
+  id: string,
+  known: readonly string[],
+): string {
+  return `no rule '${id}' to ${action}; known ids: ${known.join(', ')}`;
+}
+
+/** A scenario's intervention breaks a hard plausibility rule. */
+export function interventionBreaksRuleMessage(conflict: string): string {
+  return `the intervention ${conflict}; change it, or relax the rule in the scenario's "rules"`;
+}
+
+/** `trajsim rules DIR` on something that is neither a timeline nor a model folder. */
+export function notRulesSourceMessage(
+  dir: string,
+  timelineFile: string,
+  modelFile: string,
+): string {
+  return `${dir} is neither a timeline directory (${timelineFile}) nor a model folder (${modelFile})`;
+}
+
+/** A model folder without rules.json (it samples without rules). */
+export function noModelRulesMessage(dir: string, file: string): string {
+  return `${dir} has no ${file}: its model samples without rules (write one with: trajsim rules DATA --out ${dir})`;
+}

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { unknownRuleMessage } from '../core/messages.js';
 import {
   type Rule,
   type RuleEdits,
@@ -107,14 +108,10 @@ export function applyRuleEdits(set: RuleSet, edits: RuleEdits, where: string): R
   const ids = new Set(set.rules.map(ruleId));
   edits.remove.forEach((id, k) => {
     if (!ids.has(id)) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `no rule '${id}' to remove; known ids: ${[...ids].join(', ')}`,
-        {
-          file: where,
-          field: `remove[${k}]`,
-        },
-      );
+      throw new TrajsimError('INVALID_INPUT', unknownRuleMessage('remove', id, [...ids]), {
+        file: where,
+        field: `remove[${k}]`,
+      });
     }
   });
   const removed = new Set(edits.remove);
@@ -122,14 +119,10 @@ export function applyRuleEdits(set: RuleSet, edits: RuleEdits, where: string): R
   edits.relax.forEach((r, k) => {
     const id = typeof r === 'string' ? r : r.id;
     if (!ids.has(id)) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `no rule '${id}' to relax; known ids: ${[...ids].join(', ')}`,
-        {
-          file: where,
-          field: `relax[${k}]`,
-        },
-      );
+      throw new TrajsimError('INVALID_INPUT', unknownRuleMessage('relax', id, [...ids]), {
+        file: where,
+        field: `relax[${k}]`,
+      });
     }
     relax.set(id, typeof r === 'string' ? 'soft' : r);
   });

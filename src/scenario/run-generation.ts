@@ -11,7 +11,12 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatIsoDay, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  interventionBreaksRuleMessage,
+  type Logger,
+  MESSAGES,
+  SILENT_LOGGER,
+} from '../core/messages.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { VERSION } from '../core/version.js';
 import {
@@ -281,13 +286,9 @@ function compileScenario(scenario: Scenario, model: GenerationModel) {
     const k = scenario.interventions.findIndex(
       (iv) => iv.code === forced[conflicts[0]!.index]!.code,
     );
-    throw new TrajsimError(
-      'SCENARIO',
-      `the intervention ${conflicts[0]!.message}; change it or relax the rule in "rules"`,
-      {
-        field: `interventions[${k}]`,
-      },
-    );
+    throw new TrajsimError('SCENARIO', interventionBreaksRuleMessage(conflicts[0]!.message), {
+      field: `interventions[${k}]`,
+    });
   }
   return { requests, fixed, forced };
 }

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
+import { noModelRulesMessage, notRulesSourceMessage } from '../../core/messages.js';
 import { MODEL_FILES } from '../../model/manifest.js';
 import { describeRuleWithSupport } from '../../rules/describe-rule.js';
 import { mineRules } from '../../rules/mine-rules.js';
@@ -32,7 +33,7 @@ async function rulesOf(dir: string, flags: RulesFlags): Promise<RuleSet | undefi
   if (!existsSync(join(dir, TIMELINE_FILES.MANIFEST))) {
     throw new TrajsimError(
       'IO',
-      `${dir} is neither a timeline directory (${TIMELINE_FILES.MANIFEST}) nor a model folder (${MODEL_FILES.MANIFEST})`,
+      notRulesSourceMessage(dir, TIMELINE_FILES.MANIFEST, MODEL_FILES.MANIFEST),
     );
   }
   const manifest = readTimelineManifest(dir);
@@ -86,9 +87,7 @@ export const registerRules: RegisterCommand = (program, context) => {
       .action(async (dir: string, flags: RulesFlags) => {
         let set = await rulesOf(dir, flags);
         if (!set) {
-          context.out(
-            `${dir} has no ${RULES_FILE}: its model samples without rules (write one with: trajsim rules DATA --out ${dir})`,
-          );
+          context.out(noModelRulesMessage(dir, RULES_FILE));
           return;
         }
         if (flags.rules) set = applyRuleEdits(set, readRuleEdits(flags.rules), flags.rules);
