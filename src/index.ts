@@ -29,6 +29,19 @@ export { type SimulateReferenceOptions, simulateReference } from './reference/re
 export { trueSurvival } from './reference/true-survival.js';
 // Report
 export { renderReportHtml } from './report/render-report.js';
+// Plausibility rules: mined, declared, enforced, audited
+export { auditRules, type RuleAudit } from './rules/audit-rules.js';
+export { describeRule, describeRuleWithSupport } from './rules/describe-rule.js';
+export { type MineRulesOptions, mineRules } from './rules/mine-rules.js';
+export {
+  type Rule,
+  type RuleEdits,
+  type RuleSet,
+  ruleEditsSchema,
+  ruleId,
+  ruleSetSchema,
+} from './rules/rule-schema.js';
+export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './rules/rules-file.js';
 export { loadScenario, parseScenario } from './scenario/load-scenario.js';
 export {
   type GenerationRecord,
