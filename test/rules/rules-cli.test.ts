@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrajsim } from '../helpers/cli.js';
@@ -36,6 +36,37 @@ describe('trajsim rules', () => {
     expect(readFileSync(out, 'utf8')).toBe(readFileSync('models/default/rules.json', 'utf8'));
     const json = runTrajsim(['rules', 'models/default', '--json']);
     expect(JSON.parse(json.stdout).rules.length).toBe(17);
+    // a user rule on validate: audited on both sides, marked as the user's
+    const edits = join(dir, 'edits.json');
+    writeFileSync(
+      edits,
+      JSON.stringify({
+        add: [{ kind: 'day_range', code: 'RECURRENCE', min_day: 0, max_day: 365 }],
+      }),
+    );
+    const report = join(dir, 'report');
+    const validated = runTrajsim([
+      'validate',
+      '--real',
+      colon,
+      '--synthetic',
+      colon,
+      '--out',
+      report,
+      '--repeats',
+      '2',
+      '--rules',
+      edits,
+      '--quiet',
+    ]);
+    expect(validated.status).toBe(0);
+    expect(validated.stdout).toContain('plausibility: 18/18 hard rules hold');
+    const user = JSON.parse(
+      readFileSync(join(report, 'report.json'), 'utf8'),
+    ).plausibility.rules.find((r: { origin: string }) => r.origin === 'user');
+    expect(user.rule).toBe('RECURRENCE never occurs after day 365');
+    expect(user.real.violating).toBeGreaterThan(0); // real recurrences after a year
+    expect(user.synthetic.violating).toBe(user.real.violating);
     const bad = runTrajsim(['rules', dir]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/neither a timeline directory/);
