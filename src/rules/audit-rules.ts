@@ -102,7 +102,13 @@ export function mergeRuleAudits(into: RuleAudit, next: RuleAudit): void {
   });
 }
 
-/** One line per rule with violations: "RECURRENCE occurs at most once: 8 of 2000 patients (S0000012, ...)". */
+/**
+ * One line per rule with violations.
+ *
+ * @example
+ * auditLines(auditRules(synthetic, rules))
+ * // => ['RECURRENCE occurs at most once: broken by 8 of 2000 patients (S0000110, ...)']
+ */
 export function auditLines(audit: RuleAudit): string[] {
   return audit.counts.flatMap((c, r) =>
     c.violating > 0

@@ -39,6 +39,9 @@ export const MAX_MASKED_DRAWS = 32;
  *
  * The row's state follows the sampler's own buffers ({@link SamplerRows}): events written
  * since the last draw (sampled or forced) are replayed, and a row with no events starts afresh.
+ *
+ * @example
+ * mask.draw(row, modelRow, probabilities, prevDay, stepModel, rng); // then mask.code, mask.day
  */
 export class RuleMask {
   /** The code of the last {@link draw}. */

@@ -206,7 +206,13 @@ export function ruleId(rule: Rule): string {
   }
 }
 
-/** The published JSON Schemas of rules.json and of a rule edits file. */
+/**
+ * The published JSON Schemas of rules.json and of a rule edits file
+ * (scripts/write-rules-schema.mjs writes them to schema/).
+ *
+ * @example
+ * rulesJsonSchemas().edits.type // => 'object'
+ */
 export function rulesJsonSchemas(): {
   rules: Record<string, unknown>;
   edits: Record<string, unknown>;

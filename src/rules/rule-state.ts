@@ -6,6 +6,11 @@ import type { CompiledRules } from './compile-rules.js';
  * the attributes rules look at. Columnar (typed arrays indexed by row); no per-event objects.
  * It answers "would this event break a rule?" for the sampler's mask and for the audit, so
  * both enforce and check exactly the same thing.
+ *
+ * @example
+ * const state = new RuleState(compileRules(rules, codes, attributes), 1, attributes.length);
+ * state.reset(0, levels, 0);
+ * state.broken(0, recurrence, 400, out, true) // => 0: allowed
  */
 export class RuleState {
   readonly compiled: CompiledRules;

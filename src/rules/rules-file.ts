@@ -63,7 +63,12 @@ export function parseRuleEdits(text: string, file: string): RuleEdits {
   return parseWith(ruleEditsSchema, text, file);
 }
 
-/** Reads a rule edits file. Throws IO when missing, INVALID_INPUT when malformed. */
+/**
+ * Reads a rule edits file. Throws IO when missing, INVALID_INPUT when malformed.
+ *
+ * @example
+ * readRuleEdits('my-rules.json').relax // => ['max_count:RECURRENCE']
+ */
 export function readRuleEdits(path: string): RuleEdits {
   if (!existsSync(path)) throw new TrajsimError('IO', `rules file not found: ${path}`);
   return parseRuleEdits(readFileSync(path, 'utf8'), path);
@@ -82,12 +87,23 @@ export function readModelRules(modelDir: string): RuleSet | undefined {
   return parseRuleSet(readFileSync(path, 'utf8'), path);
 }
 
-/** rules.json text (two-space indent, trailing newline). */
+/**
+ * rules.json text (two-space indent, trailing newline).
+ *
+ * @example
+ * ruleSetJson(mineRules(timeline)).startsWith('{') // => true
+ */
 export function ruleSetJson(rules: RuleSet): string {
   return `${JSON.stringify(rules, null, 2)}\n`;
 }
 
-/** Writes rules.json atomically (temp file + rename). */
+/**
+ * Writes rules.json atomically (temp file + rename). Throws the file system's error when the
+ * folder is missing or not writable.
+ *
+ * @example
+ * writeRuleSet('models/colon/rules.json', mineRules(timeline))
+ */
 export function writeRuleSet(path: string, rules: RuleSet): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, ruleSetJson(rules));
