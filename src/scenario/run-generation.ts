@@ -33,6 +33,7 @@ import {
 import type { GenerationModel } from '../generate/step-model.js';
 import type { ForcedAttributeValue } from '../model/attribute-model.js';
 import { checkForcedEvents } from '../rules/check-forced-events.js';
+import { ruleId } from '../rules/rule-schema.js';
 import { applyRuleEdits } from '../rules/rules-file.js';
 import { mergeTimelines } from '../timeline/merge.js';
 import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
@@ -124,6 +125,8 @@ export interface GenerationRecord {
       readonly share: number;
     }[];
   };
+  /** Ids of the plausibility rules in force (model rules.json with --rules and scenario edits). */
+  readonly rules: { readonly hard: readonly string[]; readonly soft: readonly string[] };
   readonly seconds: number;
 }
 
@@ -550,6 +553,10 @@ export async function runGeneration(
         patientsWithEvent: tally.interventions[k]!,
         share: tally.patients > 0 ? tally.interventions[k]! / tally.patients : Number.NaN,
       })),
+    },
+    rules: {
+      hard: (model.rules?.rules ?? []).filter((r) => r.severity === 'hard').map(ruleId),
+      soft: (model.rules?.rules ?? []).filter((r) => r.severity === 'soft').map(ruleId),
     },
     seconds: (performance.now() - started) / 1000,
   });

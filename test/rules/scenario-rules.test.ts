@@ -86,13 +86,15 @@ describe('rules and scenarios', () => {
       },
     });
     const out = join(dir, 'relaxed');
-    const { manifest } = await runGeneration({
+    const { manifest, record } = await runGeneration({
       model,
       modelDir: 'models/default',
       scenario: relaxed,
       out,
     });
     expect(manifest.counts.patients).toBe(10);
+    expect(record.rules.hard).toContain('day_range:TREATMENT_START:*');
+    expect(record.rules.hard.length).toBe(17);
   });
 
   it('rule edits name the file and field of an unknown id; the JSON Schemas are published', () => {
