@@ -4,6 +4,7 @@
  */
 
 import { TrajsimError } from '../core/errors.js';
+import { choleskyFactor, choleskyInverse, choleskySolve } from './cholesky.js';
 import { survivalOrder } from './kaplan-meier.js';
 import { normalQuantile, normalUpperTail } from './normal.js';
 
@@ -117,7 +118,7 @@ export function coxPh(
   const x = new Float64Array(n * p);
   for (let c = 0; c < p; c++) {
     const col = design.columns[c] as Float64Array;
-    const name = design.names[c] as string;
+    const name = design.names[c]!;
     if (col.length !== n) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
@@ -126,7 +127,7 @@ export function coxPh(
     }
     let mean = 0;
     for (let i = 0; i < n; i++) {
-      const v = col[i] as number;
+      const v = col[i]!;
       if (!Number.isFinite(v)) {
         throw new TrajsimError(
           'INVALID_ARGUMENT',
@@ -136,15 +137,15 @@ export function coxPh(
       mean += v;
     }
     mean /= n;
-    for (let r = 0; r < n; r++) x[r * p + c] = (col[order[r] as number] as number) - mean;
+    for (let r = 0; r < n; r++) x[r * p + c] = col[order[r]!]! - mean;
   }
   const sortedTime = new Float64Array(n);
   const sortedStatus = new Uint8Array(n);
   let events = 0;
   for (let r = 0; r < n; r++) {
-    sortedTime[r] = time[order[r] as number] as number;
-    sortedStatus[r] = status[order[r] as number] as number;
-    events += sortedStatus[r] as number;
+    sortedTime[r] = time[order[r]!]!;
+    sortedStatus[r] = status[order[r]!]!;
+    events += sortedStatus[r]!;
   }
 
   const efron = ties === 'efron';
@@ -157,8 +158,8 @@ export function coxPh(
   const newBeta = new Float64Array(p);
   const loglik0 = evaluate(beta);
   let loglik = loglik0;
-  const step = cholSolve(work.imat, work.u, p);
-  for (let c = 0; c < p; c++) newBeta[c] = (beta[c] as number) + (step[c] as number);
+  const step = informationSolve(work.imat, work.u, p);
+  for (let c = 0; c < p; c++) newBeta[c] = beta[c]! + step[c]!;
   let halving = false;
   let converged = false;
   let iterations = 0;
@@ -172,29 +173,29 @@ export function coxPh(
     if (iterations === maxIter) break;
     if (newLoglik < loglik) {
       halving = true;
-      for (let c = 0; c < p; c++) newBeta[c] = ((newBeta[c] as number) + (beta[c] as number)) / 2;
+      for (let c = 0; c < p; c++) newBeta[c] = (newBeta[c]! + beta[c]!) / 2;
     } else {
       halving = false;
       loglik = newLoglik;
-      const a = cholSolve(work.imat, work.u, p);
+      const a = informationSolve(work.imat, work.u, p);
       for (let c = 0; c < p; c++) {
-        beta[c] = newBeta[c] as number;
-        newBeta[c] = (newBeta[c] as number) + (a[c] as number);
+        beta[c] = newBeta[c]!;
+        newBeta[c] = newBeta[c]! + a[c]!;
       }
     }
   }
   if (iterations > maxIter) iterations = maxIter;
 
   // Variance: the inverse information at the final estimate (work holds it from evaluate).
-  const variance = cholInverse(work.imat, p);
+  const variance = choleskyInverse(informationFactor(work.imat, p), p);
   const z975 = normalQuantile(0.975);
   const terms = [];
   for (let c = 0; c < p; c++) {
-    const coef = newBeta[c] as number;
-    const se = Math.sqrt(variance[c * p + c] as number);
+    const coef = newBeta[c]!;
+    const se = Math.sqrt(variance[c * p + c]!);
     const zc = coef / se;
     terms.push({
-      term: design.names[c] as string,
+      term: design.names[c]!,
       coef,
       se,
       hr: Math.exp(coef),
@@ -258,7 +259,7 @@ function partialLikelihood(
   let s0 = 0;
   let loglik = 0;
   for (let end = n - 1; end >= 0; ) {
-    const t = time[end] as number;
+    const t = time[end]!;
     let start = end;
     while (start > 0 && time[start - 1] === t) start--;
     let deaths = 0;
@@ -269,105 +270,64 @@ function partialLikelihood(
     for (let r = start; r <= end; r++) {
       const off = r * p;
       let eta = 0;
-      for (let c = 0; c < p; c++) eta += (beta[c] as number) * (x[off + c] as number);
+      for (let c = 0; c < p; c++) eta += beta[c]! * x[off + c]!;
       const risk = Math.exp(eta);
       s0 += risk;
       for (let c = 0; c < p; c++) {
-        const xc = x[off + c] as number;
+        const xc = x[off + c]!;
         s1[c]! += risk * xc;
-        for (let e = 0; e <= c; e++) s2[c * p + e]! += risk * xc * (x[off + e] as number);
+        for (let e = 0; e <= c; e++) s2[c * p + e]! += risk * xc * x[off + e]!;
       }
       if (status[r] === 1) {
         deaths++;
         loglik += eta;
         d0 += risk;
         for (let c = 0; c < p; c++) {
-          const xc = x[off + c] as number;
+          const xc = x[off + c]!;
           xDeaths[c]! += xc;
           d1[c]! += risk * xc;
-          for (let e = 0; e <= c; e++) d2[c * p + e]! += risk * xc * (x[off + e] as number);
+          for (let e = 0; e <= c; e++) d2[c * p + e]! += risk * xc * x[off + e]!;
         }
       }
     }
     if (deaths > 0) {
-      for (let c = 0; c < p; c++) u[c]! += xDeaths[c] as number;
+      for (let c = 0; c < p; c++) u[c]! += xDeaths[c]!;
       for (let k = 0; k < deaths; k++) {
         const frac = efron ? k / deaths : 0;
         const denom = s0 - frac * d0;
         loglik -= Math.log(denom);
         for (let c = 0; c < p; c++) {
-          a[c] = ((s1[c] as number) - frac * (d1[c] as number)) / denom;
-          u[c]! -= a[c] as number;
+          a[c] = (s1[c]! - frac * d1[c]!) / denom;
+          u[c]! -= a[c]!;
         }
         for (let c = 0; c < p; c++) {
           for (let e = 0; e <= c; e++) {
-            const s2ce = ((s2[c * p + e] as number) - frac * (d2[c * p + e] as number)) / denom;
-            imat[c * p + e]! += s2ce - (a[c] as number) * (a[e] as number);
+            const s2ce = (s2[c * p + e]! - frac * d2[c * p + e]!) / denom;
+            imat[c * p + e]! += s2ce - a[c]! * a[e]!;
           }
         }
       }
     }
     end = start - 1;
   }
-  for (let c = 0; c < p; c++)
-    for (let e = 0; e < c; e++) imat[e * p + c] = imat[c * p + e] as number;
+  for (let c = 0; c < p; c++) for (let e = 0; e < c; e++) imat[e * p + c] = imat[c * p + e]!;
   return loglik;
 }
 
-/** Cholesky factor (lower, row-major) of a symmetric positive definite matrix. */
-function cholesky(a: Float64Array, p: number): Float64Array {
-  const l = new Float64Array(p * p);
-  let maxDiag = 0;
-  for (let i = 0; i < p; i++) maxDiag = Math.max(maxDiag, Math.abs(a[i * p + i] as number));
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = a[i * p + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[i * p + k] as number) * (l[j * p + k] as number);
-      if (i === j) {
-        if (!(sum > maxDiag * 1e-12)) {
-          throw new TrajsimError(
-            'INVALID_ARGUMENT',
-            `coxPh: the information matrix is singular at column ${i}; the design has a constant or collinear column`,
-          );
-        }
-        l[i * p + i] = Math.sqrt(sum);
-      } else {
-        l[i * p + j] = sum / (l[j * p + j] as number);
-      }
-    }
-  }
-  return l;
+/** Solves I x = u for the information matrix I (Cholesky; a singular I names its column). */
+function informationSolve(imat: Float64Array, u: Float64Array, p: number): Float64Array {
+  return choleskySolve(informationFactor(imat, p), u, p);
 }
 
-/** Solves A x = b for symmetric positive definite A. */
-function cholSolve(a: Float64Array, b: Float64Array, p: number): Float64Array {
-  const l = cholesky(a, p);
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    let sum = b[i] as number;
-    for (let k = 0; k < i; k++) sum -= (l[i * p + k] as number) * (y[k] as number);
-    y[i] = sum / (l[i * p + i] as number);
-  }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let sum = y[i] as number;
-    for (let k = i + 1; k < p; k++) sum -= (l[k * p + i] as number) * (x[k] as number);
-    x[i] = sum / (l[i * p + i] as number);
-  }
-  return x;
-}
-
-/** Inverse of a symmetric positive definite matrix, column by column. */
-function cholInverse(a: Float64Array, p: number): Float64Array {
-  const inv = new Float64Array(p * p);
-  const e = new Float64Array(p);
-  for (let c = 0; c < p; c++) {
-    e.fill(0);
-    e[c] = 1;
-    const col = cholSolve(a, e, p);
-    for (let r = 0; r < p; r++) inv[r * p + c] = col[r] as number;
-  }
-  return inv;
+function informationFactor(imat: Float64Array, p: number): Float64Array {
+  return choleskyFactor(imat, p, {
+    relativeTolerance: 1e-12,
+    singular: (i) =>
+      new TrajsimError(
+        'INVALID_ARGUMENT',
+        `coxPh: the information matrix is singular at column ${i}; the design has a constant or collinear column`,
+      ),
+  });
 }
 
 /**
@@ -415,7 +375,7 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
     } else {
       const nLevels = cov.levels.length;
       for (let i = 0; i < n; i++) {
-        const code = cov.codes[i] as number;
+        const code = cov.codes[i]!;
         if (code === -1) keep[i] = 0;
         else if (!(code >= 0 && code < nLevels)) {
           throw new TrajsimError(
@@ -427,7 +387,7 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
     }
   }
   let kept = 0;
-  for (let i = 0; i < n; i++) kept += keep[i] as number;
+  for (let i = 0; i < n; i++) kept += keep[i]!;
   const rows = new Int32Array(kept);
   for (let i = 0, r = 0; i < n; i++) if (keep[i] === 1) rows[r++] = i;
 
@@ -436,7 +396,7 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
   for (const cov of covariates) {
     if (cov.kind === 'numeric') {
       const col = new Float64Array(kept);
-      for (let r = 0; r < kept; r++) col[r] = cov.values[rows[r] as number] as number;
+      for (let r = 0; r < kept; r++) col[r] = cov.values[rows[r]!]!;
       names.push(cov.name);
       columns.push(col);
       continue;
@@ -460,7 +420,7 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
     for (const { level, code } of sorted) {
       if (level === reference) continue;
       const col = new Float64Array(kept);
-      for (let r = 0; r < kept; r++) col[r] = cov.codes[rows[r] as number] === code ? 1 : 0;
+      for (let r = 0; r < kept; r++) col[r] = cov.codes[rows[r]!] === code ? 1 : 0;
       names.push(`${cov.name}${level}`);
       columns.push(col);
     }

@@ -45,14 +45,14 @@ export function cumulativeIncidence(
   }
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const t = time[i] as number;
+    const t = time[i]!;
     if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
         `cumulativeIncidence: time[${i}] is ${t}; expected a finite number >= 0`,
       );
     }
-    const c = cause[i] as number;
+    const c = cause[i]!;
     if (!(Number.isInteger(c) && c >= 0)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
@@ -66,10 +66,10 @@ export function cumulativeIncidence(
   // Distinct event times.
   let m = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     let any = false;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      if ((cause[order[i] as number] as number) > 0) any = true;
+    for (; i < n && time[order[i]!] === t; i++) {
+      if (cause[order[i]!]! > 0) any = true;
     }
     if (any) m++;
   }
@@ -91,12 +91,12 @@ export function cumulativeIncidence(
   let atRisk = n;
   let j = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     dc.fill(0);
     let d = 0;
     let count = 0;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      const c = cause[order[i] as number] as number;
+    for (; i < n && time[order[i]!] === t; i++) {
+      const c = cause[order[i]!]!;
       if (c > 0) {
         dc[c - 1]! += 1;
         d++;
@@ -110,9 +110,9 @@ export function cumulativeIncidence(
       const a = s; // S(t_{l-1})
       const inv2 = 1 / (nl * nl);
       for (let c = 0; c < k; c++) {
-        const dcl = dc[c] as number;
+        const dcl = dc[c]!;
         const lc = dcl / nl;
-        const fl = (f[c] as number) + a * lc;
+        const fl = f[c]! + a * lc;
         f[c] = fl;
         // Each group's term is (alpha + beta * B)^2 with B = r (u - fl), u = F_c(t):
         // (alpha - beta r fl) + (beta r) u.
@@ -123,8 +123,8 @@ export function cumulativeIncidence(
       s *= 1 - lambda;
       times[j] = t;
       for (let c = 0; c < k; c++) {
-        const u = f[c] as number;
-        const v = (c0[c] as number) + (c1[c] as number) * u + (c2[c] as number) * u * u;
+        const u = f[c]!;
+        const v = c0[c]! + c1[c]! * u + c2[c]! * u * u;
         cif[c]![j] = u;
         stdErr[c]![j] = Math.sqrt(Math.max(v, 0));
       }

@@ -49,9 +49,9 @@ export function endpointTimes(
   const time = new Float64Array(nPatients);
   const status = new Uint8Array(nPatients);
   for (let p = 0; p < nPatients; p++) {
-    const from = offsets[p] as number;
-    const last = (offsets[p + 1] as number) - 1;
-    const lastCode = last >= from ? codes[code[last] as number] : undefined;
+    const from = offsets[p]!;
+    const last = offsets[p + 1]! - 1;
+    const lastCode = last >= from ? codes[code[last]!] : undefined;
     if (lastCode === undefined || !isTerminalCode(lastCode)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
@@ -59,7 +59,7 @@ export function endpointTimes(
       );
     }
     if (overall) {
-      time[p] = day[last] as number;
+      time[p] = day[last]!;
       status[p] = lastCode === TERMINAL_CODES.DEATH ? 1 : 0;
       continue;
     }
@@ -70,7 +70,7 @@ export function endpointTimes(
         break;
       }
     }
-    time[p] = day[found >= 0 ? found : last] as number;
+    time[p] = day[found >= 0 ? found : last]!;
     status[p] = found >= 0 ? 1 : 0;
   }
   return { time, status };

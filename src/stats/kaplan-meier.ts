@@ -91,9 +91,9 @@ export function kaplanMeier(
   // One pass over the sorted rows to count distinct event times.
   let m = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     let d = 0;
-    for (; i < n && time[order[i] as number] === t; i++) d += status[order[i] as number] as number;
+    for (; i < n && time[order[i]!] === t; i++) d += status[order[i]!]!;
     if (d > 0) m++;
   }
 
@@ -114,11 +114,11 @@ export function kaplanMeier(
   let events = 0;
   let j = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     let d = 0;
     let count = 0;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      d += status[order[i] as number] as number;
+    for (; i < n && time[order[i]!] === t; i++) {
+      d += status[order[i]!]!;
       count++;
     }
     if (d > 0) {
@@ -176,10 +176,10 @@ export function survivalAt(km: KaplanMeierResult, t: number): number {
   let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((times[mid] as number) <= t) lo = mid + 1;
+    if (times[mid]! <= t) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? 1 : (km.surv[lo - 1] as number);
+  return lo === 0 ? 1 : km.surv[lo - 1]!;
 }
 
 const HALF_TOLERANCE = Math.sqrt(2.220446049250313e-16);
@@ -192,19 +192,19 @@ const HALF_TOLERANCE = Math.sqrt(2.220446049250313e-16);
 function firstAtOrBelowHalf(time: Float64Array, y: Float64Array): number {
   let first = -1;
   for (let i = 0; i < y.length; i++) {
-    const v = y[i] as number;
+    const v = y[i]!;
     if (!Number.isNaN(v) && v < 0.5 + HALF_TOLERANCE) {
       first = i;
       break;
     }
   }
   if (first < 0) return Number.NaN;
-  const y0 = y[first] as number;
-  const t0 = time[first] as number;
+  const y0 = y[first]!;
+  const t0 = time[first]!;
   if (Math.abs(y0 - 0.5) < HALF_TOLERANCE) {
     for (let i = first + 1; i < y.length; i++) {
-      const v = y[i] as number;
-      if (!Number.isNaN(v) && v < y0) return (t0 + (time[i] as number)) / 2;
+      const v = y[i]!;
+      if (!Number.isNaN(v) && v < y0) return (t0 + time[i]!) / 2;
     }
   }
   return t0;
@@ -237,7 +237,7 @@ export function survivalOrder(
     );
   }
   for (let i = 0; i < n; i++) {
-    const t = time[i] as number;
+    const t = time[i]!;
     if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
@@ -266,6 +266,6 @@ export function sortedByTime(time: ArrayLike<number>): Int32Array {
   const t = Float64Array.from(time);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => (t[a] as number) - (t[b] as number) || a - b);
+  order.sort((a, b) => t[a]! - t[b]! || a - b);
   return order;
 }
