@@ -9,6 +9,7 @@ export const MESSAGES = {
   LOW_ACCEPTANCE: 'LOW_ACCEPTANCE',
   PROGRESS: 'PROGRESS',
   INFO: 'INFO',
+  RMST_TAU_BEYOND_FOLLOWUP: 'RMST_TAU_BEYOND_FOLLOWUP',
 } as const;
 
 export type MessageCode = (typeof MESSAGES)[keyof typeof MESSAGES];
@@ -40,4 +41,22 @@ export function createMemoryLogger(): Logger & {
       records.push({ level: 'info', code, message });
     },
   };
+}
+
+// --- r-stats ---
+
+/**
+ * Warning: an RMST truncation time τ beyond the largest observed time of some groups, whose
+ * curves are then carried flat to τ (an extrapolation).
+ *
+ * @param tauDays - τ in days.
+ * @param groups - the names of the groups whose follow-up ends before τ.
+ * @returns the message text.
+ * @example
+ * rmstTauBeyondFollowUp(3650, ['Obs'])
+ * // => 'RMST at tau = 3650 days extrapolates beyond the follow-up of group Obs: the Kaplan-Meier curve is carried flat from the last observed time to tau'
+ */
+export function rmstTauBeyondFollowUp(tauDays: number, groups: readonly string[]): string {
+  const which = groups.length === 1 ? `group ${groups[0]}` : `groups ${groups.join(', ')}`;
+  return `RMST at tau = ${tauDays} days extrapolates beyond the follow-up of ${which}: the Kaplan-Meier curve is carried flat from the last observed time to tau`;
 }

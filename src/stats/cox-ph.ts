@@ -342,7 +342,8 @@ function informationFactor(imat: Float64Array, p: number): Float64Array {
  *
  * @param covariates - numeric (`values`, NaN missing) or categorical (`levels`, `codes`
  *   indexing levels with −1 missing, optional `reference` level); all of one length.
- * @returns `names` of the columns, the `columns` over the kept rows, and the kept `rows`.
+ * @returns `names` of the columns, the `columns` over the kept rows, the kept `rows`, and the
+ *   reference level of each categorical covariate (`references`, in covariate order).
  * @throws TrajsimError INVALID_ARGUMENT for covariates of different lengths, a code outside
  *   −1..levels−1 (naming covariate, index and value), a reference not among the levels, or a
  *   categorical covariate with fewer than two levels.
@@ -354,11 +355,13 @@ function informationFactor(imat: Float64Array, p: number): Float64Array {
  * d.names // => ['sexmale', 'age']
  * d.columns // => [Float64Array [1, 0], Float64Array [60, 70]]
  * d.rows // => Int32Array [0, 1]
+ * d.references // => [{ covariate: 'sex', level: 'female' }]
  */
 export function coxDesign(covariates: readonly CoxCovariate[]): {
   names: string[];
   columns: Float64Array[];
   rows: Int32Array;
+  references: { covariate: string; level: string }[];
 } {
   const first = covariates[0];
   const n = first === undefined ? 0 : lengthOf(first);
@@ -393,6 +396,7 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
 
   const names: string[] = [];
   const columns: Float64Array[] = [];
+  const references: { covariate: string; level: string }[] = [];
   for (const cov of covariates) {
     if (cov.kind === 'numeric') {
       const col = new Float64Array(kept);
@@ -410,13 +414,14 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
     const sorted = cov.levels
       .map((level, code) => ({ level, code }))
       .sort((a, b) => (a.level < b.level ? -1 : a.level > b.level ? 1 : 0));
-    const reference = cov.reference ?? (sorted[0] as { level: string }).level;
+    const reference = cov.reference ?? sorted[0]!.level;
     if (!cov.levels.includes(reference)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
         `coxDesign: reference ${reference} of ${cov.name} is not a level; levels are ${cov.levels.join(', ')}`,
       );
     }
+    references.push({ covariate: cov.name, level: reference });
     for (const { level, code } of sorted) {
       if (level === reference) continue;
       const col = new Float64Array(kept);
@@ -425,7 +430,7 @@ export function coxDesign(covariates: readonly CoxCovariate[]): {
       columns.push(col);
     }
   }
-  return { names, columns, rows };
+  return { names, columns, rows, references };
 }
 
 function lengthOf(cov: CoxCovariate): number {

@@ -37,7 +37,8 @@ export function endpointTimes(
   if (!overall && target < 0) {
     throw new TrajsimError(
       'INVALID_ARGUMENT',
-      `endpointTimes: unknown endpoint code ${JSON.stringify(endpoint)} in timeline ${timeline.name}; known codes: ${codes.join(', ')}`,
+      `unknown endpoint code ${JSON.stringify(endpoint)} in timeline ${timeline.name}; known codes: ${codes.join(', ')}`,
+      { field: 'endpoint' },
     );
   }
   if (offsets.length !== nPatients + 1) {
@@ -55,7 +56,7 @@ export function endpointTimes(
     if (lastCode === undefined || !isTerminalCode(lastCode)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
-        `endpointTimes: patient row ${p} (${timeline.patients.ids[p]}) ends with ${lastCode ?? 'no event'}; expected DEATH or END_OF_FOLLOWUP`,
+        `patient row ${p} (${timeline.patients.ids[p]}) ends with ${lastCode ?? 'no event'}; expected DEATH or END_OF_FOLLOWUP`,
       );
     }
     if (overall) {
