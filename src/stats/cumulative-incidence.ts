@@ -3,8 +3,9 @@
  * multi-state `survfit(Surv(time, factor(cause)) ~ 1)`.
  */
 
-import { TrajsimError } from '../core/errors.js';
-import { sortedByTime } from './kaplan-meier.js';
+import { checkTimes, labelCount, sortedByTime } from './kaplan-meier.js';
+
+const CAUSE_EXPECTED = '0 (censored) or an integer cause >= 1';
 
 /**
  * The Aalen–Johansen cumulative incidence function of each cause (Aalen & Johansen 1978):
@@ -37,30 +38,9 @@ export function cumulativeIncidence(
   cause: ArrayLike<number>,
 ): { time: Float64Array; causes: number; cif: Float64Array[]; stdErr: Float64Array[] } {
   const n = time.length;
-  if (cause.length !== n) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `cumulativeIncidence: cause has length ${cause.length}, expected ${n} (the length of time)`,
-    );
-  }
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const t = time[i]!;
-    if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `cumulativeIncidence: time[${i}] is ${t}; expected a finite number >= 0`,
-      );
-    }
-    const c = cause[i]!;
-    if (!(Number.isInteger(c) && c >= 0)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `cumulativeIncidence: cause[${i}] is ${c}; expected 0 (censored) or an integer cause >= 1`,
-      );
-    }
-    if (c > k) k = c;
-  }
+  const labels = labelCount('cumulativeIncidence', 'cause', cause, n, CAUSE_EXPECTED);
+  checkTimes('cumulativeIncidence', time);
+  const k = Math.max(0, labels - 1);
   const order = sortedByTime(time);
 
   // Distinct event times.

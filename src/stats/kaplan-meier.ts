@@ -236,7 +236,29 @@ export function survivalOrder(
       `${fn}: status has length ${status.length}, expected ${n} (the length of time)`,
     );
   }
+  checkTimes(fn, time);
   for (let i = 0; i < n; i++) {
+    const s = status[i];
+    if (s !== 0 && s !== 1) {
+      throw new TrajsimError('INVALID_ARGUMENT', `${fn}: status[${i}] is ${s}; expected 0 or 1`);
+    }
+  }
+  return sortedByTime(time);
+}
+
+/**
+ * Checks that every follow-up time is finite and ≥ 0.
+ *
+ * @internal
+ * @param fn - the calling function's name, for messages.
+ * @param time - follow-up times.
+ * @throws TrajsimError INVALID_ARGUMENT for the first bad time, naming its index and value.
+ * @example
+ * checkTimes('f', [0, 2.5]) // => undefined (no error)
+ * checkTimes('f', [1, -2]) // throws 'f: time[1] is -2; expected a finite number >= 0'
+ */
+export function checkTimes(fn: string, time: ArrayLike<number>): void {
+  for (let i = 0; i < time.length; i++) {
     const t = time[i]!;
     if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
       throw new TrajsimError(
@@ -244,12 +266,49 @@ export function survivalOrder(
         `${fn}: time[${i}] is ${t}; expected a finite number >= 0`,
       );
     }
-    const s = status[i];
-    if (s !== 0 && s !== 1) {
-      throw new TrajsimError('INVALID_ARGUMENT', `${fn}: status[${i}] is ${s}; expected 0 or 1`);
-    }
   }
-  return sortedByTime(time);
+}
+
+/**
+ * Checks integer labels ≥ 0 (group ids, cause codes) of the same length as the times and
+ * returns one more than the largest label (the number of label values 0..max; 0 when empty).
+ *
+ * @internal
+ * @param fn - the calling function's name, for messages.
+ * @param name - the argument's name, for messages (e.g. 'group').
+ * @param labels - the labels.
+ * @param n - the expected length (of time).
+ * @param expected - what a label should be, for messages (e.g. 'an integer group id >= 0').
+ * @throws TrajsimError INVALID_ARGUMENT for a length mismatch or the first label that is not
+ *   an integer ≥ 0, naming its index and value.
+ * @example
+ * labelCount('f', 'group', [0, 2, 1], 3, 'an integer >= 0') // => 3
+ */
+export function labelCount(
+  fn: string,
+  name: string,
+  labels: ArrayLike<number>,
+  n: number,
+  expected: string,
+): number {
+  if (labels.length !== n) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${name} has length ${labels.length}, expected ${n} (the length of time)`,
+    );
+  }
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const g = labels[i]!;
+    if (!(Number.isInteger(g) && g >= 0)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `${fn}: ${name}[${i}] is ${g}; expected ${expected}`,
+      );
+    }
+    if (g + 1 > k) k = g + 1;
+  }
+  return k;
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { TrajsimError } from '../core/errors.js';
 import { choleskyFactor, choleskySolve } from './cholesky.js';
-import { survivalOrder } from './kaplan-meier.js';
+import { labelCount, survivalOrder } from './kaplan-meier.js';
 import { chiSquareUpperTail } from './normal.js';
 
 /**
@@ -33,23 +33,7 @@ export function logRankTest(
 ): { chisq: number; df: number; p: number; observed: Float64Array; expected: Float64Array } {
   const order = survivalOrder('logRankTest', time, status);
   const n = time.length;
-  if (group.length !== n) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `logRankTest: group has length ${group.length}, expected ${n} (the length of time)`,
-    );
-  }
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const g = group[i]!;
-    if (!(Number.isInteger(g) && g >= 0)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `logRankTest: group[${i}] is ${g}; expected an integer group id >= 0`,
-      );
-    }
-    if (g + 1 > k) k = g + 1;
-  }
+  const k = labelCount('logRankTest', 'group', group, n, 'an integer group id >= 0');
 
   const atRisk = new Float64Array(k);
   for (let i = 0; i < n; i++) atRisk[group[i]!]! += 1;

@@ -28,7 +28,7 @@ import {
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
-import type { TimelineSummary } from './summary.js';
+import type { ConstraintViolations, TimelineSummary } from './summary.js';
 import { judgeMetric, type Thresholds, thresholdFor } from './thresholds.js';
 
 /**
@@ -58,6 +58,24 @@ function spread(values: readonly number[]): Spread {
   const sd =
     n > 1 ? Math.sqrt(finite.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : Number.NaN;
   return { mean, sd, values: [...values] };
+}
+
+/** One CONSTRAINT_VIOLATION finding per violated constraint kind of one dataset. */
+function violationFindings(
+  violations: ConstraintViolations,
+  dataset: 'synthetic data' | 'real data',
+  severity: Finding['severity'],
+): Finding[] {
+  return Object.entries(violations)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => ({
+      code: FINDING_CODES.CONSTRAINT_VIOLATION,
+      path: `constraints.${kind}`,
+      message: `${dataset}: ${count} × ${kind}`,
+      severity,
+      statistic: count,
+      threshold: 0,
+    }));
 }
 
 function ratioOf(matched: number, floor: number): number {
@@ -161,30 +179,10 @@ export function assessFidelity(inputs: FidelityInputs, options: FidelityOptions)
       failed: verdict.failed,
     };
   });
-  for (const [kind, count] of Object.entries(synthetic.violations)) {
-    if (count > 0) {
-      findings.push({
-        code: FINDING_CODES.CONSTRAINT_VIOLATION,
-        path: `constraints.${kind}`,
-        message: `synthetic data: ${count} × ${kind}`,
-        severity: 'error',
-        statistic: count,
-        threshold: 0,
-      });
-    }
-  }
-  for (const [kind, count] of Object.entries(real.full.violations)) {
-    if (count > 0) {
-      findings.push({
-        code: FINDING_CODES.CONSTRAINT_VIOLATION,
-        path: `constraints.${kind}`,
-        message: `real data: ${count} × ${kind}`,
-        severity: 'warning',
-        statistic: count,
-        threshold: 0,
-      });
-    }
-  }
+  findings.push(
+    ...violationFindings(synthetic.violations, 'synthetic data', 'error'),
+    ...violationFindings(real.full.violations, 'real data', 'warning'),
+  );
   const half = real.halves[0]!;
   const matchedSize = matched[0]?.patients ?? 0;
   if (matchedSize < half.b.patients) {
