@@ -36,7 +36,8 @@ export {
   runGeneration,
 } from './scenario/run-generation.js';
 export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
-export { type CoxResult, coxDesign, coxPh } from './stats/cox-ph.js';
+export { coxDesign } from './stats/cox-design.js';
+export { type CoxResult, coxPh } from './stats/cox-ph.js';
 export { cumulativeIncidence } from './stats/cumulative-incidence.js';
 export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
 export { endpointTimes } from './stats/endpoints.js';
@@ -63,5 +64,6 @@ export { defaultThresholds } from './validate/default-thresholds.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
 export { mergeSummaries } from './validate/merge-summaries.js';
-export { summarizeTimeline, type TimelineSummary } from './validate/summary.js';
+export { summarizeTimeline } from './validate/summarize-timeline.js';
+export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';

@@ -1,6 +1,6 @@
 /**
- * Cox proportional hazards regression (Efron or Breslow ties) and its design matrix, matching
- * R's `survival::coxph`.
+ * Cox proportional hazards regression (Efron or Breslow ties), matching R's `survival::coxph`
+ * (its design matrix is built by `cox-design.ts`).
  */
 
 import { TrajsimError } from '../core/errors.js';
@@ -46,17 +46,6 @@ export interface CoxResult {
   readonly converged: boolean;
 }
 
-/** A covariate for {@link coxDesign}: numeric (NaN missing) or categorical (code −1 missing). */
-export type CoxCovariate =
-  | { name: string; kind: 'numeric'; values: Float64Array }
-  | {
-      name: string;
-      kind: 'categorical';
-      levels: readonly string[];
-      codes: Int32Array;
-      reference?: string;
-    };
-
 /**
  * Fits a Cox proportional hazards model by maximizing the partial likelihood with
  * Newton–Raphson and step halving, as coxph's `coxfit6` (start at β = 0; after each step, if
@@ -85,106 +74,18 @@ export function coxPh(
   design: { readonly names: readonly string[]; readonly columns: readonly Float64Array[] },
   options: CoxOptions = {},
 ): CoxResult {
-  const ties = options.ties ?? 'efron';
-  const maxIter = options.maxIter ?? 20;
-  const eps = options.tolerance ?? 1e-9;
-  if (ties !== 'efron' && ties !== 'breslow') {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `coxPh: ties is ${String(ties)}; expected 'efron' or 'breslow'`,
-    );
-  }
-  if (!(Number.isInteger(maxIter) && maxIter >= 1)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `coxPh: maxIter is ${maxIter}; expected an integer >= 1`,
-    );
-  }
-  if (!(eps > 0)) {
-    throw new TrajsimError('INVALID_ARGUMENT', `coxPh: tolerance is ${eps}; expected a number > 0`);
-  }
-  const order = survivalOrder('coxPh', time, status);
-  const n = time.length;
-  const p = design.columns.length;
-  if (design.names.length !== p) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `coxPh: design has ${design.names.length} names for ${p} columns`,
-    );
-  }
-  if (p === 0) throw new TrajsimError('INVALID_ARGUMENT', 'coxPh: design has no columns');
-
-  // Centred covariates, row-major in ascending-time order.
-  const x = new Float64Array(n * p);
-  for (let c = 0; c < p; c++) {
-    const col = design.columns[c] as Float64Array;
-    const name = design.names[c]!;
-    if (col.length !== n) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxPh: column ${name} has length ${col.length}, expected ${n} (the length of time)`,
-      );
-    }
-    let mean = 0;
-    for (let i = 0; i < n; i++) {
-      const v = col[i]!;
-      if (!Number.isFinite(v)) {
-        throw new TrajsimError(
-          'INVALID_ARGUMENT',
-          `coxPh: column ${name}[${i}] is ${v}; expected a finite number (drop missing rows with coxDesign)`,
-        );
-      }
-      mean += v;
-    }
-    mean /= n;
-    for (let r = 0; r < n; r++) x[r * p + c] = col[order[r]!]! - mean;
-  }
-  const sortedTime = new Float64Array(n);
-  const sortedStatus = new Uint8Array(n);
-  let events = 0;
-  for (let r = 0; r < n; r++) {
-    sortedTime[r] = time[order[r]!]!;
-    sortedStatus[r] = status[order[r]!]!;
-    events += sortedStatus[r]!;
-  }
-
-  const efron = ties === 'efron';
+  const { efron, maxIter, eps } = coxSettings(options);
+  const { x, sortedTime, sortedStatus, n, p, events } = sortedCentredInput(time, status, design);
   const work = new CoxWork(p);
   const evaluate = (beta: Float64Array): number =>
     partialLikelihood(sortedTime, sortedStatus, x, p, beta, efron, work);
-
-  // coxfit6: Newton–Raphson with step halving.
-  const beta = new Float64Array(p);
-  const newBeta = new Float64Array(p);
-  const loglik0 = evaluate(beta);
-  let loglik = loglik0;
-  const step = informationSolve(work.imat, work.u, p);
-  for (let c = 0; c < p; c++) newBeta[c] = beta[c]! + step[c]!;
-  let halving = false;
-  let converged = false;
-  let iterations = 0;
-  let newLoglik = loglik;
-  for (iterations = 1; iterations <= maxIter; iterations++) {
-    newLoglik = evaluate(newBeta);
-    if (!halving && Math.abs(1 - loglik / newLoglik) <= eps) {
-      converged = true;
-      break;
-    }
-    if (iterations === maxIter) break;
-    if (newLoglik < loglik) {
-      halving = true;
-      for (let c = 0; c < p; c++) newBeta[c] = (newBeta[c]! + beta[c]!) / 2;
-    } else {
-      halving = false;
-      loglik = newLoglik;
-      const a = informationSolve(work.imat, work.u, p);
-      for (let c = 0; c < p; c++) {
-        beta[c] = newBeta[c]!;
-        newBeta[c] = newBeta[c]! + a[c]!;
-      }
-    }
-  }
-  if (iterations > maxIter) iterations = maxIter;
+  const {
+    beta: newBeta,
+    loglik0,
+    loglik: newLoglik,
+    iterations,
+    converged,
+  } = newtonRaphson(evaluate, work, p, maxIter, eps);
 
   // Variance: the inverse information at the final estimate (work holds it from evaluate).
   const variance = choleskyInverse(informationFactor(work.imat, p), p);
@@ -314,6 +215,144 @@ function partialLikelihood(
   return loglik;
 }
 
+/** The checked options of {@link coxPh}, with coxph.control's defaults. */
+function coxSettings(options: CoxOptions): { efron: boolean; maxIter: number; eps: number } {
+  const ties = options.ties ?? 'efron';
+  const maxIter = options.maxIter ?? 20;
+  const eps = options.tolerance ?? 1e-9;
+  if (ties !== 'efron' && ties !== 'breslow') {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `coxPh: ties is ${String(ties)}; expected 'efron' or 'breslow'`,
+    );
+  }
+  if (!(Number.isInteger(maxIter) && maxIter >= 1)) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `coxPh: maxIter is ${maxIter}; expected an integer >= 1`,
+    );
+  }
+  if (!(eps > 0)) {
+    throw new TrajsimError('INVALID_ARGUMENT', `coxPh: tolerance is ${eps}; expected a number > 0`);
+  }
+  return { efron: ties === 'efron', maxIter, eps };
+}
+
+/**
+ * Checks the input of {@link coxPh} and returns it in ascending-time order: the covariates
+ * centred on their means (row-major n×p, as coxph centres them), times, statuses, event count.
+ */
+function sortedCentredInput(
+  time: ArrayLike<number>,
+  status: ArrayLike<number>,
+  design: { readonly names: readonly string[]; readonly columns: readonly Float64Array[] },
+): {
+  x: Float64Array;
+  sortedTime: Float64Array;
+  sortedStatus: Uint8Array;
+  n: number;
+  p: number;
+  events: number;
+} {
+  const order = survivalOrder('coxPh', time, status);
+  const n = time.length;
+  const p = design.columns.length;
+  if (design.names.length !== p) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `coxPh: design has ${design.names.length} names for ${p} columns`,
+    );
+  }
+  if (p === 0) throw new TrajsimError('INVALID_ARGUMENT', 'coxPh: design has no columns');
+
+  // Centred covariates, row-major in ascending-time order.
+  const x = new Float64Array(n * p);
+  for (let c = 0; c < p; c++) {
+    const col = design.columns[c]!;
+    const name = design.names[c]!;
+    if (col.length !== n) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `coxPh: column ${name} has length ${col.length}, expected ${n} (the length of time)`,
+      );
+    }
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      const v = col[i]!;
+      if (!Number.isFinite(v)) {
+        throw new TrajsimError(
+          'INVALID_ARGUMENT',
+          `coxPh: column ${name}[${i}] is ${v}; expected a finite number (drop missing rows with coxDesign)`,
+        );
+      }
+      mean += v;
+    }
+    mean /= n;
+    for (let r = 0; r < n; r++) x[r * p + c] = col[order[r]!]! - mean;
+  }
+  const sortedTime = new Float64Array(n);
+  const sortedStatus = new Uint8Array(n);
+  let events = 0;
+  for (let r = 0; r < n; r++) {
+    sortedTime[r] = time[order[r]!]!;
+    sortedStatus[r] = status[order[r]!]!;
+    events += sortedStatus[r]!;
+  }
+  return { x, sortedTime, sortedStatus, n, p, events };
+}
+
+/**
+ * coxfit6's Newton–Raphson with step halving from β = 0: `evaluate(β)` returns the log partial
+ * likelihood and leaves its score and information in `work`. Stops when
+ * |1 − loglikₒₗd/loglikₙₑw| ≤ eps after a full step, or after maxIter evaluations.
+ */
+function newtonRaphson(
+  evaluate: (beta: Float64Array) => number,
+  work: CoxWork,
+  p: number,
+  maxIter: number,
+  eps: number,
+): {
+  beta: Float64Array;
+  loglik0: number;
+  loglik: number;
+  iterations: number;
+  converged: boolean;
+} {
+  const beta = new Float64Array(p);
+  const newBeta = new Float64Array(p);
+  const loglik0 = evaluate(beta);
+  let loglik = loglik0;
+  const step = informationSolve(work.imat, work.u, p);
+  for (let c = 0; c < p; c++) newBeta[c] = beta[c]! + step[c]!;
+  let halving = false;
+  let converged = false;
+  let iterations = 0;
+  let newLoglik = loglik;
+  for (iterations = 1; iterations <= maxIter; iterations++) {
+    newLoglik = evaluate(newBeta);
+    if (!halving && Math.abs(1 - loglik / newLoglik) <= eps) {
+      converged = true;
+      break;
+    }
+    if (iterations === maxIter) break;
+    if (newLoglik < loglik) {
+      halving = true;
+      for (let c = 0; c < p; c++) newBeta[c] = (newBeta[c]! + beta[c]!) / 2;
+    } else {
+      halving = false;
+      loglik = newLoglik;
+      const a = informationSolve(work.imat, work.u, p);
+      for (let c = 0; c < p; c++) {
+        beta[c] = newBeta[c]!;
+        newBeta[c] = newBeta[c]! + a[c]!;
+      }
+    }
+  }
+  if (iterations > maxIter) iterations = maxIter;
+  return { beta: newBeta, loglik0, loglik: newLoglik, iterations, converged };
+}
+
 /** Solves I x = u for the information matrix I (Cholesky; a singular I names its column). */
 function informationSolve(imat: Float64Array, u: Float64Array, p: number): Float64Array {
   return choleskySolve(informationFactor(imat, p), u, p);
@@ -328,111 +367,4 @@ function informationFactor(imat: Float64Array, p: number): Float64Array {
         `coxPh: the information matrix is singular at column ${i}; the design has a constant or collinear column`,
       ),
   });
-}
-
-/**
- * Design columns for covariates: numeric as is; categorical as treatment contrasts, reference =
- * alphabetically first level unless given; rows with any missing covariate are dropped
- * (returns the kept row indices), as coxph's na.action=na.omit. Term names like R: `sexmale`,
- * `rxLev+5FU`.
- *
- * Categorical columns are 0/1 indicators, one per non-reference level, in sorted level order
- * (levels sorted by UTF-16 code unit, like R's `sort(method = "radix")`, not by locale), so the
- * columns equal R's `model.matrix` for a factor with those levels and that reference.
- *
- * @param covariates - numeric (`values`, NaN missing) or categorical (`levels`, `codes`
- *   indexing levels with −1 missing, optional `reference` level); all of one length.
- * @returns `names` of the columns, the `columns` over the kept rows, the kept `rows`, and the
- *   reference level of each categorical covariate (`references`, in covariate order).
- * @throws TrajsimError INVALID_ARGUMENT for covariates of different lengths, a code outside
- *   −1..levels−1 (naming covariate, index and value), a reference not among the levels, or a
- *   categorical covariate with fewer than two levels.
- * @example
- * const d = coxDesign([
- *   { name: 'sex', kind: 'categorical', levels: ['male', 'female'], codes: new Int32Array([0, 1, -1]) },
- *   { name: 'age', kind: 'numeric', values: new Float64Array([60, 70, 80]) },
- * ]);
- * d.names // => ['sexmale', 'age']
- * d.columns // => [Float64Array [1, 0], Float64Array [60, 70]]
- * d.rows // => Int32Array [0, 1]
- * d.references // => [{ covariate: 'sex', level: 'female' }]
- */
-export function coxDesign(covariates: readonly CoxCovariate[]): {
-  names: string[];
-  columns: Float64Array[];
-  rows: Int32Array;
-  references: { covariate: string; level: string }[];
-} {
-  const first = covariates[0];
-  const n = first === undefined ? 0 : lengthOf(first);
-  const keep = new Uint8Array(n).fill(1);
-  for (const cov of covariates) {
-    if (lengthOf(cov) !== n) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxDesign: covariate ${cov.name} has ${lengthOf(cov)} rows, expected ${n}`,
-      );
-    }
-    if (cov.kind === 'numeric') {
-      for (let i = 0; i < n; i++) if (Number.isNaN(cov.values[i])) keep[i] = 0;
-    } else {
-      const nLevels = cov.levels.length;
-      for (let i = 0; i < n; i++) {
-        const code = cov.codes[i]!;
-        if (code === -1) keep[i] = 0;
-        else if (!(code >= 0 && code < nLevels)) {
-          throw new TrajsimError(
-            'INVALID_ARGUMENT',
-            `coxDesign: ${cov.name} code[${i}] is ${code}; expected -1 (missing) or 0..${nLevels - 1}`,
-          );
-        }
-      }
-    }
-  }
-  let kept = 0;
-  for (let i = 0; i < n; i++) kept += keep[i]!;
-  const rows = new Int32Array(kept);
-  for (let i = 0, r = 0; i < n; i++) if (keep[i] === 1) rows[r++] = i;
-
-  const names: string[] = [];
-  const columns: Float64Array[] = [];
-  const references: { covariate: string; level: string }[] = [];
-  for (const cov of covariates) {
-    if (cov.kind === 'numeric') {
-      const col = new Float64Array(kept);
-      for (let r = 0; r < kept; r++) col[r] = cov.values[rows[r]!]!;
-      names.push(cov.name);
-      columns.push(col);
-      continue;
-    }
-    if (cov.levels.length < 2) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxDesign: ${cov.name} has ${cov.levels.length} level(s); a categorical covariate needs at least 2`,
-      );
-    }
-    const sorted = cov.levels
-      .map((level, code) => ({ level, code }))
-      .sort((a, b) => (a.level < b.level ? -1 : a.level > b.level ? 1 : 0));
-    const reference = cov.reference ?? sorted[0]!.level;
-    if (!cov.levels.includes(reference)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxDesign: reference ${reference} of ${cov.name} is not a level; levels are ${cov.levels.join(', ')}`,
-      );
-    }
-    references.push({ covariate: cov.name, level: reference });
-    for (const { level, code } of sorted) {
-      if (level === reference) continue;
-      const col = new Float64Array(kept);
-      for (let r = 0; r < kept; r++) col[r] = cov.codes[rows[r]!] === code ? 1 : 0;
-      names.push(`${cov.name}${level}`);
-      columns.push(col);
-    }
-  }
-  return { names, columns, rows, references };
-}
-
-function lengthOf(cov: CoxCovariate): number {
-  return cov.kind === 'numeric' ? cov.values.length : cov.codes.length;
 }

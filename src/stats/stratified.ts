@@ -6,7 +6,8 @@
 
 import { TrajsimError } from '../core/errors.js';
 import type { Timeline } from '../timeline/types.js';
-import { type CoxCovariate, type CoxResult, coxDesign, coxPh } from './cox-ph.js';
+import { type CoxCovariate, coxDesign } from './cox-design.js';
+import { type CoxResult, coxPh } from './cox-ph.js';
 import { endpointTimes } from './endpoints.js';
 import { type KaplanMeierResult, kaplanMeier } from './kaplan-meier.js';
 import { logRankTest } from './log-rank.js';

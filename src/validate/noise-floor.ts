@@ -14,7 +14,8 @@
 import { assertArgument } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
-import { SummaryBuilder, type TimelineSummary } from './summary.js';
+import { SummaryBuilder } from './summarize-timeline.js';
+import type { TimelineSummary } from './summary.js';
 
 /** Default number of random splits. */
 export const DEFAULT_REPEATS = 5;

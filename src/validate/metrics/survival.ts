@@ -1,5 +1,6 @@
 import { Rng } from '../../core/rng.js';
-import { type CoxCovariate, type CoxResult, coxDesign, coxPh } from '../../stats/cox-ph.js';
+import { type CoxCovariate, coxDesign } from '../../stats/cox-design.js';
+import { type CoxResult, coxPh } from '../../stats/cox-ph.js';
 import { dailySurvival } from '../../stats/daily-curves.js';
 import { integratedAbsDifferenceDaily, supNormDaily } from '../../stats/distances.js';
 import { logRankTest } from '../../stats/log-rank.js';
