@@ -8,7 +8,12 @@
  * Undefined cases (an empty table) give NaN; nothing here throws on data.
  */
 
-/** Total of a count table. */
+/**
+ * Total of a count table.
+ *
+ * @example
+ * countTotal([2, 0, 3]) // => 5
+ */
 export function countTotal(counts: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < counts.length; i++) s += counts[i]!;

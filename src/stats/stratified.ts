@@ -147,7 +147,8 @@ export function kmByGroup(
  *   `logRankTest` (a singular variance, e.g. one group only).
  * @example
  * // colon, OS by rx (Obs, Lev, Lev+5FU), as survdiff
- * logRankByAttribute(colon, { endpoint: 'DEATH', by: 'rx' }) // => { chisq: 11.2…, df: 2, p: 0.0036…, groups: [...] }
+ * logRankByAttribute(colon, { endpoint: 'DEATH', by: 'rx' })
+ * // => { chisq: 11.683…, df: 2, p: 0.002904…, groups: ['Lev', 'Lev+5FU', 'Obs'] }
  */
 export function logRankByAttribute(
   timeline: Timeline,

@@ -11,7 +11,14 @@ export interface ExportOptions {
   readonly overwrite?: boolean;
 }
 
-/** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+/**
+ * Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+ *
+ * @example
+ * csvField('plain') // => 'plain'
+ * csvField('a,b') // => '"a,b"'
+ * csvField('say "hi"') // => '"say ""hi"""'
+ */
 export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

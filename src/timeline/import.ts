@@ -301,7 +301,12 @@ function encodeAttribute(
   return { spec: { name, kind: 'categorical', levels }, column };
 }
 
-/** Sorts by UTF-16 code units: the same order on every machine and locale. */
+/**
+ * Sorts by UTF-16 code units: the same order on every machine and locale.
+ *
+ * @example
+ * ['b', 'B', 'a', 'Z'].sort(compareCodeUnits) // => ['B', 'Z', 'a', 'b']
+ */
 export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -114,6 +114,10 @@ export interface FidelityOptions extends MetricContextOptions {
  *
  * @throws TrajsimError INVALID_ARGUMENT when the repeats of `real` and `matched` differ,
  *   INVALID_INPUT when the synthetic cohort is empty.
+ *
+ * @example
+ * const report = assessFidelity({ real, synthetic, matched }, { thresholds: defaultThresholds() });
+ * report.passed // => true when no gated metric fails its threshold
  */
 export function assessFidelity(inputs: FidelityInputs, options: FidelityOptions): FidelityReport {
   const { real, synthetic, matched } = inputs;

@@ -24,7 +24,12 @@ export interface MetricContextOptions {
   readonly seed?: string | number;
 }
 
-/** Smallest k with F(k) ≥ q for a count table. */
+/**
+ * Smallest k with F(k) ≥ q for a count table.
+ *
+ * @example
+ * countQuantile([1, 2, 1], 0.5) // F = (.25, .75, 1) => 1
+ */
 export function countQuantile(counts: ArrayLike<number>, q: number): number {
   const n = countTotal(counts);
   if (n === 0) return Number.NaN;

@@ -130,6 +130,10 @@ export interface ShardSummaries {
  * `mergeSummaries`.
  *
  * @throws TrajsimError INVALID_ARGUMENT when the shard runs past the subsample's total.
+ *
+ * @example
+ * const part = summarizeShard(shardTimeline, firstPatient, subsample);
+ * mergeSummaries([part.full, otherPart.full]) // the summary of the whole synthetic cohort
  */
 export function summarizeShard(
   timeline: Timeline,

@@ -94,7 +94,12 @@ export interface TimelineSummary {
   readonly perPatient: PatientColumns;
 }
 
-/** Splits a `from␟to` (or n-gram) key into its codes. */
+/**
+ * Splits a `from␟to` (or n-gram) key into its codes.
+ *
+ * @example
+ * splitKey('A\u001fB\u001fC') // => ['A', 'B', 'C']
+ */
 export function splitKey(key: string): string[] {
   return key.split(KEY_SEPARATOR);
 }
