@@ -1,4 +1,32 @@
+import type { Command } from 'commander';
 import type { Logger } from '../core/messages.js';
+
+/** A CLI command module: adds its subcommand to the program. */
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+const EXIT_CODE_KEY = '__exitCode';
+
+/**
+ * Lets a command set the process exit code without throwing (e.g. 1 for a failed gate).
+ *
+ * @param command - the running subcommand
+ * @param code - the exit code
+ * @example
+ * setExitCode(command, 1) // runCli then returns 1
+ */
+export function setExitCode(command: Command, code: number): void {
+  command.setOptionValue(EXIT_CODE_KEY, code);
+}
+
+/**
+ * The exit code a command set with {@link setExitCode}, if any.
+ *
+ * @example
+ * exitCodeOf(command) // => 1 after setExitCode(command, 1)
+ */
+export function exitCodeOf(command: Command): number | undefined {
+  return command.getOptionValue(EXIT_CODE_KEY) as number | undefined;
+}
 
 /**
  * What every CLI command gets: a logger writing to stderr and output helpers. Commands are

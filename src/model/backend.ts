@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
 
 /**
  * The compute backends trajsim can run its network on.
@@ -12,8 +13,7 @@ import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
  * - `tensorflow`: native TensorFlow through `@tensorflow/tfjs-node-gpu` or
  *   `@tensorflow/tfjs-node`, used only when the user installed one (never a dependency).
  */
-export const BACKENDS = { WASM: 'wasm', CPU: 'cpu', TENSORFLOW: 'tensorflow' } as const;
-export type BackendName = (typeof BACKENDS)[keyof typeof BACKENDS];
+export { BACKENDS, type BackendName, parseBackendName } from './backend-names.js';
 
 /** The packages tried, in order, for the `tensorflow` backend. */
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -27,19 +27,6 @@ export interface BackendOptions {
   readonly logger?: Logger;
   /** For tests: how native packages are imported. */
   readonly importModule?: ModuleImporter;
-}
-
-/** Parses a `--backend` value. Throws INVALID_ARGUMENT naming the allowed values. */
-export function parseBackendName(text: string): BackendName {
-  const names = Object.values(BACKENDS) as string[];
-  if (!names.includes(text)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `unknown backend '${text}'; expected one of ${names.join(', ')}`,
-      { field: '--backend' },
-    );
-  }
-  return text as BackendName;
 }
 
 let wasmPathsSet = false;
@@ -85,7 +72,7 @@ export async function loadNativeTensorflow(
  * await selectBackend('wasm') // => 'wasm'
  */
 export async function selectBackend(
-  name: BackendName = 'wasm',
+  name: BackendName = DEFAULT_BACKEND,
   options: BackendOptions = {},
 ): Promise<BackendName> {
   const logger = options.logger ?? SILENT_LOGGER;

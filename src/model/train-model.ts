@@ -2,7 +2,8 @@ import { basename, dirname, join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
-import { type BackendName, selectBackend } from './backend.js';
+import { selectBackend } from './backend.js';
+import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
 import { type ModelManifest, writeModelFolder } from './manifest.js';
 import { fitMarkov } from './markov.js';
 import { removeCheckpoint, type TrainGruOptions, trainGru } from './train-gru.js';
@@ -67,7 +68,7 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
     writeModelFolder(options.out, final, { markov }, { overwrite: options.overwrite ?? false });
     return final;
   }
-  const backend = await selectBackend(options.backend ?? 'wasm', { logger });
+  const backend = await selectBackend(options.backend ?? DEFAULT_BACKEND, { logger });
   const checkpointDir = checkpointDirOf(options.out);
   const { manifest, weights } = await trainGru(timeline, {
     ...options,

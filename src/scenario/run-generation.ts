@@ -12,6 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { formatIsoDay, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { Rng } from '../core/rng.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { VERSION } from '../core/version.js';
 import {
@@ -322,7 +323,7 @@ function pilotAcceptance(
   };
   return sampleRange(model, DISCARD_WRITER, 0, PILOT_CANDIDATES, {
     ...o,
-    seed: `${o.seed}/pilot`,
+    seed: new Rng(o.seed).fork('pilot').seed,
     hooks: probe,
     logger: SILENT_LOGGER,
   }).then(() => ({

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, SILENT_LOGGER } from '../core/messages.js';
+import { DEFAULT_SEED } from '../core/rng.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { TIMELINE_FILES } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
@@ -46,7 +47,7 @@ export async function validateTimelineDirs(
   }
   const logger = options.logger ?? SILENT_LOGGER;
   const repeats = options.repeats ?? DEFAULT_REPEATS;
-  const seed = String(options.seed ?? '0');
+  const seed = String(options.seed ?? DEFAULT_SEED);
   const manifests = syntheticDirs.map((dir) => readTimelineManifest(dir));
   const real = await readTimeline(realDir);
   logger.info(

@@ -7,7 +7,7 @@ import {
   selectBackend,
 } from '../../model/backend.js';
 import { probeStepThroughput } from '../../model/throughput-probe.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 interface BackendsFlags {
   probe: boolean;

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { loadGenerationModel } from '../../generate/load-generation-model.js';
 import { selectBackend } from '../../model/backend.js';
+import { DEFAULT_BACKEND, generationBackendLabel } from '../../model/backend-names.js';
 import { loadModel } from '../../model/load-model.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
@@ -13,7 +14,7 @@ import { importTimeline } from '../../timeline/import.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { fidelityReportJson } from '../../validate/fidelity-report.js';
 import { validateTimelineDirs } from '../../validate/validate-dirs.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 /** The package root (two levels above dist/cli/commands or src/cli/commands). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -54,7 +55,8 @@ export const registerDemo: RegisterCommand = (program, context) => {
           logger: context.logger,
         });
         const loaded = loadModel(modelDir);
-        if (loaded.manifest.kind === 'gru') await selectBackend('wasm', { logger: context.logger });
+        if (loaded.manifest.kind === 'gru')
+          await selectBackend(DEFAULT_BACKEND, { logger: context.logger });
         const model = loadGenerationModel(loaded);
         const scenario = loadScenario(scenarioFile);
         context.note(
@@ -68,7 +70,7 @@ export const registerDemo: RegisterCommand = (program, context) => {
             scenarioFile,
             out: synthetic,
             overwrite: true,
-            backend: 'wasm',
+            backend: generationBackendLabel(loaded.manifest.kind, DEFAULT_BACKEND),
             logger: context.logger,
           });
         } finally {

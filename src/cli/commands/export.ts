@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { exportTimeline } from '../../timeline/export.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 /** `trajsim export`: a timeline directory → CSV tables. */
 export const registerExport: RegisterCommand = (program, context) => {

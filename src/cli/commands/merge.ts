@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { mergeTimelines } from '../../timeline/merge.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 /** `trajsim merge`: shards → one timeline. */
 export const registerMerge: RegisterCommand = (program, context) => {

@@ -7,7 +7,8 @@ import { logRankTest } from '../../stats/log-rank.js';
 import { restrictedMean } from '../../stats/restricted-mean.js';
 import { readTimeline } from '../../timeline/read.js';
 import type { Timeline } from '../../timeline/types.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
+import { nonNegativeNumber } from '../options.js';
 
 interface StatsOptions {
   endpoint: string;
@@ -17,13 +18,6 @@ interface StatsOptions {
   /** `attr=level` pairs: the reference level of a categorical covariate (cox). */
   reference?: string[];
   json?: boolean;
-}
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n >= 0))
-    throw new InvalidArgumentError('expected a number >= 0 (days)');
-  return n;
 }
 
 /** JSON with NaN as null (R's NA). */
@@ -210,7 +204,7 @@ export const registerStats: RegisterCommand = (program, context) => {
       .option(
         '--rmst-tau <days>',
         'RMST truncation time (km; default: the smallest group maximum time)',
-        nonNegative,
+        nonNegativeNumber,
       )
       .option('--covariates <a,b,c>', 'attributes of the Cox model (cox)')
       .option(

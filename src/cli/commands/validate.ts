@@ -1,26 +1,14 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_SEED } from '../../core/rng.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
 import { validateTimelineDirs } from '../../validate/validate-dirs.js';
-import { setExitCode } from '../main.js';
-import type { RegisterCommand } from './index.js';
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
-  return n;
-}
-
-function repeatsInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 32)
-    throw new InvalidArgumentError('expected an integer 1..32');
-  return n;
-}
+import { type RegisterCommand, setExitCode } from '../context.js';
+import { integerIn, nonEmpty, nonNegativeInt } from '../options.js';
 
 const fmt = (v: number): string =>
   Number.isNaN(v)
@@ -74,11 +62,11 @@ export const registerValidate: RegisterCommand = (program, context) => {
         'compare curves on days 0..D (default: 90th percentile of real follow-up)',
         nonNegativeInt,
       )
-      .option('--seed <seed>', 'seed of the random halves and subsamples', '1')
+      .option('--seed <seed>', 'seed of the random halves and subsamples', nonEmpty, DEFAULT_SEED)
       .option(
         '--repeats <n>',
         'random half-splits of the real data for the noise floor',
-        repeatsInt,
+        integerIn(1, 32),
         5,
       )
       .option('--json', 'print report.json to stdout')
