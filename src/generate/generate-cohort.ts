@@ -1,5 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, lowAcceptance, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { Rng } from '../core/rng.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { type ForcedAttributeValue, sampleAttributes } from '../model/attribute-model.js';
@@ -503,10 +503,7 @@ export function summarize(
   hooks: GenerationHooks | undefined,
 ): GenerateCohortSummary {
   if (hooks?.accept && counts.candidates > 0 && counts.written / counts.candidates < 0.01) {
-    logger.warn(
-      MESSAGES.LOW_ACCEPTANCE,
-      `only ${counts.written} of ${counts.candidates} candidates met the criteria`,
-    );
+    logger.warn(MESSAGES.LOW_ACCEPTANCE, lowAcceptance(counts.written, counts.candidates));
   }
   return {
     manifest,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, SILENT_LOGGER, usingNativeTensorflow } from '../core/messages.js';
 import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
 
 /**
@@ -82,7 +82,7 @@ export async function selectBackend(
   }
   if (name === 'tensorflow') {
     const pkg = await loadNativeTensorflow(options.importModule);
-    logger.info(MESSAGES.INFO, `using native TensorFlow from ${pkg}`);
+    logger.info(MESSAGES.INFO, usingNativeTensorflow(pkg));
   }
   if (tf.engine().backendName === name) return name;
   let ok = false;

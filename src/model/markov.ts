@@ -1,5 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, markovTraining, SILENT_LOGGER } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
@@ -116,7 +116,6 @@ export function fitMarkov(
 ): { manifest: ModelManifest; markov: MarkovParameters } {
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
-  const _nPatients = timeline.patients.ids.length;
   const validationFraction = options.validationFraction ?? 0.1;
   const { seed, minPatients, vocabulary, train, validation } = prepareTraining(
     timeline,
@@ -154,10 +153,7 @@ export function fitMarkov(
     const c = condAttr.codes[p]!;
     return c < 0 ? nCells - 1 : c;
   };
-  logger.info(
-    MESSAGES.INFO,
-    `training Markov baseline conditioned on ${condAttr ? `'${condAttr.name}'` : 'nothing'}: ${train.length} patients`,
-  );
+  logger.info(MESSAGES.INFO, markovTraining(condAttr?.name, train.length));
   const counts = Array.from({ length: nCells }, () =>
     Array.from({ length: V + 1 }, () => new Array<number>(V).fill(0)),
   );

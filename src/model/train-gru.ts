@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, SILENT_LOGGER, trainingResumed } from '../core/messages.js';
 import { VERSION } from '../core/version.js';
 import type { Timeline } from '../timeline/types.js';
 import {
@@ -369,10 +369,7 @@ export async function trainGru(
       bestEpoch = state.bestEpoch;
       badEpochs = state.badEpochs;
       trainSeconds = state.trainSeconds;
-      logger.info(
-        MESSAGES.INFO,
-        `resuming after epoch ${state.epoch + 1} (best validation NLL ${bestNll.toFixed(4)} at epoch ${bestEpoch + 1})`,
-      );
+      logger.info(MESSAGES.INFO, trainingResumed(state.epoch + 1, bestNll, bestEpoch + 1));
     }
     logger.info(
       MESSAGES.INFO,

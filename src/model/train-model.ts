@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, modelSaved, SILENT_LOGGER } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { selectBackend } from './backend.js';
 import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
@@ -79,6 +79,6 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
   const final = { ...manifest, training: { ...manifest.training, contentHash } };
   writeModelFolder(options.out, final, { weights }, { overwrite: options.overwrite ?? false });
   if (options.stopAfterEpochs === undefined) removeCheckpoint(checkpointDir);
-  logger.info(MESSAGES.INFO, `saved ${options.out}`);
+  logger.info(MESSAGES.INFO, modelSaved(options.out));
   return final;
 }

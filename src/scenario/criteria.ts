@@ -1,4 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
+import { codeNotInVocabulary } from '../core/messages.js';
 import type { Criterion } from './schema.js';
 
 /**
@@ -45,11 +46,7 @@ export function describeCriterion(c: Criterion): string {
 function codeIndex(code: string, vocabulary: readonly string[], where: string): number {
   const i = vocabulary.indexOf(code);
   if (i < 0) {
-    throw new TrajsimError(
-      'SCENARIO',
-      `code '${code}' is not in the model's vocabulary; known codes: ${vocabulary.join(', ')}`,
-      { field: where },
-    );
+    throw new TrajsimError('SCENARIO', codeNotInVocabulary(code, vocabulary), { field: where });
   }
   return i;
 }

@@ -11,7 +11,14 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatIsoDay, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  codeNotInVocabulary,
+  horizonExtrapolated,
+  type Logger,
+  MESSAGES,
+  partsResumed,
+  SILENT_LOGGER,
+} from '../core/messages.js';
 import { Rng } from '../core/rng.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { VERSION } from '../core/version.js';
@@ -237,13 +244,9 @@ function compileScenario(scenario: Scenario, model: GenerationModel) {
   const forced: ForcedEvent[] = scenario.interventions
     .map((iv, k) => {
       if (!codes.includes(iv.code)) {
-        throw new TrajsimError(
-          'SCENARIO',
-          `code '${iv.code}' is not in the model's vocabulary; known codes: ${codes.join(', ')}`,
-          {
-            field: `interventions[${k}].code`,
-          },
-        );
+        throw new TrajsimError('SCENARIO', codeNotInVocabulary(iv.code, codes), {
+          field: `interventions[${k}].code`,
+        });
       }
       return { day: iv.day, code: iv.code, ...(iv.replaces ? { replaces: [iv.replaces] } : {}) };
     })
@@ -367,8 +370,8 @@ export async function runGeneration(
     : model.indexDayRange;
   if (scenario.horizon_days !== undefined && scenario.horizon_days > model.maxFollowUpDays) {
     logger.warn(
-      MESSAGES.INFO,
-      `horizon_days ${scenario.horizon_days} is beyond the longest follow-up the model saw (${model.maxFollowUpDays} days): survival past that is extrapolated`,
+      MESSAGES.HORIZON_EXTRAPOLATED,
+      horizonExtrapolated(scenario.horizon_days, model.maxFollowUpDays),
     );
   }
   const o = resolveSampleOptions(model, {
@@ -592,11 +595,7 @@ export async function runGeneration(
     }
     addTally(tally, partTally, compiled.requests);
   }
-  if (resumed > 0)
-    logger.info(
-      MESSAGES.INFO,
-      `resumed: ${resumed} of ${partDirs.length} parts were already complete`,
-    );
+  if (resumed > 0) logger.info(MESSAGES.INFO, partsResumed(resumed, partDirs.length));
   const manifest = await mergeTimelines(partDirs, options.out, {
     name: scenario.name,
     source,

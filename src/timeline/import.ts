@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
 import { readTableRecords } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
@@ -334,7 +334,7 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
-  if (extra.length > 0) logger.warn(MESSAGES.INFO, `${file}: ignoring columns ${extra.join(', ')}`);
+  if (extra.length > 0) logger.warn(MESSAGES.IGNORED_COLUMNS, ignoredColumns(file, extra));
   const idCol = index.get('patient_id')!;
   const dayCol = index.get('day')!;
   const codeCol = index.get('code')!;

@@ -168,7 +168,9 @@ function dictionaryColumn(
 /**
  * Reads a timeline directory written by trajsim (`import`, `reference`, `generate`) into
  * columnar memory. Checks that the files agree with `timeline.json` and that events are
- * grouped by patient in patient order; the full invariant check is {@link validateTimeline}.
+ * grouped by patient in patient order; the full invariants (sorted days, every patient with
+ * events and one terminal event) are checked when a directory is written (`importTimeline`,
+ * `TimelineWriter`).
  * Throws IO for a missing directory or file, INVALID_INPUT (naming the file) for anything
  * malformed, including a truncated Arrow file.
  *
@@ -256,7 +258,7 @@ function assignPatientRows(
           offsets[p] = k;
           current = encoder.encode(ids[p]!);
           if (sameBytes(bytes, start, end, current)) break;
-          p++; // a patient with no events: invalid, caught by validateTimeline
+          p++; // a patient with no events: refused when the directory was written
         }
         if (p >= ids.length) {
           const id = new TextDecoder().decode(bytes.subarray(start, end));

@@ -238,7 +238,7 @@ export interface AssessTimelinesOptions extends FidelityOptions {
  * {@link assessFidelity}. The seed (default {@link DEFAULT_SEED}, '1') fixes the splits, subsamples and Cox subsample.
  *
  * @example
- * const report = assessTimelines(real, [synthetic], { thresholds: DEFAULT_THRESHOLDS });
+ * const report = assessTimelines(real, [synthetic], { thresholds: defaultThresholds() });
  * report.passed // => true for a faithful synthetic cohort
  */
 export function assessTimelines(

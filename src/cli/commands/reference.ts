@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { parseShard, shardRange } from '../../core/shard.js';
 import {

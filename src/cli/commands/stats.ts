@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { type CoxCovariate, coxDesign, coxPh } from '../../stats/cox-ph.js';
 import { endpointTimes } from '../../stats/endpoints.js';

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { TrajsimError } from '../../core/errors.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import { trainModel } from '../../model/train-model.js';
