@@ -76,6 +76,10 @@ export async function selectBackend(
   options: BackendOptions = {},
 ): Promise<BackendName> {
   const logger = options.logger ?? SILENT_LOGGER;
+  // tfjs prints notes of its own on the console (the cpu backend's "Hi, looks like you are
+  // running TensorFlow.js in Node.js" banner); production mode silences them and changes
+  // no numbers (it only turns tfjs's own console warnings off).
+  tf.enableProdMode();
   if (name === 'wasm' && !wasmPathsSet) {
     setWasmPaths(wasmDirectory());
     wasmPathsSet = true;

@@ -3,13 +3,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { selectBackend } from '../../model/backend.js';
 import { DEFAULT_BACKEND, generationBackendLabel } from '../../model/backend-names.js';
-import { loadModel } from '../../model/load-model.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { runGeneration } from '../../scenario/run-generation.js';
 import { importTimeline } from '../../timeline/import.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { fidelityReportJson } from '../../validate/fidelity-report.js';
@@ -30,6 +26,11 @@ export const registerDemo: RegisterCommand = (program, context) => {
       .option('--out <dir>', 'where to write everything', 'demo-output')
       .addHelpText('after', '\nExample:\n  npm run demo   (= trajsim demo --out demo-output)')
       .action(async (opts: { out: string }) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+        const { selectBackend } = await import('../../model/backend.js');
+        const { loadModel } = await import('../../model/load-model.js');
+        const { runGeneration } = await import('../../scenario/run-generation.js');
         const started = performance.now();
         const out = resolve(opts.out);
         const modelDir = join(ROOT, 'models', 'default');

@@ -3,17 +3,13 @@ import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import type { Shard } from '../../core/shard.js';
-import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { selectBackend } from '../../model/backend.js';
 import {
   type BackendName,
   DEFAULT_BACKEND,
   generationBackendLabel,
   parseBackendName,
 } from '../../model/backend-names.js';
-import { loadModel } from '../../model/load-model.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { runGeneration } from '../../scenario/run-generation.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
 import type { RegisterCommand } from '../context.js';
 import { integerIn, nonEmpty, nonNegativeInt, positiveInt, shard } from '../options.js';
@@ -124,6 +120,11 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
       .action(async (opts: GenerateFlags) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+        const { selectBackend } = await import('../../model/backend.js');
+        const { loadModel } = await import('../../model/load-model.js');
+        const { runGeneration } = await import('../../scenario/run-generation.js');
         const scenario = scenarioOf(opts);
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
-import { trainModel } from '../../model/train-model.js';
 import type { RegisterCommand } from '../context.js';
 import { fraction, nonEmpty, positiveInt, positiveNumber, zeroOrAtLeastTwo } from '../options.js';
 
@@ -69,6 +68,8 @@ export const registerTrain: RegisterCommand = (program, context) => {
         '\nExample:\n  trajsim train --data out/colon --out models/colon --epochs 100 --seed 1',
       )
       .action(async (opts: TrainFlags) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { trainModel } = await import('../../model/train-model.js');
         const num = (
           k: 'epochs' | 'hidden' | 'gapBins' | 'layers' | 'batchSize' | 'learningRate' | 'patience',
         ) => (opts[k] === undefined ? {} : { [k]: opts[k] });
