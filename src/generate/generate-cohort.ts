@@ -1,3 +1,6 @@
+// Over 400 lines, with sampleRange over 120: sampleRange is the batch sampler whose draw order
+// fixes the bytes of every generated cohort; it is split only together with a golden-bytes
+// check of the split (not yet done).
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, lowAcceptance, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { Rng } from '../core/rng.js';

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the network's weights, its forward step, the three heads and
+// their losses share one layout of tensors; splitting them would spread that layout over files.
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';

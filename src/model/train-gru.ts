@@ -1,3 +1,6 @@
+// Over 400 lines, with trainGru over 120: the split (hyperparameter checks, encoding, Adam-state
+// checkpoints, the epoch loop, manifest assembly) waits for the core helpers it will use
+// (atomic writes) to land, so that it is done once.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
