@@ -5,6 +5,7 @@
  * error as `path: reason` lines; memory exhausted with a hint to ask for less.
  */
 import { TrajsimError } from '../core/errors.js';
+import { formatJsonPath } from '../scenario/load-scenario.js';
 
 /** Why a file-system call failed, in words, by Node's error code. */
 const FS_REASONS: Readonly<Record<string, string>> = {
@@ -45,7 +46,8 @@ function zodIssues(error: unknown): readonly ZodLikeIssue[] | undefined {
 }
 
 /**
- * Formats zod issues as `path: reason` lines (`(root)` for the whole value).
+ * Formats zod issues as `path: reason` lines (`criteria[0].within_days`; `(root)` for the
+ * whole value).
  *
  * @param issues - zod's `error.issues`
  * @example
@@ -54,7 +56,7 @@ function zodIssues(error: unknown): readonly ZodLikeIssue[] | undefined {
  */
 export function formatZodIssues(issues: readonly ZodLikeIssue[]): string {
   return issues
-    .map((i) => `${i.path.length === 0 ? '(root)' : i.path.map(String).join('.')}: ${i.message}`)
+    .map((i) => `${i.path.length === 0 ? '(root)' : formatJsonPath(i.path)}: ${i.message}`)
     .join('\n');
 }
 

@@ -38,7 +38,13 @@ export function formatIsoDay(epochDay: number): string {
   return new Date(epochDay * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
-/** Like {@link parseIsoDay} but throws a located INVALID_ARGUMENT error. */
+/**
+ * Like {@link parseIsoDay} but throws a located INVALID_ARGUMENT error.
+ *
+ * @example
+ * requireIsoDay('1970-01-02', 'index_date') // => 1
+ * requireIsoDay('1970-02-30', 'index_date') // throws INVALID_ARGUMENT naming index_date
+ */
 export function requireIsoDay(text: string, what: string): number {
   const day = parseIsoDay(text);
   if (Number.isNaN(day)) {

@@ -65,7 +65,12 @@ function formatLocated(reason: string, loc: ErrorLocation): string {
   return prefix ? `${prefix}: ${reason}` : reason;
 }
 
-/** Throws an INVALID_ARGUMENT error unless `condition` holds. */
+/**
+ * Throws an INVALID_ARGUMENT error unless `condition` holds.
+ *
+ * @example
+ * assertArgument(patients > 0, 'patients must be positive') // throws INVALID_ARGUMENT when patients <= 0
+ */
 export function assertArgument(condition: unknown, message: string): asserts condition {
   if (!condition) throw new TrajsimError('INVALID_ARGUMENT', message);
 }

@@ -31,7 +31,14 @@ export const SILENT_LOGGER: Logger = {
   info() {},
 };
 
-/** A logger that records every message; for tests. */
+/**
+ * A logger that records every message; for tests.
+ *
+ * @example
+ * const logger = createMemoryLogger();
+ * logger.warn(MESSAGES.LOW_ACCEPTANCE, 'only 3 of 1000 candidates met the criteria');
+ * logger.records[0].code // => 'LOW_ACCEPTANCE'
+ */
 export function createMemoryLogger(): Logger & {
   readonly records: { level: 'warn' | 'info'; code: MessageCode; message: string }[];
 } {

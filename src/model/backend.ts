@@ -42,6 +42,9 @@ function wasmDirectory(): string {
 /**
  * Finds the first installed native TensorFlow package. Returns its name, or throws BACKEND
  * with what to install when none is.
+ *
+ * @example
+ * await loadNativeTensorflow() // => '@tensorflow/tfjs-node' when installed; throws BACKEND otherwise
  */
 export async function loadNativeTensorflow(
   importModule: ModuleImporter = defaultImporter,
@@ -102,7 +105,13 @@ export async function selectBackend(
   return name;
 }
 
-/** The backend now active (undefined before any {@link selectBackend}). */
+/**
+ * The backend now active (undefined before any {@link selectBackend}).
+ *
+ * @example
+ * await selectBackend('cpu');
+ * activeBackend() // => 'cpu'
+ */
 export function activeBackend(): string | undefined {
   try {
     return tf.engine().backendName ?? undefined;
@@ -111,7 +120,14 @@ export function activeBackend(): string | undefined {
   }
 }
 
-/** Live tensors on the active backend (a test checks it returns to its baseline). */
+/**
+ * Live tensors on the active backend (a test checks it returns to its baseline).
+ *
+ * @example
+ * const before = liveTensors();
+ * tf.tidy(() => tf.ones([2]).sum());
+ * liveTensors() - before // => 0
+ */
 export function liveTensors(): number {
   return tf.memory().numTensors;
 }

@@ -106,6 +106,9 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
  * Reads and validates `manifest.json` of a model folder. An unknown format version is
  * refused with a message saying which versions this trajsim reads; any other problem names
  * the field. Throws IO (no folder / no manifest) or MODEL.
+ *
+ * @example
+ * readModelManifest('models/default').kind // => 'gru'
  */
 export function readModelManifest(dir: string): ModelManifest {
   const path = join(dir, MODEL_FILES.MANIFEST);
@@ -160,6 +163,9 @@ export interface ModelFiles {
 /**
  * Writes a model folder atomically (temporary folder renamed into place). Throws IO when
  * `dir` is a non-empty folder and `overwrite` is false.
+ *
+ * @example
+ * writeModelFolder('models/colon', manifest, { weights }, { overwrite: false }); // throws IO if models/colon is not empty
  */
 export function writeModelFolder(
   dir: string,
@@ -187,7 +193,12 @@ export function writeModelFolder(
   }
 }
 
-/** Reads weights.bin (little-endian float32). Throws IO when absent. */
+/**
+ * Reads weights.bin (little-endian float32). Throws IO when absent.
+ *
+ * @example
+ * readModelWeights('models/default').length // => the number of weights (manifest.weights)
+ */
 export function readModelWeights(dir: string): Float32Array {
   const path = join(dir, MODEL_FILES.WEIGHTS);
   if (!existsSync(path)) throw new TrajsimError('IO', `missing ${path}`);

@@ -51,6 +51,9 @@ export interface FitMarkovOptions {
  * Chooses the stage-like attribute to condition on: a categorical attribute named like
  * 'stage' if any, else the categorical attribute (2–12 levels) with the largest mutual
  * information with death (vs censoring). Returns -1 when there is none.
+ *
+ * @example
+ * chooseMarkovCondition(colon, trainRows) // => the index of the attribute to condition on, -1 for none
  */
 export function chooseMarkovCondition(timeline: Timeline, rows: Int32Array): number {
   const attrs = timeline.patients.attributes;
@@ -237,6 +240,10 @@ export function fitMarkov(
  * Transition probabilities [cell][prev][next] flattened: the cell's counts shrunk towards the
  * pooled counts, p = (n_c,pn + α·q_pn) / (n_c,p + α) with q the pooled row (the marginal
  * next-code frequencies for a state never left in training).
+ *
+ * @example
+ * const p = markovProbabilities(markov, V);
+ * // p[(cell * (V + 1) + prev) * V + next]: each row sums to 1
  */
 export function markovProbabilities(markov: MarkovParameters, V: number): Float32Array {
   const nCells = markov.counts.length;

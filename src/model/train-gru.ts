@@ -581,7 +581,12 @@ class WeightAverage {
   }
 }
 
-/** Removes a checkpoint folder (after a model was saved). */
+/**
+ * Removes a checkpoint folder (after a model was saved).
+ *
+ * @example
+ * removeCheckpoint(checkpointDirOf('models/colon')) // removes models/.colon.checkpoint
+ */
 export function removeCheckpoint(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

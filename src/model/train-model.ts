@@ -22,7 +22,12 @@ export interface TrainModelOptions
   readonly logger?: Logger;
 }
 
-/** Where the checkpoints of a model folder being trained live: a hidden sibling folder. */
+/**
+ * Where the checkpoints of a model folder being trained live: a hidden sibling folder.
+ *
+ * @example
+ * checkpointDirOf('models/colon') // => 'models/.colon.checkpoint'
+ */
 export function checkpointDirOf(out: string): string {
   return join(dirname(out), `.${basename(out)}.checkpoint`);
 }

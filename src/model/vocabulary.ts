@@ -100,6 +100,9 @@ function countPatientsPerCode(timeline: Timeline): Int32Array {
 /**
  * Maps each code index of `timelineCodes` to its vocabulary index (rare codes to `OTHER`).
  * Throws INVALID_INPUT for a code the vocabulary cannot represent.
+ *
+ * @example
+ * mapCodesToVocabulary(vocabulary, timeline.events.codes) // => vocabulary index of each timeline code (rare codes -> OTHER)
  */
 export function mapCodesToVocabulary(
   vocabulary: Vocabulary,

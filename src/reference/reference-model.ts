@@ -71,7 +71,13 @@ export interface ResolvedPerturbations {
   readonly forceFirstLine: number;
 }
 
-/** Checks and completes perturbation options; throws INVALID_ARGUMENT naming the bad field. */
+/**
+ * Checks and completes perturbation options; throws INVALID_ARGUMENT naming the bad field.
+ *
+ * @example
+ * resolvePerturbations({ deathHazardMultiplier: 1.5 })
+ * // => { deathHazardMultiplier: 1.5, gapMultiplier: 1, removeTransition: undefined, shuffleStage: false, forceFirstLine: -1 }
+ */
 export function resolvePerturbations(p: ReferencePerturbations): ResolvedPerturbations {
   const death = p.deathHazardMultiplier ?? 1;
   const gap = p.gapMultiplier ?? 1;
@@ -415,7 +421,13 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
   };
 }
 
-/** Allocates rate buffers for `model` (once per simulator, not per patient). */
+/**
+ * Allocates rate buffers for `model` (once per simulator, not per patient).
+ *
+ * @example
+ * const rates = createTransitionRates(compileReference());
+ * rates.death.length // => the number of transient states
+ */
 export function createTransitionRates(model: CompiledReference): TransitionRates {
   const n = model.states;
   return {
@@ -432,6 +444,9 @@ export function createTransitionRates(model: CompiledReference): TransitionRates
 /**
  * Fills `out` with the per-day rates of a patient with these covariates (indices into the
  * attribute levels; `ageYears` as recorded). No allocation.
+ *
+ * @example
+ * fillTransitionRates(model, patient, rates); // rates.death[s], rateA[s], rateB[s]: per day, for this patient
  */
 export function fillTransitionRates(
   model: CompiledReference,
@@ -491,7 +506,12 @@ export function fillTransitionRates(
   }
 }
 
-/** Index of a stage level name. */
+/**
+ * Index of a stage level name.
+ *
+ * @example
+ * stageIndex('III') // => 2
+ */
 export function stageIndex(stage: ReferenceStage): number {
   return (STAGES as readonly string[]).indexOf(stage);
 }

@@ -22,7 +22,12 @@ export interface CriteriaTally {
   accepted: number;
 }
 
-/** A human label for a criterion, e.g. `RECURRENCE within 730 days`. */
+/**
+ * A human label for a criterion, e.g. `RECURRENCE within 730 days`.
+ *
+ * @example
+ * describeCriterion({ code: 'RECURRENCE', within_days: 730 }) // => 'RECURRENCE within 730 days'
+ */
 export function describeCriterion(c: Criterion): string {
   if ('code' in c) {
     const window =

@@ -3,7 +3,12 @@ import type { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
 import { type Scenario, scenarioSchema } from './schema.js';
 
-/** `attributes.stage`, `criteria[0].within_days`: the JSON path of a zod issue. */
+/**
+ * `attributes.stage`, `criteria[0].within_days`: the JSON path of a zod issue.
+ *
+ * @example
+ * formatJsonPath(['criteria', 0, 'within_days']) // => 'criteria[0].within_days'
+ */
 export function formatJsonPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
@@ -75,7 +80,12 @@ export function parseScenario(text: string, file: string): Scenario {
   return parsed.data;
 }
 
-/** Reads and validates a scenario file (see {@link parseScenario}). */
+/**
+ * Reads and validates a scenario file (see {@link parseScenario}).
+ *
+ * @example
+ * loadScenario('scenarios/demo.json').patients // => the cohort size the scenario asks for
+ */
 export function loadScenario(path: string): Scenario {
   if (!existsSync(path)) throw new TrajsimError('IO', `scenario file not found: ${path}`);
   return parseScenario(readFileSync(path, 'utf8'), path);

@@ -195,7 +195,12 @@ function addTally(into: Tally, t: Tally, requests: readonly ResolvedAttributeReq
   });
 }
 
-/** Hash of every file of a model folder, sorted by name: identifies the exact model. */
+/**
+ * Hash of every file of a model folder, sorted by name: identifies the exact model.
+ *
+ * @example
+ * modelFingerprint('models/default') // => a hex SHA-256 of the model's files
+ */
 export function modelFingerprint(dir: string): string {
   const hash = createHash('sha256');
   for (const name of readdirSync(dir).sort()) {

@@ -135,6 +135,6 @@ describe('describeUserError', () => {
         { path: ['criteria', 0, 'within_days'], message: 'expected number' },
         { path: [], message: 'expected object' },
       ]),
-    ).toBe('criteria.0.within_days: expected number\n(root): expected object');
+    ).toBe('criteria[0].within_days: expected number\n(root): expected object');
   });
 });
