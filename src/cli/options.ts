@@ -6,6 +6,12 @@
 import { InvalidArgumentError } from 'commander';
 import { parseShard, type Shard } from '../core/shard.js';
 
+/**
+ * The largest `--hidden` the CLI accepts: a GRU layer holds about 3·hidden² float32 weights
+ * plus Adam's two moments (4096 → ~0.6 GB per layer); 100000 would need ~360 GB.
+ */
+export const MAX_HIDDEN = 4096;
+
 function integerOf(value: string): number {
   const text = value.trim().replaceAll('_', '');
   return text === '' ? Number.NaN : Number(text);

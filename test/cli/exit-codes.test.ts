@@ -38,6 +38,11 @@ describe('CLI exit codes: 2 for every error, 0 for help and version', () => {
     ['unknown option of a nested subcommand', ['stats', 'km', '--bogus'], /unknown option/],
     ['missing required option', ['train', '--data', 'x'], /required option '--out <dir>'/],
     ['bad integer value', ['train', '--data', 'x', '--out', 'y', '--hidden', '0'], /--hidden/],
+    [
+      'hidden size that cannot fit in memory',
+      ['train', '--data', 'x', '--out', 'y', '--hidden', '100000'],
+      /1\.\.4096/,
+    ],
     ['bad fraction', ['train', '--data', 'x', '--out', 'y', '--val-fraction', '1'], /\[0, 1\)/],
     ['empty seed', ['generate', '--out', 'y', '--patients', '1', '--seed', ''], /non-empty/],
     [

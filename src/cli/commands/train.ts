@@ -2,7 +2,15 @@ import { Command } from 'commander';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import type { RegisterCommand } from '../context.js';
-import { fraction, nonEmpty, positiveInt, positiveNumber, zeroOrAtLeastTwo } from '../options.js';
+import {
+  fraction,
+  integerIn,
+  MAX_HIDDEN,
+  nonEmpty,
+  positiveInt,
+  positiveNumber,
+  zeroOrAtLeastTwo,
+} from '../options.js';
 
 interface TrainFlags {
   data: string;
@@ -39,7 +47,11 @@ export const registerTrain: RegisterCommand = (program, context) => {
       .requiredOption('--out <dir>', 'model folder to write, e.g. models/colon')
       .option('--kind <kind>', 'gru or markov', 'gru')
       .option('--epochs <n>', 'maximum epochs', positiveInt)
-      .option('--hidden <n>', 'GRU hidden size', positiveInt)
+      .option(
+        '--hidden <n>',
+        `GRU hidden size (1..${MAX_HIDDEN}: larger does not fit in memory)`,
+        integerIn(1, MAX_HIDDEN),
+      )
       .option(
         '--gap-bins <n>',
         'day bins of the gap head (default 128; fewer = faster sampling, coarser long gaps; 0 = log-logistic mixture)',
