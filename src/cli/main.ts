@@ -37,7 +37,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .option('--quiet', 'no progress or notes on stderr')
     .exitOverride()
     .configureOutput(OUTPUT)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 a fidelity gate failed, 2 any error (usage, input, environment).',
+    );
   for (const register of COMMANDS) register(program, context);
   // Commander copies exitOverride and output settings only to subcommands made with
   // .command(); ours are added with addCommand, so every one gets them here.
