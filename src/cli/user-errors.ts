@@ -4,7 +4,7 @@
  * directory where a file was expected, disk full...) by its path and cause; a zod validation
  * error as `path: reason` lines; memory exhausted with a hint to ask for less.
  */
-import { TrajsimError } from '../core/errors.js';
+import { type ErrorCode, TrajsimError } from '../core/errors.js';
 import { formatJsonPath } from '../scenario/load-scenario.js';
 
 /** Why a file-system call failed, in words, by Node's error code. */
@@ -30,7 +30,7 @@ const FS_REASONS: Readonly<Record<string, string>> = {
 
 /** A user-facing error: the code shown in brackets and a message (one or more lines). */
 export interface UserError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

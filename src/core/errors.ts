@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   SCENARIO: 'SCENARIO',
   INFEASIBLE: 'INFEASIBLE',
   BACKEND: 'BACKEND',
+  /** Not enough memory or another resource for what was asked. */
+  RESOURCE: 'RESOURCE',
   INTERNAL: 'INTERNAL',
 } as const;
 
