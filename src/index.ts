@@ -9,7 +9,7 @@
 export { formatIsoDay, parseIsoDay } from './core/days.js';
 export { ERROR_CODES, type ErrorCode, TrajsimError } from './core/errors.js';
 export { type Logger, MESSAGES, SILENT_LOGGER } from './core/messages.js';
-export { Rng } from './core/rng.js';
+export { DEFAULT_SEED, Rng } from './core/rng.js';
 export { parseShard, type Shard, shardRange } from './core/shard.js';
 export { VERSION } from './core/version.js';
 
