@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AtomicDir, type OutputOptions } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
-import { AtomicDir } from '../timeline/atomic-dir.js';
 
 /** The model folder format this trajsim writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -165,9 +165,9 @@ export function writeModelFolder(
   dir: string,
   manifest: ModelManifest,
   files: ModelFiles,
-  options: { readonly overwrite?: boolean } = {},
+  options: OutputOptions = {},
 ): void {
-  const atomic = AtomicDir.create(dir, { overwrite: options.overwrite ?? false });
+  const atomic = AtomicDir.create(dir, { ...options, kind: 'model' });
   try {
     if (files.weights) {
       const w = files.weights;

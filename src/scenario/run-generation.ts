@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { checkOutputDir, type OutputOptions } from '../core/atomic-output.js';
 import { formatIsoDay, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
@@ -360,6 +361,14 @@ export async function runGeneration(
   const { model, scenario } = options;
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
+  const output: OutputOptions = {
+    overwrite: options.overwrite ?? false,
+    kind: 'timeline',
+    inputs: [options.modelDir, options.scenarioFile],
+    logger,
+  };
+  const complete = existsSync(join(options.out, TIMELINE_FILES.MANIFEST));
+  if (!(options.resume && complete)) checkOutputDir(options.out, output);
   const compiled = compileScenario(scenario, model);
   const indexDayRange: readonly [number, number] = scenario.index_date
     ? [parseIsoDay(scenario.index_date.from), parseIsoDay(scenario.index_date.to)]
@@ -514,10 +523,7 @@ export async function runGeneration(
   });
 
   if (!options.resume) {
-    const writer = await TimelineWriter.create(options.out, {
-      ...writerOptions,
-      overwrite: options.overwrite ?? false,
-    });
+    const writer = await TimelineWriter.create(options.out, { ...writerOptions, ...output });
     try {
       await runPart(writer, first, end, tally);
       const manifest = await writer.close(extraFiles);

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
+import { AtomicDir } from '../core/atomic-output.js';
 import { formatIsoDay } from '../core/days.js';
-import { AtomicDir } from './atomic-dir.js';
 import { readTimeline } from './read.js';
 
 export interface ExportOptions {
@@ -62,7 +62,11 @@ export async function exportTimeline(
 ): Promise<void> {
   const t = await readTimeline(dir);
   const withDates = options.dates ?? true;
-  const target = AtomicDir.create(out, { overwrite: options.overwrite ?? false });
+  const target = AtomicDir.create(out, {
+    overwrite: options.overwrite ?? false,
+    kind: 'export',
+    inputs: [dir],
+  });
   try {
     const attrs = t.patients.attributes;
     await writeLines(target.file('patients.csv'), (write) => {

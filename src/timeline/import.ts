@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
-import { parseIsoDay } from '../core/days.js';
+import { checkOutputDir } from '../core/atomic-output.js';
+import { compareCodeUnits } from '../core/compare.js';
+import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
@@ -301,10 +303,7 @@ function encodeAttribute(
   return { spec: { name, kind: 'categorical', levels }, column };
 }
 
-/** Sorts by UTF-16 code units: the same order on every machine and locale. */
-export function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { compareCodeUnits } from '../core/compare.js';
 
 /**
  * Imports a timeline from patients and events tables (CSV or Arrow IPC), checking every
@@ -329,6 +328,11 @@ export function compareCodeUnits(a: string, b: string): number {
  */
 export async function importTimeline(options: ImportOptions): Promise<TimelineManifest> {
   const logger = options.logger ?? SILENT_LOGGER;
+  checkOutputDir(options.out, {
+    overwrite: options.overwrite ?? false,
+    kind: 'timeline',
+    inputs: [options.patients, options.events],
+  });
   const patients = await readPatients(options);
   const nP = patients.ids.length;
   const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
@@ -422,6 +426,13 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
         }
       }
     }
+    if (patients.indexDay[p]! + day > MAX_EPOCH_DAY) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `day ${dayText} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+        { file, line, field: 'day' },
+      );
+    }
     if (terminalCode[p]! >= 0) {
       if (terminalCodeIds.has(c)) {
         throw new TrajsimError(
@@ -493,6 +504,8 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     attributes: patients.attributes,
     codes: sortedCodes,
     overwrite: options.overwrite ?? false,
+    inputs: [options.patients, options.events],
+    logger,
   });
   try {
     const attrRow = new Float64Array(patients.attributes.length);

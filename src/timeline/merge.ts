@@ -1,5 +1,6 @@
+import { checkOutputDir } from '../core/atomic-output.js';
+import { compareCodeUnits } from '../core/compare.js';
 import { TrajsimError } from '../core/errors.js';
-import { compareCodeUnits } from './import.js';
 import { readTimeline, readTimelineManifest } from './read.js';
 import type { AttributeSpec, TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -35,6 +36,7 @@ export async function mergeTimelines(
 ): Promise<TimelineManifest> {
   if (dirs.length === 0)
     throw new TrajsimError('INVALID_ARGUMENT', 'merge needs at least one input directory');
+  checkOutputDir(out, { overwrite: options.overwrite ?? false, kind: 'timeline', inputs: dirs });
   const manifests = dirs.map((d) => readTimelineManifest(d));
   const first = manifests[0]!;
   manifests.forEach((m, i) => {
@@ -78,6 +80,7 @@ export async function mergeTimelines(
     attributes,
     codes,
     overwrite: options.overwrite ?? false,
+    inputs: dirs,
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
   });
   const seen = new Set<string>();
