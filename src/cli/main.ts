@@ -2,7 +2,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { abortActiveOutputs, describeIoError } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
+import { interruptedBySignal } from '../core/messages.js';
 import { VERSION } from '../core/version.js';
 import { COMMANDS } from './commands/index.js';
 import { createCliContext } from './context.js';
@@ -50,6 +52,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (debug) process.stderr.write(`${error.stack}\n`);
       return error.code === 'INTERNAL' ? EXIT.FAILED : EXIT.USAGE;
     }
+    const errno = error as NodeJS.ErrnoException | undefined;
+    if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
+      // An operating-system failure (disk full, permission denied, ...) is not a bug of ours.
+      const where = errno.path ? `${errno.path}: ` : '';
+      process.stderr.write(`trajsim: error [IO]: ${where}${describeIoError(errno)}\n`);
+      if (debug) process.stderr.write(`${errno.stack}\n`);
+      return EXIT.USAGE;
+    }
     process.stderr.write(
       `trajsim: internal error: ${(error as Error)?.message ?? String(error)}\n`,
     );
@@ -80,6 +90,17 @@ if (invokedDirectly()) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // SIGINT/SIGTERM: remove our unfinished outputs, say so in one line, exit 130/143.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      const removed = abortActiveOutputs();
+      process.stderr.write(`${interruptedBySignal(signal, removed)}\n`);
+      process.exit(code);
+    });
+  }
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -74,8 +74,8 @@ export function previousOutputRestored(path: string, pid: number): string {
  * @param signal - 'SIGINT' or 'SIGTERM'
  * @param removed - number of temporary outputs removed
  * @example
- * interruptedBySignal('SIGTERM', 1) // => 'trajsim: stopped by SIGTERM; removed 1 unfinished output ...'
+ * interruptedBySignal('SIGTERM', 1) // => 'trajsim: stopped by SIGTERM; removed 1 unfinished output folder ...'
  */
 export function interruptedBySignal(signal: string, removed: number): string {
-  return `trajsim: stopped by ${signal}; removed ${removed} unfinished output${removed === 1 ? '' : 's'}, nothing was written`;
+  return `trajsim: stopped by ${signal}; removed ${removed} unfinished output folder${removed === 1 ? '' : 's'} (checkpoints of --resume runs are kept)`;
 }

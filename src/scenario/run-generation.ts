@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkOutputDir, type OutputOptions } from '../core/atomic-output.js';
-import { formatIsoDay, parseIsoDay } from '../core/days.js';
+import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { type Shard, shardRange } from '../core/shard.js';
@@ -373,6 +373,14 @@ export async function runGeneration(
   const indexDayRange: readonly [number, number] = scenario.index_date
     ? [parseIsoDay(scenario.index_date.from), parseIsoDay(scenario.index_date.to)]
     : model.indexDayRange;
+  const lastDay = indexDayRange[1] + (scenario.horizon_days ?? model.maxFollowUpDays);
+  if (lastDay > MAX_EPOCH_DAY) {
+    throw new TrajsimError(
+      'SCENARIO',
+      `index dates up to ${formatIsoDay(indexDayRange[1])} plus a follow-up of ${scenario.horizon_days ?? model.maxFollowUpDays} days reach past 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+      { field: 'index_date.to', ...(options.scenarioFile ? { file: options.scenarioFile } : {}) },
+    );
+  }
   if (scenario.horizon_days !== undefined && scenario.horizon_days > model.maxFollowUpDays) {
     logger.warn(
       MESSAGES.INFO,
