@@ -25,6 +25,7 @@ import {
   readFileSync,
   realpathSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -210,8 +211,8 @@ function escapeRegExp(s: string): string {
 
 /**
  * Removes the stale temporaries of output `finalPath` left by killed runs: hidden folders
- * named `.NAME.tmp-PID-N` (or `-old`) that hold our marker file and whose owner process is
- * gone. A previous output moved aside by a commit that was killed half-way is put back.
+ * named `.NAME.tmp-PID-N` (or `-old`) that hold our marker file (or are empty) and whose owner
+ * process is gone. A previous output moved aside by a commit that was killed half-way is put back.
  * Returns what was removed or restored.
  *
  * @param finalPath - the output folder
@@ -237,6 +238,16 @@ export function cleanStaleTemporaries(finalPath: string, logger: Logger = SILENT
     const path = join(parent, name);
     try {
       if (!lstatSync(path).isDirectory()) continue;
+      const owner = Number(m[1]);
+      if (!existsSync(join(path, TEMPORARY_MARKER))) {
+        // Killed between mkdir and writing the marker: an EMPTY folder of our name is removed
+        // (rmdir refuses anything else, so nothing can be lost).
+        if (owner === process.pid || pidAlive(owner)) continue;
+        rmdirSync(path);
+        logger.warn(MESSAGES.INFO, staleTemporaryRemoved(path, owner));
+        removed.push(path);
+        continue;
+      }
       const marker = JSON.parse(readFileSync(join(path, TEMPORARY_MARKER), 'utf8')) as {
         pid?: unknown;
       };

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { AtomicDir, describeIoError } from '../core/atomic-output.js';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import type { Logger } from '../core/messages.js';
 import { readTimeline } from './read.js';
 
 export interface ExportOptions {
@@ -10,6 +11,8 @@ export interface ExportOptions {
   /** Add a `date` column (index_date + day, YYYY-MM-DD) to events.csv (default true). */
   readonly dates?: boolean;
   readonly overwrite?: boolean;
+  /** Told about stale temporaries removed. */
+  readonly logger?: Logger;
 }
 
 /** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
@@ -84,6 +87,7 @@ export async function exportTimeline(
     overwrite: options.overwrite ?? false,
     kind: 'export',
     inputs: [dir],
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   try {
     const attrs = t.patients.attributes;

@@ -1,6 +1,7 @@
 import { checkOutputDir } from '../core/atomic-output.js';
 import { compareCodeUnits } from '../core/compare.js';
 import { TrajsimError } from '../core/errors.js';
+import type { Logger } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from './read.js';
 import type { AttributeSpec, TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -13,6 +14,8 @@ export interface MergeOptions {
   readonly extraFiles?: (manifest: TimelineManifest) => Readonly<Record<string, string>>;
   readonly overwrite?: boolean;
   readonly batchRows?: number;
+  /** Told about stale temporaries removed. */
+  readonly logger?: Logger;
 }
 
 function sameAttributeNames(a: readonly AttributeSpec[], b: readonly AttributeSpec[]): boolean {
@@ -81,6 +84,7 @@ export async function mergeTimelines(
     codes,
     overwrite: options.overwrite ?? false,
     inputs: dirs,
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
   });
   const seen = new Set<string>();

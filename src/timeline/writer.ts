@@ -307,9 +307,12 @@ export class TimelineWriter {
     }
   }
 
-  /** Hands the full record batches buffered so far to the file (yields to the event loop). */
+  /**
+   * Hands the full record batches buffered so far to the file and yields to the event loop
+   * (a macrotask, so a SIGINT/SIGTERM handler can run between batches).
+   */
   async commit(): Promise<void> {
-    await Promise.resolve();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**

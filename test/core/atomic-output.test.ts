@@ -182,7 +182,9 @@ describe('stale temporaries of killed runs (issue 18 #5)', () => {
     const noMarker = join(base, `.cohort.tmp-${dead}-2`);
     const live = join(base, `.cohort.tmp-${process.ppid}-3`);
     const otherOutput = join(base, `.other.tmp-${dead}-1`);
-    for (const d of [stale, noMarker, live, otherOutput]) mkdirSync(d);
+    const emptyNoMarker = join(base, `.cohort.tmp-${dead}-4`);
+    for (const d of [stale, noMarker, live, otherOutput, emptyNoMarker]) mkdirSync(d);
+    writeFileSync(join(noMarker, 'user.txt'), 'keep');
     for (const d of [stale, live, otherOutput])
       writeFileSync(join(d, TEMPORARY_MARKER), JSON.stringify({ pid: Number(d.split('-')[1]) }));
     writeFileSync(join(stale, TEMPORARY_MARKER), JSON.stringify({ pid: dead }));
@@ -195,8 +197,10 @@ describe('stale temporaries of killed runs (issue 18 #5)', () => {
     expect(existsSync(noMarker)).toBe(true);
     expect(existsSync(live)).toBe(true);
     expect(existsSync(otherOutput)).toBe(true);
-    expect(logger.records.map((r) => r.message)).toEqual([
+    expect(existsSync(emptyNoMarker)).toBe(false);
+    expect(logger.records.map((r) => r.message).sort()).toEqual([
       `removed ${stale}, a temporary left by an interrupted run (process ${dead})`,
+      `removed ${emptyNoMarker}, a temporary left by an interrupted run (process ${dead})`,
     ]);
   });
 
