@@ -3,6 +3,7 @@ import { checkOutputDir } from '../core/atomic-output.js';
 import { compareCodeUnits } from '../core/compare.js';
 import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { GrowableColumn } from '../core/growable.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
 import { readTableRecords } from './table-source.js';
@@ -37,26 +38,6 @@ const NUMERIC_SHARE_FOR_TYPE_ERROR = 0.9;
 /** Parses a finite decimal number; NaN if the text is not one. */
 function parseNumber(text: string): number {
   return NUMBER.test(text) ? Number(text) : Number.NaN;
-}
-
-/** An append-only typed column that doubles when full (no per-row objects). */
-class Growable<T extends Int32Array | Float64Array> {
-  data: T;
-  length = 0;
-  constructor(
-    private readonly make: (n: number) => T,
-    capacity = 1024,
-  ) {
-    this.data = make(capacity);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 const int32s = (n: number) => new Int32Array(n);
@@ -171,8 +152,8 @@ async function readPatients(options: ImportOptions): Promise<PatientsRead> {
   const raw: string[][] = attrNames.map(() => []);
   const ids: string[] = [];
   const idRow = new Map<string, number>();
-  const lines = new Growable(int32s);
-  const days = new Growable(int32s);
+  const lines = new GrowableColumn(int32s);
+  const days = new GrowableColumn(int32s);
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
     if (id === '')
@@ -344,11 +325,11 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const codeCol = index.get('code')!;
   const valueCol = index.get('value') ?? -1;
 
-  const ePatient = new Growable(int32s, 4096);
-  const eDay = new Growable(int32s, 4096);
-  const eCode = new Growable(int32s, 4096);
-  const eLine = new Growable(int32s, 4096);
-  const eValue = new Growable((n) => new Float64Array(n), 4096);
+  const ePatient = new GrowableColumn(int32s, 4096);
+  const eDay = new GrowableColumn(int32s, 4096);
+  const eCode = new GrowableColumn(int32s, 4096);
+  const eLine = new GrowableColumn(int32s, 4096);
+  const eValue = new GrowableColumn((n) => new Float64Array(n), 4096);
   const codeIndex = new Map<string, number>();
   const codeNames: string[] = [];
   const terminalCodeIds = new Set<number>();
