@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/format.js';
 import type { Logger } from '../core/messages.js';
 
 /**
@@ -10,13 +11,6 @@ export interface CliContext {
   out(line: string): void;
   /** Prints a line to stderr (progress, notes). */
   note(line: string): void;
-}
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 90) return `${Math.round(seconds)}s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
-  return `${(seconds / 3600).toFixed(1)}h`;
 }
 
 /** The stderr logger of the CLI, with a one-line progress display (rate and ETA) on a TTY. */
@@ -43,7 +37,7 @@ export function createCliContext(options: { quiet?: boolean } = {}): CliContext 
       const pct =
         Number.isFinite(total) && total > 0 ? ` ${((100 * done) / total).toFixed(1)}%` : '';
       const eta =
-        Number.isFinite(total) && rate > 0 ? ` ETA ${formatEta((total - done) / rate)}` : '';
+        Number.isFinite(total) && rate > 0 ? ` ETA ${formatDuration((total - done) / rate)}` : '';
       const shownRate = elapsed >= 0.05 ? ` (${Math.round(rate).toLocaleString('en-US')}/s)` : '';
       const line = `${label}: ${done.toLocaleString('en-US')}${Number.isFinite(total) ? `/${total.toLocaleString('en-US')}` : ''}${pct}${shownRate}${eta}${detail ? ` ${detail}` : ''}`;
       process.stderr.write(isTty ? `\r\x1b[K${line}${finished ? '\n' : ''}` : `${line}\n`);

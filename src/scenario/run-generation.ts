@@ -12,6 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { checkOutputDir, type OutputOptions } from '../core/atomic-output.js';
 import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { formatCount } from '../core/format.js';
 import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { VERSION } from '../core/version.js';
@@ -331,10 +332,6 @@ function pilotAcceptance(
     accepted,
     seconds: (performance.now() - started) / 1000,
   }));
-}
-
-function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 /**

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
+import { formatNumber } from '../../core/format.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
@@ -23,14 +24,7 @@ function repeatsInt(value: string): number {
   return n;
 }
 
-const fmt = (v: number): string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : !Number.isFinite(v)
-      ? String(v)
-      : Number.isInteger(v)
-        ? String(v)
-        : v.toPrecision(3);
+const fmt = (v: number): string => formatNumber(v);
 
 /** One line per failed metric: value, threshold, noise floor. */
 export function failureLines(report: FidelityReport): string[] {
