@@ -13,6 +13,9 @@
  *   dead) are removed on the next run, and a previous output moved aside by a killed commit is
  *   put back;
  * - on SIGINT/SIGTERM the CLI calls {@link abortActiveOutputs} to remove our temporaries.
+ *
+ * Longer than ~400 lines on purpose: the checks, the commit and the stale-temporary cleanup are
+ * one mechanism whose safety depends on all three agreeing (half of the file is TSDoc).
  */
 import {
   closeSync,
@@ -22,7 +25,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   renameSync,
   rmdirSync,
@@ -212,7 +214,7 @@ function escapeRegExp(s: string): string {
 /**
  * Removes the stale temporaries of output `finalPath` left by killed runs: hidden folders
  * named `.NAME.tmp-PID-N` (or `-old`) that hold our marker file (or are empty) and whose owner
- * process is gone. A previous output moved aside by a commit that was killed half-way is put back.
+ * process (PID) is gone. A previous output moved aside by a commit that was killed half-way is put back.
  * Returns what was removed or restored.
  *
  * @param finalPath - the output folder
@@ -238,21 +240,18 @@ export function cleanStaleTemporaries(finalPath: string, logger: Logger = SILENT
     const path = join(parent, name);
     try {
       if (!lstatSync(path).isDirectory()) continue;
-      const owner = Number(m[1]);
+      // The owner is the pid in the name; the marker file (its presence: a kill can land before
+      // its content is written) says the folder is ours.
+      const pid = Number(m[1]);
+      if (pid === process.pid || pidAlive(pid)) continue;
       if (!existsSync(join(path, TEMPORARY_MARKER))) {
-        // Killed between mkdir and writing the marker: an EMPTY folder of our name is removed
+        // Killed between mkdir and creating the marker: an EMPTY folder of our name is removed
         // (rmdir refuses anything else, so nothing can be lost).
-        if (owner === process.pid || pidAlive(owner)) continue;
         rmdirSync(path);
-        logger.warn(MESSAGES.INFO, staleTemporaryRemoved(path, owner));
+        logger.warn(MESSAGES.INFO, staleTemporaryRemoved(path, pid));
         removed.push(path);
         continue;
       }
-      const marker = JSON.parse(readFileSync(join(path, TEMPORARY_MARKER), 'utf8')) as {
-        pid?: unknown;
-      };
-      const pid = Number(marker.pid);
-      if (pid === process.pid || pidAlive(pid)) continue;
       const previous = join(path, 'previous');
       if (m[2] && !existsSync(final) && existsSync(previous)) {
         renameSync(previous, final);
@@ -371,7 +370,18 @@ export class AtomicDir {
         mkdirSync(trash);
         writeFileSync(join(trash, TEMPORARY_MARKER), `${JSON.stringify({ pid: process.pid })}\n`);
         renameSync(this.finalPath, join(trash, 'previous'));
-        renameSync(this.tempPath, this.finalPath);
+        try {
+          renameSync(this.tempPath, this.finalPath);
+        } catch (error) {
+          // Someone took the place in between: put the previous output back where we can.
+          try {
+            renameSync(join(trash, 'previous'), this.finalPath);
+            rmSync(trash, { recursive: true, force: true });
+          } catch {
+            // the previous output stays in `trash`; the next run restores it if the place is free
+          }
+          throw error;
+        }
         rmSync(trash, { recursive: true, force: true });
       }
     } catch (error) {
