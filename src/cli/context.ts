@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatDuration } from '../core/format.js';
 import type { Logger } from '../core/messages.js';
 
 /** A CLI command module: adds its subcommand to the program. */
@@ -40,13 +41,6 @@ export interface CliContext {
   note(line: string): void;
 }
 
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 90) return `${Math.round(seconds)}s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
-  return `${(seconds / 3600).toFixed(1)}h`;
-}
-
 /** The stderr logger of the CLI, with a one-line progress display (rate and ETA) on a TTY. */
 export function createCliContext(options: { quiet?: boolean } = {}): CliContext {
   const isTty = process.stderr.isTTY === true;
@@ -71,7 +65,7 @@ export function createCliContext(options: { quiet?: boolean } = {}): CliContext 
       const pct =
         Number.isFinite(total) && total > 0 ? ` ${((100 * done) / total).toFixed(1)}%` : '';
       const eta =
-        Number.isFinite(total) && rate > 0 ? ` ETA ${formatEta((total - done) / rate)}` : '';
+        Number.isFinite(total) && rate > 0 ? ` ETA ${formatDuration((total - done) / rate)}` : '';
       const shownRate = elapsed >= 0.05 ? ` (${Math.round(rate).toLocaleString('en-US')}/s)` : '';
       const line = `${label}: ${done.toLocaleString('en-US')}${Number.isFinite(total) ? `/${total.toLocaleString('en-US')}` : ''}${pct}${shownRate}${eta}${detail ? ` ${detail}` : ''}`;
       process.stderr.write(isTty ? `\r\x1b[K${line}${finished ? '\n' : ''}` : `${line}\n`);

@@ -2,6 +2,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { abortActiveOutputs } from '../core/atomic-output.js';
+import { interruptedBySignal } from '../core/messages.js';
 import { VERSION } from '../core/version.js';
 import { COMMANDS } from './commands/index.js';
 import { createCliContext, exitCodeOf } from './context.js';
@@ -103,6 +105,17 @@ if (invokedDirectly()) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // SIGINT/SIGTERM: remove our unfinished outputs, say so in one line, exit 130/143.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      const removed = abortActiveOutputs();
+      process.stderr.write(`${interruptedBySignal(signal, removed)}\n`);
+      process.exit(code);
+    });
+  }
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -4,29 +4,9 @@
  * directory where a file was expected, disk full...) by its path and cause; a zod validation
  * error as `path: reason` lines; memory exhausted with a hint to ask for less.
  */
+import { describeIoError } from '../core/atomic-output.js';
 import { type ErrorCode, TrajsimError } from '../core/errors.js';
-import { formatJsonPath } from '../scenario/load-scenario.js';
-
-/** Why a file-system call failed, in words, by Node's error code. */
-const FS_REASONS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory; expected a file',
-  ENOTDIR: 'a part of the path is not a directory',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  ELOOP: 'too many levels of symbolic links (a symlink loop?)',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in the system',
-  EEXIST: 'already exists',
-  EBUSY: 'resource busy',
-  ENAMETOOLONG: 'file name too long',
-  ENOTEMPTY: 'directory not empty',
-  EIO: 'input/output error',
-  EFBIG: 'file too large',
-};
+import { formatJsonPath } from '../core/json-file.js';
 
 /** A user-facing error: the code shown in brackets and a message (one or more lines). */
 export interface UserError {
@@ -66,7 +46,7 @@ export function formatZodIssues(issues: readonly ZodLikeIssue[]): string {
  * @param error - anything thrown by a command
  * @example
  * describeUserError(Object.assign(new Error('x'), { code: 'EISDIR', path: 'out' }))
- * // => { code: 'IO', message: 'out: is a directory; expected a file' }
+ * // => { code: 'IO', message: 'out: is a folder' }
  */
 export function describeUserError(error: unknown): UserError | undefined {
   if (error instanceof TrajsimError) {
@@ -77,10 +57,12 @@ export function describeUserError(error: unknown): UserError | undefined {
   if (issues) return { code: 'INVALID_ARGUMENT', message: formatZodIssues(issues) };
   if (!(error instanceof Error)) return undefined;
   const errno = error as NodeJS.ErrnoException;
-  const reason = errno.code === undefined ? undefined : FS_REASONS[errno.code];
-  if (reason !== undefined) {
-    const where = errno.path;
-    return { code: 'IO', message: where ? `${where}: ${reason}` : `${reason} (${error.message})` };
+  if (typeof errno.code === 'string' && typeof errno.syscall === 'string') {
+    // An operating-system failure (disk full, permission denied, ...) is not a bug of ours.
+    return {
+      code: 'IO',
+      message: `${errno.path ? `${errno.path}: ` : ''}${describeIoError(errno)}`,
+    };
   }
   if (
     error instanceof RangeError &&

@@ -12,6 +12,8 @@ export const MESSAGES = {
   LOW_ACCEPTANCE: 'LOW_ACCEPTANCE',
   IGNORED_COLUMNS: 'IGNORED_COLUMNS',
   HORIZON_EXTRAPOLATED: 'HORIZON_EXTRAPOLATED',
+  STALE_TEMPORARY_REMOVED: 'STALE_TEMPORARY_REMOVED',
+  PREVIOUS_OUTPUT_RESTORED: 'PREVIOUS_OUTPUT_RESTORED',
   PROGRESS: 'PROGRESS',
   INFO: 'INFO',
 } as const;
@@ -52,6 +54,44 @@ export function createMemoryLogger(): Logger & {
       records.push({ level: 'info', code, message });
     },
   };
+}
+
+// --- r-core ---
+
+/**
+ * Message: a stale temporary folder of a killed run was removed.
+ *
+ * @param path - the temporary folder
+ * @param pid - the process that had created it
+ * @example
+ * staleTemporaryRemoved('/out/.colon.tmp-42-1', 42) // => 'removed /out/.colon.tmp-42-1, ...'
+ */
+export function staleTemporaryRemoved(path: string, pid: number): string {
+  return `removed ${path}, a temporary left by an interrupted run (process ${pid})`;
+}
+
+/**
+ * Message: the previous output, moved aside by a commit that was killed half-way, was put back.
+ *
+ * @param path - the output folder
+ * @param pid - the process whose commit was interrupted
+ * @example
+ * previousOutputRestored('/out/colon', 42) // => 'restored /out/colon from ...'
+ */
+export function previousOutputRestored(path: string, pid: number): string {
+  return `restored ${path} from a commit interrupted in process ${pid}`;
+}
+
+/**
+ * Message: the run was stopped by a signal; its temporary output was removed.
+ *
+ * @param signal - 'SIGINT' or 'SIGTERM'
+ * @param removed - number of temporary outputs removed
+ * @example
+ * interruptedBySignal('SIGTERM', 1) // => 'trajsim: stopped by SIGTERM; removed 1 unfinished output folder ...'
+ */
+export function interruptedBySignal(signal: string, removed: number): string {
+  return `trajsim: stopped by ${signal}; removed ${removed} unfinished output folder${removed === 1 ? '' : 's'} (checkpoints of --resume runs are kept)`;
 }
 
 // --- r-msg ---

@@ -1,4 +1,5 @@
 import { basename, dirname, join } from 'node:path';
+import { checkOutputDir, type OutputOptions } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, modelSaved, SILENT_LOGGER } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
@@ -44,6 +45,14 @@ export function checkpointDirOf(out: string): string {
  */
 export async function trainModel(options: TrainModelOptions): Promise<ModelManifest> {
   const logger = options.logger ?? SILENT_LOGGER;
+  // Check the output before training (a refusal after an hour of training helps nobody).
+  const output: OutputOptions = {
+    overwrite: options.overwrite ?? false,
+    kind: 'model',
+    inputs: [options.data],
+    logger,
+  };
+  checkOutputDir(options.out, output);
   const timelineManifest = readTimelineManifest(options.data);
   const timeline = await readTimeline(options.data);
   const kind = options.kind ?? 'gru';
@@ -70,7 +79,7 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
       logger,
     });
     const final = { ...manifest, training: { ...manifest.training, contentHash } };
-    writeModelFolder(options.out, final, { markov }, { overwrite: options.overwrite ?? false });
+    writeModelFolder(options.out, final, { markov }, output);
     return final;
   }
   const backend = await selectBackend(options.backend ?? DEFAULT_BACKEND, { logger });
@@ -82,7 +91,7 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
     logger,
   });
   const final = { ...manifest, training: { ...manifest.training, contentHash } };
-  writeModelFolder(options.out, final, { weights }, { overwrite: options.overwrite ?? false });
+  writeModelFolder(options.out, final, { weights }, output);
   if (options.stopAfterEpochs === undefined) removeCheckpoint(checkpointDir);
   logger.info(MESSAGES.INFO, modelSaved(options.out));
   return final;

@@ -12,8 +12,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { formatIsoDay, parseIsoDay } from '../core/days.js';
+import { checkOutputDir, type OutputOptions } from '../core/atomic-output.js';
+import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { formatCount } from '../core/format.js';
 import {
   codeNotInVocabulary,
   horizonExtrapolated,
@@ -344,10 +346,6 @@ function pilotAcceptance(
   }));
 }
 
-function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 /**
  * Generates the cohort a scenario asks for (or one shard of it) with a trained model, and
  * writes `generation.json` beside the data: the resolved scenario, the model fingerprint,
@@ -372,10 +370,26 @@ export async function runGeneration(
   const { model, scenario } = options;
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
+  const output: OutputOptions = {
+    overwrite: options.overwrite ?? false,
+    kind: 'timeline',
+    inputs: [options.modelDir, options.scenarioFile],
+    logger,
+  };
+  const complete = existsSync(join(options.out, TIMELINE_FILES.MANIFEST));
+  if (!(options.resume && complete)) checkOutputDir(options.out, output);
   const compiled = compileScenario(scenario, model);
   const indexDayRange: readonly [number, number] = scenario.index_date
     ? [parseIsoDay(scenario.index_date.from), parseIsoDay(scenario.index_date.to)]
     : model.indexDayRange;
+  const lastDay = indexDayRange[1] + (scenario.horizon_days ?? model.maxFollowUpDays);
+  if (lastDay > MAX_EPOCH_DAY) {
+    throw new TrajsimError(
+      'SCENARIO',
+      `index dates up to ${formatIsoDay(indexDayRange[1])} plus a follow-up of ${scenario.horizon_days ?? model.maxFollowUpDays} days reach past 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+      { field: 'index_date.to', ...(options.scenarioFile ? { file: options.scenarioFile } : {}) },
+    );
+  }
   if (scenario.horizon_days !== undefined && scenario.horizon_days > model.maxFollowUpDays) {
     logger.warn(
       MESSAGES.HORIZON_EXTRAPOLATED,
@@ -526,10 +540,7 @@ export async function runGeneration(
   });
 
   if (!options.resume) {
-    const writer = await TimelineWriter.create(options.out, {
-      ...writerOptions,
-      overwrite: options.overwrite ?? false,
-    });
+    const writer = await TimelineWriter.create(options.out, { ...writerOptions, ...output });
     try {
       await runPart(writer, first, end, tally);
       const manifest = await writer.close(extraFiles);

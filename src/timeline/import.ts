@@ -1,6 +1,9 @@
 import { basename } from 'node:path';
-import { parseIsoDay } from '../core/days.js';
+import { checkOutputDir } from '../core/atomic-output.js';
+import { compareCodeUnits } from '../core/compare.js';
+import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { GrowableColumn } from '../core/growable.js';
 import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
 import { readTableRecords } from './table-source.js';
@@ -35,26 +38,6 @@ const NUMERIC_SHARE_FOR_TYPE_ERROR = 0.9;
 /** Parses a finite decimal number; NaN if the text is not one. */
 function parseNumber(text: string): number {
   return NUMBER.test(text) ? Number(text) : Number.NaN;
-}
-
-/** An append-only typed column that doubles when full (no per-row objects). */
-class Growable<T extends Int32Array | Float64Array> {
-  data: T;
-  length = 0;
-  constructor(
-    private readonly make: (n: number) => T,
-    capacity = 1024,
-  ) {
-    this.data = make(capacity);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 const int32s = (n: number) => new Int32Array(n);
@@ -169,8 +152,8 @@ async function readPatients(options: ImportOptions): Promise<PatientsRead> {
   const raw: string[][] = attrNames.map(() => []);
   const ids: string[] = [];
   const idRow = new Map<string, number>();
-  const lines = new Growable(int32s);
-  const days = new Growable(int32s);
+  const lines = new GrowableColumn(int32s);
+  const days = new GrowableColumn(int32s);
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
     if (id === '')
@@ -301,10 +284,7 @@ function encodeAttribute(
   return { spec: { name, kind: 'categorical', levels }, column };
 }
 
-/** Sorts by UTF-16 code units: the same order on every machine and locale. */
-export function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { compareCodeUnits } from '../core/compare.js';
 
 /**
  * Imports a timeline from patients and events tables (CSV or Arrow IPC), checking every
@@ -329,6 +309,11 @@ export function compareCodeUnits(a: string, b: string): number {
  */
 export async function importTimeline(options: ImportOptions): Promise<TimelineManifest> {
   const logger = options.logger ?? SILENT_LOGGER;
+  checkOutputDir(options.out, {
+    overwrite: options.overwrite ?? false,
+    kind: 'timeline',
+    inputs: [options.patients, options.events],
+  });
   const patients = await readPatients(options);
   const nP = patients.ids.length;
   const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
@@ -340,11 +325,11 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
   const codeCol = index.get('code')!;
   const valueCol = index.get('value') ?? -1;
 
-  const ePatient = new Growable(int32s, 4096);
-  const eDay = new Growable(int32s, 4096);
-  const eCode = new Growable(int32s, 4096);
-  const eLine = new Growable(int32s, 4096);
-  const eValue = new Growable((n) => new Float64Array(n), 4096);
+  const ePatient = new GrowableColumn(int32s, 4096);
+  const eDay = new GrowableColumn(int32s, 4096);
+  const eCode = new GrowableColumn(int32s, 4096);
+  const eLine = new GrowableColumn(int32s, 4096);
+  const eValue = new GrowableColumn((n) => new Float64Array(n), 4096);
   const codeIndex = new Map<string, number>();
   const codeNames: string[] = [];
   const terminalCodeIds = new Set<number>();
@@ -422,6 +407,13 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
         }
       }
     }
+    if (patients.indexDay[p]! + day > MAX_EPOCH_DAY) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `day ${dayText} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+        { file, line, field: 'day' },
+      );
+    }
     if (terminalCode[p]! >= 0) {
       if (terminalCodeIds.has(c)) {
         throw new TrajsimError(
@@ -493,6 +485,8 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     attributes: patients.attributes,
     codes: sortedCodes,
     overwrite: options.overwrite ?? false,
+    inputs: [options.patients, options.events],
+    logger,
   });
   try {
     const attrRow = new Float64Array(patients.attributes.length);

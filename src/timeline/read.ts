@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Data, DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import {
   type Attribute,
   type AttributeSpec,
@@ -41,21 +42,7 @@ export function readTimelineManifest(dir: string): TimelineManifest {
       `${dir} is not a timeline directory (no ${TIMELINE_FILES.MANIFEST}); create one with 'trajsim import'`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new TrajsimError('INVALID_INPUT', 'not valid JSON', { file: path, cause });
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TrajsimError('INVALID_INPUT', issue.message, {
-      file: path,
-      field: issue.path.join('.') || '(root)',
-    });
-  }
-  return parsed.data as TimelineManifest;
+  return readJsonFile(path, manifestSchema) as TimelineManifest;
 }
 
 function readArrow(path: string): Table {

@@ -5,6 +5,7 @@
  */
 
 import { TrajsimError } from '../core/errors.js';
+import { formatNumber } from '../core/format.js';
 import { DEFAULT_SEED } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { chartData } from './chart-data.js';
@@ -67,12 +68,7 @@ function ratioOf(matched: number, floor: number): number {
   return matched / floor;
 }
 
-const fmt = (v: number): string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : Math.abs(v) >= 100 || Number.isInteger(v)
-      ? v.toFixed(0)
-      : v.toPrecision(3);
+const fmt = (v: number): string => formatNumber(v, { fixedFrom: 100 });
 
 /** Inputs of {@link assessFidelity}: summaries made by `summarizeWithHalves` / `summarizeShard`. */
 export interface FidelityInputs {

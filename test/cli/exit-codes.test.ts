@@ -109,13 +109,13 @@ describe('CLI exit codes: 2 for every error, 0 for help and version', () => {
 
 describe('describeUserError', () => {
   const fsError = (code: string, path: string) =>
-    Object.assign(new Error(`${code}: something, open '${path}'`), { code, path });
+    Object.assign(new Error(`${code}: something, open '${path}'`), { code, path, syscall: 'open' });
 
   it.each([
     ['EACCES', 'permission denied'],
-    ['ENOSPC', 'no space left on the device'],
-    ['EISDIR', 'is a directory; expected a file'],
-    ['ENOENT', 'no such file or directory'],
+    ['ENOSPC', 'no space left on the device (disk full)'],
+    ['EISDIR', 'is a folder'],
+    ['ENOENT', 'no such file or folder'],
     ['ELOOP', 'too many levels of symbolic links'],
   ])('%s is an IO error naming the path', (code, reason) => {
     expect(describeUserError(fsError(code, '/data/x.csv'))).toEqual({

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { checkOutputDir } from '../../core/atomic-output.js';
 import { TrajsimError } from '../../core/errors.js';
 import { DEFAULT_BACKEND, generationBackendLabel } from '../../model/backend-names.js';
 import { renderReportHtml } from '../../report/render-report.js';
@@ -11,6 +12,24 @@ import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { fidelityReportJson } from '../../validate/fidelity-report.js';
 import { validateTimelineDirs } from '../../validate/validate-dirs.js';
 import type { RegisterCommand } from '../context.js';
+import { writeReportFolder } from './validate.js';
+
+/** What a demo folder holds; demo replaces these and refuses a folder with anything else. */
+const DEMO_ENTRIES = new Set(['real-colon', 'synthetic', 'report']);
+
+/** Refuses a demo --out that is an input or holds anything but an earlier demo's output. */
+function checkDemoOutput(out: string, inputs: readonly string[]): void {
+  checkOutputDir(out, { overwrite: true, inputs });
+  if (!existsSync(out)) return;
+  const foreign = readdirSync(out).filter((e) => !DEMO_ENTRIES.has(e) && !e.startsWith('.'));
+  if (foreign.length > 0) {
+    throw new TrajsimError(
+      'IO',
+      `the folder holds files that are not a demo's output (${foreign.slice(0, 3).join(', ')}); choose another --out`,
+      { file: out },
+    );
+  }
+}
 
 /** The package root (two levels above dist/cli/commands or src/cli/commands). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -41,6 +60,7 @@ export const registerDemo: RegisterCommand = (program, context) => {
             `no default model at ${modelDir}; rebuild it with scripts/train-default-model.sh`,
           );
         }
+        checkDemoOutput(out, [modelDir, scenarioFile, join(ROOT, 'data')]);
         mkdirSync(out, { recursive: true });
         const real = join(out, 'real-colon');
         const synthetic = join(out, 'synthetic');
@@ -82,9 +102,10 @@ export const registerDemo: RegisterCommand = (program, context) => {
           thresholds: defaultThresholds(),
           logger: context.logger,
         });
-        mkdirSync(reportDir, { recursive: true });
-        writeFileSync(join(reportDir, 'report.json'), fidelityReportJson(report));
-        writeFileSync(join(reportDir, 'report.html'), renderReportHtml(report));
+        writeReportFolder(reportDir, fidelityReportJson(report), renderReportHtml(report), {
+          overwrite: true,
+          logger: context.logger,
+        });
         const failed = report.metrics.filter((m) => m.pass === false);
         const gated = report.metrics.filter((m) => m.pass !== null);
         context.out(

@@ -19,6 +19,7 @@ export const registerExport: RegisterCommand = (program, context) => {
         await exportTimeline(dir, opts.out, {
           dates: opts.dates,
           overwrite: opts.overwrite ?? false,
+          logger: context.logger,
         });
         context.out(`exported ${dir} → ${opts.out}/patients.csv, ${opts.out}/events.csv`);
       }),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
+import { formatNumber, toJsonText } from '../../core/format.js';
 import { type CoxCovariate, coxDesign, coxPh } from '../../stats/cox-ph.js';
 import { endpointTimes } from '../../stats/endpoints.js';
 import { kaplanMeier } from '../../stats/kaplan-meier.js';
@@ -22,13 +23,7 @@ interface StatsOptions {
 
 /** JSON with NaN as null (R's NA). */
 function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v)
-      ? null
-      : v instanceof Float64Array
-        ? Array.from(v)
-        : v,
-  );
+  return toJsonText(value, { typedArrays: true });
 }
 
 /** Group ids per patient for `--by` (levels in dictionary order; missing excluded as -1). */
@@ -187,7 +182,13 @@ export function coxModel(t: Timeline, o: StatsOptions) {
 }
 
 const f = (v: number | null): string =>
-  v === null || !Number.isFinite(v) ? 'NA' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+  formatNumber(v, {
+    missing: 'NA',
+    nonFinite: 'NA',
+    integers: 'digits',
+    fixedFrom: 1000,
+    digits: 4,
+  });
 
 /** `trajsim stats`: survival statistics of one timeline (KM, log-rank, Cox). */
 export const registerStats: RegisterCommand = (program, context) => {

@@ -1,6 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
+import { formatNumber } from '../../core/format.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
@@ -10,14 +12,7 @@ import { validateTimelineDirs } from '../../validate/validate-dirs.js';
 import { type RegisterCommand, setExitCode } from '../context.js';
 import { integerIn, nonEmpty, nonNegativeInt } from '../options.js';
 
-const fmt = (v: number): string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : !Number.isFinite(v)
-      ? String(v)
-      : Number.isInteger(v)
-        ? String(v)
-        : v.toPrecision(3);
+const fmt = (v: number): string => formatNumber(v);
 
 /** One line per failed metric: value, threshold, noise floor. */
 export function failureLines(report: FidelityReport): string[] {
@@ -37,10 +32,32 @@ export function failureLines(report: FidelityReport): string[] {
     });
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/**
+ * Writes report.json and report.html as one folder, atomically (both or neither).
+ *
+ * @param out - the report folder
+ * @param json - report.json text
+ * @param html - report.html text
+ * @param options - overwrite, inputs, logger
+ * @throws TrajsimError IO when the folder is taken or cannot be written (disk full, permission)
+ * @example
+ * writeReportFolder('out/fidelity', '{}\n', '<html></html>', { kind: 'report' })
+ */
+export function writeReportFolder(
+  out: string,
+  json: string,
+  html: string,
+  options: OutputOptions = {},
+): void {
+  const dir = AtomicDir.create(out, { ...options, kind: 'report' });
+  try {
+    writeFileSync(dir.file('report.json'), json);
+    writeFileSync(dir.file('report.html'), html);
+    dir.commit();
+  } catch (error) {
+    dir.abort();
+    throw error;
+  }
 }
 
 /** `trajsim validate`: fidelity of synthetic timelines against real ones, with a gate. */
@@ -70,6 +87,7 @@ export const registerValidate: RegisterCommand = (program, context) => {
         5,
       )
       .option('--json', 'print report.json to stdout')
+      .option('--overwrite', 'replace the report in --out if it exists')
       .addHelpText(
         'after',
         '\nExample:\n  trajsim validate --real data/real --synthetic out/syn-0 out/syn-1 --out out/fidelity',
@@ -85,9 +103,17 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: string;
             repeats: number;
             json?: boolean;
+            overwrite?: boolean;
           },
           command: Command,
         ) => {
+          const output: OutputOptions = {
+            overwrite: opts.overwrite ?? false,
+            kind: 'report',
+            inputs: [opts.real, ...opts.synthetic, opts.thresholds],
+            logger: context.logger,
+          };
+          checkOutputDir(opts.out, output);
           const thresholds = opts.thresholds
             ? readThresholds(opts.thresholds)
             : defaultThresholds();
@@ -98,10 +124,8 @@ export const registerValidate: RegisterCommand = (program, context) => {
             logger: context.logger,
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           });
-          mkdirSync(opts.out, { recursive: true });
           const json = fidelityReportJson(report);
-          writeAtomic(join(opts.out, 'report.json'), json);
-          writeAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
+          writeReportFolder(opts.out, json, renderReportHtml(report), output);
           const failures = failureLines(report);
           if (opts.json) context.out(json.trimEnd());
           else {
