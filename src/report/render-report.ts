@@ -3,6 +3,7 @@
  * no external resource, readable offline and printable.
  */
 
+import { formatNumber as formatWith } from '../core/format.js';
 import type {
   ChartCurve,
   FidelityMetric,
@@ -21,13 +22,13 @@ import { COLORS, escapeXml, groupedBars, heatmap, type LineSeries, lineChart } f
  * formatNumber(Number.NaN) // => '—'
  */
 export function formatNumber(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (v === Number.POSITIVE_INFINITY) return '∞';
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 0.001) return v.toPrecision(3);
-  return v.toExponential(2);
+  return formatWith(v, {
+    missing: '—',
+    infinity: '∞',
+    integers: 'grouped',
+    fixedFrom: 100,
+    exponentBelow: 0.001,
+  });
 }
 
 function thresholdText(t: Threshold): string {
