@@ -347,7 +347,6 @@ export class AtomicDir {
   commit(): void {
     if (this.done) return;
     try {
-      rmSync(join(this.tempPath, TEMPORARY_MARKER), { force: true });
       let existing = false;
       try {
         existing = statSync(this.finalPath).isDirectory() && readdirSync(this.finalPath).length > 0;
@@ -402,6 +401,8 @@ export class AtomicDir {
       if (error instanceof TrajsimError) throw error;
       throw ioError(`cannot write the output: ${describeIoError(error)}`, this.finalPath, error);
     }
+    // The marker goes only now: until the rename, it lets the next run clean up after a kill.
+    rmSync(join(this.finalPath, TEMPORARY_MARKER), { force: true });
     this.done = true;
     active.delete(this);
   }
