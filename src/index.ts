@@ -4,32 +4,57 @@
  * over it.
  */
 
+// --- Core: errors, seeded randomness, days, messages, shards ---
+
 export { formatIsoDay, parseIsoDay } from './core/days.js';
-// Core: errors, seeded randomness, days, messages, shards
 export { ERROR_CODES, type ErrorCode, TrajsimError } from './core/errors.js';
 export { type Logger, MESSAGES, SILENT_LOGGER } from './core/messages.js';
-export { Rng } from './core/rng.js';
+export { DEFAULT_SEED, Rng } from './core/rng.js';
 export { parseShard, type Shard, shardRange } from './core/shard.js';
 export { VERSION } from './core/version.js';
-// Generation and scenarios
+
+// --- Timeline: the data contract and its I/O ---
+
+export { type ExportOptions, exportTimeline } from './timeline/export.js';
+export { type ImportOptions, importTimeline } from './timeline/import.js';
+export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
+export { readTimeline, readTimelineManifest } from './timeline/read.js';
 export {
-  type GenerateCohortOptions,
-  type GenerationHooks,
-  generateCohort,
-} from './generate/generate-cohort.js';
-export { loadGenerationModel } from './generate/load-generation-model.js';
-export type { GenerationModel, StepModel } from './generate/step-model.js';
-export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
-export { type LoadedModel, loadModel } from './model/load-model.js';
-// Model: training, loading, backends
-export { type TrainModelOptions, trainModel } from './model/train-model.js';
+  type Attribute,
+  type AttributeSpec,
+  isTerminalCode,
+  TERMINAL_CODES,
+  TIMELINE_FILES,
+  type Timeline,
+  type TimelineManifest,
+} from './timeline/types.js';
+export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
+
+// --- Statistics: survival statistics that match R survival ---
+
+export { coxDesign } from './stats/cox-design.js';
+export { type CoxResult, coxPh } from './stats/cox-ph.js';
+export { cumulativeIncidence } from './stats/cumulative-incidence.js';
+export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
+export { endpointTimes } from './stats/endpoints.js';
+export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
+export { logRankTest } from './stats/log-rank.js';
+export { restrictedMean } from './stats/restricted-mean.js';
+
+// --- Reference: the known-truth oncology process ---
+
 export { REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
-// Reference: the known-truth oncology process
 export { type SimulateReferenceOptions, simulateReference } from './reference/reference-process.js';
 export { trueSurvival } from './reference/true-survival.js';
-// Report
-export { renderReportHtml } from './report/render-report.js';
-// Plausibility rules: mined, declared, enforced, audited
+
+// --- Model: training, loading, backends ---
+
+export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
+export { type LoadedModel, loadModel } from './model/load-model.js';
+export { type TrainModelOptions, trainModel } from './model/train-model.js';
+
+// --- Plausibility rules: mined, declared, enforced, audited ---
+
 export { auditRules, type RuleAudit } from './rules/audit-rules.js';
 export { describeRule, describeRuleWithSupport } from './rules/describe-rule.js';
 export { type MineRulesOptions, mineRules } from './rules/mine-rules.js';
@@ -42,6 +67,19 @@ export {
   ruleSetSchema,
 } from './rules/rule-schema.js';
 export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './rules/rules-file.js';
+
+// --- Generation ---
+
+export {
+  type GenerateCohortOptions,
+  type GenerationHooks,
+  generateCohort,
+} from './generate/generate-cohort.js';
+export { loadGenerationModel } from './generate/load-generation-model.js';
+export type { GenerationModel, StepModel } from './generate/step-model.js';
+
+// --- Scenarios ---
+
 export { loadScenario, parseScenario } from './scenario/load-scenario.js';
 export {
   type GenerationRecord,
@@ -49,32 +87,17 @@ export {
   runGeneration,
 } from './scenario/run-generation.js';
 export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
-export { type CoxResult, coxDesign, coxPh } from './stats/cox-ph.js';
-export { cumulativeIncidence } from './stats/cumulative-incidence.js';
-export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
-export { endpointTimes } from './stats/endpoints.js';
-// Validation: survival statistics (match R survival) and fidelity
-export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
-export { logRankTest } from './stats/log-rank.js';
-export { restrictedMean } from './stats/restricted-mean.js';
-export { type ExportOptions, exportTimeline } from './timeline/export.js';
-export { type ImportOptions, importTimeline } from './timeline/import.js';
-export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
-export { readTimeline, readTimelineManifest } from './timeline/read.js';
-// Timeline: the data contract and its I/O
-export {
-  type Attribute,
-  type AttributeSpec,
-  isTerminalCode,
-  TERMINAL_CODES,
-  TIMELINE_FILES,
-  type Timeline,
-  type TimelineManifest,
-} from './timeline/types.js';
-export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
+
+// --- Validation: fidelity of a synthetic cohort against real data ---
+
 export { defaultThresholds } from './validate/default-thresholds.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
 export { mergeSummaries } from './validate/merge-summaries.js';
-export { summarizeTimeline, type TimelineSummary } from './validate/summary.js';
+export { summarizeTimeline } from './validate/summarize-timeline.js';
+export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
+
+// --- Report ---
+
+export { renderReportHtml } from './report/render-report.js';

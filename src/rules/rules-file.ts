@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
+import { checkJson, parseJsonText, readJsonFile, readTextFile } from '../core/json-file.js';
 import { unknownRuleMessage } from '../core/messages.js';
 import {
+  RULES_FORMAT_VERSION,
   type Rule,
   type RuleEdits,
   type RuleSet,
@@ -15,33 +17,6 @@ import {
 /** The rules file of a model folder. */
 export const RULES_FILE = 'rules.json';
 
-function jsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out || '(root)';
-}
-
-function parseWith<T extends z.ZodType>(schema: T, text: string, file: string): z.output<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new TrajsimError('INVALID_INPUT', `not valid JSON: ${(cause as Error).message}`, {
-      file,
-      cause,
-    });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TrajsimError('INVALID_INPUT', issue.message, { file, field: jsonPath(issue.path) });
-  }
-  return parsed.data;
-}
-
 /**
  * Parses rules.json text. Throws INVALID_INPUT naming the file and the JSON path of a bad
  * field (an unknown format version included).
@@ -50,7 +25,7 @@ function parseWith<T extends z.ZodType>(schema: T, text: string, file: string): 
  * parseRuleSet('{"format":"trajsim-rules","format_version":1,"source":{"name":"x","patients":0,"content_hash":""},"rules":[]}', 'rules.json').rules // => []
  */
 export function parseRuleSet(text: string, file: string): RuleSet {
-  return parseWith(ruleSetSchema, text, file);
+  return checkJson(parseJsonText(text, file), ruleSetSchema, file);
 }
 
 /**
@@ -60,7 +35,7 @@ export function parseRuleSet(text: string, file: string): RuleSet {
  * parseRuleEdits('{"remove":["max_count:RECURRENCE"]}', 'edits.json').remove // => ['max_count:RECURRENCE']
  */
 export function parseRuleEdits(text: string, file: string): RuleEdits {
-  return parseWith(ruleEditsSchema, text, file);
+  return checkJson(parseJsonText(text, file), ruleEditsSchema, file);
 }
 
 /**
@@ -70,8 +45,7 @@ export function parseRuleEdits(text: string, file: string): RuleEdits {
  * readRuleEdits('my-rules.json').relax // => ['max_count:RECURRENCE']
  */
 export function readRuleEdits(path: string): RuleEdits {
-  if (!existsSync(path)) throw new TrajsimError('IO', `rules file not found: ${path}`);
-  return parseRuleEdits(readFileSync(path, 'utf8'), path);
+  return readJsonFile(path, ruleEditsSchema, { notFound: 'rules file not found' });
 }
 
 /**
@@ -84,7 +58,7 @@ export function readRuleEdits(path: string): RuleEdits {
 export function readModelRules(modelDir: string): RuleSet | undefined {
   const path = join(modelDir, RULES_FILE);
   if (!existsSync(path)) return undefined;
-  return parseRuleSet(readFileSync(path, 'utf8'), path);
+  return parseRuleSet(readTextFile(path), path);
 }
 
 /**
@@ -105,9 +79,7 @@ export function ruleSetJson(rules: RuleSet): string {
  * writeRuleSet('models/colon/rules.json', mineRules(timeline))
  */
 export function writeRuleSet(path: string, rules: RuleSet): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, ruleSetJson(rules));
-  renameSync(tmp, path);
+  writeFileAtomic(path, ruleSetJson(rules));
 }
 
 /**
@@ -164,4 +136,21 @@ export function applyRuleEdits(set: RuleSet, edits: RuleEdits, where: string): R
     }
   }
   return { ...set, rules: [...kept, ...edits.add.map((r) => ({ ...r, origin: 'user' as const }))] };
+}
+
+/**
+ * {@link applyRuleEdits} on a model's rules, or on an empty set when the model has none (only
+ * the added rules then apply). Throws INVALID_INPUT as {@link applyRuleEdits}.
+ *
+ * @example
+ * editRules(model.rules, readRuleEdits('my-rules.json'), 'my-rules.json').rules.length
+ */
+export function editRules(set: RuleSet | undefined, edits: RuleEdits, where: string): RuleSet {
+  const base: RuleSet = set ?? {
+    format: 'trajsim-rules',
+    format_version: RULES_FORMAT_VERSION,
+    source: { name: 'none', patients: 0, content_hash: '' },
+    rules: [],
+  };
+  return applyRuleEdits(base, edits, where);
 }
