@@ -17,7 +17,8 @@ import {
 } from '../../rules/rules-file.js';
 import { readTimeline, readTimelineManifest } from '../../timeline/read.js';
 import { TIMELINE_FILES } from '../../timeline/types.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
+import { fraction, positiveInt } from '../options.js';
 
 interface RulesFlags {
   json?: boolean;
@@ -57,27 +58,15 @@ export const registerRules: RegisterCommand = (program, context) => {
       .option('--json', 'print rules.json to stdout')
       .option('--out <file>', 'write the rules as JSON (a model folder: its rules.json)')
       .option('--rules <file>', 'apply a rule edits file (add / remove / relax)')
-      .option('--min-at-risk <n>', 'mining: patients at risk a rule needs (default 30)', (v) => {
-        const n = Number(v);
-        if (!(Number.isSafeInteger(n) && n >= 1)) {
-          throw new TrajsimError('INVALID_ARGUMENT', `'${v}' is not an integer >= 1`, {
-            field: '--min-at-risk',
-          });
-        }
-        return n;
-      })
+      .option(
+        '--min-at-risk <n>',
+        'mining: patients at risk a rule needs (default 30)',
+        positiveInt,
+      )
       .option(
         '--tolerance <share>',
         'mining: share of patients at risk allowed to break a rule (default 0)',
-        (v) => {
-          const n = Number(v);
-          if (!(n >= 0 && n < 1)) {
-            throw new TrajsimError('INVALID_ARGUMENT', `'${v}' is not in [0, 1)`, {
-              field: '--tolerance',
-            });
-          }
-          return n;
-        },
+        fraction,
       )
       .addHelpText(
         'after',
