@@ -3,11 +3,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { parseShard, type Shard } from '../../core/shard.js';
 import { loadGenerationModel } from '../../generate/load-generation-model.js';
+import { generateTwins } from '../../infer/generate-twins.js';
 import { type BackendName, parseBackendName, selectBackend } from '../../model/backend.js';
 import { loadModel } from '../../model/load-model.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { runGeneration } from '../../scenario/run-generation.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
+import { readTimeline } from '../../timeline/read.js';
+import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
 function integerAtLeast(min: number) {
@@ -37,6 +40,8 @@ interface GenerateFlags {
   resume?: boolean;
   partPatients?: number;
   overwrite?: boolean;
+  twinsOf?: string;
+  twinsPerPatient: number;
 }
 
 /** The scenario of this run: the file (flags override patients, seed, horizon), or one made of the flags. */
@@ -60,6 +65,30 @@ function scenarioOf(opts: GenerateFlags): Scenario {
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.horizonDays !== undefined ? { horizon_days: opts.horizonDays } : {}),
   };
+}
+
+/** `generate --twins-of`: twins of real patients (src/infer/generate-twins.ts). */
+async function twinsAction(opts: GenerateFlags, context: CliContext): Promise<void> {
+  const modelDir = opts.model ?? 'models/default';
+  const loaded = loadModel(modelDir);
+  if (loaded.manifest.kind === 'gru') await selectBackend(opts.backend, { logger: context.logger });
+  const model = loadGenerationModel(loaded);
+  try {
+    const real = await readTimeline(opts.twinsOf as string);
+    const r = await generateTwins(model, real, {
+      perPatient: opts.twinsPerPatient,
+      seed: opts.seed ?? '1',
+      out: opts.out,
+      batchSize: opts.batchSize,
+      overwrite: opts.overwrite === true,
+      logger: context.logger,
+    });
+    context.out(
+      `generated ${r.generated} twins (${opts.twinsPerPatient} per patient of ${real.patients.ids.length}) in ${r.seconds.toFixed(1)} s → ${opts.out}`,
+    );
+  } finally {
+    model.stepModel.dispose();
+  }
 }
 
 /** `trajsim generate`: a model folder (+ a scenario) → a synthetic timeline directory (or one shard of it). */
@@ -121,6 +150,16 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         integerAtLeast(1),
       )
       .option('--overwrite', 'replace --out if it exists')
+      .option(
+        '--twins-of <dir>',
+        'generate twins of these real patients (their attributes fixed; for trajsim infer --twins)',
+      )
+      .option(
+        '--twins-per-patient <k>',
+        'twins per real patient with --twins-of',
+        integerAtLeast(1),
+        10,
+      )
       .addHelpText(
         'after',
         '\nExamples:\n' +
@@ -129,6 +168,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
       .action(async (opts: GenerateFlags) => {
+        if (opts.twinsOf !== undefined) return twinsAction(opts, context);
         const scenario = scenarioOf(opts);
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
