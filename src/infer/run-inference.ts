@@ -80,7 +80,7 @@ export function subsampleRows(n: number, size: number, rng: Rng): Int32Array {
 
 async function twinsOf(
   real: Timeline,
-  o: RunInferenceOptions,
+  o: Omit<RunInferenceOptions, 'query'>,
 ): Promise<{ timeline: Timeline; perPatient: number } | undefined> {
   if (o.twinsDir !== undefined) {
     const file = join(o.twinsDir, TWINS_FILE);
@@ -140,6 +140,23 @@ async function twinsOf(
  *   by: 'rx', levels: ['Obs', 'Lev+5FU'] } })
  */
 export async function runInference(o: RunInferenceOptions): Promise<RunInferenceResult> {
+  const [result] = await runInferences({ ...o, queries: [o.query] });
+  return result as RunInferenceResult;
+}
+
+/**
+ * Runs several queries on the same timelines and twins (read and generated once).
+ *
+ * @param o - as {@link runInference}, with `queries` instead of `query`.
+ * @returns one result per query, in order.
+ * @throws TrajsimError as {@link runInference}.
+ * @example
+ * await runInferences({ realDir: 'out/colon', syntheticDir: 'out/syn',
+ *   queries: [{ target: { kind: 'median' }, endpoint: 'DEATH' }] })
+ */
+export async function runInferences(
+  o: Omit<RunInferenceOptions, 'query'> & { readonly queries: readonly InferenceQuery[] },
+): Promise<RunInferenceResult[]> {
   const full = await readTimeline(o.realDir);
   const real =
     o.realSample === undefined
@@ -155,13 +172,15 @@ export async function runInference(o: RunInferenceOptions): Promise<RunInference
         );
   const synthetic = await readTimeline(o.syntheticDir);
   const twins = await twinsOf(real, o);
-  const result = inferFromTimelines(real, synthetic, o.query, twins);
-  if (o.realSample === undefined) return result;
-  const all = estimateTarget(full, o.query);
-  let v = 0;
-  for (const x of all.influence) v += x * x;
-  return {
-    ...result,
-    fullData: { patients: full.patients.ids.length, estimate: all.estimate, se: Math.sqrt(v) },
-  };
+  return o.queries.map((query) => {
+    const result = inferFromTimelines(real, synthetic, query, twins);
+    if (o.realSample === undefined) return result;
+    const all = estimateTarget(full, query);
+    let v = 0;
+    for (const x of all.influence) v += x * x;
+    return {
+      ...result,
+      fullData: { patients: full.patients.ids.length, estimate: all.estimate, se: Math.sqrt(v) },
+    };
+  });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTrajsim } from '../helpers/cli.js';
@@ -183,5 +184,38 @@ describe('trajsim infer', () => {
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rows[0].estimate).toBeLessThan(0); // Lev+5FU lowers the hazard in colon
+  });
+
+  it('validate --infer adds the three rows per target to report.json and report.html', () => {
+    const out = join(dir, 'fidelity');
+    const r = runTrajsim([
+      'validate',
+      '--real',
+      colon,
+      '--synthetic',
+      syn,
+      '--out',
+      out,
+      '--repeats',
+      '1',
+      '--infer',
+      'survival@1095,median',
+      '--infer-by',
+      'rx',
+      '--infer-levels',
+      'Obs,Lev+5FU',
+      '--quiet',
+    ]);
+    expect([0, 1]).toContain(r.status);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.inference.map((x: { target: string }) => x.target)).toEqual([
+      'survival@1095 (rx: Lev+5FU − Obs)',
+      'median (rx: Lev+5FU − Obs)',
+    ]);
+    expect(report.inference[0].rows).toHaveLength(3);
+    expect(report.metrics.length).toBeGreaterThan(0);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Inference</h2>');
+    expect(html.indexOf('<h2>Inference</h2>')).toBeLessThan(html.indexOf('</main>'));
   });
 });

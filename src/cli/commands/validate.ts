@@ -1,7 +1,15 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { TrajsimError } from '../../core/errors.js';
+import type { Logger } from '../../core/messages.js';
+import { type RunInferenceResult, runInferences } from '../../infer/run-inference.js';
+import { withInferenceHtml, withInferenceJson } from '../../report/inference-section.js';
 import { renderReportHtml } from '../../report/render-report.js';
+import {
+  type InferenceQuery,
+  parseInferenceTarget,
+} from '../../stats/inference/inference-target.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
@@ -55,6 +63,56 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+interface InferFlags {
+  real: string;
+  synthetic: string[];
+  seed: string;
+  infer: string;
+  inferBy?: string;
+  inferLevels?: string;
+  inferModel?: string;
+}
+
+/** `validate --infer`: the inference rows of each target (src/infer/run-inference.ts). */
+async function inferForReport(opts: InferFlags, logger: Logger): Promise<RunInferenceResult[]> {
+  if (opts.synthetic.length !== 1) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `--infer takes one synthetic directory, got ${opts.synthetic.length} (merge shards with trajsim merge)`,
+      { field: 'infer' },
+    );
+  }
+  const levels = (opts.inferLevels ?? '').split(',').filter(Boolean);
+  if (opts.inferLevels !== undefined && levels.length !== 2) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `--infer-levels '${opts.inferLevels}': expected A,B`,
+      {
+        field: 'infer-levels',
+      },
+    );
+  }
+  const queries = opts.infer.split(',').map((spec): InferenceQuery => {
+    const target = parseInferenceTarget(spec);
+    return {
+      target,
+      endpoint: 'DEATH',
+      ...(opts.inferBy !== undefined && target.kind !== 'hr' ? { by: opts.inferBy } : {}),
+      ...(levels.length === 2
+        ? { levels: [levels[0] as string, levels[1] as string] as const }
+        : {}),
+    };
+  });
+  return runInferences({
+    realDir: opts.real,
+    syntheticDir: opts.synthetic[0] as string,
+    queries,
+    ...(opts.inferModel !== undefined ? { model: opts.inferModel } : {}),
+    seed: opts.seed,
+    logger,
+  });
+}
+
 /** `trajsim validate`: fidelity of synthetic timelines against real ones, with a gate. */
 export const registerValidate: RegisterCommand = (program, context) => {
   program.addCommand(
@@ -82,6 +140,16 @@ export const registerValidate: RegisterCommand = (program, context) => {
         5,
       )
       .option('--json', 'print report.json to stdout')
+      .option(
+        '--infer <targets>',
+        'also estimate these targets (survival@DAYS,rmst@DAYS,median,hr:ATTR): real, naive synthetic, combined',
+      )
+      .option('--infer-by <attribute>', 'with --infer: contrast B − A of this attribute')
+      .option('--infer-levels <A,B>', 'with --infer: the two levels')
+      .option(
+        '--infer-model <dir>',
+        'with --infer: model that generates twins of the real patients',
+      )
       .addHelpText(
         'after',
         '\nExample:\n  trajsim validate --real data/real --synthetic out/syn-0 out/syn-1 --out out/fidelity',
@@ -97,6 +165,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: string;
             repeats: number;
             json?: boolean;
+            infer?: string;
+            inferBy?: string;
+            inferLevels?: string;
+            inferModel?: string;
           },
           command: Command,
         ) => {
@@ -111,9 +183,15 @@ export const registerValidate: RegisterCommand = (program, context) => {
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           });
           mkdirSync(opts.out, { recursive: true });
-          const json = fidelityReportJson(report);
+          const inference = opts.infer
+            ? await inferForReport(opts as InferFlags, context.logger)
+            : [];
+          const json = withInferenceJson(fidelityReportJson(report), inference);
           writeAtomic(join(opts.out, 'report.json'), json);
-          writeAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
+          writeAtomic(
+            join(opts.out, 'report.html'),
+            withInferenceHtml(renderReportHtml(report), inference),
+          );
           const failures = failureLines(report);
           if (opts.json) context.out(json.trimEnd());
           else {
