@@ -19,6 +19,9 @@ export {
 } from './generate/generate-cohort.js';
 export { loadGenerationModel } from './generate/load-generation-model.js';
 export type { GenerationModel, StepModel } from './generate/step-model.js';
+// Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md)
+export { type GenerateTwinsOptions, generateTwins } from './infer/generate-twins.js';
+export { type RunInferenceOptions, runInference, runInferences } from './infer/run-inference.js';
 export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
 // Model: training, loading, backends
@@ -40,6 +43,17 @@ export { type CoxResult, coxDesign, coxPh } from './stats/cox-ph.js';
 export { cumulativeIncidence } from './stats/cumulative-incidence.js';
 export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
 export { endpointTimes } from './stats/endpoints.js';
+export { type CombinedInference, combineEstimates } from './stats/inference/combine-estimates.js';
+export {
+  type InferenceResult,
+  inferFromTimelines,
+} from './stats/inference/infer-from-timelines.js';
+export {
+  estimateTarget,
+  type InferenceQuery,
+  type InferenceTarget,
+  parseInferenceTarget,
+} from './stats/inference/inference-target.js';
 // Validation: survival statistics (match R survival) and fidelity
 export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
 export { logRankTest } from './stats/log-rank.js';
