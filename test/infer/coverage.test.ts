@@ -117,6 +117,24 @@ function coverage(run: Run) {
   return tally;
 }
 
+describe('generateTwins', () => {
+  it('twin g carries every attribute of real patient ⌊g / K⌋ (missing stays missing)', () => {
+    const twins = runs.good.twins;
+    expect(twins.patients.ids.length).toBe(R * n * K);
+    for (const attr of pool.patients.attributes) {
+      const t = twins.patients.attributes.find((a) => a.name === attr.name)!;
+      for (let g = 0; g < R * n * K; g += 97) {
+        const p = Math.floor(g / K);
+        if (attr.kind === 'numeric' && t.kind === 'numeric') {
+          expect(t.values[g]).toBe(attr.values[p]);
+        } else if (attr.kind === 'categorical' && t.kind === 'categorical') {
+          expect(t.levels[t.codes[g]!]).toBe(attr.levels[attr.codes[p]!]);
+        }
+      }
+    }
+  });
+});
+
 describe('combined CIs keep their coverage on the reference process (fast version of scripts/inference-coverage.mjs)', () => {
   it('a reasonable generator: combined covers the true 2-year OS about as often as real only, and is narrower', () => {
     const t = coverage(runs.good);
