@@ -200,7 +200,7 @@ const generators = [];
 for (const g of generatorNames) generators.push(await prepareGenerator(g));
 
 // --- replicates ------------------------------------------------------------------------
-const tally = () => ({ covered: 0, width: 0, count: 0, undefined: 0, se: 0, sqErr: 0 });
+const tally = () => ({ covered: 0, width: 0, count: 0, undefined: 0, se: 0, sqErr: 0, err: 0 });
 const results = generators.map((g) => ({
   generator: g.name,
   cohortEstimates: QUERIES.map((q) => estimateTarget(g.cohort, q)),
@@ -212,6 +212,8 @@ const results = generators.map((g) => ({
     varianceRatio: 0,
     disagrees: 0,
     mismatch: 0,
+    gapZ: 0,
+    gapCount: 0,
   })),
 }));
 const record = (t, row, truth) => {
@@ -224,6 +226,7 @@ const record = (t, row, truth) => {
   t.width += row.upper - row.lower;
   t.se += row.se;
   t.sqErr += (row.estimate - truth) ** 2;
+  t.err += row.estimate - truth;
 };
 for (let r = 0; r < R; r++) {
   const rows = Int32Array.from({ length: n }, (_, i) => r * n + i);
@@ -247,6 +250,10 @@ for (let r = 0; r < R; r++) {
       acc.varianceRatio += Number.isFinite(c.varianceRatio) ? c.varianceRatio : 1;
       acc.disagrees += c.syntheticDisagrees ? 1 : 0;
       acc.mismatch += c.cohortMismatch ? 1 : 0;
+      if (Number.isFinite(c.twinsVsCohortZ)) {
+        acc.gapZ += c.twinsVsCohortZ;
+        acc.gapCount++;
+      }
     });
   });
   if ((r + 1) % 50 === 0) log(`replicate ${r + 1}/${R}`);
@@ -257,6 +264,7 @@ const summary = (t) => ({
   meanWidth: t.count > 0 ? t.width / t.count : Number.NaN,
   meanSe: t.count > 0 ? t.se / t.count : Number.NaN,
   rmse: t.count > 0 ? Math.sqrt(t.sqErr / t.count) : Number.NaN,
+  bias: t.count > 0 ? t.err / t.count : Number.NaN,
   replicates: t.count,
   undefined: t.undefined,
 });
@@ -273,6 +281,7 @@ const table = results.map((res) => ({
     meanVarianceRatio: acc.varianceRatio / R,
     shareDisagreeing: acc.disagrees / R,
     shareCohortMismatch: acc.mismatch / R,
+    meanTwinsVsCohortZ: acc.gapZ / acc.gapCount,
   })),
 }));
 const out = {

@@ -143,6 +143,12 @@ export function coxInfluence(
       out[i] = phi;
     }
   }
+  // Small-sample factor of the sandwich (HC1 on the events, the Cox model's sample size):
+  // Var × d / (d − p), so that Wald intervals keep their coverage with few events per term.
+  let events = 0;
+  for (let i = 0; i < n; i++) events += status[i] as number;
+  const factor = events > p ? Math.sqrt(events / (events - p)) : Number.NaN;
+  for (let i = 0; i < n; i++) out[i] = (out[i] as number) * factor;
   return { estimate: beta[k] as number, influence: out };
 }
 

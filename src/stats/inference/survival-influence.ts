@@ -21,9 +21,10 @@ export interface InfluenceEstimate {
 type Functional = 'survival' | 'rmst';
 
 /**
- * The shared pass: for each row i, the Nelson–Aalen martingale integral
- * ∫₀^{τ} w(u) dMᵢ(u) / n(u) with w = 1 (survival) or w(u) = ∫ᵤ^τ S (RMST), where
- * dMᵢ(u) = dNᵢ(u) − Yᵢ(u) d(u)/n(u).
+ * The shared pass: for each row i, the martingale integral Σ_{tⱼ ≤ τ} w(tⱼ) dMᵢ(tⱼ) / (nⱼ − dⱼ)
+ * with w = 1 (survival) or w(u) = ∫ᵤ^τ S (RMST), where dMᵢ(tⱼ) = dNᵢ(tⱼ) − Yᵢ(tⱼ) dⱼ/nⱼ.
+ * The product-limit form (nⱼ − dⱼ, not nⱼ) makes Σᵢ of the squared increments Greenwood's
+ * dⱼ / (nⱼ (nⱼ − dⱼ)).
  */
 function martingaleIntegrals(
   time: ArrayLike<number>,
@@ -43,10 +44,14 @@ function martingaleIntegrals(
     let j = i;
     for (; j < n && time[order[j] as number] === t; j++) d += status[order[j] as number] as number;
     const w = functional === 'survival' ? 1 : areaAfter(t);
-    if (d > 0 && t <= tauDays) cumulative += (w * d) / (atRisk * atRisk);
+    // Denominator n − d (not n): Σ over the risk set of the squared increments is then
+    // d / (n (n − d)), Greenwood's term. n = d (everyone at risk dies) ends the curve at 0.
+    const survivors = atRisk - d;
+    const scale = d > 0 && t <= tauDays && survivors > 0 ? w / survivors : 0;
+    if (scale > 0) cumulative += (scale * d) / atRisk;
     for (let k = i; k < j; k++) {
       const row = order[k] as number;
-      const jump = (status[row] as number) === 1 && t <= tauDays ? w / atRisk : 0;
+      const jump = (status[row] as number) === 1 ? scale : 0;
       out[row] = jump - cumulative;
     }
     atRisk -= j - i;
@@ -57,8 +62,8 @@ function martingaleIntegrals(
 
 /**
  * Kaplan–Meier survival S(τ) and its influence function
- * φᵢ = −S(τ) ∫₀^τ dMᵢ(u)/n(u) (the functional delta method applied to the Nelson–Aalen
- * estimator; Σ φᵢ² ≈ S(τ)² Σ dⱼ/nⱼ², asymptotically Greenwood's variance).
+ * φᵢ = −S(τ) Σ_{tⱼ ≤ τ} dMᵢ(tⱼ)/(nⱼ − dⱼ) (the functional delta method for the product-limit
+ * estimator; Σ φᵢ² is Greenwood's variance S(τ)² Σ dⱼ/(nⱼ(nⱼ − dⱼ)) up to cross-time terms).
  *
  * @param time - follow-up times (days), finite and ≥ 0.
  * @param status - 1 event, 0 censored.
@@ -68,7 +73,7 @@ function martingaleIntegrals(
  * @example
  * const r = survivalInfluence([1, 2, 3, 4], [1, 1, 1, 1], 2);
  * r.estimate // => 0.5
- * r.influence.reduce((a, b) => a + b * b, 0) // => 0.0625 (S² Σ d/n² = 0.25 · (1/16 + 1/9)... to rounding)
+ * r.influence.reduce((a, b) => a + b * b, 0) // => 0.0625 (Greenwood: 0.5² · (1/12 + 1/6))
  */
 export function survivalInfluence(
   time: ArrayLike<number>,
@@ -85,8 +90,8 @@ export function survivalInfluence(
 
 /**
  * Restricted mean survival time μ(τ) = ∫₀^τ S(t) dt and its influence function
- * φᵢ = −∫₀^τ A(u) dMᵢ(u)/n(u), A(u) = ∫ᵤ^τ S(t) dt (so Σ φᵢ² ≈ Σ Aⱼ² dⱼ/nⱼ², the
- * variance `restrictedMean` reports up to its n/(n − d) factor).
+ * φᵢ = −Σ_{tⱼ ≤ τ} Aⱼ dMᵢ(tⱼ)/(nⱼ − dⱼ), Aⱼ = ∫_{tⱼ}^τ S(t) dt (so Σ φᵢ² ≈
+ * Σ Aⱼ² dⱼ/(nⱼ(nⱼ − dⱼ)), the variance `restrictedMean` reports).
  *
  * @param time - follow-up times (days), finite and ≥ 0.
  * @param status - 1 event, 0 censored.

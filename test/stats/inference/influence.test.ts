@@ -32,7 +32,7 @@ function exponentialSample(n: number, beta: number, seed: string) {
 describe('influence functions of Kaplan–Meier functionals', () => {
   const { time, status } = exponentialSample(1500, 0, 'km-influence');
 
-  it('S(t): influences sum to 0 and their squares to Greenwood’s variance (within 3%)', () => {
+  it('S(t): influences sum to 0 and their squares to Greenwood’s variance (within 1%)', () => {
     const t = 700;
     const r = survivalInfluence(time, status, t);
     const km = kaplanMeier(time, status);
@@ -40,17 +40,17 @@ describe('influence functions of Kaplan–Meier functionals', () => {
     expect(Math.abs(sum(r.influence))).toBeLessThan(1e-12);
     const idx = km.time.findLastIndex((u) => u <= t);
     const greenwood = km.stdErr[idx]! ** 2;
-    expect(sumSq(r.influence) / greenwood).toBeGreaterThan(0.97);
-    expect(sumSq(r.influence) / greenwood).toBeLessThan(1.03);
+    expect(sumSq(r.influence) / greenwood).toBeGreaterThan(0.99);
+    expect(sumSq(r.influence) / greenwood).toBeLessThan(1.01);
   });
 
-  it('RMST: the estimate is restrictedMean’s and the variance its Greenwood-form variance (within 3%)', () => {
+  it('RMST: the estimate is restrictedMean’s and the variance its Greenwood-form variance (within 1%)', () => {
     const r = rmstInfluence(time, status, 1000);
     const rm = restrictedMean(kaplanMeier(time, status), 1000);
     expect(r.estimate).toBeCloseTo(rm.value, 9);
     expect(Math.abs(sum(r.influence))).toBeLessThan(1e-9);
-    expect(sumSq(r.influence) / rm.se ** 2).toBeGreaterThan(0.97);
-    expect(sumSq(r.influence) / rm.se ** 2).toBeLessThan(1.03);
+    expect(sumSq(r.influence) / rm.se ** 2).toBeGreaterThan(0.99);
+    expect(sumSq(r.influence) / rm.se ** 2).toBeLessThan(1.01);
   });
 
   it('median: for exponential times the SE is near the delta-method value √Var(Ŝ(m)) / f(m)', () => {
@@ -62,6 +62,15 @@ describe('influence functions of Kaplan–Meier functionals', () => {
     const se = Math.sqrt(sumSq(r.influence));
     expect(se / expected).toBeGreaterThan(0.7);
     expect(se / expected).toBeLessThan(1.4);
+  });
+
+  it('on a hand-computed curve the variances equal Greenwood’s and restrictedMean’s exactly', () => {
+    // S(2) = 0.5; Greenwood 0.5² (1/(4·3) + 1/(3·2)) = 0.0625; RMST(2) se² = 0.2165² = 0.046875.
+    expect(sumSq(survivalInfluence([1, 2, 3, 4], [1, 1, 1, 1], 2).influence)).toBeCloseTo(
+      0.0625,
+      12,
+    );
+    expect(sumSq(rmstInfluence([1, 2, 3, 4], [1, 1, 1, 1], 2).influence)).toBeCloseTo(0.046875, 12);
   });
 
   it('an unreached median is NaN with zero influence', () => {
