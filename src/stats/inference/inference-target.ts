@@ -113,6 +113,8 @@ export function estimateTarget(timeline: Timeline, q: InferenceQuery): Influence
     return hazardRatio(timeline, time, status, t.attribute, q);
   }
   const one = (rows: Int32Array): InfluenceEstimate => {
+    // An empty group (a level absent from this sample) has no estimate.
+    if (rows.length === 0) return { estimate: Number.NaN, influence: new Float64Array(n) };
     const tt = Float64Array.from(rows, (r) => time[r] as number);
     const ss = Uint8Array.from(rows, (r) => status[r] as number);
     const r =
