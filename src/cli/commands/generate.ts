@@ -69,6 +69,22 @@ function scenarioOf(opts: GenerateFlags): Scenario {
 
 /** `generate --twins-of`: twins of real patients (src/infer/generate-twins.ts). */
 async function twinsAction(opts: GenerateFlags, context: CliContext): Promise<void> {
+  for (const [flag, given] of [
+    ['--scenario', opts.scenario],
+    ['--patients', opts.patients],
+    ['--shard', opts.shard],
+    ['--resume', opts.resume],
+  ] as const) {
+    if (given !== undefined) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `--twins-of takes no ${flag} (twins: --twins-per-patient per real patient)`,
+        {
+          field: flag.slice(2),
+        },
+      );
+    }
+  }
   const modelDir = opts.model ?? 'models/default';
   const loaded = loadModel(modelDir);
   if (loaded.manifest.kind === 'gru') await selectBackend(opts.backend, { logger: context.logger });
