@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { parseShard, type Shard } from '../../core/shard.js';
 import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { generateTwins } from '../../infer/generate-twins.js';
 import { type BackendName, parseBackendName, selectBackend } from '../../model/backend.js';
 import { loadModel } from '../../model/load-model.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
@@ -85,6 +84,7 @@ async function twinsAction(opts: GenerateFlags, context: CliContext): Promise<vo
       );
     }
   }
+  const { generateTwins } = await import('../../infer/generate-twins.js');
   const modelDir = opts.model ?? 'models/default';
   const loaded = loadModel(modelDir);
   if (loaded.manifest.kind === 'gru') await selectBackend(opts.backend, { logger: context.logger });

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { type RunInferenceResult, runInference } from '../../infer/run-inference.js';
+import type { RunInferenceResult } from '../../infer/run-inference.js';
 import { type BackendName, parseBackendName } from '../../model/backend.js';
 import {
   type InferenceQuery,
@@ -133,6 +133,8 @@ export const registerInfer: RegisterCommand = (program, context) => {
             field: 'twins',
           });
         }
+        // loaded here, not at startup: it loads tfjs (~1 s), which --help needs none of
+        const { runInference } = await import('../../infer/run-inference.js');
         const r = await runInference({
           realDir: o.real,
           syntheticDir: o.synthetic,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import type { Logger } from '../../core/messages.js';
-import { type RunInferenceResult, runInferences } from '../../infer/run-inference.js';
+import type { RunInferenceResult } from '../../infer/run-inference.js';
 import { withInferenceHtml, withInferenceJson } from '../../report/inference-section.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import {
@@ -103,6 +103,7 @@ async function inferForReport(opts: InferFlags, logger: Logger): Promise<RunInfe
         : {}),
     };
   });
+  const { runInferences } = await import('../../infer/run-inference.js'); // loads tfjs: only when asked
   return runInferences({
     realDir: opts.real,
     syntheticDir: opts.synthetic[0] as string,
