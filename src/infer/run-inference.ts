@@ -4,14 +4,17 @@
  * read), and combine.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import { type Logger, SILENT_LOGGER } from '../core/messages.js';
-import { Rng } from '../core/rng.js';
+import { DEFAULT_SEED, Rng } from '../core/rng.js';
 import { loadGenerationModel } from '../generate/load-generation-model.js';
-import { type BackendName, selectBackend } from '../model/backend.js';
+import { selectBackend } from '../model/backend.js';
+import type { BackendName } from '../model/backend-names.js';
 import { loadModel } from '../model/load-model.js';
 import {
   type InferenceResult,
@@ -21,7 +24,7 @@ import { estimateTarget, type InferenceQuery } from '../stats/inference/inferenc
 import { readTimeline } from '../timeline/read.js';
 import { selectPatients } from '../timeline/select-patients.js';
 import type { Timeline } from '../timeline/types.js';
-import { generateTwins, TWINS_FILE, type TwinsRecord } from './generate-twins.js';
+import { generateTwins, TWINS_FILE } from './generate-twins.js';
 
 /** Options of {@link runInference}. */
 export interface RunInferenceOptions {
@@ -78,21 +81,23 @@ export function subsampleRows(n: number, size: number, rng: Rng): Int32Array {
   return all.slice(0, size).sort();
 }
 
+/** The parts of twins.json that inference relies on. */
+const twinsRecordSchema = z.object({
+  format: z.literal('trajsim-twins'),
+  twinsOf: z.string(),
+  realIds: z.array(z.string()),
+  perPatient: z.number().int().min(1),
+});
+
 async function twinsOf(
   real: Timeline,
   o: Omit<RunInferenceOptions, 'query'>,
 ): Promise<{ timeline: Timeline; perPatient: number } | undefined> {
   if (o.twinsDir !== undefined) {
     const file = join(o.twinsDir, TWINS_FILE);
-    let record: TwinsRecord;
-    try {
-      record = JSON.parse(readFileSync(file, 'utf8')) as TwinsRecord;
-    } catch (cause) {
-      throw new TrajsimError('IO', `cannot read ${TWINS_FILE} (made by generate --twins-of)`, {
-        file,
-        cause,
-      });
-    }
+    const record = readJsonFile(file, twinsRecordSchema, {
+      notFound: `not found; --twins takes a folder made by generate --twins-of`,
+    });
     const ids = real.patients.ids;
     if (record.realIds.length !== ids.length || record.realIds.some((id, i) => id !== ids[i])) {
       throw new TrajsimError(
@@ -115,7 +120,7 @@ async function twinsOf(
   try {
     await generateTwins(model, real, {
       perPatient,
-      seed: o.seed ?? 1,
+      seed: o.seed ?? DEFAULT_SEED,
       out,
       ...(o.logger ? { logger: o.logger } : {}),
     });
@@ -166,7 +171,7 @@ export async function runInferences(
           subsampleRows(
             full.patients.ids.length,
             o.realSample,
-            new Rng(o.seed ?? 1).fork('real-sample'),
+            new Rng(o.seed ?? DEFAULT_SEED).fork('real-sample'),
           ),
           `${full.name}-sample-${o.realSample}`,
         );

@@ -3,6 +3,7 @@
  * real-only, naive synthetic and combined estimates with their 95% CIs.
  */
 
+import { toJsonText } from '../core/format.js';
 import type { InferenceResult } from '../stats/inference/infer-from-timelines.js';
 import { formatNumber } from './render-report.js';
 import { escapeXml } from './svg.js';
@@ -53,7 +54,7 @@ export function withInferenceJson(reportJson: string, results: readonly Inferenc
     counts: r.counts,
     notes: r.notes,
   }));
-  return `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+  return `${toJsonText(report, { indent: 2, infinity: 'string' })}\n`;
 }
 
 /**

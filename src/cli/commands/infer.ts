@@ -1,12 +1,15 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
+import { toJsonText } from '../../core/format.js';
+import { DEFAULT_SEED } from '../../core/rng.js';
 import type { RunInferenceResult } from '../../infer/run-inference.js';
-import { type BackendName, parseBackendName } from '../../model/backend.js';
+import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import {
   type InferenceQuery,
   parseInferenceTarget,
 } from '../../stats/inference/inference-target.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
+import { positiveInt } from '../options.js';
 
 interface InferFlags {
   real: string;
@@ -23,13 +26,6 @@ interface InferFlags {
   seed: string;
   backend: BackendName;
   json?: boolean;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!(Number.isSafeInteger(n) && n >= 1))
-    throw new InvalidArgumentError('expected an integer >= 1');
-  return n;
 }
 
 const list = (s: string | undefined): string[] =>
@@ -58,7 +54,7 @@ function queryOf(o: InferFlags): InferenceQuery {
 
 /** JSON with NaN as null. */
 function toJson(r: RunInferenceResult): string {
-  return JSON.stringify(
+  return toJsonText(
     {
       target: r.target,
       endpoint: r.query.endpoint,
@@ -77,8 +73,7 @@ function toJson(r: RunInferenceResult): string {
       ...(r.fullData ? { full_data: r.fullData } : {}),
       notes: r.notes,
     },
-    (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
-    2,
+    { indent: 2 },
   );
 }
 
@@ -118,8 +113,13 @@ export const registerInfer: RegisterCommand = (program, context) => {
         'use a seeded random subsample of n real patients (and report the full-data estimate)',
         positiveInt,
       )
-      .option('--seed <seed>', 'seed of the subsample and of the twins', '1')
-      .option('--backend <name>', 'wasm (default), cpu or tensorflow', parseBackendName, 'wasm')
+      .option('--seed <seed>', 'seed of the subsample and of the twins', DEFAULT_SEED)
+      .option(
+        '--backend <name>',
+        'wasm (default), cpu or tensorflow',
+        parseBackendName,
+        DEFAULT_BACKEND,
+      )
       .option('--json', 'print JSON')
       .addHelpText(
         'after',

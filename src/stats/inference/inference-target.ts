@@ -6,7 +6,7 @@
 
 import { TrajsimError } from '../../core/errors.js';
 import type { CategoricalAttribute, Timeline } from '../../timeline/types.js';
-import { type CoxCovariate, coxDesign } from '../cox-ph.js';
+import { type CoxCovariate, coxDesign } from '../cox-design.js';
 import { endpointTimes } from '../endpoints.js';
 import { coxInfluence } from './cox-influence.js';
 import {
