@@ -98,6 +98,22 @@ export { summarizeTimeline } from './validate/summarize-timeline.js';
 export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
 
+// --- Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md) ---
+
+export { type GenerateTwinsOptions, generateTwins } from './infer/generate-twins.js';
+export { type RunInferenceOptions, runInference, runInferences } from './infer/run-inference.js';
+export { type CombinedInference, combineEstimates } from './stats/inference/combine-estimates.js';
+export {
+  type InferenceResult,
+  inferFromTimelines,
+} from './stats/inference/infer-from-timelines.js';
+export {
+  estimateTarget,
+  type InferenceQuery,
+  type InferenceTarget,
+  parseInferenceTarget,
+} from './stats/inference/inference-target.js';
+
 // --- Report ---
 
 export { renderReportHtml } from './report/render-report.js';

@@ -304,3 +304,43 @@ export function notRulesSourceMessage(
 export function noModelRulesMessage(dir: string, file: string): string {
   return `${dir} has no ${file}: its model samples without rules (write one with: trajsim rules DATA --out ${dir})`;
 }
+
+// --- f14-inference ---
+
+/**
+ * Note of `trajsim infer` when the naive synthetic estimate differs from the real one
+ * beyond noise.
+ *
+ * @param z - (synthetic − real) / se of the difference.
+ * @returns the note text.
+ * @example
+ * syntheticDisagreesNote(3.1) // => 'the synthetic cohort disagrees with the real sample beyond noise (z = 3.10): ...'
+ */
+export function syntheticDisagreesNote(z: number): string {
+  return `the synthetic cohort disagrees with the real sample beyond noise (z = ${z.toFixed(2)}): do not use the naive synthetic estimate; the combined estimate corrects the bias through the twins`;
+}
+
+/**
+ * Note of `trajsim infer` when the twins (real attributes) and the synthetic cohort (the
+ * model's attributes) disagree beyond noise, so the synthetic weight was shrunk.
+ *
+ * @param z - (twins − cohort) / se of the difference.
+ * @param weight - the synthetic weight λ used.
+ * @returns the note text.
+ * @example
+ * cohortMismatchNote(2.5, 0.1) // => 'the twins and the synthetic cohort disagree (z = 2.50) ...'
+ */
+export function cohortMismatchNote(z: number, weight: number): string {
+  return `the twins and the synthetic cohort disagree (z = ${z.toFixed(2)}): the cohort's attribute mix may differ from the real patients'; the combined estimate falls back toward real only (synthetic weight ${weight.toFixed(3)})`;
+}
+
+/**
+ * Note of `trajsim infer` without twins: the combined row is the real-only row.
+ *
+ * @returns the note text.
+ * @example
+ * noTwinsNote() // => 'no twins of the real patients (give --model or --twins): ...'
+ */
+export function noTwinsNote(): string {
+  return 'no twins of the real patients (give --model or --twins): without paired synthetic data the synthetic bias cannot be estimated, so the combined estimate is the real-only one';
+}

@@ -4,6 +4,7 @@ import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
 import { registerGenerate } from './generate.js';
 import { registerImport } from './import.js';
+import { registerInfer } from './infer.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
 import { registerReference } from './reference.js';
@@ -30,5 +31,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerMerge,
   registerValidate,
   registerStats,
+  registerInfer,
   registerDemo,
 ];
