@@ -14,13 +14,15 @@ import type { Attribute } from '../timeline/types.js';
  *
  * A relation that holds in every training patient (`node4 = nodes > 4`) gives pure leaves,
  * hence holds exactly in generated patients. Splits need at least {@link CART_MIN_LEAF}
- * patients on each side (synthpop's `minbucket`), so a leaf never holds fewer than that
- * many training values. Fitting is exact and deterministic (no randomness; ties go to the
+ * patients on each side (synthpop's `minbucket` is 5; 10 with a least gain of 1e-3 of the root
+ * impurity halved the share of generated attribute rows that copy a training row exactly —
+ * colon: 20% → 10% — at the same pairwise-association fidelity; docs/attributes.md), so a
+ * leaf never holds fewer than that many training values. Fitting is exact and deterministic (no randomness; ties go to the
  * first candidate found).
  */
-export const CART_MIN_LEAF = 5;
+export const CART_MIN_LEAF = 10;
 /** A split must reduce the impurity by at least this fraction of the root's impurity. */
-export const CART_MIN_GAIN = 1e-4;
+export const CART_MIN_GAIN = 1e-3;
 export const CART_MAX_DEPTH = 24;
 /** Rejection attempts for conditional sampling before the last, unconditional, attempt. */
 export const CART_MAX_ATTEMPTS = 500;
@@ -74,6 +76,14 @@ export interface CartAttributeModel {
   readonly order: readonly number[];
   /** One tree per attribute, in schema order. */
   readonly trees: readonly CartTree[];
+}
+
+/** Tree growth limits (defaults {@link CART_MIN_LEAF}, {@link CART_MIN_GAIN}). */
+export interface CartOptions {
+  /** Fewest training patients on each side of a split. */
+  readonly minLeaf: number;
+  /** Least impurity decrease of a split, as a fraction of the root's impurity. */
+  readonly minGain: number;
 }
 
 type Target =
@@ -182,6 +192,7 @@ function numericSplit(
   rows: Int32Array,
   total: Float64Array,
   parentImp: number,
+  cfg: CartOptions,
 ): Split | undefined {
   const x = attr.values;
   const w = statWidth(t);
@@ -194,7 +205,7 @@ function numericSplit(
   const consider = (gain: number, make: () => Split): void => {
     if (gain > (best?.gain ?? 0) + 1e-12) best = make();
   };
-  if (nMissing >= CART_MIN_LEAF && present.length >= CART_MIN_LEAF) {
+  if (nMissing >= cfg.minLeaf && present.length >= cfg.minLeaf) {
     const gain = parentImp - impurity(t, missing) - impurity(t, subtract(total, missing));
     consider(gain, () => ({
       gain,
@@ -215,7 +226,7 @@ function numericSplit(
       if (nMissing === 0 && missingLeft) continue;
       const nl = nLeft + (missingLeft ? nMissing : 0);
       const nr = nRight + (missingLeft ? 0 : nMissing);
-      if (nl < CART_MIN_LEAF || nr < CART_MIN_LEAF) continue;
+      if (nl < cfg.minLeaf || nr < cfg.minLeaf) continue;
       const l = missingLeft ? plus(left, missing) : left;
       const gain = parentImp - impurity(t, l) - impurity(t, subtract(total, l));
       consider(gain, () => ({
@@ -238,6 +249,7 @@ function categoricalSplit(
   rows: Int32Array,
   total: Float64Array,
   parentImp: number,
+  cfg: CartOptions,
 ): Split | undefined {
   const k = attr.levels.length;
   const w = statWidth(t);
@@ -268,7 +280,7 @@ function categoricalSplit(
       seen.add(key);
       const nl = countOf(t, left);
       const right = subtract(total, left);
-      if (nl < CART_MIN_LEAF || countOf(t, right) < CART_MIN_LEAF) continue;
+      if (nl < cfg.minLeaf || countOf(t, right) < cfg.minLeaf) continue;
       const gain = parentImp - impurity(t, left) - impurity(t, right);
       if (gain > (best?.gain ?? 0) + 1e-12) {
         const inLeft = new Uint8Array(k + 1);
@@ -309,6 +321,7 @@ function fitTree(
   target: number,
   predictors: readonly number[],
   rows: Int32Array,
+  cfg: CartOptions,
 ): CartTree {
   const attr = attributes[target]!;
   const t = targetOf(attr, rows);
@@ -319,19 +332,19 @@ function fitTree(
     return s;
   };
   const rootStats = statsOf(rows);
-  const minGain = CART_MIN_GAIN * Math.max(impurity(t, rootStats), 1e-12);
+  const minGain = cfg.minGain * Math.max(impurity(t, rootStats), 1e-12);
   const grow = (r: Int32Array, stats: Float64Array, depth: number): number => {
     const id = nodes.length;
     nodes.push({ kind: 'leaf', counts: [] }); // placeholder
     const imp = impurity(t, stats);
     let best: Split | undefined;
-    if (depth < CART_MAX_DEPTH && r.length >= 2 * CART_MIN_LEAF && imp > 1e-9) {
+    if (depth < CART_MAX_DEPTH && r.length >= 2 * cfg.minLeaf && imp > 1e-9) {
       for (const j of predictors) {
         const a = attributes[j]!;
         const s =
           a.kind === 'numeric'
-            ? numericSplit(t, a, j, r, stats, imp)
-            : categoricalSplit(t, a, j, r, stats, imp);
+            ? numericSplit(t, a, j, r, stats, imp, cfg)
+            : categoricalSplit(t, a, j, r, stats, imp, cfg);
         if (s && s.gain > (best?.gain ?? minGain) + 1e-12) best = s;
       }
     }
@@ -376,6 +389,7 @@ export function cartOrder(attributes: readonly Pick<Attribute, 'kind'>[]): numbe
  *
  * @param attributes the timeline's static attributes (schema order)
  * @param rows the training patients' row indices
+ * @param options tree growth limits
  * @example
  * const m = fitCartAttributeModel(timeline.patients.attributes, trainRows);
  * m.trees[m.order[0]!]!.nodes.length // => 1 (the first attribute has no predictors)
@@ -383,11 +397,16 @@ export function cartOrder(attributes: readonly Pick<Attribute, 'kind'>[]): numbe
 export function fitCartAttributeModel(
   attributes: readonly Attribute[],
   rows: Int32Array,
+  options: Partial<CartOptions> = {},
 ): CartAttributeModel {
+  const cfg: CartOptions = {
+    minLeaf: options.minLeaf ?? CART_MIN_LEAF,
+    minGain: options.minGain ?? CART_MIN_GAIN,
+  };
   const order = cartOrder(attributes);
   const trees: CartTree[] = new Array(attributes.length);
   order.forEach((j, pos) => {
-    trees[j] = fitTree(attributes, j, order.slice(0, pos), rows);
+    trees[j] = fitTree(attributes, j, order.slice(0, pos), rows, cfg);
   });
   return { kind: 'cart', version: 1, order, trees };
 }
