@@ -115,6 +115,14 @@ describe('trajsim validate notices broken attribute relations (colon)', () => {
     expect(r.metric('cox.univariate_z.max_abs').details!['node41.z2']!).toBeLessThan(-4);
     const assoc = r.metric('attributes.association.max_abs_diff').details!;
     expect(assoc['nodes~node4.ref']! - assoc['nodes~node4.other']!).toBeGreaterThan(0.5);
+    // The HTML report shows the hazard-ratio table and the two association heatmaps.
+    const html = readFileSync(join(dir('val-v1'), 'report.html'), 'utf8');
+    const section = html.slice(html.indexOf('<h2>Attributes</h2>'));
+    expect(section).toContain('<code>node41</code>');
+    expect(section.match(/aria-label="(real|synthetic)"/g)).toEqual([
+      'aria-label="real"',
+      'aria-label="synthetic"',
+    ]);
   }, 120_000);
 
   it('passes the retrained default model (sequential CART attributes)', async () => {
