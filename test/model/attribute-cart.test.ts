@@ -191,3 +191,37 @@ describe('sequential CART attribute model', () => {
     expect(m.attributes[row.length - 1]).toBeDefined();
   });
 });
+
+describe('numeric conditioning against a known truth (models/reference)', () => {
+  it('age ~ U[70, 85] shifts stage to the true P(stage | age) of the reference process', () => {
+    // docs/reference-process.md: P(stage | age) ∝ w·exp(g·(age − 65)/10).
+    const w = [0.3, 0.27, 0.24, 0.19];
+    const g = [-0.2, -0.05, 0.05, 0.2];
+    const pIV = (age: number) => {
+      const u = w.map((wi, k) => wi * Math.exp((g[k]! * (age - 65)) / 10));
+      return u[3]! / u.reduce((s, x) => s + x, 0);
+    };
+    let truth = 0;
+    const steps = 1500;
+    for (let i = 0; i < steps; i++) truth += pIV(70 + (15 * (i + 0.5)) / steps) / steps;
+    const m = readModelManifest('models/reference');
+    const stage = m.attributes.findIndex((a) => a.name === 'stage');
+    const iv = (m.attributes[stage] as { levels: string[] }).levels.indexOf('IV');
+    const rng = new Rng('age-70-85');
+    const row = new Float64Array(m.attributes.length);
+    let n = 0;
+    let conditioned = 0;
+    let unconditioned = 0;
+    for (let i = 0; i < 6000; i++) {
+      const r = rng.fork(i);
+      const age = Math.round(70 + 15 * r.fork('age').uniform());
+      sampleAttributes(m.attributeModel, r.fork('a'), row, { age });
+      if (row[stage] === iv) conditioned++;
+      sampleAttributes(m.attributeModel, r.fork('b'), row);
+      if (row[stage] === iv) unconditioned++;
+      n++;
+    }
+    expect(Math.abs(conditioned / n - truth)).toBeLessThan(0.02);
+    expect(conditioned / n - unconditioned / n).toBeGreaterThan(0.02);
+  });
+});
