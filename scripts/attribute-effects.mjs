@@ -285,6 +285,7 @@ const out = { generatedBy: 'scripts/attribute-effects.mjs', args, datasets: [] }
 for (const name of args.only.split(',')) {
   if (name === 'reference') {
     out.datasets.push(await evaluateReference());
+    writeFileSync(join(work, 'partial.json'), JSON.stringify(out, null, 2));
     continue;
   }
   const d = DATASETS[name];
@@ -299,5 +300,6 @@ for (const name of args.only.split(',')) {
   out.datasets.push(
     await evaluate(name, dir, Number(name === 'nafld' ? args['nafld-epochs'] : args.epochs)),
   );
+  writeFileSync(join(work, 'partial.json'), JSON.stringify(out, null, 2));
 }
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

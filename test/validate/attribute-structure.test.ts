@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { importTimeline } from '../../src/timeline/import.js';
-import { correlationRatio, cramersV, spearman } from '../../src/validate/metrics/attributes.js';
+import { readTimeline } from '../../src/timeline/read.js';
+import { metricContext } from '../../src/validate/metric-context.js';
+import {
+  attributeMetrics,
+  correlationRatio,
+  cramersV,
+  spearman,
+} from '../../src/validate/metrics/attributes.js';
+import { summarizeTimeline } from '../../src/validate/summary.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const root = useTempDir('attribute-structure');
@@ -56,16 +64,16 @@ describe('association measures (values worked out by hand)', () => {
   });
 });
 
-describe('trajsim validate notices broken attribute relations (colon)', () => {
-  beforeAll(async () => {
-    await importTimeline({
-      patients: 'data/colon/patients.csv',
-      events: 'data/colon/events.csv',
-      out: dir('colon'),
-      categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
-    });
+beforeAll(async () => {
+  await importTimeline({
+    patients: 'data/colon/patients.csv',
+    events: 'data/colon/events.csv',
+    out: dir('colon'),
+    categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
   });
+});
 
+describe('trajsim validate notices broken attribute relations (colon)', () => {
   const run = async (model: string, name: string) => {
     const gen = await cli([
       'generate',
@@ -132,4 +140,24 @@ describe('trajsim validate notices broken attribute relations (colon)', () => {
     const assoc = r.metric('attributes.association.max_abs_diff').details!;
     expect(Math.abs(assoc['nodes~node4.ref']! - assoc['nodes~node4.other']!)).toBeLessThan(0.05);
   }, 120_000);
+});
+
+describe('attributeMetrics', () => {
+  it('gives the same metric list when a Cox model cannot be fitted (the noise floor matches by index)', async () => {
+    const t = await readTimeline(dir('colon'));
+    const full = summarizeTimeline(t);
+    const ctx = metricContext(full, {});
+    const ids = attributeMetrics(full, full, ctx).map((m) => m.id);
+    // Two patients: no Cox model is estimable on that side.
+    const tiny = summarizeTimeline(t, { patients: Int32Array.of(0, 1) });
+    const withTiny = attributeMetrics(full, tiny, ctx);
+    expect(withTiny[2]!.note).toMatch(/not estimable/);
+    expect(withTiny.map((m) => m.id)).toEqual(ids);
+    expect(ids).toEqual([
+      'attributes.association.max_abs_diff',
+      'attributes.unseen_pairs',
+      'cox.term_z.max_abs',
+      'cox.univariate_z.max_abs',
+    ]);
+  });
 });

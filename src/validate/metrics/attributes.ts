@@ -391,6 +391,8 @@ export function attributeMetrics(
       value: Number.NaN,
       note: `Cox model not estimable: ${(error as Error).message}`,
     });
+    // Every comparison must yield the same metric list (the noise floor is matched by index).
+    out.push(univariateCoxMetric(ref, other, ctx));
     return out;
   }
   const zDetails: Record<string, number> = {};
