@@ -1,4 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
+import { badCartModelMessage, cartTreeCountMessage } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import type { Attribute } from '../timeline/types.js';
 
@@ -556,7 +557,7 @@ export function checkCartAttributeModel(model: CartAttributeModel, attributes: n
     throw new TrajsimError('MODEL', msg, { field: 'attributeModel' });
   };
   if (model.trees.length !== attributes || model.order.length !== attributes)
-    fail(`expected ${attributes} trees, found ${model.trees.length}`);
+    fail(cartTreeCountMessage(attributes, model.trees.length));
   const pos = new Map(model.order.map((j, i) => [j, i]));
   model.trees.forEach((tree, j) => {
     tree.nodes.forEach((node, i) => {
@@ -569,9 +570,9 @@ export function checkCartAttributeModel(model: CartAttributeModel, attributes: n
           node.right < tree.nodes.length
         )
       )
-        fail(`tree '${tree.name}' node ${i}: child out of range`);
+        fail(badCartModelMessage(tree.name, i, 'child out of range'));
       if (!((pos.get(node.attribute) ?? attributes) < (pos.get(j) ?? -1)))
-        fail(`tree '${tree.name}' node ${i}: splits on an attribute not drawn before it`);
+        fail(badCartModelMessage(tree.name, i, 'splits on an attribute not drawn before it'));
     });
   });
 }

@@ -1,4 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
+import { forcedNotNumberMessage, unseenForcedLevelMessage } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import type { Attribute } from '../timeline/types.js';
 import {
@@ -293,20 +294,16 @@ function forcedIndices(
       if (f !== null && level < 0) {
         throw new TrajsimError(
           'INFEASIBLE',
-          `attribute '${tree.name}': level '${f}' was never seen in training (levels: ${levels.join(', ')})`,
+          unseenForcedLevelMessage(tree.name, String(f), levels),
           { field: tree.name },
         );
       }
       out.set(j, level);
     } else {
       if (f !== null && typeof f !== 'number') {
-        throw new TrajsimError(
-          'INVALID_ARGUMENT',
-          `attribute '${tree.name}' is numeric; got '${f}'`,
-          {
-            field: tree.name,
-          },
-        );
+        throw new TrajsimError('INVALID_ARGUMENT', forcedNotNumberMessage(tree.name, f), {
+          field: tree.name,
+        });
       }
       out.set(j, f === null ? Number.NaN : f);
     }

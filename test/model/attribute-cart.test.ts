@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
@@ -223,5 +224,29 @@ describe('numeric conditioning against a known truth (models/reference)', () => 
     }
     expect(Math.abs(conditioned / n - truth)).toBeLessThan(0.02);
     expect(conditioned / n - unconditioned / n).toBeGreaterThan(0.02);
+  });
+});
+
+describe('CART attribute model in a manifest', () => {
+  it('is checked on load: a split on an attribute drawn later is refused, naming attributeModel', () => {
+    const dir = join(root, 'bad-model');
+    mkdirSync(dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync('models/default/manifest.json', 'utf8'));
+    const order: number[] = manifest.attributeModel.order;
+    // The first tree in visiting order has no predictors: make its root split on the last one.
+    const first = manifest.attributeModel.trees[order[0]!];
+    first.nodes = [
+      { kind: 'missing', attribute: order[order.length - 1], left: 1, right: 2 },
+      first.nodes[0],
+      first.nodes[0],
+    ];
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    expect(() => readModelManifest(dir)).toThrow(
+      expect.objectContaining({
+        code: 'MODEL',
+        field: 'attributeModel',
+        message: expect.stringContaining('splits on an attribute not drawn before it'),
+      }),
+    );
   });
 });
