@@ -551,6 +551,11 @@ export function sampleCartAttributes(
 /**
  * Checks a CART model read from a manifest: every tree's node references in range and
  * attribute indices earlier in the visiting order. Throws MODEL naming the tree.
+ *
+ * @param model the parsed `attributeModel`
+ * @param attributes the manifest's number of attributes
+ * @example
+ * checkCartAttributeModel(manifest.attributeModel, manifest.attributes.length); // or throws
  */
 export function checkCartAttributeModel(model: CartAttributeModel, attributes: number): void {
   const fail = (msg: string): never => {
