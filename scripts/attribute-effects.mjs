@@ -38,7 +38,7 @@ const { defaultThresholds } = await import(dist('validate/default-thresholds.js'
 const { fitParentAttributeModel } = await import(dist('model/attribute-model.js'));
 const { prepareTraining } = await import(dist('model/training-summary.js'));
 const { SILENT_LOGGER } = await import(dist('core/messages.js'));
-const { summarizeTimeline } = await import(dist('validate/summary.js'));
+const { summarizeTimeline } = await import(dist('validate/summarize-timeline.js'));
 const { coxTermComparison } = await import(dist('validate/metrics/attributes.js'));
 const { metricContext } = await import(dist('validate/metric-context.js'));
 

@@ -11,7 +11,7 @@ import {
   cramersV,
   spearman,
 } from '../../src/validate/metrics/attributes.js';
-import { summarizeTimeline } from '../../src/validate/summary.js';
+import { summarizeTimeline } from '../../src/validate/summarize-timeline.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const root = useTempDir('attribute-structure');
