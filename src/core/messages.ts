@@ -344,3 +344,50 @@ export function cohortMismatchNote(z: number, weight: number): string {
 export function noTwinsNote(): string {
   return 'no twins of the real patients (give --model or --twins): without paired synthetic data the synthetic bias cannot be estimated, so the combined estimate is the real-only one';
 }
+
+// --- f17-attributes ---
+
+/**
+ * A forced attribute level the attribute model never saw (INFEASIBLE).
+ *
+ * @example
+ * unseenForcedLevelMessage('stage', 'V', ['I', 'II']) // => "attribute 'stage': level 'V' was never seen in training (levels: I, II)"
+ */
+export function unseenForcedLevelMessage(
+  attribute: string,
+  level: string,
+  levels: readonly string[],
+): string {
+  return `attribute '${attribute}': level '${level}' was never seen in training (levels: ${levels.join(', ')})`;
+}
+
+/**
+ * A non-number forced on a numeric attribute (INVALID_ARGUMENT).
+ *
+ * @example
+ * forcedNotNumberMessage('age', 'old') // => "attribute 'age' is numeric; got 'old'"
+ */
+export function forcedNotNumberMessage(attribute: string, value: unknown): string {
+  return `attribute '${attribute}' is numeric; got '${String(value)}'`;
+}
+
+/**
+ * A CART attribute model in a manifest that is not consistent (MODEL, field attributeModel).
+ *
+ * @example
+ * badCartModelMessage('node4', 3, 'splits on an attribute not drawn before it')
+ * // => "attribute model, tree 'node4' node 3: splits on an attribute not drawn before it"
+ */
+export function badCartModelMessage(tree: string, node: number, reason: string): string {
+  return `attribute model, tree '${tree}' node ${node}: ${reason}`;
+}
+
+/**
+ * A CART attribute model whose tree count differs from the manifest's attributes.
+ *
+ * @example
+ * cartTreeCountMessage(11, 10) // => 'attribute model: expected 11 trees (one per attribute), found 10'
+ */
+export function cartTreeCountMessage(expected: number, found: number): string {
+  return `attribute model: expected ${expected} trees (one per attribute), found ${found}`;
+}
