@@ -5,6 +5,7 @@ import { type Shard, shardRange } from '../core/shard.js';
 import { type ForcedAttributeValue, sampleAttributes } from '../model/attribute-model.js';
 import { TERMINAL_CODES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
+import { sampleCode } from './sample-code.js';
 import type { GenerationModel } from './step-model.js';
 
 /** A forced event (an intervention): `code` at `day` (days since index). */
@@ -210,7 +211,8 @@ interface Finished {
  * A pool of `batchSize` candidates runs through the model together, step by step, until
  * every trajectory has ended. Candidate (g, a) draws from its own stream
  * ({@link candidateRng}): attributes from `.fork('attributes')`, the index date from
- * `.fork('index-date')`, each step's code and gap from the stream itself, in order. A
+ * `.fork('index-date')`, each step's code ({@link sampleCode}) and gap from the stream itself,
+ * in order. A
  * rejected candidate is retried as (g, a + 1) in the next pool, and finished patients wait in
  * a small reorder buffer until every lower index is written. So the bytes depend on neither
  * the batch size nor the range split (shards, resume parts).
@@ -275,6 +277,7 @@ export async function sampleRange(
   const inCode = new Int32Array(cap);
   const inGap = new Int32Array(cap);
   const inDay = new Int32Array(cap);
+  const nextCode = new Int32Array(cap);
 
   while (nextOut < to) {
     // Fill the pool: retries first (oldest patients), then new patients.
@@ -324,12 +327,18 @@ export async function sampleRange(
           inGap[k] = i < 0 ? 0 : prevGap[i]!;
           inDay[k] = i < 0 ? 0 : prevDay[i]!;
         }
+        // Two-stage step: code probabilities, a code per row, then the gap head for that code.
         const probs = sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
+        for (let k = 0; k < m; k++) {
+          const i = rows[k]!;
+          nextCode[k] = i < 0 ? 0 : sampleCode(probs.subarray(k * V, (k + 1) * V), rngs[i]!);
+        }
+        sm.setNextCodes(nextCode.subarray(0, m));
         for (let k = 0; k < m; k++) {
           const i = rows[k]!;
           if (i < 0) continue;
           const rng = rngs[i]!;
-          let c = rng.categorical(probs.subarray(k * V, (k + 1) * V));
+          let c = nextCode[k]!;
           let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
           const f = forced[i];
           const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;

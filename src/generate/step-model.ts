@@ -15,10 +15,17 @@ export interface StepModel {
   start(attributes: AttributeRows): void;
   /**
    * Advances every current row by its previous event (code, gap since the event before it,
-   * day) and returns the next-code probabilities, [rows × codes.length].
+   * day) and returns the next-code probabilities, [rows × codes.length] (valid until the next
+   * call).
    */
   step(prevCode: Int32Array, prevGapDays: Int32Array, prevDay: Int32Array): Float32Array;
-  /** Draws the gap in days (integer >= 0) before `code` for `row` of the last step. */
+  /**
+   * Second stage of a step: the next code drawn for every current row (any valid code for
+   * rows whose gap will not be drawn). Models whose gap distribution depends on the code
+   * evaluate it here, for these codes only.
+   */
+  setNextCodes(nextCodes: Int32Array): void;
+  /** Draws the gap in days (integer >= 0) before `code` (the code set for `row`) for `row` of the last step. */
   sampleGapDays(row: number, code: number, rng: Rng): number;
   /** Keeps only the given rows (ascending positions among the current rows). */
   keepRows(rows: Int32Array): void;

@@ -328,6 +328,9 @@ export class MarkovStepModel {
     return this.out.subarray(0, this.rows * V);
   }
 
+  /** The gap histograms are looked up per draw: nothing to evaluate per step. */
+  setNextCodes(_nextCodes: Int32Array): void {}
+
   sampleGapDays(row: number, code: number, rng: Rng): number {
     const prev = this.prev[row]!;
     const h =
