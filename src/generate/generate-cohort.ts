@@ -314,7 +314,7 @@ export async function sampleRange(
       prevDay[i] = 0;
     }
     counts.candidates += n;
-    sm.start({ rows: n, values: attrs.subarray(0, n * nA) });
+    await sm.start({ rows: n, values: attrs.subarray(0, n * nA) });
     // rows[k] = pool row of the model's k-th current row, -1 once that patient is done.
     let rows = Int32Array.from({ length: n }, (_, i) => i);
     let live = n;
@@ -328,12 +328,16 @@ export async function sampleRange(
           inDay[k] = i < 0 ? 0 : prevDay[i]!;
         }
         // Two-stage step: code probabilities, a code per row, then the gap head for that code.
-        const probs = sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
+        const probs = await sm.step(
+          inCode.subarray(0, m),
+          inGap.subarray(0, m),
+          inDay.subarray(0, m),
+        );
         for (let k = 0; k < m; k++) {
           const i = rows[k]!;
           nextCode[k] = i < 0 ? 0 : sampleCode(probs.subarray(k * V, (k + 1) * V), rngs[i]!);
         }
-        sm.setNextCodes(nextCode.subarray(0, m));
+        await sm.setNextCodes(nextCode.subarray(0, m));
         for (let k = 0; k < m; k++) {
           const i = rows[k]!;
           if (i < 0) continue;

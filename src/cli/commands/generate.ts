@@ -3,7 +3,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { parseShard, type Shard } from '../../core/shard.js';
 import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { type BackendName, parseBackendName, selectBackend } from '../../model/backend.js';
+import { type BackendName, parseBackendName } from '../../model/backend.js';
+import {
+  createEngineStepModel,
+  type EngineName,
+  parseEngineName,
+  parseOnnxDevice,
+} from '../../model/engine.js';
 import { loadModel } from '../../model/load-model.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { runGeneration } from '../../scenario/run-generation.js';
@@ -34,6 +40,9 @@ interface GenerateFlags {
   horizonDays?: number;
   maxEvents?: number;
   backend: BackendName;
+  engine?: EngineName;
+  threads?: number;
+  device?: 'cpu' | 'cuda';
   resume?: boolean;
   partPatients?: number;
   overwrite?: boolean;
@@ -112,6 +121,21 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         'wasm',
       )
       .option(
+        '--engine <name>',
+        'onnx (ONNX Runtime; the default when onnxruntime-node loads) or tfjs (the training network on --backend)',
+        parseEngineName,
+      )
+      .option(
+        '--threads <n>',
+        'ONNX Runtime threads (default: the machine’s cores)',
+        integerAtLeast(1),
+      )
+      .option(
+        '--device <name>',
+        'cpu (default) or cuda (ONNX Runtime’s CUDA 12 provider; see docs/model.md)',
+        parseOnnxDevice,
+      )
+      .option(
         '--resume',
         'checkpoint in parts beside --out and continue a killed run (same bytes as one run)',
       )
@@ -132,9 +156,14 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         const scenario = scenarioOf(opts);
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
-        if (loaded.manifest.kind === 'gru')
-          await selectBackend(opts.backend, { logger: context.logger });
-        const model = loadGenerationModel(loaded);
+        const { stepModel, engine } = await createEngineStepModel(loaded, {
+          backend: opts.backend,
+          ...(opts.engine ? { engine: opts.engine } : {}),
+          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+          ...(opts.device ? { device: opts.device } : {}),
+          logger: context.logger,
+        });
+        const model = loadGenerationModel(loaded, stepModel);
         try {
           const { record, manifest } = await runGeneration({
             model,
@@ -148,7 +177,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
             ...(opts.resume ? { resume: true } : {}),
             ...(opts.partPatients !== undefined ? { partPatients: opts.partPatients } : {}),
             overwrite: opts.overwrite === true,
-            backend: loaded.manifest.kind === 'gru' ? opts.backend : 'none (markov)',
+            backend: engine,
             logger: context.logger,
           });
           const c = manifest.counts;

@@ -1,0 +1,281 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import type * as Ort from 'onnxruntime-node';
+import { TrajsimError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import {
+  type AttributeEncoding,
+  type AttributeRows,
+  encodeAttributeRows,
+  encodedWidth,
+} from './attribute-encoder.js';
+import { sampleBinnedGapDays, sampleGapDays } from './gap-distribution.js';
+import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
+import { gruShapeOf } from './gru-step-model.js';
+import type { ModelManifest } from './manifest.js';
+import { exportOnnx, type OnnxModelFiles } from './onnx-export.js';
+
+/** The ONNX Runtime module (onnxruntime-node). */
+export type OnnxRuntime = typeof Ort;
+
+/** Where the ONNX engine runs: ONNX Runtime's CPU provider, or its CUDA 12 provider. */
+export const ONNX_DEVICES = { CPU: 'cpu', CUDA: 'cuda' } as const;
+export type OnnxDevice = (typeof ONNX_DEVICES)[keyof typeof ONNX_DEVICES];
+
+export interface OnnxEngineOptions {
+  /** Intra-op threads of ONNX Runtime (default: the machine's cores). */
+  readonly threads?: number;
+  readonly device?: OnnxDevice;
+  /** For tests: how onnxruntime-node is imported. */
+  readonly importModule?: (name: string) => Promise<unknown>;
+}
+
+let cached: OnnxRuntime | undefined;
+
+/**
+ * Loads onnxruntime-node. Throws BACKEND, saying what to install, when it cannot be loaded
+ * (not installed, or no binary for this platform).
+ *
+ * @example
+ * const ort = await loadOnnxRuntime(); ort.env.versions.node // => '1.30.0'
+ */
+export async function loadOnnxRuntime(
+  importModule?: (name: string) => Promise<unknown>,
+): Promise<OnnxRuntime> {
+  if (cached && importModule === undefined) return cached;
+  try {
+    const mod = (await (importModule ?? ((name) => import(name)))(
+      'onnxruntime-node',
+    )) as OnnxRuntime & {
+      default?: OnnxRuntime;
+    };
+    const ort = (mod.InferenceSession ? mod : mod.default) as OnnxRuntime;
+    if (!ort?.InferenceSession) throw new Error('no InferenceSession export');
+    if (importModule === undefined) cached = ort;
+    return ort;
+  } catch (cause) {
+    throw new TrajsimError(
+      'BACKEND',
+      `the onnx engine needs onnxruntime-node (a dependency of trajsim; it ships CPU binaries for linux/darwin/win32 x64 and arm64), which could not be loaded: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}. Use --engine tfjs otherwise.`,
+      { cause },
+    );
+  }
+}
+
+/** Whether onnxruntime-node's CUDA provider library is installed next to its CPU binary. */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const main = require.resolve('onnxruntime-node');
+    const bin = join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
+/** The message for `--device cuda` where the CUDA provider is missing or fails. */
+export function cudaUnavailableMessage(reason: string): string {
+  return (
+    `--device cuda needs ONNX Runtime's CUDA 12 provider (${reason}). On a Linux x64 machine with an NVIDIA GPU, ` +
+    'CUDA 12.x and cuDNN 9: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node (downloads the provider ' +
+    'from NuGet; see docs/model.md, "Generation on a GPU"). Run without --device cuda to use the CPU.'
+  );
+}
+
+function sessionOptions(options: OnnxEngineOptions): Ort.InferenceSession.SessionOptions {
+  const threads = options.threads ?? Math.max(1, cpus().length);
+  return {
+    executionProviders: options.device === 'cuda' ? [{ name: 'cuda', deviceId: 0 }] : ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+}
+
+/**
+ * The GRU as a step model running on ONNX Runtime (the `onnx` engine): the exported graphs
+ * of src/model/onnx-export.ts, the same two-stage step and the same sampling code as the tfjs
+ * {@link GruStepModel}, so both engines consume every patient's random stream identically
+ * (their outputs differ only by float rounding). The batch's states live in typed arrays
+ * between steps. Create with {@link OnnxStepModel.create}; call `dispose` when done.
+ */
+export class OnnxStepModel {
+  readonly codes: readonly string[];
+  private readonly ort: OnnxRuntime;
+  private readonly sessions: {
+    start: Ort.InferenceSession;
+    step: Ort.InferenceSession;
+    gap: Ort.InferenceSession;
+  };
+  private readonly encoders: readonly AttributeEncoding[];
+  private readonly H: number;
+  private readonly L: number;
+  private readonly P: number;
+  private readonly K: number;
+  private readonly logOffset: number;
+  private readonly binEdges: readonly number[] | undefined;
+  private rows = 0;
+  private gates: Float32Array = new Float32Array(0);
+  private states: Float32Array[] = [];
+  private gapOutput: Float32Array = new Float32Array(0);
+
+  private constructor(
+    ort: OnnxRuntime,
+    manifest: ModelManifest,
+    sessions: OnnxStepModel['sessions'],
+  ) {
+    const shape = gruShapeOf(manifest);
+    this.ort = ort;
+    this.sessions = sessions;
+    this.codes = manifest.vocabulary.codes;
+    this.encoders = manifest.encoders;
+    this.H = shape.hidden;
+    this.L = shape.layers;
+    this.P = gapOutputWidth(shape);
+    this.K = shape.mixtures;
+    this.logOffset = shape.gapLogOffset;
+    this.binEdges = shape.gapBinEdges;
+  }
+
+  /**
+   * Opens the three ONNX sessions of a GRU model: from `files` (e.g. a model folder's onnx/),
+   * else exported from the weights in memory. Throws BACKEND when onnxruntime-node or the
+   * asked device is unavailable, MODEL for a model without a network.
+   *
+   * @example
+   * const sm = await OnnxStepModel.create(manifest, weights, { threads: 2 });
+   */
+  static async create(
+    manifest: ModelManifest,
+    weights: Float32Array,
+    options: OnnxEngineOptions = {},
+    files?: OnnxModelFiles,
+  ): Promise<OnnxStepModel> {
+    const ort = await loadOnnxRuntime(options.importModule);
+    if (options.device === 'cuda' && !cudaProviderInstalled()) {
+      throw new TrajsimError(
+        'BACKEND',
+        cudaUnavailableMessage('libonnxruntime_providers_cuda.so is not installed'),
+      );
+    }
+    const bytes = files ?? exportOnnx(manifest, weights);
+    const so = sessionOptions(options);
+    const open = async (b: Uint8Array) => {
+      try {
+        return await ort.InferenceSession.create(b, so);
+      } catch (cause) {
+        const reason = (cause as Error)?.message?.split('\n')[0] ?? String(cause);
+        throw new TrajsimError(
+          'BACKEND',
+          options.device === 'cuda'
+            ? cudaUnavailableMessage(reason)
+            : `ONNX Runtime could not open the model: ${reason}`,
+          { cause },
+        );
+      }
+    };
+    const sessions = {
+      start: await open(bytes.start),
+      step: await open(bytes.step),
+      gap: await open(bytes.gap),
+    };
+    return new OnnxStepModel(ort, manifest, sessions);
+  }
+
+  private tensor(data: Float32Array | Int32Array, dims: readonly number[]): Ort.Tensor {
+    return data instanceof Int32Array
+      ? new this.ort.Tensor('int32', data, dims)
+      : new this.ort.Tensor('float32', data, dims);
+  }
+
+  /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
+  async start(attributes: AttributeRows): Promise<void> {
+    const n = attributes.rows;
+    const width = encodedWidth(this.encoders);
+    const encoded = new Float32Array(n * width);
+    encodeAttributeRows(this.encoders, attributes, encoded);
+    const out = await this.sessions.start.run({ attributes: this.tensor(encoded, [n, width]) });
+    this.gates = out['attribute_gates']!.data as Float32Array;
+    this.states = Array.from({ length: this.L }, (_, l) => out[`state_${l}`]!.data as Float32Array);
+    this.rows = n;
+  }
+
+  /**
+   * One step for the current rows (previous code, V = beginning of sequence; previous gap and
+   * day, in days). Returns the code probabilities [rows × V].
+   */
+  async step(
+    prevCode: Int32Array,
+    prevGapDays: Int32Array,
+    prevDay: Int32Array,
+  ): Promise<Float32Array> {
+    const n = this.rows;
+    const time = new Float32Array(2 * n);
+    for (let r = 0; r < n; r++) {
+      time[2 * r] = Math.log1p(prevGapDays[r]!) / LOG_DAYS_SCALE;
+      time[2 * r + 1] = Math.log1p(prevDay[r]!) / LOG_DAYS_SCALE;
+    }
+    const feeds: Record<string, Ort.Tensor> = {
+      prev_code: this.tensor(prevCode.subarray(0, n), [n]),
+      time: this.tensor(time, [n, 2]),
+      attribute_gates: this.tensor(this.gates, [n, 3 * this.H]),
+    };
+    for (let l = 0; l < this.L; l++)
+      feeds[`state_${l}`] = this.tensor(this.states[l]!, [n, this.H]);
+    const out = await this.sessions.step.run(feeds);
+    for (let l = 0; l < this.L; l++) this.states[l] = out[`state_out_${l}`]!.data as Float32Array;
+    return out['code_probs']!.data as Float32Array;
+  }
+
+  /** The gap head for the drawn code of every current row (the second stage of a step). */
+  async setNextCodes(nextCodes: Int32Array): Promise<void> {
+    const n = this.rows;
+    const out = await this.sessions.gap.run({
+      state: this.tensor(this.states[this.L - 1]!, [n, this.H]),
+      code: this.tensor(nextCodes.subarray(0, n), [n]),
+    });
+    this.gapOutput = out['gap_params']!.data as Float32Array;
+  }
+
+  /** Draws the gap (days) before the code set for `row` by {@link OnnxStepModel.setNextCodes}. */
+  sampleGapDays(row: number, _code: number, rng: Rng): number {
+    const at = row * this.P;
+    return this.binEdges
+      ? sampleBinnedGapDays(this.gapOutput, at, this.binEdges, rng)
+      : sampleGapDays(this.gapOutput, at, this.K, this.logOffset, rng);
+  }
+
+  /** Keeps only the given rows (ascending positions among the current rows). */
+  keepRows(keep: Int32Array): void {
+    const H = this.H;
+    const gates = new Float32Array(keep.length * 3 * H);
+    const states = this.states.map(() => new Float32Array(keep.length * H));
+    for (let j = 0; j < keep.length; j++) {
+      const k = keep[j]!;
+      gates.set(this.gates.subarray(k * 3 * H, (k + 1) * 3 * H), j * 3 * H);
+      for (let l = 0; l < this.L; l++) {
+        states[l]!.set(this.states[l]!.subarray(k * H, (k + 1) * H), j * H);
+      }
+    }
+    this.gates = gates;
+    this.states = states;
+    this.rows = keep.length;
+  }
+
+  /** Ends the batch. */
+  end(): void {
+    this.rows = 0;
+    this.gates = new Float32Array(0);
+    this.states = [];
+  }
+
+  /** Releases the ONNX sessions. */
+  dispose(): void {
+    this.end();
+    for (const s of Object.values(this.sessions)) void s.release();
+  }
+}
