@@ -164,6 +164,9 @@ export function gapBinOf(edges: readonly number[], days: number): number {
   return lo;
 }
 
+/** Scratch for the unnormalised bin weights of one draw (each exp computed once). */
+let binWeights = new Float64Array(256);
+
 /**
  * Draws a gap in whole days from bin logits `params[at .. at + B)`. Uses, in order: one
  * uniform (bin), then, if the bin holds more than one day, one `int` (day within the bin).
@@ -175,14 +178,20 @@ export function sampleBinnedGapDays(
   rng: Rng,
 ): number {
   const B = edges.length - 1;
+  if (binWeights.length < B) binWeights = new Float64Array(B);
+  const w = binWeights;
   let max = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < B; j++) max = Math.max(max, params[at + j]!);
   let total = 0;
-  for (let j = 0; j < B; j++) total += Math.exp(params[at + j]! - max);
+  for (let j = 0; j < B; j++) {
+    const e = Math.exp(params[at + j]! - max);
+    w[j] = e;
+    total += e;
+  }
   let u = rng.uniform() * total;
   let j = 0;
   for (; j < B - 1; j++) {
-    u -= Math.exp(params[at + j]! - max);
+    u -= w[j]!;
     if (u < 0) break;
   }
   const width = edges[j + 1]! - edges[j]!;

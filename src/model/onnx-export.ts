@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { type GruShape, gapOutputWidth } from './gru-network.js';
+import { type GruShape, gapOutputWidth, type WeightSpec } from './gru-network.js';
 import { gruShapeOf } from './gru-step-model.js';
 import type { ModelManifest } from './manifest.js';
 import {
@@ -47,12 +47,12 @@ const ROWS = 'rows';
 
 class Weights {
   constructor(
-    private readonly manifest: ModelManifest,
+    private readonly specs: readonly WeightSpec[],
     private readonly data: Float32Array,
   ) {}
 
   get(name: string, rowsFrom = 0, rowsTo?: number): OnnxInitializer {
-    const spec = this.manifest.weights?.find((s) => s.name === name);
+    const spec = this.specs.find((s) => s.name === name);
     if (!spec) throw new TrajsimError('MODEL', `weight '${name}' is missing`);
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const cols = spec.shape.length > 1 ? spec.shape[1]! : 1;
@@ -243,11 +243,26 @@ function gapGraph(shape: GruShape, w: Weights): OnnxGraph {
  * exportOnnx(manifest, weights!).step // => Uint8Array (an ONNX file)
  */
 export function exportOnnx(manifest: ModelManifest, weights: Float32Array): OnnxModelFiles {
-  if (manifest.kind !== 'gru') {
+  if (manifest.kind !== 'gru' || !manifest.weights) {
     throw new TrajsimError('MODEL', `a ${manifest.kind} model has no network to export to ONNX`);
   }
-  const shape = gruShapeOf(manifest);
-  const w = new Weights(manifest, weights);
+  return exportOnnxGraphs(gruShapeOf(manifest), manifest.weights, weights);
+}
+
+/**
+ * {@link exportOnnx} from a network's shape and weights (as GruNetwork.exportWeights gives
+ * them). Throws MODEL when a weight is missing.
+ *
+ * @example
+ * const { specs, data } = net.exportWeights();
+ * exportOnnxGraphs(net.shape, specs, data).gap // => Uint8Array
+ */
+export function exportOnnxGraphs(
+  shape: GruShape,
+  specs: readonly WeightSpec[],
+  data: Float32Array,
+): OnnxModelFiles {
+  const w = new Weights(specs, data);
   const options = { producerName: 'trajsim', producerVersion: VERSION };
   return {
     start: encodeOnnxModel(startGraph(shape, w), options),

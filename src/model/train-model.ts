@@ -5,6 +5,7 @@ import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { type BackendName, selectBackend } from './backend.js';
 import { type ModelManifest, writeModelFolder } from './manifest.js';
 import { fitMarkov } from './markov.js';
+import { exportOnnx, writeOnnxFiles } from './onnx-export.js';
 import { removeCheckpoint, type TrainGruOptions, trainGru } from './train-gru.js';
 
 export interface TrainModelOptions
@@ -77,6 +78,8 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
   });
   const final = { ...manifest, training: { ...manifest.training, contentHash } };
   writeModelFolder(options.out, final, { weights }, { overwrite: options.overwrite ?? false });
+  // The inference graph for the onnx engine (derived from weights.bin; export-onnx rewrites it).
+  writeOnnxFiles(options.out, exportOnnx(final, weights));
   if (options.stopAfterEpochs === undefined) removeCheckpoint(checkpointDir);
   logger.info(MESSAGES.INFO, `saved ${options.out}`);
   return final;

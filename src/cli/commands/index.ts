@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { registerBackends } from './backends.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
+import { registerExportOnnx } from './export-onnx.js';
 import { registerGenerate } from './generate.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInspect,
   registerReference,
   registerTrain,
+  registerExportOnnx,
   registerGenerate,
   registerBackends,
   registerMerge,

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { loadModel } from '../../model/load-model.js';
+import { exportOnnx, writeOnnxFiles } from '../../model/onnx-export.js';
+import type { RegisterCommand } from './index.js';
+
+/** `trajsim export-onnx MODEL`: writes MODEL/onnx/{start,step,gap}.onnx from weights.bin. */
+export const registerExportOnnx: RegisterCommand = (program, context) => {
+  program.addCommand(
+    new Command('export-onnx')
+      .description(
+        'Export a GRU model’s inference graph to ONNX (MODEL/onnx/start.onnx, step.onnx, gap.onnx; standard\n' +
+          'opset-17 ops) for the onnx generation engine and other ONNX runtimes. trajsim train writes them too;\n' +
+          'use this for model folders trained before.',
+      )
+      .argument('<model>', 'model folder (from trajsim train)')
+      .addHelpText('after', '\nExample:\n  trajsim export-onnx models/default')
+      .action((dir: string) => {
+        const { manifest, weights } = loadModel(dir);
+        const paths = writeOnnxFiles(dir, exportOnnx(manifest, weights ?? new Float32Array(0)));
+        context.out(`wrote ${paths.join(', ')}`);
+      }),
+  );
+};

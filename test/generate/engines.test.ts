@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TrajsimError } from '../../src/core/errors.js';
+import { createMemoryLogger, MESSAGES } from '../../src/core/messages.js';
+import type { Shard } from '../../src/core/shard.js';
+import { generateCohort } from '../../src/generate/generate-cohort.js';
+import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
+import { createEngineStepModel, type EngineOptions } from '../../src/model/engine.js';
+import { loadModel } from '../../src/model/load-model.js';
+import { exportOnnx, ONNX_FILES } from '../../src/model/onnx-export.js';
+import { cudaProviderInstalled } from '../../src/model/onnx-step-model.js';
+import { readTimeline } from '../../src/timeline/read.js';
+import { useTempDir } from '../helpers/tmp.js';
+
+const root = useTempDir('engines');
+const REFERENCE = 'models/reference';
+const PATIENTS = 300;
+
+async function generate(out: string, options: { batchSize?: number; shard?: Shard } = {}) {
+  const loaded = loadModel(REFERENCE);
+  const { stepModel, engine } = await createEngineStepModel(loaded, {
+    engine: 'onnx',
+    threads: 1,
+  });
+  const model = loadGenerationModel(loaded, stepModel);
+  try {
+    await generateCohort(model, { patients: PATIENTS, seed: 9, out: join(root, out), ...options });
+  } finally {
+    stepModel.dispose();
+  }
+  return engine;
+}
+
+const read = (dir: string, file: string) => readFileSync(join(root, dir, file));
+
+describe('the onnx generation engine', () => {
+  it('writes the same bytes for batch sizes 7, 64 and 1024', async () => {
+    expect(await generate('b1024', { batchSize: 1024 })).toMatch(/^onnx \(onnxruntime-node /);
+    await generate('b64', { batchSize: 64 });
+    await generate('b7', { batchSize: 7 });
+    for (const file of ['events.arrow', 'patients.arrow']) {
+      expect(read('b64', file).equals(read('b1024', file))).toBe(true);
+      expect(read('b7', file).equals(read('b1024', file))).toBe(true);
+    }
+  }, 60_000);
+
+  it('shards 1/3..3/3 hold the same patients and events, in order, as the unsharded run', async () => {
+    await generate('whole', { batchSize: 50 });
+    const whole = await readTimeline(join(root, 'whole'));
+    const ids: string[] = [];
+    const days: number[] = [];
+    const codes: number[] = [];
+    for (let k = 1; k <= 3; k++) {
+      await generate(`s${k}`, { batchSize: 64, shard: { index: k, count: 3 } });
+      const part = await readTimeline(join(root, `s${k}`));
+      ids.push(...part.patients.ids);
+      days.push(...part.events.day);
+      codes.push(...part.events.code);
+    }
+    expect(ids).toEqual(whole.patients.ids);
+    expect(Int32Array.from(days)).toEqual(whole.events.day);
+    expect(Int32Array.from(codes)).toEqual(whole.events.code);
+  }, 60_000);
+
+  it('the committed onnx/ files of the shipped models are a fresh export of their weights', () => {
+    for (const dir of ['models/default', 'models/reference']) {
+      const { manifest, weights } = loadModel(dir);
+      const fresh = exportOnnx(manifest, weights!);
+      const file = (name: string) => new Uint8Array(readFileSync(join(dir, ONNX_FILES.DIR, name)));
+      expect(Buffer.from(file(ONNX_FILES.START)).equals(Buffer.from(fresh.start))).toBe(true);
+      expect(Buffer.from(file(ONNX_FILES.STEP)).equals(Buffer.from(fresh.step))).toBe(true);
+      expect(Buffer.from(file(ONNX_FILES.GAP)).equals(Buffer.from(fresh.gap))).toBe(true);
+    }
+  });
+});
+
+describe('engine choice', () => {
+  const missing: EngineOptions['importModule'] = async () => {
+    throw new Error("Cannot find package 'onnxruntime-node'");
+  };
+
+  it('without --engine, falls back to tfjs with one line when onnxruntime-node does not load', async () => {
+    const logger = createMemoryLogger();
+    const { stepModel, engine } = await createEngineStepModel(loadModel(REFERENCE), {
+      importModule: missing,
+      logger,
+    });
+    stepModel.dispose();
+    expect(engine).toBe('tfjs (wasm)');
+    expect(logger.records.map((r) => r.code)).toEqual([MESSAGES.BACKEND_FALLBACK, MESSAGES.INFO]);
+    expect(logger.records[1]!.message).toBe('generation engine: tfjs (wasm)');
+  });
+
+  it('--engine onnx without onnxruntime-node is a BACKEND error that says what to do', async () => {
+    const error = await createEngineStepModel(loadModel(REFERENCE), {
+      engine: 'onnx',
+      importModule: missing,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrajsimError);
+    expect((error as TrajsimError).code).toBe('BACKEND');
+    expect((error as TrajsimError).message).toMatch(/onnxruntime-node.*--engine tfjs/);
+  });
+
+  it.skipIf(cudaProviderInstalled())(
+    '--device cuda without the CUDA provider says how to install it',
+    async () => {
+      const error = await createEngineStepModel(loadModel(REFERENCE), {
+        device: 'cuda',
+      }).catch((e: unknown) => e);
+      expect((error as TrajsimError).code).toBe('BACKEND');
+      expect((error as TrajsimError).message).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    },
+  );
+
+  it('--device cuda with --engine tfjs is refused', async () => {
+    await expect(
+      createEngineStepModel(loadModel(REFERENCE), { engine: 'tfjs', device: 'cuda' }),
+    ).rejects.toThrow(/--device cuda needs --engine onnx/);
+  });
+});
