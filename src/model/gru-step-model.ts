@@ -115,6 +115,31 @@ export class GruStepModel {
     this.states = states;
   }
 
+  /** Appends new patients after the current rows (their initial states and attribute gates). */
+  addRows(attributes: AttributeRows): void {
+    if (!this.attributeGates) {
+      this.start(attributes);
+      return;
+    }
+    const width = encodedWidth(this.encoders);
+    const encoded = new Float32Array(attributes.rows * width);
+    encodeAttributeRows(this.encoders, attributes, encoded);
+    const old = this.attributeGates;
+    const [gates, ...states] = tf.tidy(() => {
+      const a = tf.tensor2d(encoded, [attributes.rows, width]);
+      const initial = this.net.initialStates(a);
+      return [
+        tf.concat([old, this.net.attributeGates(a)]),
+        ...this.states.map((s, l) => tf.concat([s, initial[l]!])),
+      ];
+    });
+    old.dispose();
+    tf.dispose(this.states);
+    this.attributeGates = gates as tf.Tensor2D;
+    this.states = states as tf.Tensor2D[];
+    this.rows += attributes.rows;
+  }
+
   /**
    * One step for the current rows: previous code (V = beginning of sequence), previous gap
    * and previous day (days). Returns the code probabilities, [rows × V].

@@ -317,6 +317,21 @@ export class MarkovStepModel {
     this.out = new Float32Array(this.rows * this.V);
   }
 
+  addRows(attributes: AttributeRows): void {
+    const cells = this.cells;
+    const prev = this.prev;
+    const rows = this.rows;
+    this.start(attributes);
+    const added = this.cells;
+    this.rows = rows + attributes.rows;
+    this.cells = new Int32Array(this.rows);
+    this.cells.set(cells.subarray(0, rows));
+    this.cells.set(added, rows);
+    this.prev = new Int32Array(this.rows);
+    this.prev.set(prev.subarray(0, rows));
+    this.out = new Float32Array(this.rows * this.V);
+  }
+
   step(prevCode: Int32Array, _prevGapDays: Int32Array, _prevDay: Int32Array): Float32Array {
     const V = this.V;
     for (let r = 0; r < this.rows; r++) {

@@ -194,14 +194,29 @@ export class OnnxStepModel {
 
   /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
   async start(attributes: AttributeRows): Promise<void> {
+    this.end();
+    await this.addRows(attributes);
+  }
+
+  /** Appends new patients after the current rows (their initial states and attribute gates). */
+  async addRows(attributes: AttributeRows): Promise<void> {
     const n = attributes.rows;
     const width = encodedWidth(this.encoders);
     const encoded = new Float32Array(n * width);
     encodeAttributeRows(this.encoders, attributes, encoded);
     const out = await this.sessions.start.run({ attributes: this.tensor(encoded, [n, width]) });
-    this.gates = out['attribute_gates']!.data as Float32Array;
-    this.states = Array.from({ length: this.L }, (_, l) => out[`state_${l}`]!.data as Float32Array);
-    this.rows = n;
+    const append = (a: Float32Array, b: Float32Array): Float32Array => {
+      if (a.length === 0) return b;
+      const c = new Float32Array(a.length + b.length);
+      c.set(a);
+      c.set(b, a.length);
+      return c;
+    };
+    this.gates = append(this.gates, out['attribute_gates']!.data as Float32Array);
+    this.states = Array.from({ length: this.L }, (_, l) =>
+      append(this.states[l] ?? new Float32Array(0), out[`state_${l}`]!.data as Float32Array),
+    );
+    this.rows += n;
   }
 
   /**

@@ -6,6 +6,7 @@ import { createMemoryLogger, MESSAGES } from '../../src/core/messages.js';
 import type { Shard } from '../../src/core/shard.js';
 import { generateCohort } from '../../src/generate/generate-cohort.js';
 import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
+import type { StepModel } from '../../src/generate/step-model.js';
 import { createEngineStepModel, type EngineOptions } from '../../src/model/engine.js';
 import { loadModel } from '../../src/model/load-model.js';
 import { exportOnnx, ONNX_FILES } from '../../src/model/onnx-export.js';
@@ -73,6 +74,48 @@ describe('the onnx generation engine', () => {
       expect(Buffer.from(file(ONNX_FILES.GAP)).equals(Buffer.from(fresh.gap))).toBe(true);
     }
   });
+});
+
+describe('continuous batching', () => {
+  it('keeps the batch full: finished rows are refilled with the next patients', async () => {
+    const loaded = loadModel(REFERENCE);
+    const { stepModel } = await createEngineStepModel(loaded, { engine: 'onnx', threads: 1 });
+    let steps = 0;
+    let rowSteps = 0;
+    let added = 0;
+    const counting: StepModel = {
+      codes: stepModel.codes,
+      start: (a) => stepModel.start(a),
+      addRows: (a) => {
+        added += a.rows;
+        return stepModel.addRows(a);
+      },
+      step: (c, g, d) => {
+        steps++;
+        rowSteps += c.length;
+        return stepModel.step(c, g, d);
+      },
+      setNextCodes: (c) => stepModel.setNextCodes(c),
+      sampleGapDays: (r, c, rng) => stepModel.sampleGapDays(r, c, rng),
+      keepRows: (k) => stepModel.keepRows(k),
+      end: () => stepModel.end(),
+      dispose: () => stepModel.dispose(),
+    };
+    const model = loadGenerationModel(loaded, counting);
+    const batchSize = 64;
+    try {
+      await generateCohort(model, { patients: 2000, seed: 9, batchSize, out: join(root, 'cb') });
+    } finally {
+      stepModel.dispose();
+    }
+    // 64 patients start the batch; every other patient enters a refilled row.
+    expect(added).toBe(2000 - batchSize);
+    // Rows stepped per step: near the batch size (idle rows only in the tail and between
+    // refills), where pools that wait for their longest trajectory average far less.
+    expect(rowSteps / steps).toBeGreaterThan(0.8 * batchSize);
+    const whole = await readTimeline(join(root, 'cb'));
+    expect(whole.patients.ids.length).toBe(2000);
+  }, 60_000);
 });
 
 describe('engine choice', () => {
