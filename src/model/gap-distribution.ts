@@ -198,6 +198,35 @@ export function sampleBinnedGapDays(
   return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
 }
 
+/**
+ * {@link sampleBinnedGapDays} from bin probabilities `probs[at .. at + B)` (the softmax of the
+ * logits, as the ONNX engine's gap graph outputs them): the same distribution and the same
+ * draws from `rng` (one uniform for the bin, one `int` within a wider bin), without an exp
+ * per bin. Results differ from the logits version only where float rounding moves a bin
+ * boundary.
+ *
+ * @example
+ * sampleBinnedGapDaysFromProbabilities(Float32Array.of(0, 1, 0), 0, [0, 1, 2, 5], rng) // => 1
+ */
+export function sampleBinnedGapDaysFromProbabilities(
+  probs: ArrayLike<number>,
+  at: number,
+  edges: readonly number[],
+  rng: Rng,
+): number {
+  const B = edges.length - 1;
+  let total = 0;
+  for (let j = 0; j < B; j++) total += probs[at + j]!;
+  let u = rng.uniform() * total;
+  let j = 0;
+  for (; j < B - 1; j++) {
+    u -= probs[at + j]!;
+    if (u < 0) break;
+  }
+  const width = edges[j + 1]! - edges[j]!;
+  return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
+}
+
 /** log P(gap = d) under bin logits (natural log); −∞ beyond the last edge. */
 export function binnedGapLogProbability(
   params: ArrayLike<number>,

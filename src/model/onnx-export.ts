@@ -23,8 +23,8 @@ import {
  *   (log1p(previous gap days) / 8, log1p(days since index) / 8), `attribute_gates`,
  *   `state_l` → `code_probs` [rows, V], `state_out_l`;
  * - `gap.onnx`: `state` [rows, H] (the top layer after the step), `code` int32 [rows] →
- *   `gap_params` [rows, P]: the gap head for one drawn code per row (bin logits or mixture
- *   parameters, sampled in TypeScript like the tfjs engine's).
+ *   `gap_params` [rows, P]: the gap head for one drawn code per row (bin probabilities, or
+ *   the raw mixture parameters), sampled in TypeScript like the tfjs engine's.
  *
  * Standard ops only (Gather, MatMul, Gemm, Add, Sub, Mul, Sigmoid, Tanh, Split, Softmax),
  * opset 17; the weights are those of weights.bin (see GruNetwork for the equations).
@@ -218,12 +218,14 @@ function gapGraph(shape: GruShape, w: Weights): OnnxGraph {
     [{ name: 'axis', int: 0 }],
   );
   const g = b.op('Tanh', [b.op('Add', [fromState, fromCode])]);
-  b.op(
+  const params = b.op(
     'Gemm',
     [g, b.weight(w.get('gap_out/kernel')), b.weight(w.get('gap_out/bias'))],
     undefined,
-    'gap_params',
+    shape.gapBinEdges ? undefined : 'gap_params',
   );
+  // Binned head: the bin probabilities (the softmax the sampler would otherwise take per draw).
+  if (shape.gapBinEdges) b.op('Softmax', [params], [{ name: 'axis', int: 1 }], 'gap_params');
   return {
     name: 'trajsim_gap',
     nodes: b.nodes,

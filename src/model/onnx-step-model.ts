@@ -11,7 +11,7 @@ import {
   encodeAttributeRows,
   encodedWidth,
 } from './attribute-encoder.js';
-import { sampleBinnedGapDays, sampleGapDays } from './gap-distribution.js';
+import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
 import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
 import { gruShapeOf } from './gru-step-model.js';
 import type { ModelManifest } from './manifest.js';
@@ -260,7 +260,7 @@ export class OnnxStepModel {
   sampleGapDays(row: number, _code: number, rng: Rng): number {
     const at = row * this.P;
     return this.binEdges
-      ? sampleBinnedGapDays(this.gapOutput, at, this.binEdges, rng)
+      ? sampleBinnedGapDaysFromProbabilities(this.gapOutput, at, this.binEdges, rng)
       : sampleGapDays(this.gapOutput, at, this.K, this.logOffset, rng);
   }
 

@@ -66,7 +66,11 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
       h0: h0.map((h) => h.dataSync()),
       h1: h1.map((h) => h.dataSync()),
       probs: net.codeProbabilities(top).dataSync(),
-      gap: net.gapParameters(top, tf.tensor1d(nextCode, 'int32')).dataSync(),
+      // The binned head's graph ends in the bins' softmax (the sampler's input).
+      gap: (shape.gapBinEdges
+        ? tf.softmax(net.gapParameters(top, tf.tensor1d(nextCode, 'int32')))
+        : net.gapParameters(top, tf.tensor1d(nextCode, 'int32'))
+      ).dataSync(),
     };
   });
   const s = await start.run({ attributes: new ort.Tensor('float32', attrs, [ROWS, A]) });
