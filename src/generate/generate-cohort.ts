@@ -101,8 +101,8 @@ export interface GenerateCohortSummary {
 
 /** Keep finished rows in the model's batch until fewer than this share are live (fewer gathers). */
 export const COMPACT_SHARE = 0.75;
-/** While candidates wait, refill the batch once no more than this share of it is live. */
-export const REFILL_SHARE = 0.875;
+/** While candidates wait, refill the batch's idle rows once this share of it is idle. */
+export const REFILL_SHARE = 1 / 32;
 const DEFAULT_MAX_ATTEMPTS = 10_000;
 
 /** Patient ids from global indices: S0000001 for index 0. */
@@ -288,11 +288,11 @@ export async function sampleRange(
   const newAttrs = new Float64Array(cap * nA);
   const waiting = () => retries.length > 0 || nextNew < to;
 
-  /** Takes free slots for waiting candidates (retries first, oldest patients first). */
-  const fillSlots = (): Int32Array => {
+  /** Takes up to `most` free slots for waiting candidates (retries first, oldest patients first). */
+  const fillSlots = (most: number): Int32Array => {
     retries.sort((x, y) => x.g - y.g);
     const slots: number[] = [];
-    while (nFree > 0 && waiting()) {
+    while (slots.length < most && nFree > 0 && waiting()) {
       const i = freeSlots[--nFree]!;
       if (retries.length > 0) {
         const r = retries.shift()!;
@@ -386,15 +386,19 @@ export async function sampleRange(
   };
 
   // Continuous batching: the model's batch holds up to `cap` candidates; rows[k] is the slot
-  // of the model's k-th row (-1 once that candidate has finished). While candidates wait,
-  // finished rows are dropped and free slots refilled as soon as REFILL_SHARE of the batch
-  // has finished; once none wait, the batch shrinks (COMPACT_SHARE) as trajectories end.
-  let rows = fillSlots();
-  let live = rows.length;
-  await sm.start({ rows: live, values: newAttrs.subarray(0, live * nA) });
+  // of the model's k-th row (-1 once that candidate has finished). While candidates wait, the
+  // rows of finished ones are refilled in place (StepModel.replaceRows) as soon as
+  // REFILL_SHARE of the batch is idle; once none wait, the batch shrinks (COMPACT_SHARE) as
+  // trajectories end.
+  let rows = new Int32Array(cap).fill(-1);
+  const first = fillSlots(cap);
+  rows.set(first);
+  let m = first.length;
+  let live = m;
+  await sm.start({ rows: m, values: newAttrs.subarray(0, m * nA) });
+  const refillAt = Math.max(1, Math.floor(REFILL_SHARE * cap));
   try {
     while (live > 0) {
-      const m = rows.length;
       for (let k = 0; k < m; k++) {
         const i = rows[k]!;
         inCode[k] = i < 0 ? BOS : prevCode[i]!;
@@ -409,7 +413,7 @@ export async function sampleRange(
       );
       for (let k = 0; k < m; k++) {
         const i = rows[k]!;
-        nextCode[k] = i < 0 ? 0 : sampleCode(probs.subarray(k * V, (k + 1) * V), rngs[i]!);
+        nextCode[k] = i < 0 ? 0 : sampleCode(probs, k, V, rngs[i]!);
       }
       await sm.setNextCodes(nextCode.subarray(0, m));
       for (let k = 0; k < m; k++) {
@@ -473,10 +477,31 @@ export async function sampleRange(
         }
       }
       if (live < m) await flush();
-      const refill = waiting() && live <= REFILL_SHARE * cap;
-      if (refill || (live > 0 && live < COMPACT_SHARE * m)) {
+      if (waiting() && cap - live >= refillAt) {
+        // Refill: the idle rows first (in place), then new rows after the last one.
+        const positions: number[] = [];
+        for (let k = 0; k < m && positions.length < cap - live; k++) {
+          if (rows[k]! < 0) positions.push(k);
+        }
+        for (let k = m; k < cap; k++) positions.push(k);
+        const slots = fillSlots(positions.length);
+        const at = Int32Array.from(positions.slice(0, slots.length));
+        for (let j = 0; j < slots.length; j++) rows[at[j]!] = slots[j]!;
+        const batch = { rows: slots.length, values: newAttrs.subarray(0, slots.length * nA) };
+        if (live === 0) {
+          // every row had finished: a fresh batch of the new candidates (rows 0..n−1)
+          rows.fill(-1);
+          rows.set(slots);
+          m = slots.length;
+          await sm.start(batch);
+        } else {
+          await sm.replaceRows(at, batch);
+          m = Math.max(m, at.length > 0 ? at[at.length - 1]! + 1 : 0);
+        }
+        live += slots.length;
+      } else if (!waiting() && live > 0 && live < COMPACT_SHARE * m) {
         const keep = new Int32Array(live);
-        const kept = new Int32Array(live);
+        const kept = new Int32Array(cap).fill(-1);
         let j = 0;
         for (let k = 0; k < m; k++) {
           if (rows[k]! >= 0) {
@@ -484,18 +509,9 @@ export async function sampleRange(
             kept[j++] = rows[k]!;
           }
         }
-        if (live > 0 && live < m) sm.keepRows(keep);
+        sm.keepRows(keep);
         rows = kept;
-        if (refill) {
-          const added = fillSlots();
-          const batch = { rows: added.length, values: newAttrs.subarray(0, added.length * nA) };
-          await (live === 0 ? sm.start(batch) : sm.addRows(batch));
-          const next = new Int32Array(live + added.length);
-          next.set(rows);
-          next.set(added, live);
-          rows = next;
-          live += added.length;
-        }
+        m = live;
       }
     }
   } finally {

@@ -15,10 +15,11 @@ export interface StepModel {
   /** Starts a batch of `attributes.rows` patients. */
   start(attributes: AttributeRows): void | Promise<void>;
   /**
-   * Appends `attributes.rows` new patients after the current rows (continuous batching: the
-   * sampler refills the rows of finished patients this way, after `keepRows`).
+   * Puts new patients into rows (continuous batching: the slot API). `positions` (ascending)
+   * are current rows whose patients have finished, whose state is replaced, then possibly
+   * `rows`, `rows + 1`, ... to append; attribute row j goes to `positions[j]`.
    */
-  addRows(attributes: AttributeRows): void | Promise<void>;
+  replaceRows(positions: Int32Array, attributes: AttributeRows): void | Promise<void>;
   /**
    * Advances every current row by its previous event (code, gap since the event before it,
    * day) and returns the next-code probabilities, [rows × codes.length] (valid until the next

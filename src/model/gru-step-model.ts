@@ -115,29 +115,41 @@ export class GruStepModel {
     this.states = states;
   }
 
-  /** Appends new patients after the current rows (their initial states and attribute gates). */
-  addRows(attributes: AttributeRows): void {
-    if (!this.attributeGates) {
+  /**
+   * Puts new patients into rows `positions` (ascending; replaced rows, then appended ones from
+   * `rows` on): their initial states and attribute gates, one concat + gather per call.
+   */
+  replaceRows(positions: Int32Array, attributes: AttributeRows): void {
+    const old = this.attributeGates;
+    if (!old) {
       this.start(attributes);
       return;
     }
     const width = encodedWidth(this.encoders);
     const encoded = new Float32Array(attributes.rows * width);
     encodeAttributeRows(this.encoders, attributes, encoded);
-    const old = this.attributeGates;
+    const n = this.rows;
+    const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
+    const total = Math.max(n, last + 1);
+    // Row k of the result: row k of the old batch, or new row j where positions[j] = k.
+    const index = Int32Array.from({ length: total }, (_, k) => k);
+    positions.forEach((k, j) => {
+      index[k] = n + j;
+    });
     const [gates, ...states] = tf.tidy(() => {
       const a = tf.tensor2d(encoded, [attributes.rows, width]);
       const initial = this.net.initialStates(a);
+      const idx = tf.tensor1d(index, 'int32');
       return [
-        tf.concat([old, this.net.attributeGates(a)]),
-        ...this.states.map((s, l) => tf.concat([s, initial[l]!])),
+        tf.gather(tf.concat([old, this.net.attributeGates(a)]), idx),
+        ...this.states.map((s, l) => tf.gather(tf.concat([s, initial[l]!]), idx)),
       ];
     });
     old.dispose();
     tf.dispose(this.states);
     this.attributeGates = gates as tf.Tensor2D;
     this.states = states as tf.Tensor2D[];
-    this.rows += attributes.rows;
+    this.rows = total;
   }
 
   /**

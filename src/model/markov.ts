@@ -317,18 +317,21 @@ export class MarkovStepModel {
     this.out = new Float32Array(this.rows * this.V);
   }
 
-  addRows(attributes: AttributeRows): void {
+  replaceRows(positions: Int32Array, attributes: AttributeRows): void {
     const cells = this.cells;
     const prev = this.prev;
     const rows = this.rows;
     this.start(attributes);
     const added = this.cells;
-    this.rows = rows + attributes.rows;
+    const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
+    this.rows = Math.max(rows, last + 1);
     this.cells = new Int32Array(this.rows);
-    this.cells.set(cells.subarray(0, rows));
-    this.cells.set(added, rows);
+    this.cells.set(cells.subarray(0, Math.min(rows, this.rows)));
     this.prev = new Int32Array(this.rows);
-    this.prev.set(prev.subarray(0, rows));
+    this.prev.set(prev.subarray(0, Math.min(rows, this.rows)));
+    positions.forEach((k, j) => {
+      this.cells[k] = added[j]!;
+    });
     this.out = new Float32Array(this.rows * this.V);
   }
 

@@ -122,6 +122,8 @@ export class OnnxStepModel {
   private gates: Float32Array = new Float32Array(0);
   private states: Float32Array[] = [];
   private gapOutput: Float32Array = new Float32Array(0);
+  /** Reused input buffer of the step's time features. */
+  private time = new Float32Array(0);
 
   private constructor(
     ort: OnnxRuntime,
@@ -195,28 +197,45 @@ export class OnnxStepModel {
   /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
   async start(attributes: AttributeRows): Promise<void> {
     this.end();
-    await this.addRows(attributes);
+    await this.replaceRows(
+      Int32Array.from({ length: attributes.rows }, (_, j) => j),
+      attributes,
+    );
   }
 
-  /** Appends new patients after the current rows (their initial states and attribute gates). */
-  async addRows(attributes: AttributeRows): Promise<void> {
+  /**
+   * Puts new patients into rows `positions` (ascending; replaced rows, then appended ones from
+   * `rows` on): their initial states and attribute gates are written in place.
+   */
+  async replaceRows(positions: Int32Array, attributes: AttributeRows): Promise<void> {
     const n = attributes.rows;
+    const H = this.H;
     const width = encodedWidth(this.encoders);
     const encoded = new Float32Array(n * width);
     encodeAttributeRows(this.encoders, attributes, encoded);
     const out = await this.sessions.start.run({ attributes: this.tensor(encoded, [n, width]) });
-    const append = (a: Float32Array, b: Float32Array): Float32Array => {
-      if (a.length === 0) return b;
-      const c = new Float32Array(a.length + b.length);
-      c.set(a);
-      c.set(b, a.length);
+    const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
+    const total = Math.max(this.rows, last + 1);
+    const grow = (a: Float32Array, perRow: number): Float32Array => {
+      if (a.length >= total * perRow) return a;
+      const c = new Float32Array(Math.max(total, 2 * this.rows) * perRow);
+      c.set(a.subarray(0, this.rows * perRow));
       return c;
     };
-    this.gates = append(this.gates, out['attribute_gates']!.data as Float32Array);
+    this.gates = grow(this.gates, 3 * H);
     this.states = Array.from({ length: this.L }, (_, l) =>
-      append(this.states[l] ?? new Float32Array(0), out[`state_${l}`]!.data as Float32Array),
+      grow(this.states[l] ?? new Float32Array(0), H),
     );
-    this.rows += n;
+    const gates = out['attribute_gates']!.data as Float32Array;
+    const states = this.states.map((_, l) => out[`state_${l}`]!.data as Float32Array);
+    for (let j = 0; j < n; j++) {
+      const k = positions[j]!;
+      this.gates.set(gates.subarray(j * 3 * H, (j + 1) * 3 * H), k * 3 * H);
+      for (let l = 0; l < this.L; l++) {
+        this.states[l]!.set(states[l]!.subarray(j * H, (j + 1) * H), k * H);
+      }
+    }
+    this.rows = total;
   }
 
   /**
@@ -229,7 +248,8 @@ export class OnnxStepModel {
     prevDay: Int32Array,
   ): Promise<Float32Array> {
     const n = this.rows;
-    const time = new Float32Array(2 * n);
+    if (this.time.length < 2 * n) this.time = new Float32Array(2 * n);
+    const time = this.time.subarray(0, 2 * n);
     for (let r = 0; r < n; r++) {
       time[2 * r] = Math.log1p(prevGapDays[r]!) / LOG_DAYS_SCALE;
       time[2 * r + 1] = Math.log1p(prevDay[r]!) / LOG_DAYS_SCALE;
@@ -250,7 +270,7 @@ export class OnnxStepModel {
   async setNextCodes(nextCodes: Int32Array): Promise<void> {
     const n = this.rows;
     const out = await this.sessions.gap.run({
-      state: this.tensor(this.states[this.L - 1]!, [n, this.H]),
+      state: this.tensor(this.states[this.L - 1]!.subarray(0, n * this.H), [n, this.H]),
       code: this.tensor(nextCodes.subarray(0, n), [n]),
     });
     this.gapOutput = out['gap_params']!.data as Float32Array;

@@ -86,9 +86,9 @@ describe('continuous batching', () => {
     const counting: StepModel = {
       codes: stepModel.codes,
       start: (a) => stepModel.start(a),
-      addRows: (a) => {
+      replaceRows: (p, a) => {
         added += a.rows;
-        return stepModel.addRows(a);
+        return stepModel.replaceRows(p, a);
       },
       step: (c, g, d) => {
         steps++;
