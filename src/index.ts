@@ -20,7 +20,14 @@ export {
 export { loadGenerationModel } from './generate/load-generation-model.js';
 export type { GenerationModel, StepModel } from './generate/step-model.js';
 export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
+export {
+  createEngineStepModel,
+  ENGINES,
+  type EngineName,
+  type EngineOptions,
+} from './model/engine.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
+export { exportOnnx, ONNX_FILES, writeOnnxFiles } from './model/onnx-export.js';
 // Model: training, loading, backends
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 export { REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
