@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
 import { createMemoryLogger, MESSAGES } from '../../src/core/messages.js';
 import type { Shard } from '../../src/core/shard.js';
-import { generateCohort } from '../../src/generate/generate-cohort.js';
+import { type GenerationHooks, generateCohort } from '../../src/generate/generate-cohort.js';
 import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
 import type { StepModel } from '../../src/generate/step-model.js';
 import { createEngineStepModel, type EngineOptions } from '../../src/model/engine.js';
@@ -18,7 +18,10 @@ const root = useTempDir('engines');
 const REFERENCE = 'models/reference';
 const PATIENTS = 300;
 
-async function generate(out: string, options: { batchSize?: number; shard?: Shard } = {}) {
+async function generate(
+  out: string,
+  options: { batchSize?: number; shard?: Shard; hooks?: GenerationHooks } = {},
+) {
   const loaded = loadModel(REFERENCE);
   const { stepModel, engine } = await createEngineStepModel(loaded, {
     engine: 'onnx',
@@ -44,6 +47,18 @@ describe('the onnx generation engine', () => {
       expect(read('b64', file).equals(read('b1024', file))).toBe(true);
       expect(read('b7', file).equals(read('b1024', file))).toBe(true);
     }
+  }, 60_000);
+
+  it('criteria met by retries: the same bytes for batch sizes 5 and 100', async () => {
+    const hooks: GenerationHooks = { accept: (p) => p.codes.length >= 12 };
+    await generate('retry-100', { batchSize: 100, hooks });
+    await generate('retry-5', { batchSize: 5, hooks });
+    const t = await readTimeline(join(root, 'retry-100'));
+    expect(t.patients.ids.length).toBe(PATIENTS);
+    for (let p = 0; p < PATIENTS; p++) {
+      expect(t.offsets[p + 1]! - t.offsets[p]!).toBeGreaterThanOrEqual(12);
+    }
+    expect(read('retry-5', 'events.arrow').equals(read('retry-100', 'events.arrow'))).toBe(true);
   }, 60_000);
 
   it('shards 1/3..3/3 hold the same patients and events, in order, as the unsharded run', async () => {
