@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  generationEngineInUse,
+  type Logger,
+  MESSAGES,
+  onnxEngineFallback,
+  SILENT_LOGGER,
+} from '../core/messages.js';
 import { type BackendName, selectBackend } from './backend.js';
 import { GruStepModel } from './gru-step-model.js';
 import type { LoadedModel } from './load-model.js';
@@ -105,7 +111,7 @@ export async function createEngineStepModel(
       if (options.device === 'cuda') throw error;
       logger.info(
         MESSAGES.BACKEND_FALLBACK,
-        `onnxruntime-node is not available (${(error as Error).message.split(':')[0]}); using the tfjs engine`,
+        onnxEngineFallback((error as Error).message.split(':')[0] ?? ''),
       );
       engine = 'tfjs';
     }
@@ -134,6 +140,6 @@ export async function createEngineStepModel(
     const backend = await selectBackend(options.backend ?? 'wasm', { logger });
     result = { stepModel: new GruStepModel(m, model.weights!), engine: `tfjs (${backend})` };
   }
-  logger.info(MESSAGES.INFO, `generation engine: ${result.engine}`);
+  logger.info(MESSAGES.INFO, generationEngineInUse(result.engine));
   return result;
 }

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { TrajsimError } from '../core/errors.js';
+import { cudaProviderUnavailable, onnxRuntimeUnavailable } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import {
   type AttributeEncoding,
@@ -58,7 +59,7 @@ export async function loadOnnxRuntime(
   } catch (cause) {
     throw new TrajsimError(
       'BACKEND',
-      `the onnx engine needs onnxruntime-node (a dependency of trajsim; it ships CPU binaries for linux/darwin/win32 x64 and arm64), which could not be loaded: ${(cause as Error)?.message?.split('\n')[0] ?? String(cause)}. Use --engine tfjs otherwise.`,
+      onnxRuntimeUnavailable((cause as Error)?.message?.split('\n')[0] ?? String(cause)),
       { cause },
     );
   }
@@ -74,15 +75,6 @@ export function cudaProviderInstalled(): boolean {
   } catch {
     return false;
   }
-}
-
-/** The message for `--device cuda` where the CUDA provider is missing or fails. */
-export function cudaUnavailableMessage(reason: string): string {
-  return (
-    `--device cuda needs ONNX Runtime's CUDA 12 provider (${reason}). On a Linux x64 machine with an NVIDIA GPU, ` +
-    'CUDA 12.x and cuDNN 9: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node (downloads the provider ' +
-    'from NuGet; see docs/model.md, "Generation on a GPU"). Run without --device cuda to use the CPU.'
-  );
 }
 
 function sessionOptions(options: OnnxEngineOptions): Ort.InferenceSession.SessionOptions {
@@ -165,7 +157,7 @@ export class OnnxStepModel {
     if (options.device === 'cuda' && !cudaProviderInstalled()) {
       throw new TrajsimError(
         'BACKEND',
-        cudaUnavailableMessage('libonnxruntime_providers_cuda.so is not installed'),
+        cudaProviderUnavailable('libonnxruntime_providers_cuda.so is not installed'),
       );
     }
     const bytes = files ?? exportOnnx(manifest, weights);
@@ -178,7 +170,7 @@ export class OnnxStepModel {
         throw new TrajsimError(
           'BACKEND',
           options.device === 'cuda'
-            ? cudaUnavailableMessage(reason)
+            ? cudaProviderUnavailable(reason)
             : `ONNX Runtime could not open the model: ${reason}`,
           { cause },
         );
