@@ -199,13 +199,16 @@ function million(engine) {
     const line = timed.stderr.split('\n').find((l) => l.trim().startsWith(name));
     return line ? line.slice(line.lastIndexOf(':') + 1).trim() : undefined;
   };
-  const wall = field('Elapsed (wall clock) time');
-  const [mm, ss] = (wall ?? 'NaN:NaN').split(':').slice(-2).map(Number);
+  // "Elapsed (wall clock) time (h:mm:ss or m:ss): 4:35.12"
+  const wallLine = timed.stderr.split('\n').find((l) => l.includes('Elapsed (wall clock)'));
+  const wall = wallLine ? wallLine.slice(wallLine.indexOf('): ') + 3).trim() : 'NaN';
+  const parts = wall.split(':').map(Number);
+  const wallSeconds = parts.reduce((acc, x) => acc * 60 + x, 0);
   return {
     engine,
     patients: Number(args.million),
     status: timed.status,
-    wallSeconds: mm * 60 + ss,
+    wallSeconds,
     userSeconds: Number(field('User time (seconds)')),
     systemSeconds: Number(field('System time (seconds)')),
     peakRssMiB: Number(field('Maximum resident set size (kbytes)')) / 1024,
