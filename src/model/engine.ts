@@ -9,43 +9,16 @@ import {
   onnxEngineFallback,
   SILENT_LOGGER,
 } from '../core/messages.js';
-import { type BackendName, selectBackend } from './backend.js';
+import { selectBackend } from './backend.js';
+import { type BackendName, MARKOV_BACKEND_LABEL } from './backend-names.js';
+import type { EngineName, OnnxDevice } from './engine-names.js';
 import { GruStepModel } from './gru-step-model.js';
 import type { LoadedModel } from './load-model.js';
 import { MarkovStepModel } from './markov.js';
 import { ONNX_FILES, type OnnxModelFiles } from './onnx-export.js';
-import { loadOnnxRuntime, type OnnxDevice, OnnxStepModel } from './onnx-step-model.js';
+import { loadOnnxRuntime, OnnxStepModel } from './onnx-step-model.js';
 
-/**
- * The generation engines of a GRU model: `onnx` (ONNX Runtime through onnxruntime-node, CPU
- * or CUDA 12; the default when it loads) and `tfjs` (the network of training, on a tfjs
- * backend: wasm by default). Both run the same two-stage step and the same sampling code.
- */
-export const ENGINES = { ONNX: 'onnx', TFJS: 'tfjs' } as const;
-export type EngineName = (typeof ENGINES)[keyof typeof ENGINES];
-
-/** Parses an `--engine` value. Throws INVALID_ARGUMENT naming the allowed values. */
-export function parseEngineName(text: string): EngineName {
-  const names = Object.values(ENGINES) as string[];
-  if (!names.includes(text)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `unknown engine '${text}'; expected one of ${names.join(', ')}`,
-      { field: '--engine' },
-    );
-  }
-  return text as EngineName;
-}
-
-/** Parses a `--device` value (cpu or cuda). Throws INVALID_ARGUMENT otherwise. */
-export function parseOnnxDevice(text: string): OnnxDevice {
-  if (text !== 'cpu' && text !== 'cuda') {
-    throw new TrajsimError('INVALID_ARGUMENT', `unknown device '${text}'; expected cpu or cuda`, {
-      field: '--device',
-    });
-  }
-  return text;
-}
+export { ENGINES, type EngineName, parseEngineName, parseOnnxDevice } from './engine-names.js';
 
 export interface EngineOptions {
   /** Default: onnx when onnxruntime-node loads, else tfjs. */
@@ -64,7 +37,7 @@ export interface EngineOptions {
 /** A step model with a one-line description of the engine that runs it. */
 export interface EngineStepModel {
   readonly stepModel: GruStepModel | OnnxStepModel | MarkovStepModel;
-  /** e.g. 'onnx (onnxruntime-node 1.30.0, cpu, 2 threads)', 'tfjs (wasm)', 'markov'. */
+  /** What generation.json records, e.g. 'onnx (onnxruntime-node 1.30.0, cpu)', 'tfjs (wasm)', 'none (markov)'. */
   readonly engine: string;
 }
 
@@ -86,7 +59,7 @@ function onnxFilesOf(dir: string): OnnxModelFiles | undefined {
  *
  * @example
  * const { stepModel, engine } = await createEngineStepModel(loadModel('models/default'));
- * engine // => 'onnx (onnxruntime-node 1.30.0, cpu, 2 threads)'
+ * engine // => 'onnx (onnxruntime-node 1.30.0, cpu)'
  */
 export async function createEngineStepModel(
   model: LoadedModel,
@@ -95,7 +68,7 @@ export async function createEngineStepModel(
   const logger = options.logger ?? SILENT_LOGGER;
   const m = model.manifest;
   if (m.kind !== 'gru') {
-    return { stepModel: new MarkovStepModel(m, model.markov!), engine: 'markov' };
+    return { stepModel: new MarkovStepModel(m, model.markov!), engine: MARKOV_BACKEND_LABEL };
   }
   if (options.device === 'cuda' && options.engine === 'tfjs') {
     throw new TrajsimError('INVALID_ARGUMENT', '--device cuda needs --engine onnx', {
@@ -109,14 +82,12 @@ export async function createEngineStepModel(
       engine = 'onnx';
     } catch (error) {
       if (options.device === 'cuda') throw error;
-      logger.info(
-        MESSAGES.BACKEND_FALLBACK,
-        onnxEngineFallback((error as Error).message.split(':')[0] ?? ''),
-      );
+      logger.info(MESSAGES.INFO, onnxEngineFallback((error as Error).message.split(':')[0] ?? ''));
       engine = 'tfjs';
     }
   }
   let result: EngineStepModel;
+  let detail = '';
   if (engine === 'onnx') {
     const threads = options.threads ?? Math.max(1, cpus().length);
     const device = options.device ?? 'cpu';
@@ -134,12 +105,13 @@ export async function createEngineStepModel(
     const ort = await loadOnnxRuntime(options.importModule);
     result = {
       stepModel,
-      engine: `onnx (onnxruntime-node ${ort.env.versions?.node ?? '?'}, ${device}, ${threads} thread${threads === 1 ? '' : 's'})`,
+      engine: `onnx (onnxruntime-node ${ort.env.versions?.node ?? '?'}, ${device})`,
     };
+    detail = `, ${threads} thread${threads === 1 ? '' : 's'}`;
   } else {
     const backend = await selectBackend(options.backend ?? 'wasm', { logger });
     result = { stepModel: new GruStepModel(m, model.weights!), engine: `tfjs (${backend})` };
   }
-  logger.info(MESSAGES.INFO, generationEngineInUse(result.engine));
+  logger.info(MESSAGES.INFO, generationEngineInUse(`${result.engine}${detail}`));
   return result;
 }

@@ -12,6 +12,7 @@ import {
   encodeAttributeRows,
   encodedWidth,
 } from './attribute-encoder.js';
+import type { OnnxDevice } from './engine-names.js';
 import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
 import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
 import { gruShapeOf } from './gru-step-model.js';
@@ -20,10 +21,6 @@ import { exportOnnx, type OnnxModelFiles } from './onnx-export.js';
 
 /** The ONNX Runtime module (onnxruntime-node). */
 export type OnnxRuntime = typeof Ort;
-
-/** Where the ONNX engine runs: ONNX Runtime's CPU provider, or its CUDA 12 provider. */
-export const ONNX_DEVICES = { CPU: 'cpu', CUDA: 'cuda' } as const;
-export type OnnxDevice = (typeof ONNX_DEVICES)[keyof typeof ONNX_DEVICES];
 
 export interface OnnxEngineOptions {
   /** Intra-op threads of ONNX Runtime (default: the machine's cores). */

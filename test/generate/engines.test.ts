@@ -146,7 +146,10 @@ describe('engine choice', () => {
     });
     stepModel.dispose();
     expect(engine).toBe('tfjs (wasm)');
-    expect(logger.records.map((r) => r.code)).toEqual([MESSAGES.BACKEND_FALLBACK, MESSAGES.INFO]);
+    expect(logger.records.map((r) => r.code)).toEqual([MESSAGES.INFO, MESSAGES.INFO]);
+    expect(logger.records[0]!.message).toMatch(
+      /onnxruntime-node is not available.*using the tfjs engine/,
+    );
     expect(logger.records[1]!.message).toBe('generation engine: tfjs (wasm)');
   });
 

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { loadModel } from '../../model/load-model.js';
-import { exportOnnx, writeOnnxFiles } from '../../model/onnx-export.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 /** `trajsim export-onnx MODEL`: writes MODEL/onnx/{start,step,gap}.onnx from weights.bin. */
 export const registerExportOnnx: RegisterCommand = (program, context) => {
@@ -14,7 +12,10 @@ export const registerExportOnnx: RegisterCommand = (program, context) => {
       )
       .argument('<model>', 'model folder (from trajsim train)')
       .addHelpText('after', '\nExample:\n  trajsim export-onnx models/default')
-      .action((dir: string) => {
+      .action(async (dir: string) => {
+        // loaded here, not at startup: the model code loads tfjs (~1 s), which --help needs none of
+        const { loadModel } = await import('../../model/load-model.js');
+        const { exportOnnx, writeOnnxFiles } = await import('../../model/onnx-export.js');
         const { manifest, weights } = loadModel(dir);
         const paths = writeOnnxFiles(dir, exportOnnx(manifest, weights ?? new Float32Array(0)));
         context.out(`wrote ${paths.join(', ')}`);

@@ -1,33 +1,19 @@
 import { basename } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { parseShard, type Shard } from '../../core/shard.js';
-import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { type BackendName, parseBackendName } from '../../model/backend.js';
+import { DEFAULT_SEED } from '../../core/rng.js';
+import type { Shard } from '../../core/shard.js';
+import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import {
-  createEngineStepModel,
   type EngineName,
+  type OnnxDevice,
   parseEngineName,
   parseOnnxDevice,
-} from '../../model/engine.js';
-import { loadModel } from '../../model/load-model.js';
+} from '../../model/engine-names.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { runGeneration } from '../../scenario/run-generation.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
-import type { RegisterCommand } from './index.js';
-
-function integerAtLeast(min: number) {
-  return (value: string): number => {
-    const n = Number(value.replaceAll('_', ''));
-    if (!(Number.isSafeInteger(n) && n >= min))
-      throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
-}
-
-function shardOption(value: string): Shard {
-  return parseShard(value);
-}
+import type { RegisterCommand } from '../context.js';
+import { integerIn, nonEmpty, nonNegativeInt, positiveInt, shard } from '../options.js';
 
 interface GenerateFlags {
   model?: string;
@@ -42,7 +28,7 @@ interface GenerateFlags {
   backend: BackendName;
   engine?: EngineName;
   threads?: number;
-  device?: 'cpu' | 'cuda';
+  device?: OnnxDevice;
   resume?: boolean;
   partPatients?: number;
   overwrite?: boolean;
@@ -55,7 +41,7 @@ function scenarioOf(opts: GenerateFlags): Scenario {
     : scenarioSchema.parse({
         name: basename(opts.out).replace(/[^A-Za-z0-9._-]/g, '_') || 'synthetic',
         patients: opts.patients ?? 1,
-        seed: opts.seed ?? '1',
+        seed: opts.seed ?? DEFAULT_SEED,
       });
   if (!opts.scenario && opts.patients === undefined) {
     throw new TrajsimError(
@@ -89,47 +75,47 @@ export const registerGenerate: RegisterCommand = (program, context) => {
       .option(
         '--patients <n>',
         'patients in the whole cohort, all shards (overrides the scenario)',
-        integerAtLeast(1),
+        positiveInt,
       )
       .requiredOption('--out <dir>', 'output timeline directory (written atomically)')
-      .option('--seed <seed>', 'root seed (overrides the scenario; default 1)')
+      .option(
+        '--seed <seed>',
+        `root seed (overrides the scenario; default ${DEFAULT_SEED})`,
+        nonEmpty,
+      )
       .option(
         '--batch-size <n>',
         'patients sampled together (speed only, never the output)',
-        integerAtLeast(1),
+        positiveInt,
         1024,
       )
       .option(
         '--shard <k/N|auto>',
         'generate part k of N (contiguous patients); auto reads a Kubernetes Indexed Job or Slurm array',
-        shardOption,
+        shard,
       )
       .option(
         '--horizon-days <d>',
         'follow-up horizon (default: the scenario’s, else the longest training follow-up)',
-        integerAtLeast(0),
+        nonNegativeInt,
       )
       .option(
         '--max-events <n>',
         'events per patient cap; a capped patient is censored',
-        integerAtLeast(2),
+        integerIn(2),
       )
       .option(
         '--backend <name>',
         'wasm (default), cpu or tensorflow (tfjs-node-gpu / tfjs-node when installed)',
         parseBackendName,
-        'wasm',
+        DEFAULT_BACKEND,
       )
       .option(
         '--engine <name>',
         'onnx (ONNX Runtime; the default when onnxruntime-node loads) or tfjs (the training network on --backend)',
         parseEngineName,
       )
-      .option(
-        '--threads <n>',
-        'ONNX Runtime threads (default: the machine’s cores)',
-        integerAtLeast(1),
-      )
+      .option('--threads <n>', 'ONNX Runtime threads (default: the machine’s cores)', positiveInt)
       .option(
         '--device <name>',
         'cpu (default) or cuda (ONNX Runtime’s CUDA 12 provider; see docs/model.md)',
@@ -139,11 +125,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         '--resume',
         'checkpoint in parts beside --out and continue a killed run (same bytes as one run)',
       )
-      .option(
-        '--part-patients <n>',
-        'patients per checkpointed part with --resume',
-        integerAtLeast(1),
-      )
+      .option('--part-patients <n>', 'patients per checkpointed part with --resume', positiveInt)
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
         'after',
@@ -153,6 +135,11 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
       .action(async (opts: GenerateFlags) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+        const { createEngineStepModel } = await import('../../model/engine.js');
+        const { loadModel } = await import('../../model/load-model.js');
+        const { runGeneration } = await import('../../scenario/run-generation.js');
         const scenario = scenarioOf(opts);
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
