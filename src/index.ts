@@ -50,7 +50,14 @@ export { trueSurvival } from './reference/true-survival.js';
 // --- Model: training, loading, backends ---
 
 export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
+export {
+  createEngineStepModel,
+  ENGINES,
+  type EngineName,
+  type EngineOptions,
+} from './model/engine.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
+export { exportOnnx, ONNX_FILES, writeOnnxFiles } from './model/onnx-export.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---

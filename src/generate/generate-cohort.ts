@@ -9,6 +9,7 @@ import { type ForcedAttributeValue, sampleAttributes } from '../model/attribute-
 import { createRuleMask } from '../rules/rule-mask.js';
 import { TERMINAL_CODES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
+import { sampleCode } from './sample-code.js';
 import type { GenerationModel } from './step-model.js';
 
 /** A forced event (an intervention): `code` at `day` (days since index). */
@@ -104,6 +105,8 @@ export interface GenerateCohortSummary {
 
 /** Keep finished rows in the model's batch until fewer than this share are live (fewer gathers). */
 export const COMPACT_SHARE = 0.75;
+/** While candidates wait, refill the batch's idle rows once this share of it is idle. */
+export const REFILL_SHARE = 1 / 32;
 const DEFAULT_MAX_ATTEMPTS = 10_000;
 
 /**
@@ -226,12 +229,14 @@ interface Finished {
 /**
  * Samples patients with global indices [from, to) into `writer`, in index order.
  *
- * A pool of `batchSize` candidates runs through the model together, step by step, until
- * every trajectory has ended. Candidate (g, a) draws from its own stream
+ * Up to `batchSize` candidates run through the model together, step by step (continuous
+ * batching: as trajectories end, their rows are refilled with the next candidates, so short
+ * trajectories do not wait for the longest one). Candidate (g, a) draws from its own stream
  * ({@link candidateRng}): attributes from `.fork('attributes')`, the index date from
- * `.fork('index-date')`, each step's code and gap from the stream itself, in order. A
- * rejected candidate is retried as (g, a + 1) in the next pool, and finished patients wait in
- * a small reorder buffer until every lower index is written. So the bytes depend on neither
+ * `.fork('index-date')`, each step's code ({@link sampleCode}) and gap from the stream itself,
+ * in order. A
+ * rejected candidate is retried as (g, a + 1) in the next free row, and finished patients wait
+ * in a reorder buffer until every lower index is written. So the bytes depend on neither
  * the batch size nor the range split (shards, resume parts).
  *
  * Constraints hold by construction: days never go backwards (gaps are >= 0), nothing
@@ -265,6 +270,7 @@ export async function sampleRange(
   const counts: SampleRangeCounts = { written: 0, candidates: 0, events: 0, capped: 0 };
   const started = performance.now();
 
+  if (to <= from) return counts;
   const cap = Math.max(1, Math.min(o.batchSize, to - from));
   const attrs = new Float64Array(cap * nA);
   const indexDay = new Int32Array(cap);
@@ -295,162 +301,93 @@ export async function sampleRange(
   const done = new Map<number, Finished>();
   let nextNew = from;
   let nextOut = from;
+  let writtenAtCommit = 0;
   const inCode = new Int32Array(cap);
   const inGap = new Int32Array(cap);
   const inDay = new Int32Array(cap);
+  const nextCode = new Int32Array(cap);
+  const freeSlots = Int32Array.from({ length: cap }, (_, i) => cap - 1 - i);
+  let nFree = cap;
+  const newAttrs = new Float64Array(cap * nA);
   const samplerRows = { evCode, evDay, count, attrs, attributes: nA, maxEvents };
   const ruleMask = createRuleMask(model.rules, codes, model.attributes, samplerRows, cap);
+  const waiting = () => retries.length > 0 || nextNew < to;
 
-  while (nextOut < to) {
-    // Fill the pool: retries first (oldest patients), then new patients.
-    let n = 0;
+  /** Takes up to `most` free slots for waiting candidates (retries first, oldest patients first). */
+  const fillSlots = (most: number): Int32Array => {
     retries.sort((x, y) => x.g - y.g);
-    while (n < cap && retries.length > 0) {
-      const r = retries.shift()!;
-      rowPatient[n] = r.g;
-      rowAttempt[n++] = r.attempt;
-    }
-    while (n < cap && nextNew < to) {
-      rowPatient[n] = nextNew++;
-      rowAttempt[n++] = 0;
-    }
-    for (let i = 0; i < n; i++) {
-      const g = rowPatient[i]!;
-      const rng = candidateRng(root, g, rowAttempt[i]!);
-      rngs[i] = rng;
-      const row = attrs.subarray(i * nA, (i + 1) * nA);
-      sampleAttributes(
-        model.attributeModel,
-        rng.fork('attributes'),
-        row,
-        hooks.forcedAttributes?.(g, rng.fork('requested')),
-      );
-      indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
-      const f = hooks.forcedEvents?.(g);
-      forced[i] = f && f.length > 0 ? f : undefined;
-      forcedNext[i] = 0;
-      replaced[i] = undefined;
-      count[i] = 0;
-      prevCode[i] = BOS;
-      prevGap[i] = 0;
-      prevDay[i] = 0;
-    }
-    counts.candidates += n;
-    sm.start({ rows: n, values: attrs.subarray(0, n * nA) });
-    // rows[k] = pool row of the model's k-th current row, -1 once that patient is done.
-    let rows = Int32Array.from({ length: n }, (_, i) => i);
-    let live = n;
-    try {
-      while (live > 0) {
-        const m = rows.length;
-        for (let k = 0; k < m; k++) {
-          const i = rows[k]!;
-          inCode[k] = i < 0 ? BOS : prevCode[i]!;
-          inGap[k] = i < 0 ? 0 : prevGap[i]!;
-          inDay[k] = i < 0 ? 0 : prevDay[i]!;
-        }
-        const probs = sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
-        for (let k = 0; k < m; k++) {
-          const i = rows[k]!;
-          if (i < 0) continue;
-          const rng = rngs[i]!;
-          const p = probs.subarray(k * V, (k + 1) * V);
-          // the model's next code and day, where hard plausibility rules allow (src/rules)
-          ruleMask?.draw(i, k, p, prevDay[i]!, sm, rng);
-          let c = ruleMask ? ruleMask.code : rng.categorical(p);
-          let day = ruleMask ? ruleMask.day : prevDay[i]! + sm.sampleGapDays(k, c, rng);
-          const f = forced[i];
-          const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
-          if (
-            pending &&
-            ((count[i]! > 0 && day >= pending.day) ||
-              (pending.replaces && day <= pending.day && replaceSet(pending.replaces).has(c)))
-          ) {
-            // the forced event pre-empts this sampled one (or stands in for a code it replaces)
-            const ev = pending;
-            const fc = codeIndex.get(ev.code);
-            if (fc === undefined) {
-              throw new TrajsimError(
-                'INFEASIBLE',
-                `forced event code '${ev.code}' is not in the model's codes (${codes.join(', ')})`,
-              );
-            }
-            forcedNext[i]!++;
-            c = fc;
-            day = Math.max(ev.day, prevDay[i]!);
-            if (ev.replaces && ev.replaces.length > 0) {
-              replaced[i] = replaceSet(ev.replaces);
-              replacedUntil[i] = day;
-            }
-          } else if (replaced[i]?.has(c) && day <= replacedUntil[i]!) {
-            // the forced event already stands for this one: drop it, continue from the same state
-            continue;
-          }
-          let finished = c === censor || c === death;
-          if (day > horizon) {
-            c = censor;
-            day = Math.max(horizon, prevDay[i]!);
-            finished = true;
-          } else if (!finished && count[i]! >= maxEvents - 2) {
-            // record this event, then censor on its day: maxEvents in all
-            evDay[i * maxEvents + count[i]!] = day;
-            evCode[i * maxEvents + count[i]!] = c;
-            count[i]!++;
-            c = censor;
-            finished = true;
-            counts.capped++;
-          }
-          const e = i * maxEvents + count[i]!;
-          evDay[e] = day;
-          evCode[e] = c;
-          count[i]!++;
-          prevGap[i] = day - prevDay[i]!;
-          prevDay[i] = day;
-          prevCode[i] = c;
-          if (finished) {
-            rows[k] = -1;
-            live--;
-          }
-        }
-        if (live > 0 && live < COMPACT_SHARE * m) {
-          const keep = new Int32Array(live);
-          const next = new Int32Array(live);
-          let j = 0;
-          for (let k = 0; k < m; k++) {
-            if (rows[k]! >= 0) {
-              keep[j] = k;
-              next[j++] = rows[k]!;
-            }
-          }
-          sm.keepRows(keep);
-          rows = next;
-        }
-      }
-    } finally {
-      sm.end();
-    }
-    for (let i = 0; i < n; i++) {
-      const g = rowPatient[i]!;
-      const attempt = rowAttempt[i]!;
-      const patient: GeneratedPatient = {
-        globalIndex: g,
-        attempt,
-        indexDay: indexDay[i]!,
-        attributes: attrs.slice(i * nA, (i + 1) * nA),
-        days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
-        codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
-      };
-      if (!hooks.accept || hooks.accept(patient)) {
-        done.set(g, patient);
-      } else if (attempt + 1 >= o.maxAttempts) {
-        throw new TrajsimError(
-          'INFEASIBLE',
-          `patient ${syntheticPatientId(g)}: no candidate met the criteria in ${o.maxAttempts} attempts; the criteria are (nearly) infeasible for this model`,
-        );
+    const slots: number[] = [];
+    while (slots.length < most && nFree > 0 && waiting()) {
+      const i = freeSlots[--nFree]!;
+      if (retries.length > 0) {
+        const r = retries.shift()!;
+        rowPatient[i] = r.g;
+        rowAttempt[i] = r.attempt;
       } else {
-        retries.push({ g, attempt: attempt + 1 });
+        rowPatient[i] = nextNew++;
+        rowAttempt[i] = 0;
       }
+      startCandidate(i);
+      slots.push(i);
     }
+    counts.candidates += slots.length;
+    const values = newAttrs.subarray(0, slots.length * nA);
+    slots.forEach((i, j) => {
+      values.set(attrs.subarray(i * nA, (i + 1) * nA), j * nA);
+    });
+    return Int32Array.from(slots);
+  };
+
+  /** Draws candidate (g, attempt)'s attributes and index date into slot i. */
+  const startCandidate = (i: number): void => {
+    const g = rowPatient[i]!;
+    const rng = candidateRng(root, g, rowAttempt[i]!);
+    rngs[i] = rng;
+    const row = attrs.subarray(i * nA, (i + 1) * nA);
+    sampleAttributes(
+      model.attributeModel,
+      rng.fork('attributes'),
+      row,
+      hooks.forcedAttributes?.(g, rng.fork('requested')),
+    );
+    indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
+    const f = hooks.forcedEvents?.(g);
+    forced[i] = f && f.length > 0 ? f : undefined;
+    forcedNext[i] = 0;
+    replaced[i] = undefined;
+    count[i] = 0;
+    prevCode[i] = BOS;
+    prevGap[i] = 0;
+    prevDay[i] = 0;
+  };
+
+  /** A finished candidate: accepted (waits in the reorder buffer) or retried. */
+  const finishCandidate = (i: number): void => {
+    const g = rowPatient[i]!;
+    const attempt = rowAttempt[i]!;
+    const patient: GeneratedPatient = {
+      globalIndex: g,
+      attempt,
+      indexDay: indexDay[i]!,
+      attributes: attrs.slice(i * nA, (i + 1) * nA),
+      days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
+      codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
+    };
+    freeSlots[nFree++] = i;
+    if (!hooks.accept || hooks.accept(patient)) {
+      done.set(g, patient);
+    } else if (attempt + 1 >= o.maxAttempts) {
+      throw new TrajsimError(
+        'INFEASIBLE',
+        `patient ${syntheticPatientId(g)}: no candidate met the criteria in ${o.maxAttempts} attempts; the criteria are (nearly) infeasible for this model`,
+      );
+    } else {
+      retries.push({ g, attempt: attempt + 1 });
+    }
+  };
+
+  /** Writes the finished patients that are next in index order. */
+  const flush = async (): Promise<void> => {
     for (let p = done.get(nextOut); p !== undefined; p = done.get(nextOut)) {
       done.delete(nextOut);
       writer.addPatient(syntheticPatientId(nextOut), p.indexDay, p.attributes);
@@ -460,15 +397,161 @@ export async function sampleRange(
       counts.events += p.days.length;
       nextOut++;
     }
-    await writer.commit();
-    const elapsed = (performance.now() - started) / 1000;
-    o.logger.progress?.(
-      'generate',
-      (o.progressOffset ?? 0) + counts.written,
-      o.progressTotal ?? to - from,
-      `${Math.round(counts.events / Math.max(elapsed, 1e-9))} events/s`,
-    );
+    if (counts.written - writtenAtCommit >= cap || nextOut >= to) {
+      writtenAtCommit = counts.written;
+      await writer.commit();
+      const elapsed = (performance.now() - started) / 1000;
+      o.logger.progress?.(
+        'generate',
+        (o.progressOffset ?? 0) + counts.written,
+        o.progressTotal ?? to - from,
+        `${Math.round(counts.events / Math.max(elapsed, 1e-9))} events/s`,
+      );
+    }
+  };
+
+  // Continuous batching: the model's batch holds up to `cap` candidates; rows[k] is the slot
+  // of the model's k-th row (-1 once that candidate has finished). While candidates wait, the
+  // rows of finished ones are refilled in place (StepModel.replaceRows) as soon as
+  // REFILL_SHARE of the batch is idle; once none wait, the batch shrinks (COMPACT_SHARE) as
+  // trajectories end.
+  let rows = new Int32Array(cap).fill(-1);
+  const first = fillSlots(cap);
+  rows.set(first);
+  let m = first.length;
+  let live = m;
+  await sm.start({ rows: m, values: newAttrs.subarray(0, m * nA) });
+  const refillAt = Math.max(1, Math.floor(REFILL_SHARE * cap));
+  try {
+    while (live > 0) {
+      for (let k = 0; k < m; k++) {
+        const i = rows[k]!;
+        inCode[k] = i < 0 ? BOS : prevCode[i]!;
+        inGap[k] = i < 0 ? 0 : prevGap[i]!;
+        inDay[k] = i < 0 ? 0 : prevDay[i]!;
+      }
+      // Two-stage step: code probabilities, a code per row, then the gap head for that code.
+      const probs = await sm.step(
+        inCode.subarray(0, m),
+        inGap.subarray(0, m),
+        inDay.subarray(0, m),
+      );
+      for (let k = 0; k < m; k++) {
+        const i = rows[k]!;
+        if (i < 0) {
+          nextCode[k] = 0;
+          continue;
+        }
+        const code = sampleCode(probs, k, V, rngs[i]!);
+        // hard plausibility rules (src/rules): a code they forbid is drawn again, masked
+        nextCode[k] = ruleMask
+          ? ruleMask.checkCode(i, code, probs.subarray(k * V, (k + 1) * V), prevDay[i]!, rngs[i]!)
+          : code;
+      }
+      await sm.setNextCodes(nextCode.subarray(0, m));
+      for (let k = 0; k < m; k++) {
+        const i = rows[k]!;
+        if (i < 0) continue;
+        const rng = rngs[i]!;
+        let c = nextCode[k]!;
+        let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
+        if (ruleMask) day = ruleMask.checkDay(i, k, c, day, prevDay[i]!, sm, rng);
+        const f = forced[i];
+        const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
+        if (
+          pending &&
+          ((count[i]! > 0 && day >= pending.day) ||
+            (pending.replaces && day <= pending.day && replaceSet(pending.replaces).has(c)))
+        ) {
+          // the forced event pre-empts this sampled one (or stands in for a code it replaces)
+          const ev = pending;
+          const fc = codeIndex.get(ev.code);
+          if (fc === undefined) {
+            throw new TrajsimError(
+              'INFEASIBLE',
+              `forced event code '${ev.code}' is not in the model's codes (${codes.join(', ')})`,
+            );
+          }
+          forcedNext[i]!++;
+          c = fc;
+          day = Math.max(ev.day, prevDay[i]!);
+          if (ev.replaces && ev.replaces.length > 0) {
+            replaced[i] = replaceSet(ev.replaces);
+            replacedUntil[i] = day;
+          }
+        } else if (replaced[i]?.has(c) && day <= replacedUntil[i]!) {
+          // the forced event already stands for this one: drop it, continue from the same state
+          continue;
+        }
+        let finished = c === censor || c === death;
+        if (day > horizon) {
+          c = censor;
+          day = Math.max(horizon, prevDay[i]!);
+          finished = true;
+        } else if (!finished && count[i]! >= maxEvents - 2) {
+          // record this event, then censor on its day: maxEvents in all
+          evDay[i * maxEvents + count[i]!] = day;
+          evCode[i * maxEvents + count[i]!] = c;
+          count[i]!++;
+          c = censor;
+          finished = true;
+          counts.capped++;
+        }
+        const e = i * maxEvents + count[i]!;
+        evDay[e] = day;
+        evCode[e] = c;
+        count[i]!++;
+        prevGap[i] = day - prevDay[i]!;
+        prevDay[i] = day;
+        prevCode[i] = c;
+        if (finished) {
+          rows[k] = -1;
+          live--;
+          finishCandidate(i);
+        }
+      }
+      if (live < m) await flush();
+      if (waiting() && cap - live >= refillAt) {
+        // Refill: the idle rows first (in place), then new rows after the last one.
+        const positions: number[] = [];
+        for (let k = 0; k < m && positions.length < cap - live; k++) {
+          if (rows[k]! < 0) positions.push(k);
+        }
+        for (let k = m; k < cap; k++) positions.push(k);
+        const slots = fillSlots(positions.length);
+        const at = Int32Array.from(positions.slice(0, slots.length));
+        for (let j = 0; j < slots.length; j++) rows[at[j]!] = slots[j]!;
+        const batch = { rows: slots.length, values: newAttrs.subarray(0, slots.length * nA) };
+        if (live === 0) {
+          // every row had finished: a fresh batch of the new candidates (rows 0..n−1)
+          rows.fill(-1);
+          rows.set(slots);
+          m = slots.length;
+          await sm.start(batch);
+        } else {
+          await sm.replaceRows(at, batch);
+          m = Math.max(m, at.length > 0 ? at[at.length - 1]! + 1 : 0);
+        }
+        live += slots.length;
+      } else if (!waiting() && live > 0 && live < COMPACT_SHARE * m) {
+        const keep = new Int32Array(live);
+        const kept = new Int32Array(cap).fill(-1);
+        let j = 0;
+        for (let k = 0; k < m; k++) {
+          if (rows[k]! >= 0) {
+            keep[j] = k;
+            kept[j++] = rows[k]!;
+          }
+        }
+        sm.keepRows(keep);
+        rows = kept;
+        m = live;
+      }
+    }
+  } finally {
+    sm.end();
   }
+  await flush();
   return counts;
 }
 

@@ -6,20 +6,38 @@ import type { AttributeSpec } from '../timeline/types.js';
 
 /**
  * A trajectory model seen one step at a time, for a batch of patients at once: what the
- * batched sampler drives. The GRU (src/model/gru-step-model.ts) and the Markov baseline
- * (src/model/markov.ts) both implement it.
+ * batched sampler drives. The GRU on tfjs (src/model/gru-step-model.ts) or on ONNX Runtime
+ * (src/model/onnx-step-model.ts) and the Markov baseline (src/model/markov.ts) implement it;
+ * `start`, `step` and `setNextCodes` may return promises (the ONNX engine's do).
  */
 export interface StepModel {
   /** Output codes; the input token `codes.length` means "beginning of sequence". */
   readonly codes: readonly string[];
   /** Starts a batch of `attributes.rows` patients. */
-  start(attributes: AttributeRows): void;
+  start(attributes: AttributeRows): void | Promise<void>;
+  /**
+   * Puts new patients into rows (continuous batching: the slot API). `positions` (ascending)
+   * are current rows whose patients have finished, whose state is replaced, then possibly
+   * `rows`, `rows + 1`, ... to append; attribute row j goes to `positions[j]`.
+   */
+  replaceRows(positions: Int32Array, attributes: AttributeRows): void | Promise<void>;
   /**
    * Advances every current row by its previous event (code, gap since the event before it,
-   * day) and returns the next-code probabilities, [rows × codes.length].
+   * day) and returns the next-code probabilities, [rows × codes.length] (valid until the next
+   * call).
    */
-  step(prevCode: Int32Array, prevGapDays: Int32Array, prevDay: Int32Array): Float32Array;
-  /** Draws the gap in days (integer >= 0) before `code` for `row` of the last step. */
+  step(
+    prevCode: Int32Array,
+    prevGapDays: Int32Array,
+    prevDay: Int32Array,
+  ): Float32Array | Promise<Float32Array>;
+  /**
+   * Second stage of a step: the next code drawn for every current row (any valid code for
+   * rows whose gap will not be drawn). Models whose gap distribution depends on the code
+   * evaluate it here, for these codes only.
+   */
+  setNextCodes(nextCodes: Int32Array): void | Promise<void>;
+  /** Draws the gap in days (integer >= 0) before `code` (the code set for `row`) for `row` of the last step. */
   sampleGapDays(row: number, code: number, rng: Rng): number;
   /** Keeps only the given rows (ascending positions among the current rows). */
   keepRows(rows: Int32Array): void;

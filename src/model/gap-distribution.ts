@@ -178,6 +178,9 @@ export function gapBinOf(edges: readonly number[], days: number): number {
   return lo;
 }
 
+/** Scratch for the unnormalised bin weights of one draw (each exp computed once). */
+let binWeights = new Float64Array(256);
+
 /**
  * Draws a gap in whole days from bin logits `params[at .. at + B)`. Uses, in order: one
  * uniform (bin), then, if the bin holds more than one day, one `int` (day within the bin).
@@ -192,14 +195,49 @@ export function sampleBinnedGapDays(
   rng: Rng,
 ): number {
   const B = edges.length - 1;
+  if (binWeights.length < B) binWeights = new Float64Array(B);
+  const w = binWeights;
   let max = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < B; j++) max = Math.max(max, params[at + j]!);
   let total = 0;
-  for (let j = 0; j < B; j++) total += Math.exp(params[at + j]! - max);
+  for (let j = 0; j < B; j++) {
+    const e = Math.exp(params[at + j]! - max);
+    w[j] = e;
+    total += e;
+  }
   let u = rng.uniform() * total;
   let j = 0;
   for (; j < B - 1; j++) {
-    u -= Math.exp(params[at + j]! - max);
+    u -= w[j]!;
+    if (u < 0) break;
+  }
+  const width = edges[j + 1]! - edges[j]!;
+  return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
+}
+
+/**
+ * {@link sampleBinnedGapDays} from bin probabilities `probs[at .. at + B)` (the softmax of the
+ * logits, as the ONNX engine's gap graph outputs them): the same distribution and the same
+ * draws from `rng` (one uniform for the bin, one `int` within a wider bin), without an exp
+ * per bin. Results differ from the logits version only where float rounding moves a bin
+ * boundary.
+ *
+ * @example
+ * sampleBinnedGapDaysFromProbabilities(Float32Array.of(0, 1, 0), 0, [0, 1, 2, 5], rng) // => 1
+ */
+export function sampleBinnedGapDaysFromProbabilities(
+  probs: ArrayLike<number>,
+  at: number,
+  edges: readonly number[],
+  rng: Rng,
+): number {
+  const B = edges.length - 1;
+  let total = 0;
+  for (let j = 0; j < B; j++) total += probs[at + j]!;
+  let u = rng.uniform() * total;
+  let j = 0;
+  for (; j < B - 1; j++) {
+    u -= probs[at + j]!;
     if (u < 0) break;
   }
   const width = edges[j + 1]! - edges[j]!;

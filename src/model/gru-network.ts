@@ -328,7 +328,32 @@ export class GruNetwork {
     ) as tf.Tensor2D;
   }
 
-  /** Raw gap parameters for every possible next code: [rows × V, gapOutputWidth] (row-major by row, then code). */
+  /**
+   * Raw gap parameters [rows, gapOutputWidth] for one next code per row (`codes`, int32
+   * [rows]): the gap head evaluated only where the sampler needs it (rows × B instead of
+   * rows × V × B). The same numbers, op for op, as row r, code codes[r] of
+   * {@link GruNetwork.gapParametersAllCodes}. Call inside tf.tidy.
+   *
+   * @example
+   * tf.tidy(() => net.gapParameters(top, tf.tensor1d([2, 0], 'int32'))) // => [2, B] tensor
+   */
+  gapParameters(h: tf.Tensor2D, codes: tf.Tensor1D): tf.Tensor2D {
+    const fromState = tf.add(
+      tf.matMul(h, this.v('gap_head/state_kernel')),
+      this.v('gap_head/bias'),
+    );
+    const g = tf.tanh(tf.add(fromState, tf.gather(this.v('gap_head/code_kernel'), codes)));
+    return tf.add(
+      tf.matMul(g as tf.Tensor2D, this.v('gap_out/kernel')),
+      this.v('gap_out/bias'),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * Raw gap parameters for every possible next code: [rows × V, gapOutputWidth] (row-major by
+   * row, then code). The one-stage evaluation the sampler used before {@link
+   * GruNetwork.gapParameters}; kept as the reference the two-stage sampler is tested against.
+   */
   gapParametersAllCodes(h: tf.Tensor2D): tf.Tensor2D {
     const V = this.shape.vocabularySize;
     const G = this.shape.gapHidden;

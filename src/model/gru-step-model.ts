@@ -70,9 +70,10 @@ export function gruShapeOf(manifest: ModelManifest): GruShape {
 
 /**
  * The GRU as a step-by-step sampler for a batch of patients (the StepModel of
- * src/generate). The batch's hidden states stay on the backend between steps; each step
- * uploads the previous events (one small tensor) and downloads one array holding the code
- * probabilities and the gap parameters of every possible next code (one transfer); the
+ * src/generate). The batch's hidden states stay on the backend between steps. Each step is
+ * two-stage: {@link GruStepModel.step} uploads the previous events and downloads the code
+ * probabilities [rows × V]; the sampler draws the codes; {@link GruStepModel.setNextCodes}
+ * evaluates the gap head for the drawn code of each row only and downloads [rows × P]. The
  * sampling itself happens in TypeScript.
  */
 export class GruStepModel {
@@ -87,7 +88,7 @@ export class GruStepModel {
   private states: tf.Tensor2D[] = [];
   private attributeGates: tf.Tensor2D | undefined;
   private rows = 0;
-  private output: Float32Array = new Float32Array(0);
+  private gapOutput: Float32Array = new Float32Array(0);
 
   constructor(manifest: ModelManifest, weights: Float32Array) {
     if (manifest.kind !== 'gru' || !manifest.weights) {
@@ -120,9 +121,45 @@ export class GruStepModel {
   }
 
   /**
+   * Puts new patients into rows `positions` (ascending; replaced rows, then appended ones from
+   * `rows` on): their initial states and attribute gates, one concat + gather per call.
+   */
+  replaceRows(positions: Int32Array, attributes: AttributeRows): void {
+    const old = this.attributeGates;
+    if (!old) {
+      this.start(attributes);
+      return;
+    }
+    const width = encodedWidth(this.encoders);
+    const encoded = new Float32Array(attributes.rows * width);
+    encodeAttributeRows(this.encoders, attributes, encoded);
+    const n = this.rows;
+    const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
+    const total = Math.max(n, last + 1);
+    // Row k of the result: row k of the old batch, or new row j where positions[j] = k.
+    const index = Int32Array.from({ length: total }, (_, k) => k);
+    positions.forEach((k, j) => {
+      index[k] = n + j;
+    });
+    const [gates, ...states] = tf.tidy(() => {
+      const a = tf.tensor2d(encoded, [attributes.rows, width]);
+      const initial = this.net.initialStates(a);
+      const idx = tf.tensor1d(index, 'int32');
+      return [
+        tf.gather(tf.concat([old, this.net.attributeGates(a)]), idx),
+        ...this.states.map((s, l) => tf.gather(tf.concat([s, initial[l]!]), idx)),
+      ];
+    });
+    old.dispose();
+    tf.dispose(this.states);
+    this.attributeGates = gates as tf.Tensor2D;
+    this.states = states as tf.Tensor2D[];
+    this.rows = total;
+  }
+
+  /**
    * One step for the current rows: previous code (V = beginning of sequence), previous gap
-   * and previous day (days). Returns the code probabilities, [rows × V] (a view valid until
-   * the next call).
+   * and previous day (days). Returns the code probabilities, [rows × V].
    */
   step(prevCode: Int32Array, prevGapDays: Int32Array, prevDay: Int32Array): Float32Array {
     const n = this.rows;
@@ -136,26 +173,37 @@ export class GruStepModel {
     }
     const gates = this.attributeGates;
     if (!gates) throw new TrajsimError('INTERNAL', 'step before start');
-    const [out, ...next] = tf.tidy(() => {
+    const [probs, ...next] = tf.tidy(() => {
       const states = this.net.step(tf.tensor2d(x, [n, I]), gates, this.states);
-      const top = states[states.length - 1]!;
-      const probs = tf.reshape(this.net.codeProbabilities(top), [-1]);
-      const gaps = tf.reshape(this.net.gapParametersAllCodes(top), [-1]);
-      return [tf.concat([probs, gaps]), ...states];
+      return [this.net.codeProbabilities(states[states.length - 1]!), ...states];
     });
     tf.dispose(this.states);
     this.states = next as tf.Tensor2D[];
-    this.output = out!.dataSync() as Float32Array;
-    out!.dispose();
-    return this.output.subarray(0, n * V);
+    const out = probs!.dataSync() as Float32Array;
+    probs!.dispose();
+    return out;
   }
 
-  /** Draws the gap (days) before code `code` for row `row` of the last step. */
-  sampleGapDays(row: number, code: number, rng: Rng): number {
-    const at = this.rows * this.V + (row * this.V + code) * this.P;
+  /**
+   * Evaluates the gap head of the last step for one next code per current row (any valid
+   * code for rows whose gap is not drawn): the second stage of a step.
+   */
+  setNextCodes(nextCodes: Int32Array): void {
+    const top = this.states[this.states.length - 1];
+    if (!top) throw new TrajsimError('INTERNAL', 'setNextCodes before step');
+    const params = tf.tidy(() =>
+      this.net.gapParameters(top, tf.tensor1d(nextCodes.subarray(0, this.rows), 'int32')),
+    );
+    this.gapOutput = params.dataSync() as Float32Array;
+    params.dispose();
+  }
+
+  /** Draws the gap (days) before the code set for `row` by {@link GruStepModel.setNextCodes}. */
+  sampleGapDays(row: number, _code: number, rng: Rng): number {
+    const at = row * this.P;
     return this.binEdges
-      ? sampleBinnedGapDays(this.output, at, this.binEdges, rng)
-      : sampleGapDays(this.output, at, this.K, this.logOffset, rng);
+      ? sampleBinnedGapDays(this.gapOutput, at, this.binEdges, rng)
+      : sampleGapDays(this.gapOutput, at, this.K, this.logOffset, rng);
   }
 
   /** Keeps only the given rows (ascending positions among the current rows). */

@@ -320,6 +320,24 @@ export class MarkovStepModel {
     this.out = new Float32Array(this.rows * this.V);
   }
 
+  replaceRows(positions: Int32Array, attributes: AttributeRows): void {
+    const cells = this.cells;
+    const prev = this.prev;
+    const rows = this.rows;
+    this.start(attributes);
+    const added = this.cells;
+    const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
+    this.rows = Math.max(rows, last + 1);
+    this.cells = new Int32Array(this.rows);
+    this.cells.set(cells.subarray(0, Math.min(rows, this.rows)));
+    this.prev = new Int32Array(this.rows);
+    this.prev.set(prev.subarray(0, Math.min(rows, this.rows)));
+    positions.forEach((k, j) => {
+      this.cells[k] = added[j]!;
+    });
+    this.out = new Float32Array(this.rows * this.V);
+  }
+
   step(prevCode: Int32Array, _prevGapDays: Int32Array, _prevDay: Int32Array): Float32Array {
     const V = this.V;
     for (let r = 0; r < this.rows; r++) {
@@ -330,6 +348,9 @@ export class MarkovStepModel {
     }
     return this.out.subarray(0, this.rows * V);
   }
+
+  /** The gap histograms are looked up per draw: nothing to evaluate per step. */
+  setNextCodes(_nextCodes: Int32Array): void {}
 
   sampleGapDays(row: number, code: number, rng: Rng): number {
     const prev = this.prev[row]!;

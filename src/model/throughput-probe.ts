@@ -17,9 +17,9 @@ export interface StepProbeOptions {
 }
 
 /**
- * Measures the raw network step on the active backend: GRU step + code head + gap head for
- * every code, on random inputs, with the one download per step that sampling needs, and no
- * sampling. Returns rows (events) per second.
+ * Measures the raw network step on the active backend as the sampler runs it (two-stage):
+ * GRU step + code head, download, then the gap head for one code per row, download; random
+ * inputs, no sampling. Returns rows (events) per second.
  *
  * @example
  * await probeStepThroughput({ hidden: 128, batch: 1024 }) // => { eventsPerSecond: 40000, ... }
@@ -60,26 +60,26 @@ export function probeStepThroughput(options: StepProbeOptions = {}): {
     return [net.attributeGates(a), ...net.initialStates(a)];
   });
   let states = initial;
+  const nextCodes = Int32Array.from({ length: batch }, () => rng.int(V));
+  // Two-stage like the sampler: code probabilities down, codes up, gap parameters down.
   const once = () => {
-    const [out, ...next] = tf.tidy(() => {
+    const [probs, ...next] = tf.tidy(() => {
       const s = net.step(
         tf.tensor2d(x, [batch, stepInputWidth(V)]),
         gates!,
         states as tf.Tensor2D[],
       );
-      const top = s[s.length - 1]!;
-      return [
-        tf.concat([
-          tf.reshape(net.codeProbabilities(top), [-1]),
-          tf.reshape(net.gapParametersAllCodes(top), [-1]),
-        ]),
-        ...s,
-      ];
+      return [net.codeProbabilities(s[s.length - 1]!), ...s];
     });
-    out!.dataSync();
-    out!.dispose();
+    probs!.dataSync();
+    probs!.dispose();
     tf.dispose(states);
     states = next;
+    const gaps = tf.tidy(() =>
+      net.gapParameters(states[states.length - 1]!, tf.tensor1d(nextCodes, 'int32')),
+    );
+    gaps.dataSync();
+    gaps.dispose();
   };
   try {
     for (let i = 0; i < 3; i++) once();

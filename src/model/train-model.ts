@@ -7,6 +7,7 @@ import { selectBackend } from './backend.js';
 import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
 import { type ModelManifest, writeModelFolder } from './manifest.js';
 import { fitMarkov } from './markov.js';
+import { exportOnnx, writeOnnxFiles } from './onnx-export.js';
 import { removeCheckpoint, type TrainGruOptions, trainGru } from './train-gru.js';
 
 export interface TrainModelOptions
@@ -92,6 +93,8 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
   });
   const final = { ...manifest, training: { ...manifest.training, contentHash } };
   writeModelFolder(options.out, final, { weights }, output);
+  // The inference graph for the onnx engine (derived from weights.bin; export-onnx rewrites it).
+  writeOnnxFiles(options.out, exportOnnx(final, weights));
   if (options.stopAfterEpochs === undefined) removeCheckpoint(checkpointDir);
   logger.info(MESSAGES.INFO, modelSaved(options.out));
   return final;

@@ -24,31 +24,28 @@ export interface GapSampler {
 export const MAX_MASKED_DRAWS = 32;
 
 /**
- * Enforces hard rules while sampling: draws the next (code, day) of a row from the model's
- * probabilities restricted to what breaks no hard rule, renormalised.
+ * Enforces hard rules while sampling, in the two stages of a step: the code, then its day.
  *
- * It first draws exactly as an unmasked sampler would (same random numbers); when that draw
- * breaks no rule it is kept, so patients on which no rule fires keep their bytes. Otherwise
- * it draws (code, gap) again from the masked, renormalised code distribution until the pair
- * is allowed (rejection sampling: exact for the conditional distribution), at most
- * {@link MAX_MASKED_DRAWS} times, then clamps the day into the allowed window. Masked: codes
- * over their maximum count, before their `precedence` item, in an `exclusive` pair, against
- * the row's attribute levels, a `first` code after the first event (and, at the first event,
- * every code but a required `first` one), terminal codes while a required code is still due,
- * and days outside a code's `day_range` or after a due code's last day.
+ * The sampler first draws exactly as an unmasked sampler would (same random numbers); a draw
+ * that breaks no rule is kept, so patients on which no rule fires keep their bytes. A code
+ * that a rule forbids is drawn again from the model's code probabilities restricted to the
+ * allowed codes, renormalised ({@link checkCode}); a day outside the chosen code's window is
+ * drawn again from its gap head (rejection, at most {@link MAX_MASKED_DRAWS} times, then
+ * clamped: {@link checkDay}). Masked: codes over their maximum count, before their
+ * `precedence` item, in an `exclusive` pair, against the row's attribute levels, a `first`
+ * code after the first event (and, at the first event, every code but a required `first`
+ * one), terminal codes while a required code is still due, and days outside a code's
+ * `day_range` or after a due code's last day.
  *
  * The row's state follows the sampler's own buffers ({@link SamplerRows}): events written
  * since the last draw (sampled or forced) are replayed, and a row with no events starts afresh.
  *
  * @example
- * mask.draw(row, modelRow, probabilities, prevDay, stepModel, rng); // then mask.code, mask.day
+ * const c = mask.checkCode(row, drawnCode, rowProbabilities, prevDay, rng);
+ * const day = mask.checkDay(row, modelRow, c, drawnDay, prevDay, stepModel, rng);
  */
 export class RuleMask {
-  /** The code of the last {@link draw}. */
-  code = 0;
-  /** The day of the last {@link draw}. */
-  day = 0;
-  /** Draws where a rule fired (the first draw was refused). */
+  /** Draws where a rule fired (the first code or day drawn was refused). */
   fired = 0;
   /** Draws where every code was masked: the unmasked draw was kept (the audit will show it). */
   stuck = 0;
@@ -129,32 +126,23 @@ export class RuleMask {
     return lo <= hi;
   }
 
-  private allowed(row: number, code: number, day: number, prevDay: number): boolean {
-    if (!this.codeAllowed(row, code, prevDay)) return false;
-    const [lo, hi] = this.window(row, code, prevDay);
-    return day >= lo && day <= hi;
-  }
-
   /**
-   * Draws the next code and day of sampler row `row` (model row `modelRow` of the last step),
-   * into {@link code} and {@link day}.
+   * Checks the code the sampler drew for sampler row `row` (first stage of a two-stage step:
+   * the code, then the gap head for that code). A code that can break no hard rule on some
+   * allowed day is returned as is (so patients on which no rule fires keep their bytes);
+   * otherwise the code is drawn again from `probs` (this row's code probabilities) restricted
+   * to the allowed codes, renormalised. When every code is masked the drawn one is kept
+   * (counted in {@link stuck}; the audit shows it).
    */
-  draw(
+  checkCode(
     row: number,
-    modelRow: number,
+    code: number,
     probs: ArrayLike<number>,
     prevDay: number,
-    gaps: GapSampler,
     rng: Rng,
-  ): void {
+  ): number {
     this.sync(row);
-    let c = rng.categorical(probs);
-    let day = prevDay + gaps.sampleGapDays(modelRow, c, rng);
-    if (this.allowed(row, c, day, prevDay)) {
-      this.code = c;
-      this.day = day;
-      return;
-    }
+    if (this.codeAllowed(row, code, prevDay)) return code;
     this.fired++;
     const w = this.weights;
     let total = 0;
@@ -164,18 +152,35 @@ export class RuleMask {
     }
     if (!(total > 0)) {
       this.stuck++;
-      this.code = c;
-      this.day = day;
-      return;
+      return code;
     }
-    for (let t = 0; t < MAX_MASKED_DRAWS; t++) {
-      c = rng.categorical(w);
-      day = prevDay + gaps.sampleGapDays(modelRow, c, rng);
-      if (this.allowed(row, c, day, prevDay)) break;
+    return rng.categorical(w);
+  }
+
+  /**
+   * Checks the day drawn for `code` (second stage): a day outside the code's allowed window
+   * is drawn again from the gap head of model row `modelRow` (rejection: exact for the day
+   * given the code), at most {@link MAX_MASKED_DRAWS} times, then clamped into the window.
+   * The code itself is not reweighted by the chance of its window (that would need the gap
+   * head of every code, the cost the two-stage step avoids); docs/model.md states this.
+   */
+  checkDay(
+    row: number,
+    modelRow: number,
+    code: number,
+    day: number,
+    prevDay: number,
+    gaps: GapSampler,
+    rng: Rng,
+  ): number {
+    const [lo, hi] = this.window(row, code, prevDay);
+    if (day >= lo && day <= hi) return day;
+    this.fired++;
+    let d = day;
+    for (let t = 0; t < MAX_MASKED_DRAWS && !(d >= lo && d <= hi); t++) {
+      d = prevDay + gaps.sampleGapDays(modelRow, code, rng);
     }
-    const [lo, hi] = this.window(row, c, prevDay);
-    this.code = c;
-    this.day = Math.min(Math.max(day, lo), hi);
+    return Math.min(Math.max(d, lo), hi);
   }
 }
 

@@ -118,6 +118,7 @@ async function visitGapKs(gapBins: number): Promise<{ ks: number; manifestHead: 
   model.start({ rows, values: new Float64Array(rows) });
   model.step(new Int32Array(rows).fill(3), new Int32Array(rows), new Int32Array(rows));
   model.step(new Int32Array(rows).fill(0), new Int32Array(rows), new Int32Array(rows));
+  model.setNextCodes(new Int32Array(rows).fill(1));
   const rng = new Rng(1);
   const gaps = Array.from({ length: rows }, (_, r) => model.sampleGapDays(r, 1, rng)).sort(
     (a, b) => a - b,
@@ -162,6 +163,7 @@ describe('binned gap head: training', () => {
     const model = new GruStepModel(old, trained.weights);
     model.start({ rows: 2, values: new Float64Array(2) });
     model.step(Int32Array.of(3, 3), new Int32Array(2), new Int32Array(2));
+    model.setNextCodes(Int32Array.of(1, 1));
     const d = model.sampleGapDays(1, 1, new Rng(2));
     expect(Number.isInteger(d) && d >= 0).toBe(true);
     model.dispose();

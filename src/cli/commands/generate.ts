@@ -3,12 +3,13 @@ import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import type { Shard } from '../../core/shard.js';
+import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import {
-  type BackendName,
-  DEFAULT_BACKEND,
-  generationBackendLabel,
-  parseBackendName,
-} from '../../model/backend-names.js';
+  type EngineName,
+  type OnnxDevice,
+  parseEngineName,
+  parseOnnxDevice,
+} from '../../model/engine-names.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
 import type { CliContext, RegisterCommand } from '../context.js';
@@ -25,6 +26,9 @@ interface GenerateFlags {
   horizonDays?: number;
   maxEvents?: number;
   backend: BackendName;
+  engine?: EngineName;
+  threads?: number;
+  device?: OnnxDevice;
   resume?: boolean;
   partPatients?: number;
   overwrite?: boolean;
@@ -156,6 +160,17 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         DEFAULT_BACKEND,
       )
       .option(
+        '--engine <name>',
+        'onnx (ONNX Runtime; the default when onnxruntime-node loads) or tfjs (the training network on --backend)',
+        parseEngineName,
+      )
+      .option('--threads <n>', 'ONNX Runtime threads (default: the machine’s cores)', positiveInt)
+      .option(
+        '--device <name>',
+        'cpu (default) or cuda (ONNX Runtime’s CUDA 12 provider; see docs/model.md)',
+        parseOnnxDevice,
+      )
+      .option(
         '--resume',
         'checkpoint in parts beside --out and continue a killed run (same bytes as one run)',
       )
@@ -181,16 +196,21 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         if (opts.twinsOf !== undefined) return twinsAction(opts, context);
         // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
         const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
-        const { selectBackend } = await import('../../model/backend.js');
+        const { createEngineStepModel } = await import('../../model/engine.js');
         const { loadModel } = await import('../../model/load-model.js');
         const { runGeneration } = await import('../../scenario/run-generation.js');
         const scenario = scenarioOf(opts);
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
-        if (loaded.manifest.kind === 'gru')
-          await selectBackend(opts.backend, { logger: context.logger });
+        const { stepModel, engine } = await createEngineStepModel(loaded, {
+          backend: opts.backend,
+          ...(opts.engine ? { engine: opts.engine } : {}),
+          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+          ...(opts.device ? { device: opts.device } : {}),
+          logger: context.logger,
+        });
         const { editRules, readRuleEdits } = await import('../../rules/rules-file.js');
-        const base = loadGenerationModel(loaded);
+        const base = loadGenerationModel(loaded, stepModel);
         const model = opts.rules
           ? { ...base, rules: editRules(base.rules, readRuleEdits(opts.rules), opts.rules) }
           : base;
@@ -207,7 +227,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
             ...(opts.resume ? { resume: true } : {}),
             ...(opts.partPatients !== undefined ? { partPatients: opts.partPatients } : {}),
             overwrite: opts.overwrite === true,
-            backend: generationBackendLabel(loaded.manifest.kind, opts.backend),
+            backend: engine,
             logger: context.logger,
           });
           const c = manifest.counts;

@@ -2,6 +2,7 @@ import type { RegisterCommand } from '../context.js';
 import { registerBackends } from './backends.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
+import { registerExportOnnx } from './export-onnx.js';
 import { registerGenerate } from './generate.js';
 import { registerImport } from './import.js';
 import { registerInfer } from './infer.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerReference,
   registerTrain,
   registerRules,
+  registerExportOnnx,
   registerGenerate,
   registerBackends,
   registerMerge,

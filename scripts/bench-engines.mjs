@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// Generation engines side by side (issue 11). Prints JSON.
+//
+//   npm run build && node scripts/bench-engines.mjs [--work DIR] [--hidden 128]
+//        [--batches 1024,4096] [--threads 1,2] [--patients 16384] [--million 1000000]
+//        [--skip-tfjs-million]
+//
+// 1. trains a hidden-128 GRU for 1 epoch on 3000 reference patients (realistic trajectory
+//    lengths; the weights do not matter for speed);
+// 2. for tfjs wasm and ONNX (two-stage) at each batch size and ONNX thread count: the raw step
+//    (network only, random inputs: step + gap head for one code per row, as the sampler calls
+//    them) and end to end (generateCohort: sampling + Arrow output), events/s, their ratio,
+//    and events per CPU-second (user + system time of this process: less sensitive than wall
+//    time to other processes on a shared machine);
+// 3. 1M patients with models/reference through the CLI (`/usr/bin/time -v`): wall time and
+//    peak RSS, for the onnx engine and, as the baseline of the same run, the tfjs engine.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = new URL('..', import.meta.url);
+const dist = (p) => new URL(`dist/${p}`, root).href;
+const { simulateReference } = await import(dist('reference/reference-process.js'));
+const { trainModel } = await import(dist('model/train-model.js'));
+const { selectBackend } = await import(dist('model/backend.js'));
+const { probeStepThroughput } = await import(dist('model/throughput-probe.js'));
+const { loadModel } = await import(dist('model/load-model.js'));
+const { createEngineStepModel } = await import(dist('model/engine.js'));
+const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
+const { generateCohort } = await import(dist('generate/generate-cohort.js'));
+const { Rng } = await import(dist('core/rng.js'));
+
+const { values: args } = parseArgs({
+  options: {
+    work: { type: 'string', default: '/tmp/trajsim-bench-engines' },
+    hidden: { type: 'string', default: '128' },
+    batches: { type: 'string', default: '1024,4096' },
+    threads: { type: 'string', default: '1,2' },
+    patients: { type: 'string', default: '16384' },
+    million: { type: 'string', default: '1000000' },
+    'skip-tfjs-million': { type: 'boolean', default: false },
+  },
+});
+const work = resolve(args.work);
+mkdirSync(work, { recursive: true });
+const log = (m) => process.stderr.write(`${m}\n`);
+const hidden = Number(args.hidden);
+const loadAverage = async () => (await import('node:os')).loadavg().map((x) => +x.toFixed(1));
+const result = {
+  generatedBy: 'scripts/bench-engines.mjs',
+  hidden,
+  cpus: cpus().length,
+  loadAverageAtStart: await loadAverage(),
+};
+
+await selectBackend('wasm');
+const refDir = join(work, 'reference-3000');
+rmSync(refDir, { recursive: true, force: true });
+await simulateReference(refDir, { patients: 3000, seed: 3 });
+const modelDir = join(work, `gru-h${hidden}`);
+await trainModel({
+  data: refDir,
+  out: modelDir,
+  hidden,
+  epochs: 1,
+  batchSize: 64,
+  overwrite: true,
+  seed: 1,
+});
+const loaded = loadModel(modelDir);
+const V = loaded.manifest.vocabulary.codes.length;
+const nA = loaded.manifest.attributes.length;
+
+function cpuSeconds(since) {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
+/** Raw ONNX step: start, then `steps` × (step + gap head) on random inputs. */
+async function onnxRaw(stepModel, batch, steps) {
+  const rng = new Rng('raw');
+  const values = new Float64Array(batch * nA);
+  await stepModel.start({ rows: batch, values });
+  const code = Int32Array.from({ length: batch }, () => rng.int(V + 1));
+  const gap = Int32Array.from({ length: batch }, () => rng.int(400));
+  const day = Int32Array.from({ length: batch }, () => rng.int(3000));
+  const next = Int32Array.from({ length: batch }, () => rng.int(V));
+  const once = async () => {
+    await stepModel.step(code, gap, day);
+    await stepModel.setNextCodes(next);
+  };
+  for (let i = 0; i < 3; i++) await once();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) await once();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
+  stepModel.end();
+  return { eventsPerSecond: (steps * batch) / seconds, eventsPerCpuSecond: (steps * batch) / cpu };
+}
+
+async function endToEnd(stepModel, batch) {
+  const model = loadGenerationModel(loaded, stepModel);
+  const out = join(work, `gen-${batch}`);
+  const n = Math.max(Number(args.patients), 4 * batch);
+  const c0 = process.cpuUsage();
+  const g = await generateCohort(model, {
+    patients: n,
+    seed: 1,
+    out,
+    batchSize: batch,
+    overwrite: true,
+  });
+  const cpu = cpuSeconds(c0);
+  rmSync(out, { recursive: true, force: true });
+  return {
+    patients: n,
+    events: Math.round(g.eventsPerSecond * g.seconds),
+    eventsPerSecond: g.eventsPerSecond,
+    eventsPerCpuSecond: (g.eventsPerSecond * g.seconds) / cpu,
+  };
+}
+
+result.engines = [];
+for (const batch of args.batches.split(',').map(Number)) {
+  const steps = batch >= 4096 ? 10 : 30;
+  // tfjs wasm (one thread in Node): the committed two-stage step.
+  {
+    const { stepModel, engine } = await createEngineStepModel(loaded, { engine: 'tfjs' });
+    const e2e = await endToEnd(stepModel, batch);
+    stepModel.dispose();
+    const raw = probeStepThroughput({
+      hidden,
+      batch,
+      vocabularySize: V,
+      attributeWidth: 16,
+      steps,
+    });
+    const row = {
+      engine,
+      batch,
+      threads: 1,
+      rawStepEventsPerSecond: raw.eventsPerSecond,
+      endToEnd: e2e,
+      endToEndShareOfRawStep: e2e.eventsPerSecond / raw.eventsPerSecond,
+    };
+    result.engines.push(row);
+    log(JSON.stringify(row));
+  }
+  for (const threads of args.threads.split(',').map(Number)) {
+    const { stepModel, engine } = await createEngineStepModel(loaded, { engine: 'onnx', threads });
+    const raw = await onnxRaw(stepModel, batch, steps);
+    const e2e = await endToEnd(stepModel, batch);
+    stepModel.dispose();
+    const row = {
+      engine,
+      batch,
+      threads,
+      rawStepEventsPerSecond: raw.eventsPerSecond,
+      rawStepEventsPerCpuSecond: raw.eventsPerCpuSecond,
+      endToEnd: e2e,
+      endToEndShareOfRawStep: e2e.eventsPerSecond / raw.eventsPerSecond,
+    };
+    result.engines.push(row);
+    log(JSON.stringify(row));
+  }
+}
+
+/** 1M patients with the committed reference model through the CLI, under GNU time -v. */
+function million(engine) {
+  const out = join(work, `million-${engine}`);
+  rmSync(out, { recursive: true, force: true });
+  const cli = fileURLToPath(new URL('dist/cli/main.js', root));
+  const argv = [
+    '-v',
+    process.execPath,
+    cli,
+    'generate',
+    '--quiet',
+    '--model',
+    fileURLToPath(new URL('models/reference', root)),
+    '--patients',
+    args.million,
+    '--seed',
+    '1',
+    '--out',
+    out,
+    '--engine',
+    engine,
+    '--batch-size',
+    '4096',
+  ];
+  const timed = spawnSync('/usr/bin/time', argv, { encoding: 'utf8' });
+  rmSync(out, { recursive: true, force: true });
+  const field = (name) => {
+    const line = timed.stderr.split('\n').find((l) => l.trim().startsWith(name));
+    return line ? line.slice(line.lastIndexOf(':') + 1).trim() : undefined;
+  };
+  // "Elapsed (wall clock) time (h:mm:ss or m:ss): 4:35.12"
+  const wallLine = timed.stderr.split('\n').find((l) => l.includes('Elapsed (wall clock)'));
+  const wall = wallLine ? wallLine.slice(wallLine.indexOf('): ') + 3).trim() : 'NaN';
+  const parts = wall.split(':').map(Number);
+  const wallSeconds = parts.reduce((acc, x) => acc * 60 + x, 0);
+  return {
+    engine,
+    patients: Number(args.million),
+    status: timed.status,
+    wallSeconds,
+    userSeconds: Number(field('User time (seconds)')),
+    systemSeconds: Number(field('System time (seconds)')),
+    peakRssMiB: Number(field('Maximum resident set size (kbytes)')) / 1024,
+    cli: timed.stdout.trim(),
+  };
+}
+
+const m = Number(args.million);
+if (m > 0) {
+  result.million = [million('onnx')];
+  log(JSON.stringify(result.million[0]));
+  if (!args['skip-tfjs-million']) {
+    result.million.push(million('tfjs'));
+    log(JSON.stringify(result.million[1]));
+  }
+  result.millionBaselineBeforeIssue11Seconds = 77;
+}
+result.loadAverageAtEnd = await loadAverage();
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

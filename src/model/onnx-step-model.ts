@@ -1,0 +1,309 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import type * as Ort from 'onnxruntime-node';
+import { TrajsimError } from '../core/errors.js';
+import { cudaProviderUnavailable, onnxRuntimeUnavailable } from '../core/messages.js';
+import type { Rng } from '../core/rng.js';
+import {
+  type AttributeEncoding,
+  type AttributeRows,
+  encodeAttributeRows,
+  encodedWidth,
+} from './attribute-encoder.js';
+import type { OnnxDevice } from './engine-names.js';
+import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
+import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
+import { gruShapeOf } from './gru-step-model.js';
+import type { ModelManifest } from './manifest.js';
+import { exportOnnx, type OnnxModelFiles } from './onnx-export.js';
+
+/** The ONNX Runtime module (onnxruntime-node). */
+export type OnnxRuntime = typeof Ort;
+
+export interface OnnxEngineOptions {
+  /** Intra-op threads of ONNX Runtime (default: the machine's cores). */
+  readonly threads?: number;
+  readonly device?: OnnxDevice;
+  /** For tests: how onnxruntime-node is imported. */
+  readonly importModule?: (name: string) => Promise<unknown>;
+}
+
+let cached: OnnxRuntime | undefined;
+
+/**
+ * Loads onnxruntime-node. Throws BACKEND, saying what to install, when it cannot be loaded
+ * (not installed, or no binary for this platform).
+ *
+ * @example
+ * const ort = await loadOnnxRuntime(); ort.env.versions.node // => '1.30.0'
+ */
+export async function loadOnnxRuntime(
+  importModule?: (name: string) => Promise<unknown>,
+): Promise<OnnxRuntime> {
+  if (cached && importModule === undefined) return cached;
+  try {
+    const mod = (await (importModule ?? ((name) => import(name)))(
+      'onnxruntime-node',
+    )) as OnnxRuntime & {
+      default?: OnnxRuntime;
+    };
+    const ort = (mod.InferenceSession ? mod : mod.default) as OnnxRuntime;
+    if (!ort?.InferenceSession) throw new Error('no InferenceSession export');
+    if (importModule === undefined) cached = ort;
+    return ort;
+  } catch (cause) {
+    throw new TrajsimError(
+      'BACKEND',
+      onnxRuntimeUnavailable((cause as Error)?.message?.split('\n')[0] ?? String(cause)),
+      { cause },
+    );
+  }
+}
+
+/** Whether onnxruntime-node's CUDA provider library is installed next to its CPU binary. */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const main = require.resolve('onnxruntime-node');
+    const bin = join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
+function sessionOptions(options: OnnxEngineOptions): Ort.InferenceSession.SessionOptions {
+  const threads = options.threads ?? Math.max(1, cpus().length);
+  return {
+    executionProviders: options.device === 'cuda' ? [{ name: 'cuda', deviceId: 0 }] : ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Worker threads sleep between runs instead of spinning: the sampler's TypeScript runs
+    // between the step and gap calls and needs the cores (on a shared 2-core machine,
+    // spinning tripled the wall time of a 2-thread step).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+}
+
+/**
+ * The GRU as a step model running on ONNX Runtime (the `onnx` engine): the exported graphs
+ * of src/model/onnx-export.ts, the same two-stage step and the same sampling code as the tfjs
+ * {@link GruStepModel}, so both engines consume every patient's random stream identically
+ * (their outputs differ only by float rounding). The batch's states live in typed arrays
+ * between steps. Create with {@link OnnxStepModel.create}; call `dispose` when done.
+ */
+export class OnnxStepModel {
+  readonly codes: readonly string[];
+  private readonly ort: OnnxRuntime;
+  private readonly sessions: {
+    start: Ort.InferenceSession;
+    step: Ort.InferenceSession;
+    gap: Ort.InferenceSession;
+  };
+  private readonly encoders: readonly AttributeEncoding[];
+  private readonly H: number;
+  private readonly L: number;
+  private readonly P: number;
+  private readonly K: number;
+  private readonly logOffset: number;
+  private readonly binEdges: readonly number[] | undefined;
+  private rows = 0;
+  private gates: Float32Array = new Float32Array(0);
+  private states: Float32Array[] = [];
+  private gapOutput: Float32Array = new Float32Array(0);
+  /** Reused input buffer of the step's time features. */
+  private time = new Float32Array(0);
+
+  private constructor(
+    ort: OnnxRuntime,
+    manifest: ModelManifest,
+    sessions: OnnxStepModel['sessions'],
+  ) {
+    const shape = gruShapeOf(manifest);
+    this.ort = ort;
+    this.sessions = sessions;
+    this.codes = manifest.vocabulary.codes;
+    this.encoders = manifest.encoders;
+    this.H = shape.hidden;
+    this.L = shape.layers;
+    this.P = gapOutputWidth(shape);
+    this.K = shape.mixtures;
+    this.logOffset = shape.gapLogOffset;
+    this.binEdges = shape.gapBinEdges;
+  }
+
+  /**
+   * Opens the three ONNX sessions of a GRU model: from `files` (e.g. a model folder's onnx/),
+   * else exported from the weights in memory. Throws BACKEND when onnxruntime-node or the
+   * asked device is unavailable, MODEL for a model without a network.
+   *
+   * @example
+   * const sm = await OnnxStepModel.create(manifest, weights, { threads: 2 });
+   */
+  static async create(
+    manifest: ModelManifest,
+    weights: Float32Array,
+    options: OnnxEngineOptions = {},
+    files?: OnnxModelFiles,
+  ): Promise<OnnxStepModel> {
+    const ort = await loadOnnxRuntime(options.importModule);
+    if (options.device === 'cuda' && !cudaProviderInstalled()) {
+      throw new TrajsimError(
+        'BACKEND',
+        cudaProviderUnavailable('libonnxruntime_providers_cuda.so is not installed'),
+      );
+    }
+    const bytes = files ?? exportOnnx(manifest, weights);
+    const so = sessionOptions(options);
+    const open = async (b: Uint8Array) => {
+      try {
+        return await ort.InferenceSession.create(b, so);
+      } catch (cause) {
+        const reason = (cause as Error)?.message?.split('\n')[0] ?? String(cause);
+        throw new TrajsimError(
+          'BACKEND',
+          options.device === 'cuda'
+            ? cudaProviderUnavailable(reason)
+            : `ONNX Runtime could not open the model: ${reason}`,
+          { cause },
+        );
+      }
+    };
+    const sessions = {
+      start: await open(bytes.start),
+      step: await open(bytes.step),
+      gap: await open(bytes.gap),
+    };
+    return new OnnxStepModel(ort, manifest, sessions);
+  }
+
+  private tensor(data: Float32Array | Int32Array, dims: readonly number[]): Ort.Tensor {
+    return data instanceof Int32Array
+      ? new this.ort.Tensor('int32', data, dims)
+      : new this.ort.Tensor('float32', data, dims);
+  }
+
+  /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
+  async start(attributes: AttributeRows): Promise<void> {
+    this.end();
+    await this.replaceRows(
+      Int32Array.from({ length: attributes.rows }, (_, j) => j),
+      attributes,
+    );
+  }
+
+  /**
+   * Puts new patients into rows `positions` (ascending; replaced rows, then appended ones from
+   * `rows` on): their initial states and attribute gates are written in place.
+   */
+  async replaceRows(positions: Int32Array, attributes: AttributeRows): Promise<void> {
+    const n = attributes.rows;
+    const H = this.H;
+    const width = encodedWidth(this.encoders);
+    const encoded = new Float32Array(n * width);
+    encodeAttributeRows(this.encoders, attributes, encoded);
+    const out = await this.sessions.start.run({ attributes: this.tensor(encoded, [n, width]) });
+    const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
+    const total = Math.max(this.rows, last + 1);
+    const grow = (a: Float32Array, perRow: number): Float32Array => {
+      if (a.length >= total * perRow) return a;
+      const c = new Float32Array(Math.max(total, 2 * this.rows) * perRow);
+      c.set(a.subarray(0, this.rows * perRow));
+      return c;
+    };
+    this.gates = grow(this.gates, 3 * H);
+    this.states = Array.from({ length: this.L }, (_, l) =>
+      grow(this.states[l] ?? new Float32Array(0), H),
+    );
+    const gates = out['attribute_gates']!.data as Float32Array;
+    const states = this.states.map((_, l) => out[`state_${l}`]!.data as Float32Array);
+    for (let j = 0; j < n; j++) {
+      const k = positions[j]!;
+      this.gates.set(gates.subarray(j * 3 * H, (j + 1) * 3 * H), k * 3 * H);
+      for (let l = 0; l < this.L; l++) {
+        this.states[l]!.set(states[l]!.subarray(j * H, (j + 1) * H), k * H);
+      }
+    }
+    this.rows = total;
+  }
+
+  /**
+   * One step for the current rows (previous code, V = beginning of sequence; previous gap and
+   * day, in days). Returns the code probabilities [rows × V].
+   */
+  async step(
+    prevCode: Int32Array,
+    prevGapDays: Int32Array,
+    prevDay: Int32Array,
+  ): Promise<Float32Array> {
+    const n = this.rows;
+    if (this.time.length < 2 * n) this.time = new Float32Array(2 * n);
+    const time = this.time.subarray(0, 2 * n);
+    for (let r = 0; r < n; r++) {
+      time[2 * r] = Math.log1p(prevGapDays[r]!) / LOG_DAYS_SCALE;
+      time[2 * r + 1] = Math.log1p(prevDay[r]!) / LOG_DAYS_SCALE;
+    }
+    const feeds: Record<string, Ort.Tensor> = {
+      prev_code: this.tensor(prevCode.subarray(0, n), [n]),
+      time: this.tensor(time, [n, 2]),
+      attribute_gates: this.tensor(this.gates, [n, 3 * this.H]),
+    };
+    for (let l = 0; l < this.L; l++)
+      feeds[`state_${l}`] = this.tensor(this.states[l]!, [n, this.H]);
+    const out = await this.sessions.step.run(feeds);
+    for (let l = 0; l < this.L; l++) this.states[l] = out[`state_out_${l}`]!.data as Float32Array;
+    return out['code_probs']!.data as Float32Array;
+  }
+
+  /** The gap head for the drawn code of every current row (the second stage of a step). */
+  async setNextCodes(nextCodes: Int32Array): Promise<void> {
+    const n = this.rows;
+    const out = await this.sessions.gap.run({
+      state: this.tensor(this.states[this.L - 1]!.subarray(0, n * this.H), [n, this.H]),
+      code: this.tensor(nextCodes.subarray(0, n), [n]),
+    });
+    this.gapOutput = out['gap_params']!.data as Float32Array;
+  }
+
+  /** Draws the gap (days) before the code set for `row` by {@link OnnxStepModel.setNextCodes}. */
+  sampleGapDays(row: number, _code: number, rng: Rng): number {
+    const at = row * this.P;
+    return this.binEdges
+      ? sampleBinnedGapDaysFromProbabilities(this.gapOutput, at, this.binEdges, rng)
+      : sampleGapDays(this.gapOutput, at, this.K, this.logOffset, rng);
+  }
+
+  /** Keeps only the given rows (ascending positions among the current rows). */
+  keepRows(keep: Int32Array): void {
+    const H = this.H;
+    const gates = new Float32Array(keep.length * 3 * H);
+    const states = this.states.map(() => new Float32Array(keep.length * H));
+    for (let j = 0; j < keep.length; j++) {
+      const k = keep[j]!;
+      gates.set(this.gates.subarray(k * 3 * H, (k + 1) * 3 * H), j * 3 * H);
+      for (let l = 0; l < this.L; l++) {
+        states[l]!.set(this.states[l]!.subarray(k * H, (k + 1) * H), j * H);
+      }
+    }
+    this.gates = gates;
+    this.states = states;
+    this.rows = keep.length;
+  }
+
+  /** Ends the batch. */
+  end(): void {
+    this.rows = 0;
+    this.gates = new Float32Array(0);
+    this.states = [];
+  }
+
+  /** Releases the ONNX sessions. */
+  dispose(): void {
+    this.end();
+    for (const s of Object.values(this.sessions)) void s.release();
+  }
+}

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { selectBackend } from '../../src/model/backend.js';
+import { gapBinEdges } from '../../src/model/gap-distribution.js';
+import {
+  GruNetwork,
+  type GruShape,
+  gapOutputWidth,
+  stepInputWidth,
+} from '../../src/model/gru-network.js';
+import { exportOnnxGraphs } from '../../src/model/onnx-export.js';
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+const ROWS = 33;
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+/**
+ * Runs the exported start, step and gap graphs on ONNX Runtime and the tfjs network on the
+ * same random inputs; returns the largest absolute difference of every output.
+ */
+async function compare(shape: GruShape, seed: number): Promise<Record<string, number>> {
+  const rng = new Rng(seed);
+  const P = gapOutputWidth(shape);
+  const net = GruNetwork.create(
+    shape,
+    rng.fork('weights'),
+    Float32Array.from({ length: P }, () => rng.normal()),
+  );
+  const { specs, data } = net.exportWeights();
+  const files = exportOnnxGraphs(shape, specs, data);
+  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1 };
+  const start = await ort.InferenceSession.create(files.start, options);
+  const step = await ort.InferenceSession.create(files.step, options);
+  const gap = await ort.InferenceSession.create(files.gap, options);
+  const { vocabularySize: V, attributeWidth: A, layers: L } = shape;
+  const attrs = Float32Array.from({ length: ROWS * A }, () => rng.normal());
+  const prevCode = Int32Array.from({ length: ROWS }, () => rng.int(V + 1));
+  const time = Float32Array.from({ length: 2 * ROWS }, () => 1.2 * rng.uniform());
+  const nextCode = Int32Array.from({ length: ROWS }, () => rng.int(V));
+  const I = stepInputWidth(V);
+  const x = new Float32Array(ROWS * I);
+  for (let r = 0; r < ROWS; r++) {
+    x[r * I + prevCode[r]!] = 1;
+    x[r * I + V + 1] = time[2 * r]!;
+    x[r * I + V + 2] = time[2 * r + 1]!;
+  }
+  const expected = tf.tidy(() => {
+    const a = tf.tensor2d(attrs, [ROWS, A]);
+    const gates = net.attributeGates(a);
+    const h0 = net.initialStates(a);
+    const h1 = net.step(tf.tensor2d(x, [ROWS, I]), gates, h0);
+    const top = h1[L - 1]!;
+    return {
+      gates: gates.dataSync(),
+      h0: h0.map((h) => h.dataSync()),
+      h1: h1.map((h) => h.dataSync()),
+      probs: net.codeProbabilities(top).dataSync(),
+      // The binned head's graph ends in the bins' softmax (the sampler's input).
+      gap: (shape.gapBinEdges
+        ? tf.softmax(net.gapParameters(top, tf.tensor1d(nextCode, 'int32')))
+        : net.gapParameters(top, tf.tensor1d(nextCode, 'int32'))
+      ).dataSync(),
+    };
+  });
+  const s = await start.run({ attributes: new ort.Tensor('float32', attrs, [ROWS, A]) });
+  const feeds: Record<string, ort.Tensor> = {
+    prev_code: new ort.Tensor('int32', prevCode, [ROWS]),
+    time: new ort.Tensor('float32', time, [ROWS, 2]),
+    attribute_gates: s['attribute_gates']!,
+  };
+  for (let l = 0; l < L; l++) feeds[`state_${l}`] = s[`state_${l}`]!;
+  const t = await step.run(feeds);
+  const g = await gap.run({
+    state: t[`state_out_${L - 1}`]!,
+    code: new ort.Tensor('int32', nextCode, [ROWS]),
+  });
+  const diffs: Record<string, number> = {
+    attribute_gates: maxAbsDiff(s['attribute_gates']!.data as Float32Array, expected.gates),
+    code_probs: maxAbsDiff(t['code_probs']!.data as Float32Array, expected.probs),
+    gap_params: maxAbsDiff(g['gap_params']!.data as Float32Array, expected.gap),
+  };
+  for (let l = 0; l < L; l++) {
+    diffs[`state_${l}`] = maxAbsDiff(s[`state_${l}`]!.data as Float32Array, expected.h0[l]!);
+    diffs[`state_out_${l}`] = maxAbsDiff(
+      t[`state_out_${l}`]!.data as Float32Array,
+      expected.h1[l]!,
+    );
+  }
+  for (const session of [start, step, gap]) await session.release();
+  net.dispose();
+  return diffs;
+}
+
+describe('ONNX export of the inference graph', () => {
+  it('binned head, 2 layers: ONNX Runtime outputs equal the tfjs network to 1e-5', async () => {
+    const diffs = await compare(
+      {
+        vocabularySize: 11,
+        attributeWidth: 6,
+        hidden: 32,
+        layers: 2,
+        mixtures: 4,
+        gapHidden: 16,
+        gapLogOffset: 4,
+        gapBinEdges: gapBinEdges(3000, 64),
+      },
+      1,
+    );
+    expect(Object.keys(diffs)).toHaveLength(7);
+    for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-5);
+  });
+
+  it('mixture head, 1 layer: ONNX Runtime outputs equal the tfjs network to 1e-5', async () => {
+    const diffs = await compare(
+      {
+        vocabularySize: 5,
+        attributeWidth: 3,
+        hidden: 16,
+        layers: 1,
+        mixtures: 3,
+        gapHidden: 8,
+        gapLogOffset: 3,
+      },
+      2,
+    );
+    for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-5);
+  });
+});
