@@ -10,6 +10,7 @@ import type {
   Finding,
 } from '../validate/fidelity-report.js';
 import type { Threshold } from '../validate/thresholds.js';
+import { renderPrivacySection } from './render-privacy.js';
 import { COLORS, escapeXml, groupedBars, heatmap, type LineSeries, lineChart } from './svg.js';
 
 /** Compact number formatting for tables: 3 significant digits, integers as is. */
@@ -250,7 +251,9 @@ details summary{font-size:11px;color:#1f4e9c;cursor:pointer}table.inner td{borde
  */
 export function renderReportHtml(report: FidelityReport): string {
   const s = report.settings;
-  const failed = report.metrics.filter((m) => m.pass === false).length;
+  const failed =
+    report.metrics.filter((m) => m.pass === false).length +
+    (report.privacy?.metrics.filter((m) => m.pass === false).length ?? 0);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>trajsim fidelity report — ${escapeXml(report.synthetic.names.join(', '))} vs ${escapeXml(report.real.name)}</title>
@@ -266,6 +269,7 @@ export function renderReportHtml(report: FidelityReport): string {
 ${findingsList(report.findings, 'error')}
 ${findingsList(report.findings, 'warning')}
 <section><h2>Metrics</h2>${metricsTable(report.metrics)}</section>
+${report.privacy ? renderPrivacySection(report.privacy) : ''}
 ${chartsSection(report)}
 ${generationSection(report)}
 <section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean ± sd over ${s.repeats} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>

@@ -5,6 +5,7 @@
  */
 
 import type { MetricValue } from './metric.js';
+import type { PrivacyReport } from './privacy/privacy-report.js';
 import type { Threshold } from './thresholds.js';
 
 /** Mean, sample standard deviation and the values of a metric over the repeats. */
@@ -123,6 +124,8 @@ export interface FidelityReport {
   readonly charts: FidelityCharts;
   /** Contents of generation.json of each synthetic shard that has one. */
   readonly generation: readonly { readonly source: string; readonly content: unknown }[];
+  /** The privacy section (docs/privacy.md), when validate was given the training data. */
+  readonly privacy?: PrivacyReport;
 }
 
 /**

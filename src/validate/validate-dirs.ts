@@ -14,6 +14,7 @@ import {
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
+import { assessPrivacyDirs, type PrivacyDirsOptions } from './privacy/privacy-dirs.js';
 
 /** Options of {@link validateTimelineDirs}. */
 export interface ValidateDirsOptions extends FidelityOptions {
@@ -21,6 +22,8 @@ export interface ValidateDirsOptions extends FidelityOptions {
   readonly repeats?: number;
   /** Progress and notes (default silent). */
   readonly logger?: Logger;
+  /** Adds the Privacy section (its gate joins `passed`); the holdout defaults to the real data. */
+  readonly privacy?: PrivacyDirsOptions & { readonly train: string; readonly holdout?: string };
 }
 
 /**
@@ -80,7 +83,7 @@ export async function validateTimelineDirs(
     }
   }
   logger.info('INFO', 'computing metrics, noise floor and matched comparisons');
-  return assessFidelity(
+  const report = assessFidelity(
     {
       real: realSummaries,
       realName,
@@ -93,4 +96,26 @@ export async function validateTimelineDirs(
     },
     { ...options, seed },
   );
+  return options.privacy
+    ? withPrivacy(report, realDir, syntheticDirs, options.privacy, logger)
+    : report;
+}
+
+/** The report with its Privacy section; the real data is the holdout unless one is given. */
+async function withPrivacy(
+  report: FidelityReport,
+  realDir: string,
+  syntheticDirs: readonly string[],
+  privacy: NonNullable<ValidateDirsOptions['privacy']>,
+  logger: Logger,
+): Promise<FidelityReport> {
+  const { train, holdout, ...options } = privacy;
+  const result = await assessPrivacyDirs(train, holdout ?? realDir, syntheticDirs, {
+    holdoutSource: holdout
+      ? `--holdout ${holdout}`
+      : `the --real timeline ${realDir} (not used in training)`,
+    logger,
+    ...options,
+  });
+  return { ...report, passed: report.passed && result.passed, privacy: result };
 }

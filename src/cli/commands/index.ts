@@ -7,6 +7,7 @@ import { registerGenerate } from './generate.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
+import { registerPrivacy } from './privacy.js';
 import { registerReference } from './reference.js';
 import { registerStats } from './stats.js';
 import { registerTrain } from './train.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerGenerate,
   registerBackends,
   registerMerge,
+  registerPrivacy,
   registerValidate,
   registerStats,
   registerDemo,

@@ -1,13 +1,15 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { TrajsimError } from '../../core/errors.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
-import { validateTimelineDirs } from '../../validate/validate-dirs.js';
+import { type ValidateDirsOptions, validateTimelineDirs } from '../../validate/validate-dirs.js';
 import { setExitCode } from '../main.js';
 import type { RegisterCommand } from './index.js';
+import { privacyFailureLines, privacyThresholdsOption } from './privacy.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value.replaceAll('_', ''));
@@ -49,6 +51,34 @@ export function failureLines(report: FidelityReport): string[] {
     });
 }
 
+/** The privacy part of the validate options, from --train/--holdout/--model. */
+function privacyOptions(opts: {
+  train?: string;
+  holdout?: string;
+  model?: string;
+  privacyThresholds?: string;
+  seed: string;
+}): Pick<ValidateDirsOptions, 'privacy'> {
+  if (!opts.train) {
+    if (opts.holdout || opts.model) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        '--holdout and --model need --train (the privacy section)',
+      );
+    }
+    return {};
+  }
+  return {
+    privacy: {
+      train: opts.train,
+      thresholds: privacyThresholdsOption(opts.privacyThresholds),
+      seed: opts.seed,
+      ...(opts.holdout ? { holdout: opts.holdout } : {}),
+      ...(opts.model ? { model: opts.model } : {}),
+    },
+  };
+}
+
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
@@ -81,6 +111,19 @@ export const registerValidate: RegisterCommand = (program, context) => {
         repeatsInt,
         5,
       )
+      .option(
+        '--train <dir>',
+        'training timeline of the generator: adds the Privacy section (docs/privacy.md)',
+      )
+      .option(
+        '--holdout <dir>',
+        'real patients not used in training (default: the --real timeline)',
+      )
+      .option('--model <dir>', 'with --train: the GRU model, for the likelihood membership attack')
+      .option(
+        '--privacy-thresholds <file>',
+        'privacy thresholds JSON (default: thresholds/privacy.json)',
+      )
       .option('--json', 'print report.json to stdout')
       .addHelpText(
         'after',
@@ -97,6 +140,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: string;
             repeats: number;
             json?: boolean;
+            train?: string;
+            holdout?: string;
+            model?: string;
+            privacyThresholds?: string;
           },
           command: Command,
         ) => {
@@ -109,6 +156,7 @@ export const registerValidate: RegisterCommand = (program, context) => {
             repeats: opts.repeats,
             logger: context.logger,
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
+            ...privacyOptions(opts),
           });
           mkdirSync(opts.out, { recursive: true });
           const json = fidelityReportJson(report);
@@ -127,6 +175,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
             if (f.code === 'CONSTRAINT_VIOLATION') context.note(`${f.severity}: ${f.message}`);
           if (!report.passed) {
             for (const line of failures) process.stderr.write(`${line}\n`);
+            if (report.privacy) {
+              for (const line of privacyFailureLines(report.privacy))
+                process.stderr.write(`${line}\n`);
+            }
             setExitCode(command, 1);
           }
         },

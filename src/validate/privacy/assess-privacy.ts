@@ -22,6 +22,7 @@ import {
   type TrajectoryDistanceOptions,
 } from './trajectory-distance.js';
 import {
+  concatTrajectories,
   encodeTrajectories,
   subsetTrajectories,
   type TrajectorySet,
@@ -80,7 +81,7 @@ function permutation(n: number, rng: Rng): Int32Array {
  *
  * @param train - the timeline the generator was trained on.
  * @param holdout - real patients of the same population, not used in training.
- * @param synthetic - the generated cohort.
+ * @param synthetic - the generated cohort (one timeline, or its shards in order).
  * @throws TrajsimError INVALID_INPUT when the timelines' attributes do not match the training's.
  * @example
  * const r = assessPrivacy(train, holdout, synthetic, { thresholds: defaultPrivacyThresholds() });
@@ -89,9 +90,12 @@ function permutation(n: number, rng: Rng): Int32Array {
 export function assessPrivacy(
   train: Timeline,
   holdout: Timeline,
-  synthetic: Timeline,
+  synthetic: Timeline | readonly Timeline[],
   options: PrivacyOptions,
 ): PrivacyReport {
+  const shards = Array.isArray(synthetic)
+    ? (synthetic as readonly Timeline[])
+    : [synthetic as Timeline];
   const logger = options.logger ?? SILENT_LOGGER;
   const seed = options.seed ?? '1';
   const rng = new Rng(seed).fork('privacy');
@@ -99,8 +103,9 @@ export function assessPrivacy(
     timeScaleDays: options.timeScaleDays ?? DEFAULT_TIME_SCALE_DAYS,
     attributeWeight: options.attributeWeight ?? DEFAULT_ATTRIBUTE_WEIGHT,
   };
-  const space = encodeTrajectories([train, holdout, synthetic]);
-  const [T, H, S] = space.sets as [TrajectorySet, TrajectorySet, TrajectorySet];
+  const space = encodeTrajectories([train, holdout, ...shards]);
+  const [T, H] = space.sets as [TrajectorySet, TrajectorySet];
+  const S = concatTrajectories(space.sets.slice(2));
   const metrics: Omit<PrivacyMetric, 'threshold' | 'pass'>[] = [];
 
   // Equal-size training and holdout samples for copies and DCR.
@@ -183,7 +188,7 @@ export function assessPrivacy(
     passed: judged.every((x) => x.pass !== false),
     train: { name: train.name, patients: T.size },
     holdout: { name: holdout.name, patients: H.size },
-    synthetic: { name: synthetic.name, patients: S.size },
+    synthetic: { name: shards.map((t) => t.name).join(', '), patients: S.size },
     settings: {
       seed,
       timeScaleDays: distance.timeScaleDays!,

@@ -159,3 +159,25 @@ export function judgePrivacyMetric(
   if (t.min !== undefined && m.value < t.min && !(m.upper >= m.nullValue)) return false;
   return true;
 }
+
+/**
+ * privacy.json text, written like report.json: NaN → null, ±Infinity → "Infinity", two-space
+ * indent.
+ *
+ * @example
+ * privacyReportJson(report).startsWith('{') // => true
+ */
+export function privacyReportJson(report: PrivacyReport): string {
+  return `${JSON.stringify(
+    report,
+    (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isFinite(value)
+        ? Number.isNaN(value)
+          ? null
+          : value > 0
+            ? 'Infinity'
+            : '-Infinity'
+        : value,
+    2,
+  )}\n`;
+}

@@ -174,3 +174,46 @@ export function trajectoryKey(space: TrajectorySpace, set: TrajectorySet, p: num
   for (let j = 0; j < N; j++) parts.push(set.numeric[p * N + j]!);
   return parts.join(',');
 }
+
+/**
+ * The patients of several sets of one space, one after another (the shards of a cohort).
+ *
+ * @example
+ * concatTrajectories([a, b]).size // => a.size + b.size
+ */
+export function concatTrajectories(sets: readonly TrajectorySet[]): TrajectorySet {
+  if (sets.length === 1) return sets[0]!;
+  const size = sets.reduce((n, s) => n + s.size, 0);
+  const events = sets.reduce((n, s) => n + s.code.length, 0);
+  const offsets = new Int32Array(size + 1);
+  const code = new Int32Array(events);
+  const day = new Int32Array(events);
+  const cat = sets.reduce((n, s) => n + s.categorical.length, 0);
+  const num = sets.reduce((n, s) => n + s.numeric.length, 0);
+  const categorical = new Int32Array(cat);
+  const numeric = new Float64Array(num);
+  let p = 0;
+  let e = 0;
+  let c = 0;
+  let x = 0;
+  for (const s of sets) {
+    for (let i = 1; i <= s.size; i++) offsets[p + i] = e + s.offsets[i]!;
+    code.set(s.code, e);
+    day.set(s.day, e);
+    categorical.set(s.categorical, c);
+    numeric.set(s.numeric, x);
+    p += s.size;
+    e += s.code.length;
+    c += s.categorical.length;
+    x += s.numeric.length;
+  }
+  return {
+    name: sets.map((s) => s.name).join('+'),
+    size,
+    offsets,
+    code,
+    day,
+    categorical,
+    numeric,
+  };
+}
