@@ -416,6 +416,25 @@ function membershipMetrics(
     if (!bestAuc || auc.value > bestAuc.ci.value) bestAuc = { name: attack.name, ci: auc };
     if (!bestTpr || tpr.value > bestTpr.ci.value) bestTpr = { name: attack.name, ci: tpr };
   }
+  const dataOnly = attacks.filter((x) => x.name !== 'likelihood');
+  if (dataOnly.length > 0 && dataOnly.length < attacks.length) {
+    let best: { name: string; ci: Interval } | undefined;
+    for (const attack of dataOnly) {
+      const auc = rocAuc(attack.member, attack.nonMember);
+      if (!best || auc.value > best.ci.value) best = { name: attack.name, ci: auc };
+    }
+    out.unshift({
+      ...interval(
+        'mia.max_auc_data_only',
+        'Membership-inference risk when only the synthetic data is released: max AUC over the attacks that do not use the model',
+        'AUC',
+        best!.ci,
+        0.5,
+      ),
+      details: {},
+      note: `strongest attack: ${best!.name}`,
+    });
+  }
   if (bestAuc && bestTpr) {
     out.unshift(
       {
