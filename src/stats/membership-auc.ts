@@ -27,23 +27,31 @@ export function wilsonInterval(x: number, n: number): Interval {
   const den = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / den;
   const half = (Z95 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / den;
-  return { value: p, lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
+  return {
+    value: p,
+    lower: x <= 0 ? 0 : Math.max(0, centre - half),
+    upper: x >= n ? 1 : Math.min(1, centre + half),
+  };
 }
 
 /**
- * Normal-approximation 95% interval of a difference of two independent proportions
- * x1/n1 − x2/n2 (Wald).
+ * 95% interval of a difference of two independent proportions x1/n1 − x2/n2 by Newcombe's
+ * hybrid score method (Newcombe 1998, method 10: Wilson limits of each proportion combined),
+ * which stays informative at 0 or n successes, where the Wald interval collapses.
  *
  * @example
- * proportionDifference(60, 100, 50, 100).value // => 0.1
+ * proportionDifference(56, 70, 48, 80) // => { value: 0.2, lower: 0.0524, upper: 0.3339 }
  */
 export function proportionDifference(x1: number, n1: number, x2: number, n2: number): Interval {
   if (n1 <= 0 || n2 <= 0) return { value: Number.NaN, lower: Number.NaN, upper: Number.NaN };
-  const p1 = x1 / n1;
-  const p2 = x2 / n2;
-  const se = Math.sqrt((p1 * (1 - p1)) / n1 + (p2 * (1 - p2)) / n2);
-  const d = p1 - p2;
-  return { value: d, lower: d - Z95 * se, upper: d + Z95 * se };
+  const a = wilsonInterval(x1, n1);
+  const b = wilsonInterval(x2, n2);
+  const d = a.value - b.value;
+  return {
+    value: d,
+    lower: d - Math.sqrt((a.value - a.lower) ** 2 + (b.upper - b.value) ** 2),
+    upper: d + Math.sqrt((a.upper - a.value) ** 2 + (b.value - b.lower) ** 2),
+  };
 }
 
 /**

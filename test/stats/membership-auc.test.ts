@@ -35,9 +35,14 @@ describe('membership-inference statistics', () => {
     expect(tprAtFpr(Float64Array.of(99, 150, 5), neg, 0.01).value).toBeCloseTo(2 / 3, 12);
   });
 
-  it('difference of proportions', () => {
-    const d = proportionDifference(60, 100, 50, 100);
-    expect(d.value).toBeCloseTo(0.1, 12);
-    expect(d.upper - d.value).toBeCloseTo(1.959963984540054 * Math.sqrt(0.24 / 100 + 0.25 / 100), 12);
+  it("difference of proportions: Newcombe's method 10 on 56/70 − 48/80 gives 0.0524 to 0.3339", () => {
+    const d = proportionDifference(56, 70, 48, 80);
+    expect(d.value).toBeCloseTo(0.2, 12);
+    expect(d.lower).toBeCloseTo(0.0524, 4);
+    expect(d.upper).toBeCloseTo(0.3339, 4);
+    // 0 of 1000 vs 0 of 1000: the interval keeps its width.
+    const z = proportionDifference(0, 1000, 0, 1000);
+    expect(z.lower).toBeLessThan(0);
+    expect(z.upper).toBeGreaterThan(0.003);
   });
 });
