@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
+import { likelihoodNeedsGru } from '../core/messages.js';
 import type { Timeline } from '../timeline/types.js';
 import { attributeRowsOf, encodeAttributeRows, encodedWidth } from './attribute-encoder.js';
 import { GruNetwork } from './gru-network.js';
@@ -35,10 +36,7 @@ export function trajectoryNll(
 ): Float64Array {
   const { manifest, weights } = model;
   if (manifest.kind !== 'gru' || !weights) {
-    throw new TrajsimError(
-      'MODEL',
-      `the likelihood attack needs a GRU model; ${model.dir} is ${manifest.kind}`,
-    );
+    throw new TrajsimError('MODEL', likelihoodNeedsGru(model.dir, manifest.kind));
   }
   const shape = gruShapeOf(manifest);
   const recorded = manifest.hyperparameters['maxSteps'];

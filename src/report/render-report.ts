@@ -3,6 +3,7 @@
  * no external resource, readable offline and printable.
  */
 
+import { formatNumber as formatWith } from '../core/format.js';
 import type {
   ChartCurve,
   FidelityMetric,
@@ -13,15 +14,22 @@ import type { Threshold } from '../validate/thresholds.js';
 import { renderPrivacySection } from './render-privacy.js';
 import { COLORS, escapeXml, groupedBars, heatmap, type LineSeries, lineChart } from './svg.js';
 
-/** Compact number formatting for tables: 3 significant digits, integers as is. */
+/**
+ * Compact number formatting for tables: 3 significant digits, integers as is.
+ *
+ * @example
+ * formatNumber(1234567) // => '1,234,567'
+ * formatNumber(0.012345) // => '0.0123'
+ * formatNumber(Number.NaN) // => '—'
+ */
 export function formatNumber(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (v === Number.POSITIVE_INFINITY) return '∞';
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 0.001) return v.toPrecision(3);
-  return v.toExponential(2);
+  return formatWith(v, {
+    missing: '—',
+    infinity: '∞',
+    integers: 'grouped',
+    fixedFrom: 100,
+    exponentBelow: 0.001,
+  });
 }
 
 function thresholdText(t: Threshold): string {
@@ -89,7 +97,13 @@ function series(name: string, color: string, c: ChartCurve, dashed = false): Lin
   };
 }
 
-/** Flattens nested JSON into [path, value] rows for a generic table. */
+/**
+ * Flattens nested JSON into [path, value] rows for a generic table.
+ *
+ * @example
+ * flattenJson({ a: { b: 1, c: [2, 'x'] } })
+ * // => [['a.b', '1'], ['a.c.0', '2'], ['a.c.1', '"x"']]
+ */
 export function flattenJson(value: unknown, prefix = ''): [string, string][] {
   if (value === null || typeof value !== 'object') {
     return [[prefix || '(value)', value === undefined ? '' : JSON.stringify(value)]];

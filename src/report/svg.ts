@@ -3,7 +3,12 @@
  * horizontal bars and heatmaps. No dependency, no DOM, no script: strings in, a string out.
  */
 
-/** Escapes text for HTML/SVG content and attribute values. */
+/**
+ * Escapes text for HTML/SVG content and attribute values.
+ *
+ * @example
+ * escapeXml('a < b & "c"') // => 'a &lt; b &amp; &quot;c&quot;'
+ */
 export function escapeXml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
@@ -50,7 +55,13 @@ export interface LineChartOptions {
 
 const fx = (v: number): string => (Math.round(v * 10) / 10).toString();
 
-/** "Nice" tick values covering [lo, hi]. */
+/**
+ * "Nice" tick values covering [lo, hi].
+ *
+ * @example
+ * ticks(0, 1) // => [0, 0.2, 0.4, 0.6, 0.8, 1]
+ * ticks(0, 730) // => [0, 200, 400, 600]
+ */
 export function ticks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
@@ -180,7 +191,16 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   return parts.join('');
 }
 
-/** Grouped horizontal bars: one row per category, one bar per series. */
+/**
+ * Grouped horizontal bars: one row per category, one bar per series.
+ *
+ * @example
+ * groupedBars(['DEATH', 'RECURRENCE'], [{ name: 'real', color: '#333', values: [0.4, 0.3] }], {
+ *   title: 'Prevalence',
+ *   xLabel: 'fraction of patients',
+ * })
+ * // => '<svg …>…</svg>' (one bar per code and series)
+ */
 export function groupedBars(
   categories: readonly string[],
   series: readonly {
@@ -236,6 +256,10 @@ export function groupedBars(
 /**
  * A heatmap of values in [0, 1] (white → `color`), rows × columns, with hover titles.
  * `scale` maps a value to colour intensity (default 1: intensity = value).
+ *
+ * @example
+ * heatmap(['A', 'B'], ['A', 'B'], [[0, 1], [0.5, 0.5]], { title: 'Transitions' })
+ * // => '<svg …>…</svg>' (one cell per row and column)
  */
 export function heatmap(
   rows: readonly string[],

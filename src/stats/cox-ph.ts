@@ -1,9 +1,10 @@
 /**
- * Cox proportional hazards regression (Efron or Breslow ties) and its design matrix, matching
- * R's `survival::coxph`.
+ * Cox proportional hazards regression (Efron or Breslow ties), matching R's `survival::coxph`
+ * (its design matrix is built by `cox-design.ts`).
  */
 
 import { TrajsimError } from '../core/errors.js';
+import { choleskyFactor, choleskyInverse, choleskySolve } from './cholesky.js';
 import { survivalOrder } from './kaplan-meier.js';
 import { normalQuantile, normalUpperTail } from './normal.js';
 
@@ -45,17 +46,6 @@ export interface CoxResult {
   readonly converged: boolean;
 }
 
-/** A covariate for {@link coxDesign}: numeric (NaN missing) or categorical (code −1 missing). */
-export type CoxCovariate =
-  | { name: string; kind: 'numeric'; values: Float64Array }
-  | {
-      name: string;
-      kind: 'categorical';
-      levels: readonly string[];
-      codes: Int32Array;
-      reference?: string;
-    };
-
 /**
  * Fits a Cox proportional hazards model by maximizing the partial likelihood with
  * Newton–Raphson and step halving, as coxph's `coxfit6` (start at β = 0; after each step, if
@@ -84,117 +74,29 @@ export function coxPh(
   design: { readonly names: readonly string[]; readonly columns: readonly Float64Array[] },
   options: CoxOptions = {},
 ): CoxResult {
-  const ties = options.ties ?? 'efron';
-  const maxIter = options.maxIter ?? 20;
-  const eps = options.tolerance ?? 1e-9;
-  if (ties !== 'efron' && ties !== 'breslow') {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `coxPh: ties is ${String(ties)}; expected 'efron' or 'breslow'`,
-    );
-  }
-  if (!(Number.isInteger(maxIter) && maxIter >= 1)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `coxPh: maxIter is ${maxIter}; expected an integer >= 1`,
-    );
-  }
-  if (!(eps > 0)) {
-    throw new TrajsimError('INVALID_ARGUMENT', `coxPh: tolerance is ${eps}; expected a number > 0`);
-  }
-  const order = survivalOrder('coxPh', time, status);
-  const n = time.length;
-  const p = design.columns.length;
-  if (design.names.length !== p) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `coxPh: design has ${design.names.length} names for ${p} columns`,
-    );
-  }
-  if (p === 0) throw new TrajsimError('INVALID_ARGUMENT', 'coxPh: design has no columns');
-
-  // Centred covariates, row-major in ascending-time order.
-  const x = new Float64Array(n * p);
-  for (let c = 0; c < p; c++) {
-    const col = design.columns[c] as Float64Array;
-    const name = design.names[c] as string;
-    if (col.length !== n) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxPh: column ${name} has length ${col.length}, expected ${n} (the length of time)`,
-      );
-    }
-    let mean = 0;
-    for (let i = 0; i < n; i++) {
-      const v = col[i] as number;
-      if (!Number.isFinite(v)) {
-        throw new TrajsimError(
-          'INVALID_ARGUMENT',
-          `coxPh: column ${name}[${i}] is ${v}; expected a finite number (drop missing rows with coxDesign)`,
-        );
-      }
-      mean += v;
-    }
-    mean /= n;
-    for (let r = 0; r < n; r++) x[r * p + c] = (col[order[r] as number] as number) - mean;
-  }
-  const sortedTime = new Float64Array(n);
-  const sortedStatus = new Uint8Array(n);
-  let events = 0;
-  for (let r = 0; r < n; r++) {
-    sortedTime[r] = time[order[r] as number] as number;
-    sortedStatus[r] = status[order[r] as number] as number;
-    events += sortedStatus[r] as number;
-  }
-
-  const efron = ties === 'efron';
+  const { efron, maxIter, eps } = coxSettings(options);
+  const { x, sortedTime, sortedStatus, n, p, events } = sortedCentredInput(time, status, design);
   const work = new CoxWork(p);
   const evaluate = (beta: Float64Array): number =>
     partialLikelihood(sortedTime, sortedStatus, x, p, beta, efron, work);
-
-  // coxfit6: Newton–Raphson with step halving.
-  const beta = new Float64Array(p);
-  const newBeta = new Float64Array(p);
-  const loglik0 = evaluate(beta);
-  let loglik = loglik0;
-  const step = cholSolve(work.imat, work.u, p);
-  for (let c = 0; c < p; c++) newBeta[c] = (beta[c] as number) + (step[c] as number);
-  let halving = false;
-  let converged = false;
-  let iterations = 0;
-  let newLoglik = loglik;
-  for (iterations = 1; iterations <= maxIter; iterations++) {
-    newLoglik = evaluate(newBeta);
-    if (!halving && Math.abs(1 - loglik / newLoglik) <= eps) {
-      converged = true;
-      break;
-    }
-    if (iterations === maxIter) break;
-    if (newLoglik < loglik) {
-      halving = true;
-      for (let c = 0; c < p; c++) newBeta[c] = ((newBeta[c] as number) + (beta[c] as number)) / 2;
-    } else {
-      halving = false;
-      loglik = newLoglik;
-      const a = cholSolve(work.imat, work.u, p);
-      for (let c = 0; c < p; c++) {
-        beta[c] = newBeta[c] as number;
-        newBeta[c] = (newBeta[c] as number) + (a[c] as number);
-      }
-    }
-  }
-  if (iterations > maxIter) iterations = maxIter;
+  const {
+    beta: newBeta,
+    loglik0,
+    loglik: newLoglik,
+    iterations,
+    converged,
+  } = newtonRaphson(evaluate, work, p, maxIter, eps);
 
   // Variance: the inverse information at the final estimate (work holds it from evaluate).
-  const variance = cholInverse(work.imat, p);
+  const variance = choleskyInverse(informationFactor(work.imat, p), p);
   const z975 = normalQuantile(0.975);
   const terms = [];
   for (let c = 0; c < p; c++) {
-    const coef = newBeta[c] as number;
-    const se = Math.sqrt(variance[c * p + c] as number);
+    const coef = newBeta[c]!;
+    const se = Math.sqrt(variance[c * p + c]!);
     const zc = coef / se;
     terms.push({
-      term: design.names[c] as string,
+      term: design.names[c]!,
       coef,
       se,
       hr: Math.exp(coef),
@@ -258,7 +160,7 @@ function partialLikelihood(
   let s0 = 0;
   let loglik = 0;
   for (let end = n - 1; end >= 0; ) {
-    const t = time[end] as number;
+    const t = time[end]!;
     let start = end;
     while (start > 0 && time[start - 1] === t) start--;
     let deaths = 0;
@@ -269,205 +171,200 @@ function partialLikelihood(
     for (let r = start; r <= end; r++) {
       const off = r * p;
       let eta = 0;
-      for (let c = 0; c < p; c++) eta += (beta[c] as number) * (x[off + c] as number);
+      for (let c = 0; c < p; c++) eta += beta[c]! * x[off + c]!;
       const risk = Math.exp(eta);
       s0 += risk;
       for (let c = 0; c < p; c++) {
-        const xc = x[off + c] as number;
+        const xc = x[off + c]!;
         s1[c]! += risk * xc;
-        for (let e = 0; e <= c; e++) s2[c * p + e]! += risk * xc * (x[off + e] as number);
+        for (let e = 0; e <= c; e++) s2[c * p + e]! += risk * xc * x[off + e]!;
       }
       if (status[r] === 1) {
         deaths++;
         loglik += eta;
         d0 += risk;
         for (let c = 0; c < p; c++) {
-          const xc = x[off + c] as number;
+          const xc = x[off + c]!;
           xDeaths[c]! += xc;
           d1[c]! += risk * xc;
-          for (let e = 0; e <= c; e++) d2[c * p + e]! += risk * xc * (x[off + e] as number);
+          for (let e = 0; e <= c; e++) d2[c * p + e]! += risk * xc * x[off + e]!;
         }
       }
     }
     if (deaths > 0) {
-      for (let c = 0; c < p; c++) u[c]! += xDeaths[c] as number;
+      for (let c = 0; c < p; c++) u[c]! += xDeaths[c]!;
       for (let k = 0; k < deaths; k++) {
         const frac = efron ? k / deaths : 0;
         const denom = s0 - frac * d0;
         loglik -= Math.log(denom);
         for (let c = 0; c < p; c++) {
-          a[c] = ((s1[c] as number) - frac * (d1[c] as number)) / denom;
-          u[c]! -= a[c] as number;
+          a[c] = (s1[c]! - frac * d1[c]!) / denom;
+          u[c]! -= a[c]!;
         }
         for (let c = 0; c < p; c++) {
           for (let e = 0; e <= c; e++) {
-            const s2ce = ((s2[c * p + e] as number) - frac * (d2[c * p + e] as number)) / denom;
-            imat[c * p + e]! += s2ce - (a[c] as number) * (a[e] as number);
+            const s2ce = (s2[c * p + e]! - frac * d2[c * p + e]!) / denom;
+            imat[c * p + e]! += s2ce - a[c]! * a[e]!;
           }
         }
       }
     }
     end = start - 1;
   }
-  for (let c = 0; c < p; c++)
-    for (let e = 0; e < c; e++) imat[e * p + c] = imat[c * p + e] as number;
+  for (let c = 0; c < p; c++) for (let e = 0; e < c; e++) imat[e * p + c] = imat[c * p + e]!;
   return loglik;
 }
 
-/** Cholesky factor (lower, row-major) of a symmetric positive definite matrix. */
-function cholesky(a: Float64Array, p: number): Float64Array {
-  const l = new Float64Array(p * p);
-  let maxDiag = 0;
-  for (let i = 0; i < p; i++) maxDiag = Math.max(maxDiag, Math.abs(a[i * p + i] as number));
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = a[i * p + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[i * p + k] as number) * (l[j * p + k] as number);
-      if (i === j) {
-        if (!(sum > maxDiag * 1e-12)) {
-          throw new TrajsimError(
-            'INVALID_ARGUMENT',
-            `coxPh: the information matrix is singular at column ${i}; the design has a constant or collinear column`,
-          );
-        }
-        l[i * p + i] = Math.sqrt(sum);
-      } else {
-        l[i * p + j] = sum / (l[j * p + j] as number);
-      }
-    }
+/** The checked options of {@link coxPh}, with coxph.control's defaults. */
+function coxSettings(options: CoxOptions): { efron: boolean; maxIter: number; eps: number } {
+  const ties = options.ties ?? 'efron';
+  const maxIter = options.maxIter ?? 20;
+  const eps = options.tolerance ?? 1e-9;
+  if (ties !== 'efron' && ties !== 'breslow') {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `coxPh: ties is ${String(ties)}; expected 'efron' or 'breslow'`,
+    );
   }
-  return l;
-}
-
-/** Solves A x = b for symmetric positive definite A. */
-function cholSolve(a: Float64Array, b: Float64Array, p: number): Float64Array {
-  const l = cholesky(a, p);
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    let sum = b[i] as number;
-    for (let k = 0; k < i; k++) sum -= (l[i * p + k] as number) * (y[k] as number);
-    y[i] = sum / (l[i * p + i] as number);
+  if (!(Number.isInteger(maxIter) && maxIter >= 1)) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `coxPh: maxIter is ${maxIter}; expected an integer >= 1`,
+    );
   }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let sum = y[i] as number;
-    for (let k = i + 1; k < p; k++) sum -= (l[k * p + i] as number) * (x[k] as number);
-    x[i] = sum / (l[i * p + i] as number);
+  if (!(eps > 0)) {
+    throw new TrajsimError('INVALID_ARGUMENT', `coxPh: tolerance is ${eps}; expected a number > 0`);
   }
-  return x;
-}
-
-/** Inverse of a symmetric positive definite matrix, column by column. */
-function cholInverse(a: Float64Array, p: number): Float64Array {
-  const inv = new Float64Array(p * p);
-  const e = new Float64Array(p);
-  for (let c = 0; c < p; c++) {
-    e.fill(0);
-    e[c] = 1;
-    const col = cholSolve(a, e, p);
-    for (let r = 0; r < p; r++) inv[r * p + c] = col[r] as number;
-  }
-  return inv;
+  return { efron: ties === 'efron', maxIter, eps };
 }
 
 /**
- * Design columns for covariates: numeric as is; categorical as treatment contrasts, reference =
- * alphabetically first level unless given; rows with any missing covariate are dropped
- * (returns the kept row indices), as coxph's na.action=na.omit. Term names like R: `sexmale`,
- * `rxLev+5FU`.
- *
- * Categorical columns are 0/1 indicators, one per non-reference level, in sorted level order
- * (levels sorted by UTF-16 code unit, like R's `sort(method = "radix")`, not by locale), so the
- * columns equal R's `model.matrix` for a factor with those levels and that reference.
- *
- * @param covariates - numeric (`values`, NaN missing) or categorical (`levels`, `codes`
- *   indexing levels with −1 missing, optional `reference` level); all of one length.
- * @returns `names` of the columns, the `columns` over the kept rows, and the kept `rows`.
- * @throws TrajsimError INVALID_ARGUMENT for covariates of different lengths, a code outside
- *   −1..levels−1 (naming covariate, index and value), a reference not among the levels, or a
- *   categorical covariate with fewer than two levels.
- * @example
- * const d = coxDesign([
- *   { name: 'sex', kind: 'categorical', levels: ['male', 'female'], codes: new Int32Array([0, 1, -1]) },
- *   { name: 'age', kind: 'numeric', values: new Float64Array([60, 70, 80]) },
- * ]);
- * d.names // => ['sexmale', 'age']
- * d.columns // => [Float64Array [1, 0], Float64Array [60, 70]]
- * d.rows // => Int32Array [0, 1]
+ * Checks the input of {@link coxPh} and returns it in ascending-time order: the covariates
+ * centred on their means (row-major n×p, as coxph centres them), times, statuses, event count.
  */
-export function coxDesign(covariates: readonly CoxCovariate[]): {
-  names: string[];
-  columns: Float64Array[];
-  rows: Int32Array;
+function sortedCentredInput(
+  time: ArrayLike<number>,
+  status: ArrayLike<number>,
+  design: { readonly names: readonly string[]; readonly columns: readonly Float64Array[] },
+): {
+  x: Float64Array;
+  sortedTime: Float64Array;
+  sortedStatus: Uint8Array;
+  n: number;
+  p: number;
+  events: number;
 } {
-  const first = covariates[0];
-  const n = first === undefined ? 0 : lengthOf(first);
-  const keep = new Uint8Array(n).fill(1);
-  for (const cov of covariates) {
-    if (lengthOf(cov) !== n) {
+  const order = survivalOrder('coxPh', time, status);
+  const n = time.length;
+  const p = design.columns.length;
+  if (design.names.length !== p) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `coxPh: design has ${design.names.length} names for ${p} columns`,
+    );
+  }
+  if (p === 0) throw new TrajsimError('INVALID_ARGUMENT', 'coxPh: design has no columns');
+
+  // Centred covariates, row-major in ascending-time order.
+  const x = new Float64Array(n * p);
+  for (let c = 0; c < p; c++) {
+    const col = design.columns[c]!;
+    const name = design.names[c]!;
+    if (col.length !== n) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
-        `coxDesign: covariate ${cov.name} has ${lengthOf(cov)} rows, expected ${n}`,
+        `coxPh: column ${name} has length ${col.length}, expected ${n} (the length of time)`,
       );
     }
-    if (cov.kind === 'numeric') {
-      for (let i = 0; i < n; i++) if (Number.isNaN(cov.values[i])) keep[i] = 0;
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      const v = col[i]!;
+      if (!Number.isFinite(v)) {
+        throw new TrajsimError(
+          'INVALID_ARGUMENT',
+          `coxPh: column ${name}[${i}] is ${v}; expected a finite number (drop missing rows with coxDesign)`,
+        );
+      }
+      mean += v;
+    }
+    mean /= n;
+    for (let r = 0; r < n; r++) x[r * p + c] = col[order[r]!]! - mean;
+  }
+  const sortedTime = new Float64Array(n);
+  const sortedStatus = new Uint8Array(n);
+  let events = 0;
+  for (let r = 0; r < n; r++) {
+    sortedTime[r] = time[order[r]!]!;
+    sortedStatus[r] = status[order[r]!]!;
+    events += sortedStatus[r]!;
+  }
+  return { x, sortedTime, sortedStatus, n, p, events };
+}
+
+/**
+ * coxfit6's Newton–Raphson with step halving from β = 0: `evaluate(β)` returns the log partial
+ * likelihood and leaves its score and information in `work`. Stops when
+ * |1 − loglikₒₗd/loglikₙₑw| ≤ eps after a full step, or after maxIter evaluations.
+ */
+function newtonRaphson(
+  evaluate: (beta: Float64Array) => number,
+  work: CoxWork,
+  p: number,
+  maxIter: number,
+  eps: number,
+): {
+  beta: Float64Array;
+  loglik0: number;
+  loglik: number;
+  iterations: number;
+  converged: boolean;
+} {
+  const beta = new Float64Array(p);
+  const newBeta = new Float64Array(p);
+  const loglik0 = evaluate(beta);
+  let loglik = loglik0;
+  const step = informationSolve(work.imat, work.u, p);
+  for (let c = 0; c < p; c++) newBeta[c] = beta[c]! + step[c]!;
+  let halving = false;
+  let converged = false;
+  let iterations = 0;
+  let newLoglik = loglik;
+  for (iterations = 1; iterations <= maxIter; iterations++) {
+    newLoglik = evaluate(newBeta);
+    if (!halving && Math.abs(1 - loglik / newLoglik) <= eps) {
+      converged = true;
+      break;
+    }
+    if (iterations === maxIter) break;
+    if (newLoglik < loglik) {
+      halving = true;
+      for (let c = 0; c < p; c++) newBeta[c] = (newBeta[c]! + beta[c]!) / 2;
     } else {
-      const nLevels = cov.levels.length;
-      for (let i = 0; i < n; i++) {
-        const code = cov.codes[i] as number;
-        if (code === -1) keep[i] = 0;
-        else if (!(code >= 0 && code < nLevels)) {
-          throw new TrajsimError(
-            'INVALID_ARGUMENT',
-            `coxDesign: ${cov.name} code[${i}] is ${code}; expected -1 (missing) or 0..${nLevels - 1}`,
-          );
-        }
+      halving = false;
+      loglik = newLoglik;
+      const a = informationSolve(work.imat, work.u, p);
+      for (let c = 0; c < p; c++) {
+        beta[c] = newBeta[c]!;
+        newBeta[c] = newBeta[c]! + a[c]!;
       }
     }
   }
-  let kept = 0;
-  for (let i = 0; i < n; i++) kept += keep[i] as number;
-  const rows = new Int32Array(kept);
-  for (let i = 0, r = 0; i < n; i++) if (keep[i] === 1) rows[r++] = i;
-
-  const names: string[] = [];
-  const columns: Float64Array[] = [];
-  for (const cov of covariates) {
-    if (cov.kind === 'numeric') {
-      const col = new Float64Array(kept);
-      for (let r = 0; r < kept; r++) col[r] = cov.values[rows[r] as number] as number;
-      names.push(cov.name);
-      columns.push(col);
-      continue;
-    }
-    if (cov.levels.length < 2) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxDesign: ${cov.name} has ${cov.levels.length} level(s); a categorical covariate needs at least 2`,
-      );
-    }
-    const sorted = cov.levels
-      .map((level, code) => ({ level, code }))
-      .sort((a, b) => (a.level < b.level ? -1 : a.level > b.level ? 1 : 0));
-    const reference = cov.reference ?? (sorted[0] as { level: string }).level;
-    if (!cov.levels.includes(reference)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `coxDesign: reference ${reference} of ${cov.name} is not a level; levels are ${cov.levels.join(', ')}`,
-      );
-    }
-    for (const { level, code } of sorted) {
-      if (level === reference) continue;
-      const col = new Float64Array(kept);
-      for (let r = 0; r < kept; r++) col[r] = cov.codes[rows[r] as number] === code ? 1 : 0;
-      names.push(`${cov.name}${level}`);
-      columns.push(col);
-    }
-  }
-  return { names, columns, rows };
+  if (iterations > maxIter) iterations = maxIter;
+  return { beta: newBeta, loglik0, loglik: newLoglik, iterations, converged };
 }
 
-function lengthOf(cov: CoxCovariate): number {
-  return cov.kind === 'numeric' ? cov.values.length : cov.codes.length;
+/** Solves I x = u for the information matrix I (Cholesky; a singular I names its column). */
+function informationSolve(imat: Float64Array, u: Float64Array, p: number): Float64Array {
+  return choleskySolve(informationFactor(imat, p), u, p);
+}
+
+function informationFactor(imat: Float64Array, p: number): Float64Array {
+  return choleskyFactor(imat, p, {
+    relativeTolerance: 1e-12,
+    singular: (i) =>
+      new TrajsimError(
+        'INVALID_ARGUMENT',
+        `coxPh: the information matrix is singular at column ${i}; the design has a constant or collinear column`,
+      ),
+  });
 }

@@ -3,8 +3,9 @@
  * multi-state `survfit(Surv(time, factor(cause)) ~ 1)`.
  */
 
-import { TrajsimError } from '../core/errors.js';
-import { sortedByTime } from './kaplan-meier.js';
+import { checkTimes, labelCount, sortedByTime } from './kaplan-meier.js';
+
+const CAUSE_EXPECTED = '0 (censored) or an integer cause >= 1';
 
 /**
  * The Aalen–Johansen cumulative incidence function of each cause (Aalen & Johansen 1978):
@@ -37,39 +38,18 @@ export function cumulativeIncidence(
   cause: ArrayLike<number>,
 ): { time: Float64Array; causes: number; cif: Float64Array[]; stdErr: Float64Array[] } {
   const n = time.length;
-  if (cause.length !== n) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `cumulativeIncidence: cause has length ${cause.length}, expected ${n} (the length of time)`,
-    );
-  }
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const t = time[i] as number;
-    if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `cumulativeIncidence: time[${i}] is ${t}; expected a finite number >= 0`,
-      );
-    }
-    const c = cause[i] as number;
-    if (!(Number.isInteger(c) && c >= 0)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `cumulativeIncidence: cause[${i}] is ${c}; expected 0 (censored) or an integer cause >= 1`,
-      );
-    }
-    if (c > k) k = c;
-  }
+  const labels = labelCount('cumulativeIncidence', 'cause', cause, n, CAUSE_EXPECTED);
+  checkTimes('cumulativeIncidence', time);
+  const k = Math.max(0, labels - 1);
   const order = sortedByTime(time);
 
   // Distinct event times.
   let m = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     let any = false;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      if ((cause[order[i] as number] as number) > 0) any = true;
+    for (; i < n && time[order[i]!] === t; i++) {
+      if (cause[order[i]!]! > 0) any = true;
     }
     if (any) m++;
   }
@@ -91,12 +71,12 @@ export function cumulativeIncidence(
   let atRisk = n;
   let j = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     dc.fill(0);
     let d = 0;
     let count = 0;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      const c = cause[order[i] as number] as number;
+    for (; i < n && time[order[i]!] === t; i++) {
+      const c = cause[order[i]!]!;
       if (c > 0) {
         dc[c - 1]! += 1;
         d++;
@@ -110,9 +90,9 @@ export function cumulativeIncidence(
       const a = s; // S(t_{l-1})
       const inv2 = 1 / (nl * nl);
       for (let c = 0; c < k; c++) {
-        const dcl = dc[c] as number;
+        const dcl = dc[c]!;
         const lc = dcl / nl;
-        const fl = (f[c] as number) + a * lc;
+        const fl = f[c]! + a * lc;
         f[c] = fl;
         // Each group's term is (alpha + beta * B)^2 with B = r (u - fl), u = F_c(t):
         // (alpha - beta r fl) + (beta r) u.
@@ -123,8 +103,8 @@ export function cumulativeIncidence(
       s *= 1 - lambda;
       times[j] = t;
       for (let c = 0; c < k; c++) {
-        const u = f[c] as number;
-        const v = (c0[c] as number) + (c1[c] as number) * u + (c2[c] as number) * u * u;
+        const u = f[c]!;
+        const v = c0[c]! + c1[c]! * u + c2[c]! * u * u;
         cif[c]![j] = u;
         stdErr[c]![j] = Math.sqrt(Math.max(v, 0));
       }

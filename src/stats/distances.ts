@@ -8,7 +8,12 @@
  * Undefined cases (an empty table) give NaN; nothing here throws on data.
  */
 
-/** Total of a count table. */
+/**
+ * Total of a count table.
+ *
+ * @example
+ * countTotal([2, 0, 3]) // => 5
+ */
 export function countTotal(counts: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < counts.length; i++) s += counts[i]!;
@@ -25,19 +30,10 @@ export function countTotal(counts: ArrayLike<number>): number {
  * ksFromCounts([1, 1], [0, 1, 1]) // F_a = (.5, 1, 1), F_b = (0, .5, 1) => 0.5
  */
 export function ksFromCounts(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const na = countTotal(a);
-  const nb = countTotal(b);
-  if (na === 0 || nb === 0) return Number.NaN;
-  const n = Math.max(a.length, b.length);
-  let ca = 0;
-  let cb = 0;
+  const gaps = cdfGaps(a, b);
+  if (gaps === undefined) return Number.NaN;
   let d = 0;
-  for (let k = 0; k < n; k++) {
-    ca += k < a.length ? a[k]! : 0;
-    cb += k < b.length ? b[k]! : 0;
-    const diff = Math.abs(ca / na - cb / nb);
-    if (diff > d) d = diff;
-  }
+  for (let k = 0; k < gaps.length; k++) if (gaps[k]! > d) d = gaps[k]!;
   return d;
 }
 
@@ -51,19 +47,33 @@ export function ksFromCounts(a: ArrayLike<number>, b: ArrayLike<number>): number
  * wasserstein1FromCounts([1], [0, 0, 1]) // a point mass at 0 vs one at 2 => 2
  */
 export function wasserstein1FromCounts(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const gaps = cdfGaps(a, b);
+  if (gaps === undefined) return Number.NaN;
+  // Unit intervals [k, k + 1) up to the last support point; the last gap, |1 − 1|, is 0.
+  let w = 0;
+  for (let k = 0; k < gaps.length - 1; k++) w += gaps[k]!;
+  return w;
+}
+
+/**
+ * |F_a(k) − F_b(k)| for k = 0 … max(len a, len b) − 1, the gaps between the empirical CDFs of
+ * two count tables (the walk that KS takes the largest of and W₁ sums); undefined when either
+ * table is empty.
+ */
+function cdfGaps(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array | undefined {
   const na = countTotal(a);
   const nb = countTotal(b);
-  if (na === 0 || nb === 0) return Number.NaN;
+  if (na === 0 || nb === 0) return undefined;
   const n = Math.max(a.length, b.length);
+  const gaps = new Float64Array(n);
   let ca = 0;
   let cb = 0;
-  let w = 0;
-  for (let k = 0; k < n - 1; k++) {
+  for (let k = 0; k < n; k++) {
     ca += k < a.length ? a[k]! : 0;
     cb += k < b.length ? b[k]! : 0;
-    w += Math.abs(ca / na - cb / nb);
+    gaps[k] = Math.abs(ca / na - cb / nb);
   }
-  return w;
+  return gaps;
 }
 
 /**
@@ -78,13 +88,7 @@ export function totalVariation(
   p: ReadonlyMap<string, number>,
   q: ReadonlyMap<string, number>,
 ): number {
-  const sp = sumValues(p);
-  const sq = sumValues(q);
-  if (sp === 0 || sq === 0) return Number.NaN;
-  let s = 0;
-  for (const [k, v] of p) s += Math.abs(v / sp - (q.get(k) ?? 0) / sq);
-  for (const [k, v] of q) if (!p.has(k)) s += v / sq;
-  return s / 2;
+  return sumOverCategories(p, q, (a, b) => Math.abs(a - b)) / 2;
 }
 
 /**
@@ -100,21 +104,34 @@ export function jensenShannon(
   p: ReadonlyMap<string, number>,
   q: ReadonlyMap<string, number>,
 ): number {
-  const sp = sumValues(p);
-  const sq = sumValues(q);
-  if (sp === 0 || sq === 0) return Number.NaN;
-  let js = 0;
-  const term = (a: number, b: number): number => {
+  const js = sumOverCategories(p, q, (a, b) => {
     const m = (a + b) / 2;
     let t = 0;
     if (a > 0) t += a * Math.log2(a / m);
     if (b > 0) t += b * Math.log2(b / m);
     return t / 2;
-  };
-  for (const [k, v] of p) js += term(v / sp, (q.get(k) ?? 0) / sq);
-  for (const [k, v] of q) if (!p.has(k)) js += term(0, v / sq);
+  });
   // Rounding can leave a tiny negative or a value a hair above 1.
   return Math.min(1, Math.max(0, js));
+}
+
+/**
+ * Σ over the union of categories of term(p(x), q(x)), with p and q normalised (a category
+ * missing from one side weighs 0); the categories of p first, then those only in q. NaN when
+ * either side sums to 0.
+ */
+function sumOverCategories(
+  p: ReadonlyMap<string, number>,
+  q: ReadonlyMap<string, number>,
+  term: (a: number, b: number) => number,
+): number {
+  const sp = sumValues(p);
+  const sq = sumValues(q);
+  if (sp === 0 || sq === 0) return Number.NaN;
+  let s = 0;
+  for (const [k, v] of p) s += term(v / sp, (q.get(k) ?? 0) / sq);
+  for (const [k, v] of q) if (!p.has(k)) s += term(0, v / sq);
+  return s;
 }
 
 function sumValues(m: ReadonlyMap<string, number>): number {

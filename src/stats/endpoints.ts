@@ -37,7 +37,8 @@ export function endpointTimes(
   if (!overall && target < 0) {
     throw new TrajsimError(
       'INVALID_ARGUMENT',
-      `endpointTimes: unknown endpoint code ${JSON.stringify(endpoint)} in timeline ${timeline.name}; known codes: ${codes.join(', ')}`,
+      `unknown endpoint code ${JSON.stringify(endpoint)} in timeline ${timeline.name}; known codes: ${codes.join(', ')}`,
+      { field: 'endpoint' },
     );
   }
   if (offsets.length !== nPatients + 1) {
@@ -49,17 +50,17 @@ export function endpointTimes(
   const time = new Float64Array(nPatients);
   const status = new Uint8Array(nPatients);
   for (let p = 0; p < nPatients; p++) {
-    const from = offsets[p] as number;
-    const last = (offsets[p + 1] as number) - 1;
-    const lastCode = last >= from ? codes[code[last] as number] : undefined;
+    const from = offsets[p]!;
+    const last = offsets[p + 1]! - 1;
+    const lastCode = last >= from ? codes[code[last]!] : undefined;
     if (lastCode === undefined || !isTerminalCode(lastCode)) {
       throw new TrajsimError(
         'INVALID_ARGUMENT',
-        `endpointTimes: patient row ${p} (${timeline.patients.ids[p]}) ends with ${lastCode ?? 'no event'}; expected DEATH or END_OF_FOLLOWUP`,
+        `patient row ${p} (${timeline.patients.ids[p]}) ends with ${lastCode ?? 'no event'}; expected DEATH or END_OF_FOLLOWUP`,
       );
     }
     if (overall) {
-      time[p] = day[last] as number;
+      time[p] = day[last]!;
       status[p] = lastCode === TERMINAL_CODES.DEATH ? 1 : 0;
       continue;
     }
@@ -70,7 +71,7 @@ export function endpointTimes(
         break;
       }
     }
-    time[p] = day[found >= 0 ? found : last] as number;
+    time[p] = day[found >= 0 ? found : last]!;
     status[p] = found >= 0 ? 1 : 0;
   }
   return { time, status };

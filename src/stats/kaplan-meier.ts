@@ -91,9 +91,9 @@ export function kaplanMeier(
   // One pass over the sorted rows to count distinct event times.
   let m = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     let d = 0;
-    for (; i < n && time[order[i] as number] === t; i++) d += status[order[i] as number] as number;
+    for (; i < n && time[order[i]!] === t; i++) d += status[order[i]!]!;
     if (d > 0) m++;
   }
 
@@ -114,11 +114,11 @@ export function kaplanMeier(
   let events = 0;
   let j = 0;
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     let d = 0;
     let count = 0;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      d += status[order[i] as number] as number;
+    for (; i < n && time[order[i]!] === t; i++) {
+      d += status[order[i]!]!;
       count++;
     }
     if (d > 0) {
@@ -176,10 +176,10 @@ export function survivalAt(km: KaplanMeierResult, t: number): number {
   let hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((times[mid] as number) <= t) lo = mid + 1;
+    if (times[mid]! <= t) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? 1 : (km.surv[lo - 1] as number);
+  return lo === 0 ? 1 : km.surv[lo - 1]!;
 }
 
 const HALF_TOLERANCE = Math.sqrt(2.220446049250313e-16);
@@ -192,19 +192,19 @@ const HALF_TOLERANCE = Math.sqrt(2.220446049250313e-16);
 function firstAtOrBelowHalf(time: Float64Array, y: Float64Array): number {
   let first = -1;
   for (let i = 0; i < y.length; i++) {
-    const v = y[i] as number;
+    const v = y[i]!;
     if (!Number.isNaN(v) && v < 0.5 + HALF_TOLERANCE) {
       first = i;
       break;
     }
   }
   if (first < 0) return Number.NaN;
-  const y0 = y[first] as number;
-  const t0 = time[first] as number;
+  const y0 = y[first]!;
+  const t0 = time[first]!;
   if (Math.abs(y0 - 0.5) < HALF_TOLERANCE) {
     for (let i = first + 1; i < y.length; i++) {
-      const v = y[i] as number;
-      if (!Number.isNaN(v) && v < y0) return (t0 + (time[i] as number)) / 2;
+      const v = y[i]!;
+      if (!Number.isNaN(v) && v < y0) return (t0 + time[i]!) / 2;
     }
   }
   return t0;
@@ -236,20 +236,79 @@ export function survivalOrder(
       `${fn}: status has length ${status.length}, expected ${n} (the length of time)`,
     );
   }
+  checkTimes(fn, time);
   for (let i = 0; i < n; i++) {
-    const t = time[i] as number;
-    if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `${fn}: time[${i}] is ${t}; expected a finite number >= 0`,
-      );
-    }
     const s = status[i];
     if (s !== 0 && s !== 1) {
       throw new TrajsimError('INVALID_ARGUMENT', `${fn}: status[${i}] is ${s}; expected 0 or 1`);
     }
   }
   return sortedByTime(time);
+}
+
+/**
+ * Checks that every follow-up time is finite and ≥ 0.
+ *
+ * @internal
+ * @param fn - the calling function's name, for messages.
+ * @param time - follow-up times.
+ * @throws TrajsimError INVALID_ARGUMENT for the first bad time, naming its index and value.
+ * @example
+ * checkTimes('f', [0, 2.5]) // => undefined (no error)
+ * checkTimes('f', [1, -2]) // throws 'f: time[1] is -2; expected a finite number >= 0'
+ */
+export function checkTimes(fn: string, time: ArrayLike<number>): void {
+  for (let i = 0; i < time.length; i++) {
+    const t = time[i]!;
+    if (!(t >= 0 && t < Number.POSITIVE_INFINITY)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `${fn}: time[${i}] is ${t}; expected a finite number >= 0`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks integer labels ≥ 0 (group ids, cause codes) of the same length as the times and
+ * returns one more than the largest label (the number of label values 0..max; 0 when empty).
+ *
+ * @internal
+ * @param fn - the calling function's name, for messages.
+ * @param name - the argument's name, for messages (e.g. 'group').
+ * @param labels - the labels.
+ * @param n - the expected length (of time).
+ * @param expected - what a label should be, for messages (e.g. 'an integer group id >= 0').
+ * @throws TrajsimError INVALID_ARGUMENT for a length mismatch or the first label that is not
+ *   an integer ≥ 0, naming its index and value.
+ * @example
+ * labelCount('f', 'group', [0, 2, 1], 3, 'an integer >= 0') // => 3
+ */
+export function labelCount(
+  fn: string,
+  name: string,
+  labels: ArrayLike<number>,
+  n: number,
+  expected: string,
+): number {
+  if (labels.length !== n) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${name} has length ${labels.length}, expected ${n} (the length of time)`,
+    );
+  }
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const g = labels[i]!;
+    if (!(Number.isInteger(g) && g >= 0)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `${fn}: ${name}[${i}] is ${g}; expected ${expected}`,
+      );
+    }
+    if (g + 1 > k) k = g + 1;
+  }
+  return k;
 }
 
 /**
@@ -266,6 +325,6 @@ export function sortedByTime(time: ArrayLike<number>): Int32Array {
   const t = Float64Array.from(time);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => (t[a] as number) - (t[b] as number) || a - b);
+  order.sort((a, b) => t[a]! - t[b]! || a - b);
   return order;
 }

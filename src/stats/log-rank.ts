@@ -3,7 +3,8 @@
  */
 
 import { TrajsimError } from '../core/errors.js';
-import { survivalOrder } from './kaplan-meier.js';
+import { choleskyFactor, choleskySolve } from './cholesky.js';
+import { labelCount, survivalOrder } from './kaplan-meier.js';
 import { chiSquareUpperTail } from './normal.js';
 
 /**
@@ -32,26 +33,10 @@ export function logRankTest(
 ): { chisq: number; df: number; p: number; observed: Float64Array; expected: Float64Array } {
   const order = survivalOrder('logRankTest', time, status);
   const n = time.length;
-  if (group.length !== n) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `logRankTest: group has length ${group.length}, expected ${n} (the length of time)`,
-    );
-  }
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const g = group[i] as number;
-    if (!(Number.isInteger(g) && g >= 0)) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `logRankTest: group[${i}] is ${g}; expected an integer group id >= 0`,
-      );
-    }
-    if (g + 1 > k) k = g + 1;
-  }
+  const k = labelCount('logRankTest', 'group', group, n, 'an integer group id >= 0');
 
   const atRisk = new Float64Array(k);
-  for (let i = 0; i < n; i++) atRisk[group[i] as number]! += 1;
+  for (let i = 0; i < n; i++) atRisk[group[i]!]! += 1;
   const observed = new Float64Array(k);
   const expected = new Float64Array(k);
   const variance = new Float64Array(k * k);
@@ -60,15 +45,15 @@ export function logRankTest(
   let total = n;
 
   for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
+    const t = time[order[i]!]!;
     deaths.fill(0);
     leaving.fill(0);
     let d = 0;
     let count = 0;
-    for (; i < n && time[order[i] as number] === t; i++) {
-      const row = order[i] as number;
-      const g = group[row] as number;
-      const s = status[row] as number;
+    for (; i < n && time[order[i]!] === t; i++) {
+      const row = order[i]!;
+      const g = group[row]!;
+      const s = status[row]!;
       deaths[g]! += s;
       leaving[g]! += 1;
       d += s;
@@ -77,69 +62,44 @@ export function logRankTest(
     if (d > 0) {
       const factor = total > 1 ? (d * (total - d)) / (total - 1) : 0;
       for (let j = 0; j < k; j++) {
-        const pj = (atRisk[j] as number) / total;
-        observed[j]! += deaths[j] as number;
+        const pj = atRisk[j]! / total;
+        observed[j]! += deaths[j]!;
         expected[j]! += d * pj;
         if (factor === 0 || pj === 0) continue;
         for (let l = 0; l < k; l++) {
-          const pl = (atRisk[l] as number) / total;
+          const pl = atRisk[l]! / total;
           variance[j * k + l]! += factor * pj * ((j === l ? 1 : 0) - pl);
         }
       }
     }
-    for (let j = 0; j < k; j++) atRisk[j]! -= leaving[j] as number;
+    for (let j = 0; j < k; j++) atRisk[j]! -= leaving[j]!;
     total -= count;
   }
 
   // Groups that expect events; the first of them is the reference.
   const keep: number[] = [];
-  for (let j = 0; j < k; j++) if ((expected[j] as number) > 0) keep.push(j);
+  for (let j = 0; j < k; j++) if (expected[j]! > 0) keep.push(j);
   if (keep.length < 2) return { chisq: 0, df: 0, p: Number.NaN, observed, expected };
   const m = keep.length - 1;
   const a = new Float64Array(m * m);
   const b = new Float64Array(m);
   for (let r = 0; r < m; r++) {
-    const jr = keep[r + 1] as number;
-    b[r] = (observed[jr] as number) - (expected[jr] as number);
-    for (let c = 0; c < m; c++) a[r * m + c] = variance[jr * k + (keep[c + 1] as number)] as number;
+    const jr = keep[r + 1]!;
+    b[r] = observed[jr]! - expected[jr]!;
+    for (let c = 0; c < m; c++) a[r * m + c] = variance[jr * k + keep[c + 1]!]!;
   }
-  const x = solveSymmetric(a, b, m);
+  const x = choleskySolve(
+    choleskyFactor(a, m, {
+      singular: () =>
+        new TrajsimError(
+          'INVALID_ARGUMENT',
+          'logRankTest: the variance matrix of the group statistics is singular',
+        ),
+    }),
+    b,
+    m,
+  );
   let chisq = 0;
-  for (let r = 0; r < m; r++) chisq += (x[r] as number) * (b[r] as number);
+  for (let r = 0; r < m; r++) chisq += x[r]! * b[r]!;
   return { chisq, df: m, p: chiSquareUpperTail(chisq, m), observed, expected };
-}
-
-/** Solves A x = b for a symmetric positive definite m×m A (row-major) by Cholesky. */
-function solveSymmetric(a: Float64Array, b: Float64Array, m: number): Float64Array {
-  const l = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = a[i * m + j] as number;
-      for (let p = 0; p < j; p++) sum -= (l[i * m + p] as number) * (l[j * m + p] as number);
-      if (i === j) {
-        if (!(sum > 0)) {
-          throw new TrajsimError(
-            'INVALID_ARGUMENT',
-            'logRankTest: the variance matrix of the group statistics is singular',
-          );
-        }
-        l[i * m + i] = Math.sqrt(sum);
-      } else {
-        l[i * m + j] = sum / (l[j * m + j] as number);
-      }
-    }
-  }
-  const y = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    let sum = b[i] as number;
-    for (let p = 0; p < i; p++) sum -= (l[i * m + p] as number) * (y[p] as number);
-    y[i] = sum / (l[i * m + i] as number);
-  }
-  const x = new Float64Array(m);
-  for (let i = m - 1; i >= 0; i--) {
-    let sum = y[i] as number;
-    for (let p = i + 1; p < m; p++) sum -= (l[p * m + i] as number) * (x[p] as number);
-    x[i] = sum / (l[i * m + i] as number);
-  }
-  return x;
 }

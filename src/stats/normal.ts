@@ -152,7 +152,7 @@ function logGamma(a: number): number {
   if (a < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * a)) - logGamma(1 - a);
   const x = a - 1;
   let sum = LANCZOS[0];
-  for (let i = 1; i < LANCZOS_G + 2; i++) sum += (LANCZOS[i] as number) / (x + i);
+  for (let i = 1; i < LANCZOS_G + 2; i++) sum += LANCZOS[i]! / (x + i);
   const t = x + LANCZOS_G + 0.5;
   return HALF_LOG_2PI + (x + 0.5) * Math.log(t) - t + Math.log(sum);
 }

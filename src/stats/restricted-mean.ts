@@ -37,17 +37,17 @@ export function restrictedMean(
   const { time, surv, nRisk, nEvent } = km;
   // Number of event times within [0, tau].
   let k = 0;
-  while (k < time.length && (time[k] as number) <= tauDays) k++;
+  while (k < time.length && time[k]! <= tauDays) k++;
 
   // Area under the step curve: rectangles [t_{i-1}, t_i) at S(t_{i-1}).
   let value = 0;
   let prevTime = 0;
   let prevSurv = 1;
   for (let i = 0; i < k; i++) {
-    const t = time[i] as number;
+    const t = time[i]!;
     value += (t - prevTime) * prevSurv;
     prevTime = t;
-    prevSurv = surv[i] as number;
+    prevSurv = surv[i]!;
   }
   value += (tauDays - prevTime) * prevSurv;
 
@@ -55,11 +55,11 @@ export function restrictedMean(
   let areaAfter = (tauDays - prevTime) * prevSurv;
   let variance = 0;
   for (let i = k - 1; i >= 0; i--) {
-    const n = nRisk[i] as number;
-    const d = nEvent[i] as number;
+    const n = nRisk[i]!;
+    const d = nEvent[i]!;
     if (n > d) variance += (areaAfter * areaAfter * d) / (n * (n - d));
     if (i > 0) {
-      areaAfter += ((time[i] as number) - (time[i - 1] as number)) * (surv[i - 1] as number);
+      areaAfter += (time[i]! - time[i - 1]!) * surv[i - 1]!;
     }
   }
   return { tau: tauDays, value, se: Math.sqrt(variance) };

@@ -9,7 +9,14 @@ import { type CsvRecord, readCsv } from './csv-reader.js';
 export const TABLE_FORMATS = { CSV: 'csv', ARROW: 'arrow' } as const;
 export type TableFormat = (typeof TABLE_FORMATS)[keyof typeof TABLE_FORMATS];
 
-/** Chooses the reader for `path` from its extension; refuses what it cannot read. */
+/**
+ * Chooses the reader for `path` from its extension; refuses what it cannot read.
+ *
+ * @example
+ * tableFormatOf('data/patients.csv') // => 'csv'
+ * tableFormatOf('events.arrow') // => 'arrow'
+ * tableFormatOf('events.parquet') // throws INVALID_ARGUMENT (convert to Arrow IPC or CSV)
+ */
 export function tableFormatOf(path: string): TableFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv' || ext === '.txt') return 'csv';
@@ -30,6 +37,11 @@ export function tableFormatOf(path: string): TableFormat {
  * Rows of a CSV or Arrow IPC table as strings, header first, so one strict validator serves
  * both. For Arrow, `line` is the 1-based data row + 1 (as if the schema were a header line),
  * dates are written as YYYY-MM-DD and nulls as empty strings.
+ *
+ * @example
+ * for await (const record of readTableRecords('data/colon/patients.csv')) {
+ *   // record.fields: the header first, then each row's strings; record.line: its 1-based line
+ * }
  */
 export async function* readTableRecords(path: string): AsyncGenerator<CsvRecord> {
   if (tableFormatOf(path) === 'csv') {

@@ -16,7 +16,13 @@ export const TERMINAL_CODES = {
 
 export type TerminalCode = (typeof TERMINAL_CODES)[keyof typeof TERMINAL_CODES];
 
-/** True for `DEATH` and `END_OF_FOLLOWUP`. */
+/**
+ * True for `DEATH` and `END_OF_FOLLOWUP`.
+ *
+ * @example
+ * isTerminalCode('DEATH') // => true
+ * isTerminalCode('RECURRENCE') // => false
+ */
 export function isTerminalCode(code: string): code is TerminalCode {
   return code === TERMINAL_CODES.DEATH || code === TERMINAL_CODES.END_OF_FOLLOWUP;
 }

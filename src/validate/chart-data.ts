@@ -63,6 +63,10 @@ function rowProbabilities(
  * survival (Kaplan–Meier with Greenwood log-intervals, medians with CIs, RMST at the horizon,
  * via `kaplanMeier` and `restrictedMean`), per-level survival, cumulative incidence of each
  * frequent code, the gap ECDF, prevalence and transition probabilities.
+ *
+ * @example
+ * const charts = chartData(summarizeTimeline(real), summarizeTimeline(synthetic), ctx);
+ * charts.os.real // the real overall-survival curve sampled at the chart's days, with its CI
  */
 export function chartData(
   real: TimelineSummary,

@@ -8,6 +8,9 @@ export const DEFAULT_THRESHOLDS_URL = new URL('../../thresholds/default.json', i
  * The default thresholds shipped with trajsim, read and validated.
  *
  * @throws TrajsimError INVALID_INPUT if the shipped file is broken.
+ *
+ * @example
+ * defaultThresholds().defaults.maxRatio // => 3
  */
 export function defaultThresholds(): Thresholds {
   return parseThresholds(

@@ -5,6 +5,8 @@
  */
 
 import { TrajsimError } from '../core/errors.js';
+import { formatNumber } from '../core/format.js';
+import { DEFAULT_SEED } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { chartData } from './chart-data.js';
 import {
@@ -28,7 +30,7 @@ import {
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
-import type { TimelineSummary } from './summary.js';
+import type { ConstraintViolations, TimelineSummary } from './summary.js';
 import { judgeMetric, type Thresholds, thresholdFor } from './thresholds.js';
 
 /**
@@ -60,18 +62,31 @@ function spread(values: readonly number[]): Spread {
   return { mean, sd, values: [...values] };
 }
 
+/** One CONSTRAINT_VIOLATION finding per violated constraint kind of one dataset. */
+function violationFindings(
+  violations: ConstraintViolations,
+  dataset: 'synthetic data' | 'real data',
+  severity: Finding['severity'],
+): Finding[] {
+  return Object.entries(violations)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => ({
+      code: FINDING_CODES.CONSTRAINT_VIOLATION,
+      path: `constraints.${kind}`,
+      message: `${dataset}: ${count} × ${kind}`,
+      severity,
+      statistic: count,
+      threshold: 0,
+    }));
+}
+
 function ratioOf(matched: number, floor: number): number {
   if (Number.isNaN(matched) || Number.isNaN(floor)) return Number.NaN;
   if (floor === 0) return matched === 0 ? 1 : Number.POSITIVE_INFINITY;
   return matched / floor;
 }
 
-const fmt = (v: number): string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : Math.abs(v) >= 100 || Number.isInteger(v)
-      ? v.toFixed(0)
-      : v.toPrecision(3);
+const fmt = (v: number): string => formatNumber(v, { fixedFrom: 100 });
 
 /** Inputs of {@link assessFidelity}: summaries made by `summarizeWithHalves` / `summarizeShard`. */
 export interface FidelityInputs {
@@ -96,6 +111,10 @@ export interface FidelityOptions extends MetricContextOptions {
  *
  * @throws TrajsimError INVALID_ARGUMENT when the repeats of `real` and `matched` differ,
  *   INVALID_INPUT when the synthetic cohort is empty.
+ *
+ * @example
+ * const report = assessFidelity({ real, synthetic, matched }, { thresholds: defaultThresholds() });
+ * report.passed // => true when no gated metric fails its threshold
  */
 export function assessFidelity(inputs: FidelityInputs, options: FidelityOptions): FidelityReport {
   const { real, synthetic, matched } = inputs;
@@ -161,30 +180,10 @@ export function assessFidelity(inputs: FidelityInputs, options: FidelityOptions)
       failed: verdict.failed,
     };
   });
-  for (const [kind, count] of Object.entries(synthetic.violations)) {
-    if (count > 0) {
-      findings.push({
-        code: FINDING_CODES.CONSTRAINT_VIOLATION,
-        path: `constraints.${kind}`,
-        message: `synthetic data: ${count} × ${kind}`,
-        severity: 'error',
-        statistic: count,
-        threshold: 0,
-      });
-    }
-  }
-  for (const [kind, count] of Object.entries(real.full.violations)) {
-    if (count > 0) {
-      findings.push({
-        code: FINDING_CODES.CONSTRAINT_VIOLATION,
-        path: `constraints.${kind}`,
-        message: `real data: ${count} × ${kind}`,
-        severity: 'warning',
-        statistic: count,
-        threshold: 0,
-      });
-    }
-  }
+  findings.push(
+    ...violationFindings(synthetic.violations, 'synthetic data', 'error'),
+    ...violationFindings(real.full.violations, 'real data', 'warning'),
+  );
   const half = real.halves[0]!;
   const matchedSize = matched[0]?.patients ?? 0;
   if (matchedSize < half.b.patients) {
@@ -234,10 +233,10 @@ export interface AssessTimelinesOptions extends FidelityOptions {
 /**
  * Validates in-memory timelines: summarises the real one with its random halves and the
  * synthetic shards (in the order given) with their matched subsamples, then
- * {@link assessFidelity}. The seed (default '0') fixes the splits, subsamples and Cox subsample.
+ * {@link assessFidelity}. The seed (default {@link DEFAULT_SEED}, '1') fixes the splits, subsamples and Cox subsample.
  *
  * @example
- * const report = assessTimelines(real, [synthetic], { thresholds: DEFAULT_THRESHOLDS });
+ * const report = assessTimelines(real, [synthetic], { thresholds: defaultThresholds() });
  * report.passed // => true for a faithful synthetic cohort
  */
 export function assessTimelines(
@@ -246,7 +245,7 @@ export function assessTimelines(
   options: AssessTimelinesOptions,
 ): FidelityReport {
   const repeats = options.repeats ?? DEFAULT_REPEATS;
-  const seed = String(options.seed ?? '0');
+  const seed = String(options.seed ?? DEFAULT_SEED);
   const realSummaries = summarizeWithHalves(real, { repeats, seed });
   const total = synthetic.reduce((n, t) => n + t.patients.ids.length, 0);
   const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);

@@ -7,7 +7,12 @@ import type {
   TimelineSummary,
 } from './summary.js';
 
-/** Element-wise sum of count tables of any lengths. */
+/**
+ * Element-wise sum of count tables of any lengths.
+ *
+ * @example
+ * addCounts([1, 2], [0, 1, 5]) // => Float64Array [1, 3, 5]
+ */
 export function addCounts(...tables: readonly ArrayLike<number>[]): Float64Array {
   let n = 0;
   for (const t of tables) n = Math.max(n, t.length);
@@ -39,6 +44,10 @@ function addTableMaps(
  * The time-to-first-occurrence counts of `code` in a summary. A code that never occurs in it
  * has no entry: then nobody had the event and every patient is a death (competing) or a
  * censoring at their overall-survival time.
+ *
+ * @example
+ * firstOccurrenceOf(summary, 'RECURRENCE').event[365] // patients whose first RECURRENCE is on day 365
+ * firstOccurrenceOf(summary, 'NEVER_SEEN').event.length // => 0 (deaths compete, the rest are censored)
  */
 export function firstOccurrenceOf(summary: TimelineSummary, code: string): CompetingCounts {
   return (
@@ -50,7 +59,13 @@ export function firstOccurrenceOf(summary: TimelineSummary, code: string): Compe
   );
 }
 
-/** Overall-survival counts of one attribute level; empty tables when no patient has it. */
+/**
+ * Overall-survival counts of one attribute level; empty tables when no patient has it.
+ *
+ * @example
+ * levelSurvivalOf(summary, 'stage', 'IV').events[100] // stage IV deaths on day 100
+ * levelSurvivalOf(summary, 'stage', 'V').events.length // => 0 (no patient has the level)
+ */
 export function levelSurvivalOf(
   summary: TimelineSummary,
   attribute: string,

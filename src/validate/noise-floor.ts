@@ -12,9 +12,10 @@
  */
 
 import { assertArgument } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
+import { DEFAULT_SEED, Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
-import { SummaryBuilder, type TimelineSummary } from './summary.js';
+import { SummaryBuilder } from './summarize-timeline.js';
+import type { TimelineSummary } from './summary.js';
 
 /** Default number of random splits. */
 export const DEFAULT_REPEATS = 5;
@@ -60,7 +61,7 @@ export function summarizeWithHalves(
     Number.isInteger(repeats) && repeats >= 1,
     `repeats is ${repeats}; expected an integer >= 1`,
   );
-  const rng = new Rng(String(options.seed ?? '0')).fork('halves');
+  const rng = new Rng(String(options.seed ?? DEFAULT_SEED)).fork('halves');
   const inB: Uint8Array[] = [];
   for (let r = 0; r < repeats; r++) {
     const mask = new Uint8Array(n);
@@ -129,6 +130,10 @@ export interface ShardSummaries {
  * `mergeSummaries`.
  *
  * @throws TrajsimError INVALID_ARGUMENT when the shard runs past the subsample's total.
+ *
+ * @example
+ * const part = summarizeShard(shardTimeline, firstPatient, subsample);
+ * mergeSummaries([part.full, otherPart.full]) // the summary of the whole synthetic cohort
  */
 export function summarizeShard(
   timeline: Timeline,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrajsimError } from '../../src/core/errors.js';
-import { type CoxCovariate, coxDesign, coxPh } from '../../src/stats/cox-ph.js';
+import { type CoxCovariate, coxDesign } from '../../src/stats/cox-design.js';
+import { coxPh } from '../../src/stats/cox-ph.js';
 import {
   expectAllClose,
   expectClose,

@@ -201,10 +201,23 @@ describe('trajsim stats', () => {
     expect(cox.terms[2].hr).toBeGreaterThan(1);
   });
 
+  it('km warns when --rmst-tau is beyond follow-up; cox text names its reference levels', async () => {
+    const km = await cli(['stats', 'km', dir('real'), '--by', 'stage', '--rmst-tau', '100000']);
+    expect(km.code).toBe(0);
+    expect(km.err).toContain('RMST_TAU_BEYOND_FOLLOWUP');
+    expect(km.out).toMatch(/^I: n=\d+ events=\d+ /m);
+    const cox = await cli(['stats', 'cox', dir('real'), '--covariates', 'stage,age']);
+    expect(cox.code).toBe(0);
+    expect(cox.out).toContain('reference levels: stage=I');
+  });
+
   it('refuses logrank without --by and an unknown attribute, naming it', async () => {
-    expect((await cli(['stats', 'logrank', dir('real')])).err).toContain('needs --by');
+    expect((await cli(['stats', 'logrank', dir('real')])).err).toContain(
+      "required option '--by <attribute>'",
+    );
     const r = await cli(['stats', 'km', dir('real'), '--by', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--by nope: no such attribute');
+    expect(r.err).toContain("by: no attribute 'nope'");
+    expect(r.err).not.toContain('--by nope');
   });
 });

@@ -18,7 +18,7 @@ import { defaultThresholds } from '../../src/validate/default-thresholds.js';
 import { assessTimelines, compareSummaries } from '../../src/validate/fidelity.js';
 import type { FidelityReport } from '../../src/validate/fidelity-report.js';
 import { metricContext } from '../../src/validate/metric-context.js';
-import { summarizeTimeline } from '../../src/validate/summary.js';
+import { summarizeTimeline } from '../../src/validate/summarize-timeline.js';
 
 const PATIENTS = 5000;
 const { FIDELITY_VERBOSE: VERBOSE } = process.env;

@@ -8,12 +8,8 @@ import {
 import { kaplanMeier } from '../../src/stats/kaplan-meier.js';
 import type { Timeline } from '../../src/timeline/types.js';
 import { mergeSummaries } from '../../src/validate/merge-summaries.js';
-import {
-  KEY_SEPARATOR,
-  START_CODE,
-  summarizeTimeline,
-  type TimelineSummary,
-} from '../../src/validate/summary.js';
+import { summarizeTimeline } from '../../src/validate/summarize-timeline.js';
+import { KEY_SEPARATOR, START_CODE, type TimelineSummary } from '../../src/validate/summary.js';
 
 type Row = { stage: number; age: number; events: [number, string][] };
 

@@ -1,35 +1,23 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { TrajsimError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/atomic-output.js';
 import { parseBackendName } from '../../model/backend.js';
 import { renderPrivacySection } from '../../report/render-privacy.js';
 import { assessPrivacyDirs } from '../../validate/privacy/privacy-dirs.js';
 import {
   defaultPrivacyThresholds,
   type PrivacyReport,
-  parsePrivacyThresholds,
+  type PrivacyThresholds,
   privacyReportJson,
+  readPrivacyThresholds,
 } from '../../validate/privacy/privacy-report.js';
-import { setExitCode } from '../main.js';
-import type { RegisterCommand } from './index.js';
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
+import { type RegisterCommand, setExitCode } from '../context.js';
+import { integerIn, nonNegativeNumber, positiveNumber } from '../options.js';
 
 /** Reads `--privacy-thresholds FILE`, else the shipped thresholds/privacy.json. */
-export function privacyThresholdsOption(file: string | undefined) {
-  if (!file) return defaultPrivacyThresholds();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new TrajsimError('IO', `privacy thresholds file ${file} cannot be read`, { cause });
-  }
-  return parsePrivacyThresholds(text, file);
+export function privacyThresholdsOption(file: string | undefined): PrivacyThresholds {
+  return file ? readPrivacyThresholds(file) : defaultPrivacyThresholds();
 }
 
 /** One line per privacy metric that failed its gate. */
@@ -40,14 +28,6 @@ export function privacyFailureLines(report: PrivacyReport): string[] {
       (m) =>
         `FAIL ${m.id}: ${m.value.toPrecision(3)} (95% CI ${m.lower.toPrecision(3)}–${m.upper.toPrecision(3)}; no memorisation: ${m.nullValue}); threshold ${m.threshold.max !== undefined ? `max ${m.threshold.max}` : `min ${m.threshold.min}`}`,
     );
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new TrajsimError('INVALID_ARGUMENT', `'${value}' is not an integer >= 1`);
-  }
-  return n;
 }
 
 /** `trajsim privacy`: privacy risk of a synthetic cohort against training and holdout data. */
@@ -81,20 +61,20 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
       .option(
         '--max-queries <n>',
         'synthetic records sampled for the DCR metrics',
-        positiveInt,
+        integerIn(1),
         2000,
       )
-      .option('--attack-records <n>', 'members and non-members per attack', positiveInt, 1000)
+      .option('--attack-records <n>', 'members and non-members per attack', integerIn(1), 1000)
       .option(
         '--time-scale-days <d>',
         'τ of the distance: a shift of τ days costs one edit',
-        Number,
+        positiveNumber,
         30,
       )
       .option(
         '--attribute-weight <w>',
         'weight of the Gower attribute part of the distance',
-        Number,
+        nonNegativeNumber,
         2,
       )
       .option('--json', 'print the privacy report as JSON to stdout')
@@ -136,8 +116,8 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
           const json = privacyReportJson(report);
           if (opts.out) {
             mkdirSync(opts.out, { recursive: true });
-            writeAtomic(join(opts.out, 'privacy.json'), json);
-            writeAtomic(
+            writeFileAtomic(join(opts.out, 'privacy.json'), json);
+            writeFileAtomic(
               join(opts.out, 'privacy.html'),
               `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim privacy report</title></head><body>${renderPrivacySection(report)}</body></html>\n`,
             );

@@ -1,5 +1,6 @@
 import { Rng } from '../../core/rng.js';
-import { type CoxCovariate, type CoxResult, coxDesign, coxPh } from '../../stats/cox-ph.js';
+import { type CoxCovariate, coxDesign } from '../../stats/cox-design.js';
+import { type CoxResult, coxPh } from '../../stats/cox-ph.js';
 import { dailySurvival } from '../../stats/daily-curves.js';
 import { integratedAbsDifferenceDaily, supNormDaily } from '../../stats/distances.js';
 import { logRankTest } from '../../stats/log-rank.js';
@@ -31,7 +32,12 @@ export function dailyMedian(curve: Float64Array): number {
   return Number.NaN;
 }
 
-/** Restricted mean ∫₀^τ S(t) dt of a daily curve, in days (carried flat past its end). */
+/**
+ * Restricted mean ∫₀^τ S(t) dt of a daily curve, in days (carried flat past its end).
+ *
+ * @example
+ * dailyRestrictedMean(new Float64Array([1, 0.5]), 4) // 1 + 0.5 + 0.5 + 0.5 => 2.5
+ */
 export function dailyRestrictedMean(curve: Float64Array, tauDays: number): number {
   if (curve.length === 0) return Number.NaN;
   let s = 0;
@@ -53,6 +59,9 @@ function osCurve(s: TimelineSummary): Float64Array {
  * contrasts, reference = the given level or the alphabetically first; levels absent from the
  * summary dropped), on at most `maxPatients` patients (a seeded subsample beyond).
  * Throws what `coxPh` throws (e.g. a singular information matrix).
+ *
+ * @example
+ * fitAttributeCox(summary, 200_000, '0').terms.map((t) => t.term) // e.g. ['age', 'stageII', 'stageIII']
  */
 export function fitAttributeCox(
   s: TimelineSummary,
@@ -114,7 +123,12 @@ export function fitAttributeCox(
   return coxPh(t, st, design);
 }
 
-/** Alphabetically first level of each categorical attribute (the Cox reference). */
+/**
+ * Alphabetically first level of each categorical attribute (the Cox reference).
+ *
+ * @example
+ * coxReferences(summary).get('stage') // => 'I' (levels I, II, III)
+ */
 export function coxReferences(s: TimelineSummary): Map<string, string> {
   const out = new Map<string, string>();
   for (const a of s.perPatient.attributes) {
@@ -149,6 +163,9 @@ function cachedCox(
  * per level of each categorical attribute, the sup-norm of the level's curves; and Cox hazard
  * ratios of all attributes: the fraction of the other side's HRs outside the reference's 95%
  * interval (per term in details).
+ *
+ * @example
+ * survivalMetrics(realHalfA, realHalfB, ctx).find((m) => m.id === 'os.km.sup')?.value // a sup-norm in [0, 1]
  */
 export function survivalMetrics(
   ref: TimelineSummary,

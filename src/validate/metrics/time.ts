@@ -18,6 +18,9 @@ const EMPTY = new Float64Array(0);
  * reference-count-weighted mean of per-transition KS and W₁, each transition in `details`),
  * time to first occurrence of each frequent code (sup-norm of the Aalen–Johansen cumulative
  * incidence curves up to the horizon, death competing), and follow-up length (KS, W₁).
+ *
+ * @example
+ * timeMetrics(realHalfA, realHalfB, ctx).find((m) => m.id === 'gaps.ks')?.unit // => 'probability'
  */
 export function timeMetrics(
   ref: TimelineSummary,

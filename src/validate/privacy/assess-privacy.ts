@@ -1,4 +1,10 @@
-import { type Logger, SILENT_LOGGER } from '../../core/messages.js';
+import {
+  type Logger,
+  MESSAGES,
+  privacyMembershipAttacks,
+  privacyNearestRecords,
+  SILENT_LOGGER,
+} from '../../core/messages.js';
 import { Rng } from '../../core/rng.js';
 import {
   type Interval,
@@ -123,7 +129,7 @@ export function assessPrivacy(
     S,
     permutation(S.size, rng.fork('dcr-queries')).slice(0, nq).sort(),
   );
-  logger.info('INFO', `privacy: nearest training and holdout records of ${nq} synthetic patients`);
+  logger.info(MESSAGES.INFO, privacyNearestRecords(nq));
   const progress = (label: string, total: number) => (done: number) =>
     logger.progress?.(label, done, total);
   const dT = new NearestNeighbourIndex(space, Tm, distance).query(
@@ -147,7 +153,7 @@ export function assessPrivacy(
   const nonMembers = subsetTrajectories(space, H, nonMemberRows);
   const reference = subsetTrajectories(space, H, hPerm.slice(a));
   const k = Math.max(1, Math.min(options.domiasK ?? 5, S.size, reference.size));
-  logger.info('INFO', `privacy: membership inference on ${a} members and ${a} non-members`);
+  logger.info(MESSAGES.INFO, privacyMembershipAttacks(a));
   const synIndex = new NearestNeighbourIndex(space, S, distance);
   const refIndex = new NearestNeighbourIndex(space, reference, distance);
   const memSyn = synIndex.query(members, k);

@@ -197,7 +197,7 @@ export class NearestNeighbourIndex {
           if (d > 0) pos += d;
           else neg -= d;
         }
-        const ev = pos > neg ? pos : neg;
+        const ev = Math.max(pos, neg);
         let attr = 0;
         for (let j = 0; j < C; j++) {
           if (j !== skip && queries.categorical[q * C + j] !== this.cellCategorical[c * C + j])
@@ -214,7 +214,7 @@ export class NearestNeighbourIndex {
             const hi = this.cellMax[i]!;
             const d = v < lo ? lo - v : v > hi ? v - hi : 0;
             const g = d / space.numericRanges[j]!;
-            attr += g < 1 ? g : 1;
+            attr += Math.min(g, 1);
           }
         }
         eventBounds[c] = ev;
@@ -237,7 +237,7 @@ export class NearestNeighbourIndex {
             if (xm || ym) attr += xm && ym ? 0 : 1;
             else {
               const g = Math.abs(x - y) / ranges[j]!;
-              attr += g < 1 ? g : 1;
+              attr += Math.min(g, 1);
             }
           }
           const a = attrScale * attr;
@@ -263,7 +263,7 @@ export class NearestNeighbourIndex {
             let best1 = Math.abs(day - qDays[i]!);
             if (i + 1 < end) best1 = Math.min(best1, qDays[i + 1]! - day);
             const g = best1 * invTau;
-            chamfer += g < 1 ? g : 1;
+            chamfer += Math.min(g, 1);
           }
           if (chamfer >= limit) continue;
           exact++;

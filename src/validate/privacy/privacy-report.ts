@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { TrajsimError } from '../../core/errors.js';
+import { toJsonText } from '../../core/format.js';
+import { checkJson, parseJsonText, readTextFile } from '../../core/json-file.js';
 
 /**
  * The gate of one privacy metric: it fails when the value is above `max` (or below `min`)
@@ -89,24 +90,18 @@ export function parsePrivacyThresholds(
   text: string,
   file = 'privacy thresholds',
 ): PrivacyThresholds {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new TrajsimError('INVALID_INPUT', `not valid JSON (${(cause as Error).message})`, {
-      file,
-      cause,
-    });
-  }
-  const parsed = privacyThresholdsSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TrajsimError('INVALID_INPUT', issue.message, {
-      file,
-      field: issue.path.join('.') || '(root)',
-    });
-  }
-  return parsed.data;
+  return checkJson(parseJsonText(text, file), privacyThresholdsSchema, file);
+}
+
+/**
+ * Reads a privacy thresholds file.
+ *
+ * @throws TrajsimError IO when it does not exist, INVALID_INPUT when it is invalid.
+ * @example
+ * readPrivacyThresholds('thresholds/privacy.json').version // => 1
+ */
+export function readPrivacyThresholds(path: string): PrivacyThresholds {
+  return parsePrivacyThresholds(readTextFile(path, 'privacy thresholds file does not exist'), path);
 }
 
 /**
@@ -168,16 +163,5 @@ export function judgePrivacyMetric(
  * privacyReportJson(report).startsWith('{') // => true
  */
 export function privacyReportJson(report: PrivacyReport): string {
-  return `${JSON.stringify(
-    report,
-    (_key, value: unknown) =>
-      typeof value === 'number' && !Number.isFinite(value)
-        ? Number.isNaN(value)
-          ? null
-          : value > 0
-            ? 'Infinity'
-            : '-Infinity'
-        : value,
-    2,
-  )}\n`;
+  return `${toJsonText(report, { indent: 2, infinity: 'string' })}\n`;
 }

@@ -93,7 +93,7 @@ export function editDistanceRange(
       if (codeB[b0 + j - 1] === ca) {
         const dd = dayB[b0 + j - 1]! - da;
         const d = (dd < 0 ? -dd : dd) * inv;
-        sub = d < 1 ? d : 1;
+        sub = Math.min(d, 1);
       }
       let v = scratch[prev + j - 1]! + sub;
       const del = scratch[prev + j]! + 1;
@@ -143,7 +143,7 @@ export function attributeDistance(
     if (xm || ym) sum += xm && ym ? 0 : 1;
     else {
       const d = Math.abs(x - y) / space.numericRanges[j]!;
-      sum += d < 1 ? d : 1;
+      sum += Math.min(d, 1);
     }
   }
   return ((options.attributeWeight ?? DEFAULT_ATTRIBUTE_WEIGHT) * sum) / count;

@@ -1,4 +1,5 @@
 import { TrajsimError } from '../../core/errors.js';
+import { privacyAttributeMissing } from '../../core/messages.js';
 import type { Timeline } from '../../timeline/types.js';
 
 /**
@@ -85,10 +86,10 @@ export function encodeTrajectories(timelines: readonly Timeline[]): TrajectorySp
     const categorical = new Int32Array(n * C);
     categoricalNames.forEach((name, j) => {
       const a = t.patients.attributes.find((x) => x.name === name);
-      if (!a || a.kind !== 'categorical') {
+      if (a?.kind !== 'categorical') {
         throw new TrajsimError(
           'INVALID_INPUT',
-          `timeline '${t.name}' has no categorical attribute '${name}' (the training data has it)`,
+          privacyAttributeMissing(t.name, 'categorical', name),
         );
       }
       const levelIndex = new Map(categoricalLevels[j]!.map((l, i) => [l, i]));
@@ -102,11 +103,8 @@ export function encodeTrajectories(timelines: readonly Timeline[]): TrajectorySp
     const numeric = new Float64Array(n * N);
     numericNames.forEach((name, j) => {
       const a = t.patients.attributes.find((x) => x.name === name);
-      if (!a || a.kind !== 'numeric') {
-        throw new TrajsimError(
-          'INVALID_INPUT',
-          `timeline '${t.name}' has no numeric attribute '${name}' (the training data has it)`,
-        );
+      if (a?.kind !== 'numeric') {
+        throw new TrajsimError('INVALID_INPUT', privacyAttributeMissing(t.name, 'numeric', name));
       }
       for (let p = 0; p < n; p++) numeric[p * N + j] = a.values[p]!;
     });
