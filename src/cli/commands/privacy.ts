@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { writeFileAtomic } from '../../core/atomic-output.js';
+import { AtomicDir, checkOutputDir } from '../../core/atomic-output.js';
 import { parseBackendName } from '../../model/backend.js';
 import { renderPrivacySection } from '../../report/render-privacy.js';
 import { assessPrivacyDirs } from '../../validate/privacy/privacy-dirs.js';
@@ -78,6 +77,7 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
         2,
       )
       .option('--json', 'print the privacy report as JSON to stdout')
+      .option('--overwrite', 'replace the privacy report in --out if it exists')
       .addHelpText(
         'after',
         '\nExample:\n  trajsim privacy --train out/train --holdout out/holdout --synthetic out/syn --model models/colon --out out/privacy',
@@ -98,9 +98,17 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
             timeScaleDays: number;
             attributeWeight: number;
             json?: boolean;
+            overwrite?: boolean;
           },
           command: Command,
         ) => {
+          if (opts.out) {
+            checkOutputDir(opts.out, {
+              overwrite: opts.overwrite ?? false,
+              kind: 'privacy',
+              inputs: [opts.train, opts.holdout, ...opts.synthetic, opts.model],
+            });
+          }
           const report = await assessPrivacyDirs(opts.train, opts.holdout, opts.synthetic, {
             thresholds: privacyThresholdsOption(opts.privacyThresholds),
             seed: opts.seed,
@@ -115,12 +123,23 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
           });
           const json = privacyReportJson(report);
           if (opts.out) {
-            mkdirSync(opts.out, { recursive: true });
-            writeFileAtomic(join(opts.out, 'privacy.json'), json);
-            writeFileAtomic(
-              join(opts.out, 'privacy.html'),
-              `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim privacy report</title></head><body>${renderPrivacySection(report)}</body></html>\n`,
-            );
+            const dir = AtomicDir.create(opts.out, {
+              overwrite: opts.overwrite ?? false,
+              kind: 'privacy',
+              inputs: [opts.train, opts.holdout, ...opts.synthetic, opts.model],
+              logger: context.logger,
+            });
+            try {
+              writeFileSync(dir.file('privacy.json'), json);
+              writeFileSync(
+                dir.file('privacy.html'),
+                `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim privacy report</title></head><body>${renderPrivacySection(report)}</body></html>\n`,
+              );
+              dir.commit();
+            } catch (error) {
+              dir.abort();
+              throw error;
+            }
           }
           if (opts.json) context.out(json.trimEnd());
           else {

@@ -155,7 +155,15 @@ export const registerValidate: RegisterCommand = (program, context) => {
           const output: OutputOptions = {
             overwrite: opts.overwrite ?? false,
             kind: 'report',
-            inputs: [opts.real, ...opts.synthetic, opts.thresholds],
+            inputs: [
+              opts.real,
+              ...opts.synthetic,
+              opts.thresholds,
+              opts.train,
+              opts.holdout,
+              opts.model,
+              opts.privacyThresholds,
+            ],
             logger: context.logger,
           };
           checkOutputDir(opts.out, output);

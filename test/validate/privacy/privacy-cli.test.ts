@@ -65,6 +65,26 @@ describe('trajsim privacy and validate --train', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<h2>Privacy</h2>');
   });
 
+  it('privacy --out: an independent sample passes (exit 0) and privacy.json/privacy.html are written', () => {
+    const out = join(dir, 'privacy-out');
+    const r = runTrajsim([
+      'privacy',
+      '--train',
+      ref(21),
+      '--holdout',
+      ref(22),
+      '--synthetic',
+      ref(23),
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('PASS');
+    expect(JSON.parse(readFileSync(join(out, 'privacy.json'), 'utf8')).passed).toBe(true);
+    expect(readFileSync(join(out, 'privacy.html'), 'utf8')).toContain('<h2>Privacy</h2>');
+  });
+
   it('validate refuses --holdout without --train (exit 2)', () => {
     const r = runTrajsim([
       'validate',
