@@ -121,6 +121,19 @@ export {
   parseInferenceTarget,
 } from './stats/inference/inference-target.js';
 
+// --- Privacy: copies, holdout DCR, membership and attribute inference (docs/privacy.md) ---
+
+export { assessPrivacy, type PrivacyOptions } from './validate/privacy/assess-privacy.js';
+export { NearestNeighbourIndex } from './validate/privacy/nearest-neighbours.js';
+export { assessPrivacyDirs } from './validate/privacy/privacy-dirs.js';
+export {
+  defaultPrivacyThresholds,
+  type PrivacyMetric,
+  type PrivacyReport,
+} from './validate/privacy/privacy-report.js';
+export { trajectoryDistance } from './validate/privacy/trajectory-distance.js';
+export { encodeTrajectories } from './validate/privacy/trajectory-space.js';
+
 // --- Report ---
 
 export { renderReportHtml } from './report/render-report.js';

@@ -13,6 +13,7 @@ describe('the public API', () => {
       'kaplanMeier',
       'coxPh',
       'validateTimelineDirs',
+      'assessPrivacy',
       'renderReportHtml',
       'mineRules',
       'auditRules',

@@ -52,6 +52,7 @@ export const OUTPUT_KINDS = {
   timeline: ['timeline.json'],
   model: ['manifest.json'],
   report: ['report.json'],
+  privacy: ['privacy.json'],
   export: ['patients.csv', 'events.csv'],
   demo: ['report'],
 } as const satisfies Record<string, readonly string[]>;

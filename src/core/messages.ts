@@ -438,3 +438,58 @@ export function cudaProviderUnavailable(reason: string): string {
     'from NuGet; see docs/model.md, "Generation on a GPU"). Run without --device cuda to use the CPU.'
   );
 }
+
+// --- f16-privacy ---
+
+/**
+ * Note: the privacy metrics search nearest training and holdout records.
+ *
+ * @param queries - synthetic records searched.
+ * @example
+ * privacyNearestRecords(2000) // => 'privacy: nearest training and holdout records of 2000 synthetic patients'
+ */
+export function privacyNearestRecords(queries: number): string {
+  return `privacy: nearest training and holdout records of ${queries} synthetic patients`;
+}
+
+/**
+ * Note: the membership-inference attacks run.
+ *
+ * @param records - members (and as many non-members).
+ * @example
+ * privacyMembershipAttacks(1000) // => 'privacy: membership inference on 1000 members and 1000 non-members'
+ */
+export function privacyMembershipAttacks(records: number): string {
+  return `privacy: membership inference on ${records} members and ${records} non-members`;
+}
+
+/**
+ * Error: a timeline compared for privacy lacks an attribute of the training data.
+ *
+ * @example
+ * privacyAttributeMissing('syn', 'categorical', 'sex')
+ * // => "timeline 'syn' has no categorical attribute 'sex' (the training data has it)"
+ */
+export function privacyAttributeMissing(timeline: string, kind: string, name: string): string {
+  return `timeline '${timeline}' has no ${kind} attribute '${name}' (the training data has it)`;
+}
+
+/**
+ * Error: the likelihood attack was given a model that is not a GRU.
+ *
+ * @example
+ * likelihoodNeedsGru('models/m', 'markov') // => 'the likelihood attack needs a GRU model; models/m is markov'
+ */
+export function likelihoodNeedsGru(dir: string, kind: string): string {
+  return `the likelihood attack needs a GRU model; ${dir} is ${kind}`;
+}
+
+/**
+ * Error: validate was given --holdout or --model without --train.
+ *
+ * @example
+ * privacyNeedsTrain() // => '--holdout and --model need --train (the privacy section)'
+ */
+export function privacyNeedsTrain(): string {
+  return '--holdout and --model need --train (the privacy section)';
+}

@@ -426,16 +426,31 @@ export class GruNetwork {
     batch: SequenceBatch,
     normalizer = batch.events,
   ): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
+    const mask = tf.tensor1d(batch.mask);
+    const count = Math.max(1, normalizer);
+    const { codeLl, gapLl } = this.stepLogLikelihoods(batch);
+    const codeNll = tf.div(tf.neg(tf.sum(tf.mul(mask, codeLl))), count) as tf.Scalar;
+    const gapNll = tf.div(tf.neg(tf.sum(tf.mul(mask, gapLl))), count) as tf.Scalar;
+    return { loss: tf.add(codeNll, gapNll) as tf.Scalar, codeNll, gapNll };
+  }
+
+  /**
+   * Log-likelihood [rows × steps] of every step of a batch under teacher forcing,
+   * log P(code) + log P(gap | code); padded steps hold junk (multiply by the mask). What a
+   * likelihood-based membership-inference attack scores. Call inside tf.tidy.
+   */
+  teacherForcedLogLikelihood(batch: SequenceBatch): tf.Tensor1D {
+    const { codeLl, gapLl } = this.stepLogLikelihoods(batch);
+    return tf.add(codeLl, gapLl) as tf.Tensor1D;
+  }
+
+  private stepLogLikelihoods(batch: SequenceBatch): { codeLl: tf.Tensor; gapLl: tf.Tensor } {
     const V = this.shape.vocabularySize;
     const K = this.shape.mixtures;
     const N = batch.rows * batch.steps;
     const hs = this.teacherForcedStates(batch);
-    const mask = tf.tensor1d(batch.mask);
-    const count = Math.max(1, normalizer);
-
     const targets = tf.tensor2d(batch.targetCodes, [N, V]);
     const codeLl = tf.sum(tf.mul(targets, tf.logSoftmax(this.codeLogits(hs))), 1);
-
     const g = tf.tanh(
       tf.add(
         tf.add(
@@ -452,10 +467,7 @@ export class GruNetwork {
     const gapLl = this.shape.gapBinEdges
       ? binnedGapLogLikelihood(params, batch)
       : gapLogLikelihood(params, K, this.shape.gapLogOffset, batch);
-
-    const codeNll = tf.div(tf.neg(tf.sum(tf.mul(mask, codeLl))), count) as tf.Scalar;
-    const gapNll = tf.div(tf.neg(tf.sum(tf.mul(mask, gapLl))), count) as tf.Scalar;
-    return { loss: tf.add(codeNll, gapNll) as tf.Scalar, codeNll, gapNll };
+    return { codeLl, gapLl };
   }
 
   dispose(): void {

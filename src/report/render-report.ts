@@ -13,6 +13,7 @@ import type {
 import type { Threshold } from '../validate/thresholds.js';
 import { attributeSection } from './attribute-section.js';
 import { plausibilitySectionHtml } from './plausibility-section.js';
+import { renderPrivacySection } from './render-privacy.js';
 import { COLORS, escapeXml, groupedBars, heatmap, type LineSeries, lineChart } from './svg.js';
 
 /**
@@ -266,7 +267,9 @@ details summary{font-size:11px;color:#1f4e9c;cursor:pointer}table.inner td{borde
  */
 export function renderReportHtml(report: FidelityReport): string {
   const s = report.settings;
-  const failed = report.metrics.filter((m) => m.pass === false).length;
+  const failed =
+    report.metrics.filter((m) => m.pass === false).length +
+    (report.privacy?.metrics.filter((m) => m.pass === false).length ?? 0);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>trajsim fidelity report — ${escapeXml(report.synthetic.names.join(', '))} vs ${escapeXml(report.real.name)}</title>
@@ -283,6 +286,7 @@ ${findingsList(report.findings, 'error')}
 ${findingsList(report.findings, 'warning')}
 <section><h2>Metrics</h2>${metricsTable(report.metrics)}</section>
 ${plausibilitySectionHtml(report)}
+${report.privacy ? renderPrivacySection(report.privacy) : ''}
 ${chartsSection(report)}
 ${attributeSection(report)}
 ${generationSection(report)}

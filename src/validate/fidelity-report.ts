@@ -7,6 +7,7 @@
 import { toJsonText } from '../core/format.js';
 import type { MetricValue } from './metric.js';
 import type { PlausibilitySection } from './metrics/plausibility.js';
+import type { PrivacyReport } from './privacy/privacy-report.js';
 import type { Threshold } from './thresholds.js';
 
 /** Mean, sample standard deviation and the values of a metric over the repeats. */
@@ -128,6 +129,8 @@ export interface FidelityReport {
   readonly generation: readonly { readonly source: string; readonly content: unknown }[];
   /** Plausibility rules (mined from the real side plus the user's): violations real vs synthetic. */
   readonly plausibility?: PlausibilitySection;
+  /** The privacy section (docs/privacy.md), when validate was given the training data. */
+  readonly privacy?: PrivacyReport;
 }
 
 /**

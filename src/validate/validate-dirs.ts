@@ -26,6 +26,7 @@ import {
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
+import { assessPrivacyDirs, type PrivacyDirsOptions } from './privacy/privacy-dirs.js';
 
 /** Options of {@link validateTimelineDirs}. */
 export interface ValidateDirsOptions extends FidelityOptions {
@@ -37,6 +38,8 @@ export interface ValidateDirsOptions extends FidelityOptions {
   readonly rules?: { readonly edits: RuleEdits; readonly file: string };
   /** Skip the plausibility audit (default: audit). */
   readonly plausibility?: false;
+  /** Adds the Privacy section (its gate joins `passed`); the holdout defaults to the real data. */
+  readonly privacy?: PrivacyDirsOptions & { readonly train: string; readonly holdout?: string };
 }
 
 /**
@@ -116,9 +119,13 @@ export async function validateTimelineDirs(
     },
     { ...options, seed },
   );
-  return realAudit && synAudit
-    ? withPlausibility(report, plausibilitySection(realAudit, synAudit))
-    : report;
+  const audited =
+    realAudit && synAudit
+      ? withPlausibility(report, plausibilitySection(realAudit, synAudit))
+      : report;
+  return options.privacy
+    ? withPrivacy(audited, realDir, syntheticDirs, options.privacy, logger)
+    : audited;
 }
 
 /**
@@ -148,4 +155,23 @@ export function withPlausibility(
     findings: [...report.findings, ...findings],
     plausibility: section,
   };
+}
+
+/** The report with its Privacy section; the real data is the holdout unless one is given. */
+async function withPrivacy(
+  report: FidelityReport,
+  realDir: string,
+  syntheticDirs: readonly string[],
+  privacy: NonNullable<ValidateDirsOptions['privacy']>,
+  logger: Logger,
+): Promise<FidelityReport> {
+  const { train, holdout, ...options } = privacy;
+  const result = await assessPrivacyDirs(train, holdout ?? realDir, syntheticDirs, {
+    holdoutSource: holdout
+      ? `--holdout ${holdout}`
+      : `the --real timeline ${realDir} (not used in training)`,
+    logger,
+    ...options,
+  });
+  return { ...report, passed: report.passed && result.passed, privacy: result };
 }

@@ -8,6 +8,7 @@ import { registerImport } from './import.js';
 import { registerInfer } from './infer.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
+import { registerPrivacy } from './privacy.js';
 import { registerReference } from './reference.js';
 import { registerRules } from './rules.js';
 import { registerStats } from './stats.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerGenerate,
   registerBackends,
   registerMerge,
+  registerPrivacy,
   registerValidate,
   registerStats,
   registerInfer,

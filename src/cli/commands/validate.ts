@@ -5,6 +5,7 @@ import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic
 import { TrajsimError } from '../../core/errors.js';
 import { formatNumber } from '../../core/format.js';
 import type { Logger } from '../../core/messages.js';
+import { privacyNeedsTrain } from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import type { RunInferenceResult } from '../../infer/run-inference.js';
 import { withInferenceHtml, withInferenceJson } from '../../report/inference-section.js';
@@ -17,9 +18,10 @@ import {
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
-import { validateTimelineDirs } from '../../validate/validate-dirs.js';
+import { type ValidateDirsOptions, validateTimelineDirs } from '../../validate/validate-dirs.js';
 import { type RegisterCommand, setExitCode } from '../context.js';
 import { integerIn, nonEmpty, nonNegativeInt } from '../options.js';
+import { privacyFailureLines, privacyThresholdsOption } from './privacy.js';
 
 const fmt = (v: number): string => formatNumber(v);
 
@@ -39,6 +41,31 @@ export function failureLines(report: FidelityReport): string[] {
         .join(', ');
       return `FAIL ${m.id}: value ${fmt(m.value)} ${m.unit}, ratio ${fmt(m.ratio)} (matched ${fmt(m.matched.mean)} vs noise floor ${fmt(m.noiseFloor.mean)} ± ${fmt(m.noiseFloor.sd)}); threshold ${bounds}`;
     });
+}
+
+/** The privacy part of the validate options, from --train/--holdout/--model. */
+function privacyOptions(opts: {
+  train?: string;
+  holdout?: string;
+  model?: string;
+  privacyThresholds?: string;
+  seed: string;
+}): Pick<ValidateDirsOptions, 'privacy'> {
+  if (!opts.train) {
+    if (opts.holdout || opts.model) {
+      throw new TrajsimError('INVALID_ARGUMENT', privacyNeedsTrain());
+    }
+    return {};
+  }
+  return {
+    privacy: {
+      train: opts.train,
+      thresholds: privacyThresholdsOption(opts.privacyThresholds),
+      seed: opts.seed,
+      ...(opts.holdout ? { holdout: opts.holdout } : {}),
+      ...(opts.model ? { model: opts.model } : {}),
+    },
+  };
 }
 
 /**
@@ -150,6 +177,19 @@ export const registerValidate: RegisterCommand = (program, context) => {
         '--rules <file>',
         'rule edits (add / remove / relax) applied to the plausibility rules mined from --real',
       )
+      .option(
+        '--train <dir>',
+        'training timeline of the generator: adds the Privacy section (docs/privacy.md)',
+      )
+      .option(
+        '--holdout <dir>',
+        'real patients not used in training (default: the --real timeline)',
+      )
+      .option('--model <dir>', 'with --train: the GRU model, for the likelihood membership attack')
+      .option(
+        '--privacy-thresholds <file>',
+        'privacy thresholds JSON (default: thresholds/privacy.json)',
+      )
       .option('--json', 'print report.json to stdout')
       .option(
         '--infer <targets>',
@@ -182,6 +222,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
             inferBy?: string;
             inferLevels?: string;
             inferModel?: string;
+            train?: string;
+            holdout?: string;
+            model?: string;
+            privacyThresholds?: string;
             overwrite?: boolean;
           },
           command: Command,
@@ -189,7 +233,15 @@ export const registerValidate: RegisterCommand = (program, context) => {
           const output: OutputOptions = {
             overwrite: opts.overwrite ?? false,
             kind: 'report',
-            inputs: [opts.real, ...opts.synthetic, opts.thresholds],
+            inputs: [
+              opts.real,
+              ...opts.synthetic,
+              opts.thresholds,
+              opts.train,
+              opts.holdout,
+              opts.model,
+              opts.privacyThresholds,
+            ],
             logger: context.logger,
           };
           checkOutputDir(opts.out, output);
@@ -205,6 +257,7 @@ export const registerValidate: RegisterCommand = (program, context) => {
               ? { rules: { edits: readRuleEdits(opts.rules), file: opts.rules } }
               : {}),
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
+            ...privacyOptions(opts),
           });
           const inference = opts.infer
             ? await inferForReport(opts as InferFlags, context.logger)
@@ -238,6 +291,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
               context.note(`${f.severity}: ${f.message}`);
           if (!report.passed) {
             for (const line of failures) process.stderr.write(`${line}\n`);
+            if (report.privacy) {
+              for (const line of privacyFailureLines(report.privacy))
+                process.stderr.write(`${line}\n`);
+            }
             setExitCode(command, 1);
           }
         },

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// A privacy check that can fire: an over-trained GRU is caught, the default one passes.
+//
+//   npm run build && nice -n 10 node scripts/privacy-evidence.mjs [--work DIR] [--only colon|reference]
+//        [--ref-patients 2000] [--tiny 100] [--overfit-epochs 300] [--synthetic 1000] [--seed 1]
+//
+// For colon (data/colon) and the known-truth reference process (--ref-patients patients):
+// the patients are split 50/50 (seeded) into a training part and a holdout part.
+//   default: `trajsim train` with its defaults (10% validation split, early stopping) on the
+//            training part;
+//   overfit: `trajsim train` on --tiny patients of the training part, --overfit-epochs epochs,
+//            hidden 128, no validation split (--val-fraction 0: the "best" weights are the
+//            last ones that lowered the training NLL) and no early stopping.
+// Each model generates --synthetic patients; `trajsim validate --real HOLDOUT --synthetic SYN
+// --train TRAIN --model MODEL` writes report.json/report.html with the Privacy section (TRAIN is
+// what the model was trained on: the training part, or the tiny part). Prints one JSON document
+// on stdout: per dataset and model, every privacy metric (value, 95% CI, verdict) and the gate;
+// progress on stderr.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = new URL('..', import.meta.url);
+const dist = (p) => new URL(`dist/${p}`, root).href;
+const { Rng } = await import(dist('core/rng.js'));
+const { readTimeline } = await import(dist('timeline/read.js'));
+const { TimelineWriter } = await import(dist('timeline/writer.js'));
+const cli = new URL('dist/cli/main.js', root).pathname;
+
+const { values: args } = parseArgs({
+  options: {
+    work: { type: 'string', default: '/tmp/trajsim-privacy-evidence' },
+    only: { type: 'string' },
+    'ref-patients': { type: 'string', default: '2000' },
+    tiny: { type: 'string', default: '100' },
+    'overfit-epochs': { type: 'string', default: '300' },
+    synthetic: { type: 'string', default: '1000' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const work = resolve(args.work);
+mkdirSync(work, { recursive: true });
+const log = (m) => process.stderr.write(`${m}\n`);
+
+function trajsim(argv) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...argv, '--quiet'], { encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0 && !(argv[0] === 'validate' && r.status === 1)) {
+    throw new Error(`trajsim ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  }
+  log(`  trajsim ${argv[0]} (${seconds.toFixed(1)} s)`);
+  return { ...r, seconds };
+}
+
+/** Writes the given patient rows of a timeline to a new timeline directory. */
+async function writeSubset(t, rows, dir, name) {
+  rmSync(dir, { recursive: true, force: true });
+  const w = await TimelineWriter.create(dir, {
+    name,
+    source: `subset of ${t.name}`,
+    attributes: t.patients.attributes.map((a) =>
+      a.kind === 'categorical'
+        ? { name: a.name, kind: a.kind, levels: a.levels }
+        : { name: a.name, kind: a.kind },
+    ),
+    codes: t.events.codes,
+  });
+  const values = new Float64Array(t.patients.attributes.length);
+  for (const p of rows) {
+    t.patients.attributes.forEach((a, j) => {
+      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
+    });
+    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
+    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++)
+      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
+  }
+  await w.close();
+}
+
+function shuffled(n, rng) {
+  const rows = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  return rows;
+}
+
+async function dataset(name, fullDir) {
+  log(`${name}: split`);
+  const t = await readTimeline(fullDir);
+  const rng = new Rng(args.seed).fork(name);
+  const order = shuffled(t.patients.ids.length, rng);
+  const half = Math.floor(order.length / 2);
+  const trainRows = order.slice(0, half).sort((a, b) => a - b);
+  const holdoutRows = order.slice(half).sort((a, b) => a - b);
+  const tinyRows = order.slice(0, Number(args.tiny)).sort((a, b) => a - b);
+  const dir = join(work, name);
+  await writeSubset(t, trainRows, join(dir, 'train'), `${name}-train`);
+  await writeSubset(t, holdoutRows, join(dir, 'holdout'), `${name}-holdout`);
+  await writeSubset(t, tinyRows, join(dir, 'tiny'), `${name}-tiny`);
+  const rows = [];
+  for (const variant of ['default', 'overfit']) {
+    log(`${name}: ${variant} model`);
+    const data = join(dir, variant === 'default' ? 'train' : 'tiny');
+    const model = join(dir, `model-${variant}`);
+    const syn = join(dir, `synthetic-${variant}`);
+    const out = join(dir, `report-${variant}`);
+    const e = args['overfit-epochs'];
+    const trained = trajsim([
+      'train',
+      '--data',
+      data,
+      '--out',
+      model,
+      '--seed',
+      args.seed,
+      '--overwrite',
+      ...(variant === 'overfit'
+        ? ['--epochs', e, '--patience', e, '--hidden', '128', '--val-fraction', '0']
+        : []),
+    ]);
+    rmSync(syn, { recursive: true, force: true });
+    trajsim([
+      'generate',
+      '--model',
+      model,
+      '--patients',
+      args.synthetic,
+      '--seed',
+      '7',
+      '--out',
+      syn,
+    ]);
+    const validated = trajsim([
+      'validate',
+      '--real',
+      join(dir, 'holdout'),
+      '--synthetic',
+      syn,
+      '--out',
+      out,
+      '--train',
+      data,
+      '--model',
+      model,
+      '--seed',
+      args.seed,
+    ]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    rows.push({
+      dataset: name,
+      model: variant,
+      trainingPatients: report.privacy.train.patients,
+      epochs: manifest.training?.epochs ?? manifest.hyperparameters?.epochs,
+      trainSeconds: Number(trained.seconds.toFixed(1)),
+      validateSeconds: Number(validated.seconds.toFixed(1)),
+      privacyPassed: report.privacy.passed,
+      fidelityFailures: report.metrics.filter((m) => m.pass === false).map((m) => m.id),
+      report: join(out, 'report.html'),
+      metrics: Object.fromEntries(
+        report.privacy.metrics.map((m) => [
+          m.id,
+          { value: m.value, ci: [m.lower, m.upper], pass: m.pass },
+        ]),
+      ),
+    });
+  }
+  return rows;
+}
+
+const results = [];
+if (args.only !== 'reference') {
+  const dir = join(work, 'colon-full');
+  rmSync(dir, { recursive: true, force: true });
+  trajsim([
+    'import',
+    '--patients',
+    new URL('data/colon/patients.csv', root).pathname,
+    '--events',
+    new URL('data/colon/events.csv', root).pathname,
+    '--categorical',
+    'obstruct,perfor,adhere,node4',
+    '--out',
+    dir,
+  ]);
+  results.push(...(await dataset('colon', dir)));
+}
+if (args.only !== 'colon') {
+  const dir = join(work, 'reference-full');
+  rmSync(dir, { recursive: true, force: true });
+  trajsim(['reference', '--patients', args['ref-patients'], '--seed', '7', '--out', dir]);
+  results.push(...(await dataset('reference', dir)));
+}
+process.stdout.write(`${JSON.stringify({ settings: args, results }, null, 2)}\n`);
