@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, SILENT_LOGGER } from '../core/messages.js';
+import { VERSION } from '../core/version.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
-import { TIMELINE_FILES } from '../timeline/types.js';
+import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
-import type { FidelityReport } from './fidelity-report.js';
+import type { FidelityReport, ReportProvenance } from './fidelity-report.js';
 import { mergeSummaries } from './merge-summaries.js';
 import {
   DEFAULT_REPEATS,
@@ -21,13 +22,80 @@ export interface ValidateDirsOptions extends FidelityOptions {
   readonly repeats?: number;
   /** Progress and notes (default silent). */
   readonly logger?: Logger;
+  /** What the caller knows of the run, for the provenance table (time, command, thresholds). */
+  readonly provenance?: Pick<ReportProvenance, 'createdAt' | 'commandLine' | 'thresholdsFile'>;
+}
+
+type SyntheticProvenance = NonNullable<ReportProvenance['synthetic']>[number];
+
+/** The value at a path of keys in parsed JSON, undefined when any step is missing. */
+function at(json: unknown, ...keys: string[]): unknown {
+  let v = json;
+  for (const k of keys) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+const asText = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+
+/**
+ * The provenance of one synthetic directory: its manifest, what its generation.json says, and
+ * what the model's manifest.json says when it is found at the path generation.json records.
+ * Missing or differently shaped fields are left out, never guessed.
+ *
+ * @example
+ * syntheticProvenance('out/syn', manifest, generationJson).modelFingerprint // => '1d9c…'
+ */
+export function syntheticProvenance(
+  dir: string,
+  manifest: TimelineManifest,
+  generation: unknown,
+): SyntheticProvenance {
+  const modelDir = asText(at(generation, 'model', 'dir'));
+  let model: unknown;
+  if (modelDir !== undefined && existsSync(join(modelDir, 'manifest.json'))) {
+    try {
+      model = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8'));
+    } catch {
+      model = undefined;
+    }
+  }
+  const nll = at(model, 'metrics', 'validationNll');
+  const shardIndex = asText(at(generation, 'shard', 'index'));
+  const shardCount = asText(at(generation, 'shard', 'count'));
+  const optional = {
+    scenario: asText(at(generation, 'scenario', 'name')),
+    generationSeed: asText(at(generation, 'seed')),
+    backend: asText(at(generation, 'backend')),
+    engine: asText(at(generation, 'engine')),
+    shard:
+      shardIndex !== undefined && shardCount !== undefined
+        ? `${shardIndex}/${shardCount}`
+        : undefined,
+    modelDir,
+    modelFingerprint: asText(at(generation, 'model', 'fingerprint')),
+    modelTrainingDataHash: asText(at(model, 'training', 'contentHash')),
+    modelTrainingData: asText(at(model, 'training', 'name')),
+    modelSeed: asText(at(model, 'seed')),
+    modelValidationNll: typeof nll === 'number' ? nll : undefined,
+  };
+  return {
+    path: resolve(dir),
+    contentHash: manifest.contentHash,
+    patients: manifest.counts.patients,
+    events: manifest.counts.events,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+  };
 }
 
 /**
  * Validates synthetic timeline directories (shards of one cohort, in the order given)
  * against a real one. Reads one directory at a time, keeping only its summary, so memory is
  * bounded by the largest shard. A shard's `generation.json`, when present, is carried into
- * the report as is.
+ * the report as is, and the provenance table (paths, content hashes, counts, model and
+ * generation settings, version) is filled from the manifests.
  *
  * @throws TrajsimError IO for a missing directory, INVALID_INPUT for malformed files or
  *   generation.json, INVALID_ARGUMENT for no synthetic directory.
@@ -59,6 +127,7 @@ export async function validateTimelineDirs(
   const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);
   const shards: ShardSummaries[] = [];
   const generation: { source: string; content: unknown }[] = [];
+  const synthetic: SyntheticProvenance[] = [];
   let first = 0;
   for (const [i, dir] of syntheticDirs.entries()) {
     const timeline = await readTimeline(dir);
@@ -71,16 +140,20 @@ export async function validateTimelineDirs(
       `(shard ${i + 1}/${syntheticDirs.length})`,
     );
     const genPath = join(dir, TIMELINE_FILES.GENERATION);
+    let content: unknown;
     if (existsSync(genPath)) {
       try {
-        generation.push({ source: genPath, content: JSON.parse(readFileSync(genPath, 'utf8')) });
+        content = JSON.parse(readFileSync(genPath, 'utf8'));
       } catch (cause) {
         throw new TrajsimError('INVALID_INPUT', 'not valid JSON', { file: genPath, cause });
       }
+      generation.push({ source: genPath, content });
     }
+    synthetic.push(syntheticProvenance(dir, manifests[i]!, content));
   }
+  const realManifest = readTimelineManifest(realDir);
   logger.info('INFO', 'computing metrics, noise floor and matched comparisons');
-  return assessFidelity(
+  const report = assessFidelity(
     {
       real: realSummaries,
       realName,
@@ -93,4 +166,15 @@ export async function validateTimelineDirs(
     },
     { ...options, seed },
   );
+  const provenance: ReportProvenance = {
+    trajsimVersion: VERSION,
+    ...(options.provenance ?? {}),
+    real: {
+      path: resolve(realDir),
+      contentHash: realManifest.contentHash,
+      ...realManifest.counts,
+    },
+    synthetic,
+  };
+  return { ...report, provenance };
 }

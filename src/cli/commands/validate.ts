@@ -108,6 +108,11 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: opts.seed,
             repeats: opts.repeats,
             logger: context.logger,
+            provenance: {
+              createdAt: new Date().toISOString(),
+              commandLine: ['trajsim', ...process.argv.slice(2)],
+              thresholdsFile: opts.thresholds ?? 'built-in default (thresholds/default.json)',
+            },
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           });
           mkdirSync(opts.out, { recursive: true });
