@@ -314,10 +314,17 @@ export function flattenJson(value: unknown, prefix = ''): [string, string][] {
 
 function generationSection(report: FidelityReport): string {
   if (report.generation.length === 0) return '';
-  return `<section><h2>Requested vs achieved</h2><p>From the synthetic cohort's <code>generation.json</code>, as written by the generator.</p>${report.generation
+  // The run's settings are in the provenance table; here only what was asked and obtained.
+  const part = (content: unknown): unknown =>
+    content !== null && typeof content === 'object' && 'requestedVsAchieved' in content
+      ? (content as { requestedVsAchieved: unknown }).requestedVsAchieved
+      : content;
+  return `<section><h2>Requested vs achieved</h2><p>From the synthetic cohort's <code>generation.json</code>, as written by the generator (its model, seed and backend are in the provenance table).</p>${report.generation
     .map(
       (g) =>
-        `<h3><code>${escapeXml(g.source)}</code></h3><table class="kv">${flattenJson(g.content)
+        `<h3><code>${escapeXml(g.source)}</code></h3><table class="kv">${flattenJson(
+          part(g.content),
+        )
           .map(([k, v]) => `<tr><td><code>${escapeXml(k)}</code></td><td>${escapeXml(v)}</td></tr>`)
           .join('')}</table>`,
     )

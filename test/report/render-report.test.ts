@@ -50,7 +50,7 @@ describe('renderReportHtml', () => {
     // prevalence, 3 heatmaps
     const attributes = new Set(report.charts.strata.map((s) => s.attribute)).size;
     expect(svgs.length).toBe(1 + attributes + 1 + 1 + report.charts.timeToFirst.length + 1 + 3);
-    expect(html).toContain('Overall survival (Kaplan–Meier)');
+    expect(html).toContain('Overall survival (Kaplan–Meier');
     expect(html).toContain('<polygon'); // the CI bands
   });
 
