@@ -266,7 +266,7 @@ function provenanceSection(p: ReportProvenance | undefined, report: FidelityRepo
         model.push(`fingerprint ${code(syn.modelFingerprint)}`);
       if (syn.modelSeed !== undefined) model.push(`training seed ${code(syn.modelSeed)}`);
       if (syn.modelValidationNll !== undefined)
-        model.push(`validation NLL ${formatNumber(syn.modelValidationNll)} nats per event`);
+        model.push(`validation NLL ${formatNumber(syn.modelValidationNll)} nats/event`);
       rows.push([`model${k}`, model.join(', ')]);
       rows.push([
         `model training data${k}`,
@@ -394,8 +394,8 @@ function chartsSection(report: FidelityReport): string {
         title: t.code,
         xLabel: 'days (years below)',
         yLabel: 'cumulative incidence',
-        width: 300,
-        height: 230,
+        width: 420,
+        height: 240,
         legend: false,
         years: true,
         atRisk: { days: t.atRisk.days, rows: rowsOf(t) },
@@ -506,7 +506,7 @@ ${findingsList(report.findings, 'warning')}
 ${chartsSection(report)}
 ${provenanceSection(report.provenance, report)}
 ${generationSection(report)}
-<section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean ± sd over ${s.repeats} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>
+<section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean and SD over ${formatNumber(s.repeats)} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>
 </main></body></html>
 `;
 }

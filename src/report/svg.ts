@@ -451,7 +451,7 @@ export function forestPlot(
       `<text x="${m.left + j * 120 + 20}" y="35" font-size="10" fill="#333">${escapeXml(s.name)} (HR, 95% CI)</text>`,
     );
   });
-  const candidates = [0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50];
+  const candidates = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50];
   const axis = candidates.filter((t) => t >= Math.exp(l0) && t <= Math.exp(l1));
   for (const t of axis) {
     parts.push(
