@@ -14,10 +14,10 @@ const root = useTempDir('report-contents');
 const CATEGORICAL = ['obstruct', 'perfor', 'adhere', 'node4'];
 
 /** Rows of a simple CSV (no quoted commas in the bundled colon files). */
-function csv(path: string): Record<string, string>[] {
+function csv(path: string): Map<string, string>[] {
   const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
   const cols = head!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+  return lines.map((l) => new Map(l.split(',').map((v, i) => [cols[i]!, v])));
 }
 
 const patients = csv('data/colon/patients.csv');
@@ -69,7 +69,8 @@ describe('the report draws Kaplan–Meier plots as the field does', () => {
     // Last (terminal) day of each patient, straight from events.csv.
     const last = new Map<string, number>();
     for (const e of events) {
-      last.set(e.patient_id!, Math.max(last.get(e.patient_id!) ?? 0, Number(e.day)));
+      const id = e.get('patient_id')!;
+      last.set(id, Math.max(last.get(id) ?? 0, Number(e.get('day'))));
     }
     const days = report.charts.os.atRisk.days;
     expect(days.slice(0, 3)).toEqual([0, 365, 731]);
@@ -103,8 +104,8 @@ describe('the report draws Kaplan–Meier plots as the field does', () => {
 
 describe('every subgroup is accounted for', () => {
   it('lists perfor = 1 with its size (from patients.csv) and why it is not plotted', () => {
-    const perfor1 = patients.filter((p) => p.perfor === '1').length;
-    const extent = (v: string) => patients.filter((p) => p.extent === v).length;
+    const perfor1 = patients.filter((p) => p.get('perfor') === '1').length;
+    const extent = (v: string) => patients.filter((p) => p.get('extent') === v).length;
     const excluded = report.charts.excludedLevels;
     expect(excluded.find((e) => e.attribute === 'perfor' && e.level === '1')).toMatchObject({
       realPatients: perfor1,
@@ -119,7 +120,10 @@ describe('every subgroup is accounted for', () => {
     // Plotted plus listed = every level of every categorical attribute.
     const levels = new Set<string>();
     for (const a of ['sex', 'rx', 'differ', 'extent', 'surg', ...CATEGORICAL]) {
-      for (const p of patients) if (p[a] !== 'NA' && p[a] !== '') levels.add(`${a}=${p[a]}`);
+      for (const p of patients) {
+        const v = p.get(a);
+        if (v !== undefined && v !== 'NA' && v !== '') levels.add(`${a}=${v}`);
+      }
     }
     const shown = report.charts.strata.map((s) => `${s.attribute}=${s.level}`);
     const listed = excluded.map((e) => `${e.attribute}=${e.level}`);
