@@ -45,7 +45,7 @@ export function failureLines(report: FidelityReport): string[] {
       ]
         .filter(Boolean)
         .join(', ');
-      return `FAIL ${m.id}: value ${fmt(m.value)} ${m.unit}, ratio ${fmt(m.ratio)} (matched ${fmt(m.matched.mean)} vs noise floor ${fmt(m.noiseFloor.mean)} ± ${fmt(m.noiseFloor.sd)}); threshold ${bounds}`;
+      return `FAIL ${m.id}: value ${fmt(m.value)} ${m.unit}, ratio ${fmt(m.ratio)} (matched ${fmt(m.matched.mean)} vs noise floor ${fmt(m.noiseFloor.mean)}, SD ${fmt(m.noiseFloor.sd)}); threshold ${bounds}`;
     });
 }
 
