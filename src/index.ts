@@ -4,52 +4,21 @@
  * over it.
  */
 
+// --- Core: errors, seeded randomness, days, messages, shards ---
+
 export { formatIsoDay, parseIsoDay } from './core/days.js';
-// Core: errors, seeded randomness, days, messages, shards
 export { ERROR_CODES, type ErrorCode, TrajsimError } from './core/errors.js';
 export { type Logger, MESSAGES, SILENT_LOGGER } from './core/messages.js';
-export { Rng } from './core/rng.js';
+export { DEFAULT_SEED, Rng } from './core/rng.js';
 export { parseShard, type Shard, shardRange } from './core/shard.js';
 export { VERSION } from './core/version.js';
-// Generation and scenarios
-export {
-  type GenerateCohortOptions,
-  type GenerationHooks,
-  generateCohort,
-} from './generate/generate-cohort.js';
-export { loadGenerationModel } from './generate/load-generation-model.js';
-export type { GenerationModel, StepModel } from './generate/step-model.js';
-export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
-export { type LoadedModel, loadModel } from './model/load-model.js';
-// Model: training, loading, backends
-export { type TrainModelOptions, trainModel } from './model/train-model.js';
-export { REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
-// Reference: the known-truth oncology process
-export { type SimulateReferenceOptions, simulateReference } from './reference/reference-process.js';
-export { trueSurvival } from './reference/true-survival.js';
-// Report
-export { renderReportHtml } from './report/render-report.js';
-export { loadScenario, parseScenario } from './scenario/load-scenario.js';
-export {
-  type GenerationRecord,
-  type RunGenerationOptions,
-  runGeneration,
-} from './scenario/run-generation.js';
-export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
-export { coxDesign } from './stats/cox-design.js';
-export { type CoxResult, coxPh } from './stats/cox-ph.js';
-export { cumulativeIncidence } from './stats/cumulative-incidence.js';
-export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
-export { endpointTimes } from './stats/endpoints.js';
-// Validation: survival statistics (match R survival) and fidelity
-export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
-export { logRankTest } from './stats/log-rank.js';
-export { restrictedMean } from './stats/restricted-mean.js';
+
+// --- Timeline: the data contract and its I/O ---
+
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
 export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
 export { readTimeline, readTimelineManifest } from './timeline/read.js';
-// Timeline: the data contract and its I/O
 export {
   type Attribute,
   type AttributeSpec,
@@ -60,6 +29,52 @@ export {
   type TimelineManifest,
 } from './timeline/types.js';
 export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
+
+// --- Statistics: survival statistics that match R survival ---
+
+export { coxDesign } from './stats/cox-design.js';
+export { type CoxResult, coxPh } from './stats/cox-ph.js';
+export { cumulativeIncidence } from './stats/cumulative-incidence.js';
+export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
+export { endpointTimes } from './stats/endpoints.js';
+export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
+export { logRankTest } from './stats/log-rank.js';
+export { restrictedMean } from './stats/restricted-mean.js';
+
+// --- Reference: the known-truth oncology process ---
+
+export { REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
+export { type SimulateReferenceOptions, simulateReference } from './reference/reference-process.js';
+export { trueSurvival } from './reference/true-survival.js';
+
+// --- Model: training, loading, backends ---
+
+export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
+export { type LoadedModel, loadModel } from './model/load-model.js';
+export { type TrainModelOptions, trainModel } from './model/train-model.js';
+
+// --- Generation ---
+
+export {
+  type GenerateCohortOptions,
+  type GenerationHooks,
+  generateCohort,
+} from './generate/generate-cohort.js';
+export { loadGenerationModel } from './generate/load-generation-model.js';
+export type { GenerationModel, StepModel } from './generate/step-model.js';
+
+// --- Scenarios ---
+
+export { loadScenario, parseScenario } from './scenario/load-scenario.js';
+export {
+  type GenerationRecord,
+  type RunGenerationOptions,
+  runGeneration,
+} from './scenario/run-generation.js';
+export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
+
+// --- Validation: fidelity of a synthetic cohort against real data ---
+
 export { defaultThresholds } from './validate/default-thresholds.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
@@ -67,3 +82,7 @@ export { mergeSummaries } from './validate/merge-summaries.js';
 export { summarizeTimeline } from './validate/summarize-timeline.js';
 export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
+
+// --- Report ---
+
+export { renderReportHtml } from './report/render-report.js';

@@ -1,4 +1,33 @@
+import type { Command } from 'commander';
+import { formatDuration } from '../core/format.js';
 import type { Logger } from '../core/messages.js';
+
+/** A CLI command module: adds its subcommand to the program. */
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+const EXIT_CODE_KEY = '__exitCode';
+
+/**
+ * Lets a command set the process exit code without throwing (e.g. 1 for a failed gate).
+ *
+ * @param command - the running subcommand
+ * @param code - the exit code
+ * @example
+ * setExitCode(command, 1) // runCli then returns 1
+ */
+export function setExitCode(command: Command, code: number): void {
+  command.setOptionValue(EXIT_CODE_KEY, code);
+}
+
+/**
+ * The exit code a command set with {@link setExitCode}, if any.
+ *
+ * @example
+ * exitCodeOf(command) // => 1 after setExitCode(command, 1)
+ */
+export function exitCodeOf(command: Command): number | undefined {
+  return command.getOptionValue(EXIT_CODE_KEY) as number | undefined;
+}
 
 /**
  * What every CLI command gets: a logger writing to stderr and output helpers. Commands are
@@ -10,13 +39,6 @@ export interface CliContext {
   out(line: string): void;
   /** Prints a line to stderr (progress, notes). */
   note(line: string): void;
-}
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 90) return `${Math.round(seconds)}s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
-  return `${(seconds / 3600).toFixed(1)}h`;
 }
 
 /** The stderr logger of the CLI, with a one-line progress display (rate and ETA) on a TTY. */
@@ -43,7 +65,7 @@ export function createCliContext(options: { quiet?: boolean } = {}): CliContext 
       const pct =
         Number.isFinite(total) && total > 0 ? ` ${((100 * done) / total).toFixed(1)}%` : '';
       const eta =
-        Number.isFinite(total) && rate > 0 ? ` ETA ${formatEta((total - done) / rate)}` : '';
+        Number.isFinite(total) && rate > 0 ? ` ETA ${formatDuration((total - done) / rate)}` : '';
       const shownRate = elapsed >= 0.05 ? ` (${Math.round(rate).toLocaleString('en-US')}/s)` : '';
       const line = `${label}: ${done.toLocaleString('en-US')}${Number.isFinite(total) ? `/${total.toLocaleString('en-US')}` : ''}${pct}${shownRate}${eta}${detail ? ` ${detail}` : ''}`;
       process.stderr.write(isTty ? `\r\x1b[K${line}${finished ? '\n' : ''}` : `${line}\n`);

@@ -2,16 +2,27 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { TrajsimError } from '../core/errors.js';
+import { abortActiveOutputs } from '../core/atomic-output.js';
+import { interruptedBySignal } from '../core/messages.js';
 import { VERSION } from '../core/version.js';
 import { COMMANDS } from './commands/index.js';
-import { createCliContext } from './context.js';
+import { createCliContext, exitCodeOf } from './context.js';
+import { describeUserError } from './user-errors.js';
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
+const OUTPUT = {
+  writeErr: (s: string) => process.stderr.write(s),
+  writeOut: (s: string) => process.stdout.write(s),
+};
+
+function allSubcommands(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...allSubcommands(c)]);
+}
+
 /**
  * Runs the trajsim CLI with `argv` (without node and script). Returns the exit code: 0 ok,
- * 1 a check failed (e.g. a fidelity gate), 2 bad input or usage. Errors print one line
+ * 1 a check failed (e.g. a fidelity gate), 2 any error (usage, input, environment, internal). Errors print one line
  * (file:line: field: reason); `--debug` adds the stack.
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -27,41 +38,55 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .option('--debug', 'print stack traces on errors')
     .option('--quiet', 'no progress or notes on stderr')
     .exitOverride()
-    .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      writeOut: (s) => process.stdout.write(s),
-    })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput(OUTPUT)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 a fidelity gate failed, 2 any error (usage, input, environment).',
+    );
   for (const register of COMMANDS) register(program, context);
+  // Commander copies exitOverride and output settings only to subcommands made with
+  // .command(); ours are added with addCommand, so every one gets them here.
+  for (const command of allSubcommands(program)) {
+    command
+      .exitOverride()
+      .configureOutput(OUTPUT)
+      .showHelpAfterError('(run with --help for usage)');
+  }
   let exitCode: number = EXIT.OK;
   program.hook('postAction', (_cmd, action) => {
-    const code = action.getOptionValue('__exitCode') as number | undefined;
+    const code = exitCodeOf(action);
     if (code !== undefined) exitCode = code;
   });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    }
-    if (error instanceof TrajsimError) {
-      process.stderr.write(`trajsim: error [${error.code}]: ${error.message}\n`);
-      if (debug) process.stderr.write(`${error.stack}\n`);
-      return error.code === 'INTERNAL' ? EXIT.FAILED : EXIT.USAGE;
-    }
-    process.stderr.write(
-      `trajsim: internal error: ${(error as Error)?.message ?? String(error)}\n`,
-    );
-    if (debug) process.stderr.write(`${(error as Error)?.stack}\n`);
-    else process.stderr.write('(run again with --debug for the stack trace; please report it)\n');
-    return EXIT.FAILED;
+    return reportError(error, debug);
   }
 }
 
-/** Lets a command set the process exit code without throwing (e.g. a failed gate). */
-export function setExitCode(command: Command, code: number): void {
-  command.setOptionValue('__exitCode', code);
+/**
+ * Prints an error as the CLI reports it and returns the exit code (always 2: 1 is kept for a
+ * failed check such as a fidelity gate). User and environment errors (a TrajsimError, a file
+ * system error, a zod validation error, memory exhausted) print one clear line; anything else
+ * is an internal error with a hint to rerun with --debug.
+ */
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  }
+  const stack = (error as Error | undefined)?.stack;
+  const user = describeUserError(error);
+  if (user !== undefined) {
+    process.stderr.write(`trajsim: error [${user.code}]: ${user.message}\n`);
+    if (debug && stack) process.stderr.write(`${stack}\n`);
+    return EXIT.USAGE;
+  }
+  process.stderr.write(`trajsim: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+  if (debug) process.stderr.write(`${stack}\n`);
+  else process.stderr.write('(run again with --debug for the stack trace; please report it)\n');
+  return EXIT.USAGE;
 }
 
 function invokedDirectly(): boolean {
@@ -80,6 +105,17 @@ if (invokedDirectly()) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // SIGINT/SIGTERM: remove our unfinished outputs, say so in one line, exit 130/143.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      const removed = abortActiveOutputs();
+      process.stderr.write(`${interruptedBySignal(signal, removed)}\n`);
+      process.exit(code);
+    });
+  }
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

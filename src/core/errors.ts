@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   SCENARIO: 'SCENARIO',
   INFEASIBLE: 'INFEASIBLE',
   BACKEND: 'BACKEND',
+  /** Not enough memory or another resource for what was asked. */
+  RESOURCE: 'RESOURCE',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -65,7 +67,12 @@ function formatLocated(reason: string, loc: ErrorLocation): string {
   return prefix ? `${prefix}: ${reason}` : reason;
 }
 
-/** Throws an INVALID_ARGUMENT error unless `condition` holds. */
+/**
+ * Throws an INVALID_ARGUMENT error unless `condition` holds.
+ *
+ * @example
+ * assertArgument(patients > 0, 'patients must be positive') // throws INVALID_ARGUMENT when patients <= 0
+ */
 export function assertArgument(condition: unknown, message: string): asserts condition {
   if (!condition) throw new TrajsimError('INVALID_ARGUMENT', message);
 }

@@ -1,12 +1,19 @@
 /**
- * The catalog of warnings and progress messages. Library code never prints: it calls a
- * {@link Logger}, which the CLI connects to stderr and tests can capture.
+ * The catalog of user-facing texts, in the manner of vega-lite's `log/message.ts`: every
+ * warning, note and shared error text is built by a named function below, so a text is
+ * written once and can be found and reworded in one place. Library code never prints: it
+ * calls a {@link Logger}, which the CLI connects to stderr and tests can capture.
+ *
+ * Codes: a warning has a code of its own (what went wrong); notes and progress use INFO and
+ * PROGRESS.
  */
 export const MESSAGES = {
   RARE_CODE_GROUPED: 'RARE_CODE_GROUPED',
-  UNKNOWN_LEVEL: 'UNKNOWN_LEVEL',
-  BACKEND_FALLBACK: 'BACKEND_FALLBACK',
   LOW_ACCEPTANCE: 'LOW_ACCEPTANCE',
+  IGNORED_COLUMNS: 'IGNORED_COLUMNS',
+  HORIZON_EXTRAPOLATED: 'HORIZON_EXTRAPOLATED',
+  STALE_TEMPORARY_REMOVED: 'STALE_TEMPORARY_REMOVED',
+  PREVIOUS_OUTPUT_RESTORED: 'PREVIOUS_OUTPUT_RESTORED',
   PROGRESS: 'PROGRESS',
   INFO: 'INFO',
   RMST_TAU_BEYOND_FOLLOWUP: 'RMST_TAU_BEYOND_FOLLOWUP',
@@ -27,7 +34,14 @@ export const SILENT_LOGGER: Logger = {
   info() {},
 };
 
-/** A logger that records every message; for tests. */
+/**
+ * A logger that records every message; for tests.
+ *
+ * @example
+ * const logger = createMemoryLogger();
+ * logger.warn(MESSAGES.LOW_ACCEPTANCE, 'only 3 of 1000 candidates met the criteria');
+ * logger.records[0].code // => 'LOW_ACCEPTANCE'
+ */
 export function createMemoryLogger(): Logger & {
   readonly records: { level: 'warn' | 'info'; code: MessageCode; message: string }[];
 } {
@@ -41,6 +55,206 @@ export function createMemoryLogger(): Logger & {
       records.push({ level: 'info', code, message });
     },
   };
+}
+
+// --- r-core ---
+
+/**
+ * Message: a stale temporary folder of a killed run was removed.
+ *
+ * @param path - the temporary folder
+ * @param pid - the process that had created it
+ * @example
+ * staleTemporaryRemoved('/out/.colon.tmp-42-1', 42) // => 'removed /out/.colon.tmp-42-1, ...'
+ */
+export function staleTemporaryRemoved(path: string, pid: number): string {
+  return `removed ${path}, a temporary left by an interrupted run (process ${pid})`;
+}
+
+/**
+ * Message: the previous output, moved aside by a commit that was killed half-way, was put back.
+ *
+ * @param path - the output folder
+ * @param pid - the process whose commit was interrupted
+ * @example
+ * previousOutputRestored('/out/colon', 42) // => 'restored /out/colon from ...'
+ */
+export function previousOutputRestored(path: string, pid: number): string {
+  return `restored ${path} from a commit interrupted in process ${pid}`;
+}
+
+/**
+ * Message: the run was stopped by a signal; its temporary output was removed.
+ *
+ * @param signal - 'SIGINT' or 'SIGTERM'
+ * @param removed - number of temporary outputs removed
+ * @example
+ * interruptedBySignal('SIGTERM', 1) // => 'trajsim: stopped by SIGTERM; removed 1 unfinished output folder ...'
+ */
+export function interruptedBySignal(signal: string, removed: number): string {
+  return `trajsim: stopped by ${signal}; removed ${removed} unfinished output folder${removed === 1 ? '' : 's'} (checkpoints of --resume runs are kept)`;
+}
+
+// --- r-msg ---
+
+/**
+ * Warning: rare codes grouped into the catch-all code.
+ *
+ * @param count - how many codes were grouped
+ * @param minPatients - the patient threshold
+ * @param otherCode - the catch-all code
+ * @param list - the grouped codes, comma-separated
+ * @example
+ * rareCodesGrouped(2, 5, 'OTHER', 'A, B')
+ * // => '2 code(s) seen in fewer than 5 patients grouped into OTHER: A, B'
+ */
+export function rareCodesGrouped(
+  count: number,
+  minPatients: number,
+  otherCode: string,
+  list: string,
+): string {
+  return `${count} code(s) seen in fewer than ${minPatients} patients grouped into ${otherCode}: ${list}`;
+}
+
+/**
+ * Error text: a scenario names a code the model does not know.
+ *
+ * @param code - the code asked for
+ * @param known - the model's codes
+ * @example
+ * codeNotInVocabulary('RELAPSE', ['DEATH', 'DIAGNOSIS'])
+ * // => "code 'RELAPSE' is not in the model's vocabulary; known codes: DEATH, DIAGNOSIS"
+ */
+export function codeNotInVocabulary(code: string, known: readonly string[]): string {
+  return `code '${code}' is not in the model's vocabulary; known codes: ${known.join(', ')}`;
+}
+
+/**
+ * Error text: a timeline code the model does not know and cannot group.
+ *
+ * @param code - the timeline's code
+ * @param otherCode - the catch-all code the vocabulary lacks
+ * @example
+ * codeNotInVocabularyNoOther('X', 'OTHER')
+ * // => "code 'X' is not in the model's vocabulary and the vocabulary has no OTHER code"
+ */
+export function codeNotInVocabularyNoOther(code: string, otherCode: string): string {
+  return `code '${code}' is not in the model's vocabulary and the vocabulary has no ${otherCode} code`;
+}
+
+/**
+ * Warning: only a small share of candidates met the scenario's criteria.
+ *
+ * @example
+ * lowAcceptance(3, 1000) // => 'only 3 of 1000 candidates met the criteria'
+ */
+export function lowAcceptance(written: number, candidates: number): string {
+  return `only ${written} of ${candidates} candidates met the criteria`;
+}
+
+/**
+ * Warning: columns of an input table that trajsim does not use.
+ *
+ * @param file - the table's path
+ * @param columns - the ignored column names
+ * @example
+ * ignoredColumns('patients.csv', ['x', 'y']) // => 'patients.csv: ignoring columns x, y'
+ */
+export function ignoredColumns(file: string, columns: readonly string[]): string {
+  return `${file}: ignoring columns ${columns.join(', ')}`;
+}
+
+/**
+ * Warning: a scenario horizon beyond the model's longest follow-up.
+ *
+ * @param horizonDays - the scenario's horizon (days)
+ * @param maxFollowUpDays - the longest follow-up in the training data (days)
+ * @example
+ * horizonExtrapolated(4000, 3329)
+ * // => 'horizon_days 4000 is beyond the longest follow-up the model saw (3329 days): survival past that is extrapolated'
+ */
+export function horizonExtrapolated(horizonDays: number, maxFollowUpDays: number): string {
+  return `horizon_days ${horizonDays} is beyond the longest follow-up the model saw (${maxFollowUpDays} days): survival past that is extrapolated`;
+}
+
+/**
+ * Note: a model folder was written.
+ *
+ * @example
+ * modelSaved('models/colon') // => 'saved models/colon'
+ */
+export function modelSaved(dir: string): string {
+  return `saved ${dir}`;
+}
+
+/**
+ * Note: the native TensorFlow package in use.
+ *
+ * @example
+ * usingNativeTensorflow('@tensorflow/tfjs-node') // => 'using native TensorFlow from @tensorflow/tfjs-node'
+ */
+export function usingNativeTensorflow(pkg: string): string {
+  return `using native TensorFlow from ${pkg}`;
+}
+
+/**
+ * Note: training resumes from a checkpoint.
+ *
+ * @param epoch - the last finished epoch (1-based)
+ * @param bestNll - best validation NLL so far (nats/event)
+ * @param bestEpoch - its epoch (1-based)
+ * @example
+ * trainingResumed(3, 1.23456, 2) // => 'resuming after epoch 3 (best validation NLL 1.2346 at epoch 2)'
+ */
+export function trainingResumed(epoch: number, bestNll: number, bestEpoch: number): string {
+  return `resuming after epoch ${epoch} (best validation NLL ${bestNll.toFixed(4)} at epoch ${bestEpoch})`;
+}
+
+/**
+ * Note: the Markov baseline starts training.
+ *
+ * @param condition - the attribute conditioned on, or undefined for none
+ * @param patients - training patients
+ * @example
+ * markovTraining('stage', 800) // => "training Markov baseline conditioned on 'stage': 800 patients"
+ */
+export function markovTraining(condition: string | undefined, patients: number): string {
+  return `training Markov baseline conditioned on ${condition ? `'${condition}'` : 'nothing'}: ${patients} patients`;
+}
+
+/**
+ * Note: a generation resumed some complete parts.
+ *
+ * @example
+ * partsResumed(2, 5) // => 'resumed: 2 of 5 parts were already complete'
+ */
+export function partsResumed(done: number, total: number): string {
+  return `resumed: ${done} of ${total} parts were already complete`;
+}
+
+/**
+ * Note: validation starts summarising the real data.
+ *
+ * @param dir - the real timeline directory
+ * @param patients - its patient count
+ * @param repeats - random half-splits
+ * @example
+ * summarisingReal('out/colon', 929, 8)
+ * // => 'summarising real data out/colon (929 patients, 8 random half-splits)'
+ */
+export function summarisingReal(dir: string, patients: number, repeats: number): string {
+  return `summarising real data ${dir} (${patients} patients, ${repeats} random half-splits)`;
+}
+
+/**
+ * Note: validation computes metrics.
+ *
+ * @example
+ * computingMetrics() // => 'computing metrics, noise floor and matched comparisons'
+ */
+export function computingMetrics(): string {
+  return 'computing metrics, noise floor and matched comparisons';
 }
 
 // --- r-stats ---

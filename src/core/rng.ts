@@ -1,6 +1,15 @@
 import seedrandom from 'seedrandom';
 
 /**
+ * The root seed used when none is given, by the library and the CLI alike (so the same call
+ * through either gives the same result).
+ *
+ * @example
+ * new Rng(DEFAULT_SEED).seed // => '1'
+ */
+export const DEFAULT_SEED = '1';
+
+/**
  * A seeded random stream (seedrandom's Alea generator). Every random choice in trajsim comes
  * from an `Rng`; independent sub-streams come from {@link Rng.fork}, so adding a draw in one
  * place never shifts the draws of another.

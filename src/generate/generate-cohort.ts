@@ -1,5 +1,8 @@
+// Over 400 lines, with sampleRange over 120: sampleRange is the batch sampler whose draw order
+// fixes the bytes of every generated cohort; it is split only together with a golden-bytes
+// check of the split (not yet done).
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, lowAcceptance, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { Rng } from '../core/rng.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { type ForcedAttributeValue, sampleAttributes } from '../model/attribute-model.js';
@@ -102,7 +105,13 @@ export interface GenerateCohortSummary {
 export const COMPACT_SHARE = 0.75;
 const DEFAULT_MAX_ATTEMPTS = 10_000;
 
-/** Patient ids from global indices: S0000001 for index 0. */
+/**
+ * Patient ids from global indices: S0000001 for index 0.
+ *
+ * @example
+ * syntheticPatientId(0) // => 'S0000001'
+ * syntheticPatientId(41) // => 'S0000042'
+ */
 export function syntheticPatientId(globalIndex: number): string {
   return `S${String(globalIndex + 1).padStart(7, '0')}`;
 }
@@ -110,6 +119,10 @@ export function syntheticPatientId(globalIndex: number): string {
 /**
  * The random stream of candidate `attempt` of patient `globalIndex`: attempt 0 is
  * `root.fork(g)`, later attempts `root.fork(g).fork('attempt-a')`. Independent of batching.
+ *
+ * @example
+ * candidateRng(new Rng('1'), 5, 0).seed // => '1/5'
+ * candidateRng(new Rng('1'), 5, 2).seed // => '1/5/attempt-2'
  */
 export function candidateRng(root: Rng, globalIndex: number, attempt: number): Rng {
   const rng = root.fork(globalIndex);
@@ -153,7 +166,12 @@ export interface SampleRangeCounts {
   capped: number;
 }
 
-/** Resolves and checks the options shared by every generation entry point. */
+/**
+ * Resolves and checks the options shared by every generation entry point.
+ *
+ * @example
+ * resolveSampleOptions(model, { patients: 1000, seed: 7 }).horizonDays // => the model's longest follow-up unless given
+ */
 export function resolveSampleOptions(
   model: GenerationModel,
   options: Omit<GenerateCohortOptions, 'out'>,
@@ -219,6 +237,10 @@ interface Finished {
  * follows a terminal code, a sampled day beyond the horizon becomes END_OF_FOLLOWUP at the
  * horizon, and a patient reaching `maxEvents` − 1 events is censored on its last day.
  * Throws INFEASIBLE when a patient needs more than `maxAttempts` candidates.
+ *
+ * @example
+ * await sampleRange(model, writer, 0, 100, resolveSampleOptions(model, { patients: 100, seed: 7 }));
+ * // writes patients 0..99; the same bytes whatever the batch size
  */
 export async function sampleRange(
   model: GenerationModel,
@@ -484,7 +506,13 @@ export async function generateCohort(
   }
 }
 
-/** The `source` line of a generated timeline.json (the same for every shard and part). */
+/**
+ * The `source` line of a generated timeline.json (the same for every shard and part).
+ *
+ * @example
+ * generationSource(model, { seed: 7, patients: 1000 }, o)
+ * // => 'trajsim generate: <model>; seed 7; 1000 patients; horizon <days> d'
+ */
 export function generationSource(
   model: GenerationModel,
   options: { seed: string | number; patients: number },
@@ -493,7 +521,13 @@ export function generationSource(
   return `trajsim generate: ${model.description}; seed ${options.seed}; ${options.patients} patients; horizon ${o.horizonDays} d`;
 }
 
-/** The summary of a finished run, with a warning when criteria rejected most candidates. */
+/**
+ * The summary of a finished run, with a warning when criteria rejected most candidates.
+ *
+ * @example
+ * summarize(manifest, 0, { written: 5, candidates: 1000, events: 40, capped: 0 }, 1.5, logger, hooks)
+ * // => { generated: 5, candidates: 1000, ... } and a LOW_ACCEPTANCE warning (5/1000 < 1%)
+ */
 export function summarize(
   manifest: TimelineManifest,
   first: number,
@@ -503,10 +537,7 @@ export function summarize(
   hooks: GenerationHooks | undefined,
 ): GenerateCohortSummary {
   if (hooks?.accept && counts.candidates > 0 && counts.written / counts.candidates < 0.01) {
-    logger.warn(
-      MESSAGES.LOW_ACCEPTANCE,
-      `only ${counts.written} of ${counts.candidates} candidates met the criteria`,
-    );
+    logger.warn(MESSAGES.LOW_ACCEPTANCE, lowAcceptance(counts.written, counts.candidates));
   }
   return {
     manifest,

@@ -28,7 +28,13 @@ export interface AttributeRows {
   readonly values: Float64Array;
 }
 
-/** Number of network inputs the encoders produce. */
+/**
+ * Number of network inputs the encoders produce.
+ *
+ * @example
+ * encodedWidth([{ name: 'stage', kind: 'categorical', levels: ['I', 'II'] }, { name: 'age', kind: 'numeric', mean: 60, std: 10 }])
+ * // => 5 (2 levels + UNKNOWN, value + missing indicator)
+ */
 export function encodedWidth(encoders: readonly AttributeEncoding[]): number {
   let w = 0;
   for (const e of encoders) w += e.kind === 'categorical' ? e.levels.length + 1 : 2;
@@ -67,7 +73,12 @@ export function fitAttributeEncoders(
   });
 }
 
-/** The attribute schema (names, kinds, levels) the encoders expect. */
+/**
+ * The attribute schema (names, kinds, levels) the encoders expect.
+ *
+ * @example
+ * encoderSchema([{ name: 'age', kind: 'numeric', mean: 60, std: 10 }]) // => [{ name: 'age', kind: 'numeric' }]
+ */
 export function encoderSchema(encoders: readonly AttributeEncoding[]): AttributeSpec[] {
   return encoders.map((e) =>
     e.kind === 'categorical'
@@ -81,6 +92,10 @@ export function encoderSchema(encoders: readonly AttributeEncoding[]): Attribute
  * (columns are matched by name, never by position). Categorical levels are remapped to the
  * encoder's levels; a level the encoder does not know becomes -1 (UNKNOWN).
  * Throws INVALID_INPUT when an attribute the encoders need is absent or of another kind.
+ *
+ * @example
+ * const rows = attributeRowsOf(manifest.encoders, timeline.patients.attributes, [0, 1, 2]);
+ * rows.rows // => 3
  */
 export function attributeRowsOf(
   encoders: readonly AttributeEncoding[],
@@ -158,6 +173,10 @@ export function encodeAttributeRows(
 /**
  * Decodes one encoded row back to attribute values (the inverse of
  * {@link encodeAttributeRows}; UNKNOWN becomes -1, a set missing indicator NaN).
+ *
+ * @example
+ * decodeAttributeRow(encoders, encodeAttributeRows(encoders, rows).subarray(0, encodedWidth(encoders)))
+ * // => the first row's values again (level indices, numbers)
  */
 export function decodeAttributeRow(
   encoders: readonly AttributeEncoding[],

@@ -224,6 +224,10 @@ export type ForcedAttributeValue = string | number | null;
  * order. Every node consumes the same uniforms whether or not it is forced (categorical: 1,
  * numeric: 2), so forcing one attribute never shifts another's draws. Throws INFEASIBLE for
  * a forced level the model never saw.
+ *
+ * @example
+ * const out = new Float64Array(model.nodes.length);
+ * sampleAttributes(model, new Rng('1').fork('attributes'), out); // out[i]: level index or number, in node order
  */
 export function sampleAttributes(
   model: AttributeModel,

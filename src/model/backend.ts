@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, SILENT_LOGGER, usingNativeTensorflow } from '../core/messages.js';
+import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
 
 /**
  * The compute backends trajsim can run its network on.
@@ -12,8 +13,7 @@ import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
  * - `tensorflow`: native TensorFlow through `@tensorflow/tfjs-node-gpu` or
  *   `@tensorflow/tfjs-node`, used only when the user installed one (never a dependency).
  */
-export const BACKENDS = { WASM: 'wasm', CPU: 'cpu', TENSORFLOW: 'tensorflow' } as const;
-export type BackendName = (typeof BACKENDS)[keyof typeof BACKENDS];
+export { BACKENDS, type BackendName, parseBackendName } from './backend-names.js';
 
 /** The packages tried, in order, for the `tensorflow` backend. */
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -29,19 +29,6 @@ export interface BackendOptions {
   readonly importModule?: ModuleImporter;
 }
 
-/** Parses a `--backend` value. Throws INVALID_ARGUMENT naming the allowed values. */
-export function parseBackendName(text: string): BackendName {
-  const names = Object.values(BACKENDS) as string[];
-  if (!names.includes(text)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `unknown backend '${text}'; expected one of ${names.join(', ')}`,
-      { field: '--backend' },
-    );
-  }
-  return text as BackendName;
-}
-
 let wasmPathsSet = false;
 
 /** Directory of the wasm binaries inside the installed @tensorflow/tfjs-backend-wasm. */
@@ -55,6 +42,9 @@ function wasmDirectory(): string {
 /**
  * Finds the first installed native TensorFlow package. Returns its name, or throws BACKEND
  * with what to install when none is.
+ *
+ * @example
+ * await loadNativeTensorflow() // => '@tensorflow/tfjs-node' when installed; throws BACKEND otherwise
  */
 export async function loadNativeTensorflow(
   importModule: ModuleImporter = defaultImporter,
@@ -85,17 +75,21 @@ export async function loadNativeTensorflow(
  * await selectBackend('wasm') // => 'wasm'
  */
 export async function selectBackend(
-  name: BackendName = 'wasm',
+  name: BackendName = DEFAULT_BACKEND,
   options: BackendOptions = {},
 ): Promise<BackendName> {
   const logger = options.logger ?? SILENT_LOGGER;
+  // tfjs prints notes of its own on the console (the cpu backend's "Hi, looks like you are
+  // running TensorFlow.js in Node.js" banner); production mode silences them and changes
+  // no numbers (it only turns tfjs's own console warnings off).
+  tf.enableProdMode();
   if (name === 'wasm' && !wasmPathsSet) {
     setWasmPaths(wasmDirectory());
     wasmPathsSet = true;
   }
   if (name === 'tensorflow') {
     const pkg = await loadNativeTensorflow(options.importModule);
-    logger.info(MESSAGES.INFO, `using native TensorFlow from ${pkg}`);
+    logger.info(MESSAGES.INFO, usingNativeTensorflow(pkg));
   }
   if (tf.engine().backendName === name) return name;
   let ok = false;
@@ -111,7 +105,13 @@ export async function selectBackend(
   return name;
 }
 
-/** The backend now active (undefined before any {@link selectBackend}). */
+/**
+ * The backend now active (undefined before any {@link selectBackend}).
+ *
+ * @example
+ * await selectBackend('cpu');
+ * activeBackend() // => 'cpu'
+ */
 export function activeBackend(): string | undefined {
   try {
     return tf.engine().backendName ?? undefined;
@@ -120,7 +120,14 @@ export function activeBackend(): string | undefined {
   }
 }
 
-/** Live tensors on the active backend (a test checks it returns to its baseline). */
+/**
+ * Live tensors on the active backend (a test checks it returns to its baseline).
+ *
+ * @example
+ * const before = liveTensors();
+ * tf.tidy(() => tf.ones([2]).sum());
+ * liveTensors() - before // => 0
+ */
 export function liveTensors(): number {
   return tf.memory().numTensors;
 }

@@ -24,7 +24,12 @@ import type { Rng } from '../core/rng.js';
  */
 export const MIN_LOG_SCALE = 0.02;
 
-/** Numbers per code in the gap head's output for K mixture components. */
+/**
+ * Numbers per code in the gap head's output for K mixture components.
+ *
+ * @example
+ * gapParamsPerCode(3) // => 10
+ */
 export function gapParamsPerCode(components: number): number {
   return 1 + 3 * components;
 }
@@ -78,6 +83,9 @@ export function sampleGapDays(
 /**
  * log P(gap = d) under raw gap-head parameters (natural log), for tests and diagnostics; the
  * training loss computes the same quantity with tensors.
+ *
+ * @example
+ * gapLogProbability(params, 0, 3, 30, logOffset) // => ln P(gap = 30 days), a number <= 0
  */
 export function gapLogProbability(
   params: ArrayLike<number>,
@@ -151,7 +159,13 @@ export function gapBinEdges(maxDays: number, bins: number): number[] {
   return edgesFor(hi);
 }
 
-/** The bin (index into edges) holding `days`; days beyond the last edge go in the last bin. */
+/**
+ * The bin (index into edges) holding `days`; days beyond the last edge go in the last bin.
+ *
+ * @example
+ * gapBinOf([0, 1, 2, 4, 8], 3) // => 2 (the bin [2, 4))
+ * gapBinOf([0, 1, 2, 4, 8], 100) // => 3 (the last bin)
+ */
 export function gapBinOf(edges: readonly number[], days: number): number {
   let lo = 0;
   let hi = edges.length - 2;
@@ -167,6 +181,9 @@ export function gapBinOf(edges: readonly number[], days: number): number {
 /**
  * Draws a gap in whole days from bin logits `params[at .. at + B)`. Uses, in order: one
  * uniform (bin), then, if the bin holds more than one day, one `int` (day within the bin).
+ *
+ * @example
+ * sampleBinnedGapDays(logits, 0, [0, 1, 2, 4, 8], new Rng('1')) // => a whole number of days in [0, 8)
  */
 export function sampleBinnedGapDays(
   params: ArrayLike<number>,
@@ -189,7 +206,12 @@ export function sampleBinnedGapDays(
   return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
 }
 
-/** log P(gap = d) under bin logits (natural log); −∞ beyond the last edge. */
+/**
+ * log P(gap = d) under bin logits (natural log); −∞ beyond the last edge.
+ *
+ * @example
+ * binnedGapLogProbability([0, 0, 0, 0], 0, [0, 1, 2, 4, 8], 0) // => ln(1/4) (uniform bins, one day wide)
+ */
 export function binnedGapLogProbability(
   params: ArrayLike<number>,
   at: number,

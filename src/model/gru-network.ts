@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the network's weights, its forward step, the three heads and
+// their losses share one layout of tensors; splitting them would spread that layout over files.
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
@@ -25,7 +27,12 @@ export interface GruShape {
   readonly gapBinEdges?: readonly number[];
 }
 
-/** Numbers per code in the gap head's output: B bin logits, or 1 + 3K mixture parameters. */
+/**
+ * Numbers per code in the gap head's output: B bin logits, or 1 + 3K mixture parameters.
+ *
+ * @example
+ * gapOutputWidth({ ...shape, gapBinEdges: [0, 1, 2, 4] }) // => 3 (bin logits)
+ */
 export function gapOutputWidth(shape: GruShape): number {
   return shape.gapBinEdges ? shape.gapBinEdges.length - 1 : gapParamsPerCode(shape.mixtures);
 }
@@ -33,7 +40,12 @@ export function gapOutputWidth(shape: GruShape): number {
 /** log1p(days) is divided by this so time inputs are O(1) (log1p(3000) ≈ 8). */
 export const LOG_DAYS_SCALE = 8;
 
-/** Per-step input width without attributes: previous-code one-hot (V + 1), log1p gap, log1p days. */
+/**
+ * Per-step input width without attributes: previous-code one-hot (V + 1), log1p gap, log1p days.
+ *
+ * @example
+ * stepInputWidth(10) // => 13
+ */
 export function stepInputWidth(vocabularySize: number): number {
   return vocabularySize + 3;
 }

@@ -17,7 +17,12 @@ import {
 } from './gru-network.js';
 import type { ModelManifest } from './manifest.js';
 
-/** The GRU shape recorded in a manifest. Throws MODEL when a hyperparameter is missing. */
+/**
+ * The GRU shape recorded in a manifest. Throws MODEL when a hyperparameter is missing.
+ *
+ * @example
+ * gruShapeOf(readModelManifest('models/default')).hidden // => the hidden size it was trained with
+ */
 export function gruShapeOf(manifest: ModelManifest): GruShape {
   const hp = manifest.hyperparameters;
   const num = (key: string): number => {

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AtomicDir, type OutputOptions } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
-import { AtomicDir } from '../timeline/atomic-dir.js';
+import { checkJson, parseJsonText, readTextFile } from '../core/json-file.js';
 
 /** The model folder format this trajsim writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -106,6 +107,9 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
  * Reads and validates `manifest.json` of a model folder. An unknown format version is
  * refused with a message saying which versions this trajsim reads; any other problem names
  * the field. Throws IO (no folder / no manifest) or MODEL.
+ *
+ * @example
+ * readModelManifest('models/default').kind // => 'gru'
  */
 export function readModelManifest(dir: string): ModelManifest {
   const path = join(dir, MODEL_FILES.MANIFEST);
@@ -115,12 +119,7 @@ export function readModelManifest(dir: string): ModelManifest {
       `${dir} is not a model folder (no ${MODEL_FILES.MANIFEST}); create one with 'trajsim train'`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new TrajsimError('MODEL', 'not valid JSON', { file: path, cause });
-  }
+  const json = parseJsonText(readTextFile(path), path, 'MODEL');
   const head = z.object({ format: z.string(), formatVersion: z.number() }).safeParse(json);
   if (!head.success || head.data.format !== 'trajsim-model') {
     throw new TrajsimError(
@@ -140,14 +139,7 @@ export function readModelManifest(dir: string): ModelManifest {
       { file: path, field: 'formatVersion' },
     );
   }
-  const parsed = modelManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TrajsimError('MODEL', issue.message, {
-      file: path,
-      field: issue.path.join('.') || '(root)',
-    });
-  }
+  const parsed = { data: checkJson(json, modelManifestSchema, path, 'MODEL') };
   return parsed.data;
 }
 
@@ -160,14 +152,17 @@ export interface ModelFiles {
 /**
  * Writes a model folder atomically (temporary folder renamed into place). Throws IO when
  * `dir` is a non-empty folder and `overwrite` is false.
+ *
+ * @example
+ * writeModelFolder('models/colon', manifest, { weights }, { overwrite: false }); // throws IO if models/colon is not empty
  */
 export function writeModelFolder(
   dir: string,
   manifest: ModelManifest,
   files: ModelFiles,
-  options: { readonly overwrite?: boolean } = {},
+  options: OutputOptions = {},
 ): void {
-  const atomic = AtomicDir.create(dir, { overwrite: options.overwrite ?? false });
+  const atomic = AtomicDir.create(dir, { ...options, kind: 'model' });
   try {
     if (files.weights) {
       const w = files.weights;
@@ -187,7 +182,12 @@ export function writeModelFolder(
   }
 }
 
-/** Reads weights.bin (little-endian float32). Throws IO when absent. */
+/**
+ * Reads weights.bin (little-endian float32). Throws IO when absent.
+ *
+ * @example
+ * readModelWeights('models/default').length // => the number of weights (manifest.weights)
+ */
 export function readModelWeights(dir: string): Float32Array {
   const path = join(dir, MODEL_FILES.WEIGHTS);
   if (!existsSync(path)) throw new TrajsimError('IO', `missing ${path}`);

@@ -1,5 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, markovTraining, SILENT_LOGGER } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
@@ -51,6 +51,9 @@ export interface FitMarkovOptions {
  * Chooses the stage-like attribute to condition on: a categorical attribute named like
  * 'stage' if any, else the categorical attribute (2–12 levels) with the largest mutual
  * information with death (vs censoring). Returns -1 when there is none.
+ *
+ * @example
+ * chooseMarkovCondition(colon, trainRows) // => the index of the attribute to condition on, -1 for none
  */
 export function chooseMarkovCondition(timeline: Timeline, rows: Int32Array): number {
   const attrs = timeline.patients.attributes;
@@ -116,7 +119,6 @@ export function fitMarkov(
 ): { manifest: ModelManifest; markov: MarkovParameters } {
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
-  const _nPatients = timeline.patients.ids.length;
   const validationFraction = options.validationFraction ?? 0.1;
   const { seed, minPatients, vocabulary, train, validation } = prepareTraining(
     timeline,
@@ -154,10 +156,7 @@ export function fitMarkov(
     const c = condAttr.codes[p]!;
     return c < 0 ? nCells - 1 : c;
   };
-  logger.info(
-    MESSAGES.INFO,
-    `training Markov baseline conditioned on ${condAttr ? `'${condAttr.name}'` : 'nothing'}: ${train.length} patients`,
-  );
+  logger.info(MESSAGES.INFO, markovTraining(condAttr?.name, train.length));
   const counts = Array.from({ length: nCells }, () =>
     Array.from({ length: V + 1 }, () => new Array<number>(V).fill(0)),
   );
@@ -241,6 +240,10 @@ export function fitMarkov(
  * Transition probabilities [cell][prev][next] flattened: the cell's counts shrunk towards the
  * pooled counts, p = (n_c,pn + α·q_pn) / (n_c,p + α) with q the pooled row (the marginal
  * next-code frequencies for a state never left in training).
+ *
+ * @example
+ * const p = markovProbabilities(markov, V);
+ * // p[(cell * (V + 1) + prev) * V + next]: each row sums to 1
  */
 export function markovProbabilities(markov: MarkovParameters, V: number): Float32Array {
   const nCells = markov.counts.length;

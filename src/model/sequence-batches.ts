@@ -19,7 +19,12 @@ export interface EncodedTimeline {
   readonly gapBinEdges?: readonly number[];
 }
 
-/** Number of training steps of patient row `p` (its events, capped). */
+/**
+ * Number of training steps of patient row `p` (its events, capped).
+ *
+ * @example
+ * sequenceLength(timeline, 0) // => events of patient row 0, at most MAX_TRAIN_STEPS
+ */
 export function sequenceLength(timeline: Timeline, p: number, maxSteps = MAX_TRAIN_STEPS): number {
   return Math.min(maxSteps, timeline.offsets[p + 1]! - timeline.offsets[p]!);
 }
@@ -54,6 +59,10 @@ export function planBatches(
  * inputs = one-hot of the previous code (a beginning-of-sequence token at t = 0),
  * log1p(previous gap)/8, log1p(previous day)/8; targets = the code of event t and its gap
  * d_t = day_t − day_{t−1} (day_{−1} = 0, the index date).
+ *
+ * @example
+ * const batch = makeSequenceBatch(encoded, Int32Array.of(0, 1, 2));
+ * // padded inputs, code and gap targets and a mask, one row per patient
  */
 export function makeSequenceBatch(
   data: EncodedTimeline,
@@ -131,6 +140,9 @@ export function makeSequenceBatch(
 /**
  * Splits patient rows 0..n-1 into training and validation rows (a seeded shuffle; the
  * validation part is round(n · fraction), at least 1 when fraction > 0 and n > 1).
+ *
+ * @example
+ * splitPatients(10, 0.2, new Rng('1').fork('split')) // => { train: 8 rows, validation: 2 rows }, sorted
  */
 export function splitPatients(
   n: number,
@@ -145,7 +157,12 @@ export function splitPatients(
   return { train, validation };
 }
 
-/** Mean of ln(gap) over positive gaps (the gap head's location offset); ln 30 when none. */
+/**
+ * Mean of ln(gap) over positive gaps (the gap head's location offset); ln 30 when none.
+ *
+ * @example
+ * meanLogPositiveGap(timeline, rows) // => mean of ln(gap days) over positive gaps; ln 30 when none
+ */
 export function meanLogPositiveGap(timeline: Timeline, rows: Int32Array): number {
   let sum = 0;
   let n = 0;
@@ -163,7 +180,12 @@ export function meanLogPositiveGap(timeline: Timeline, rows: Int32Array): number
   return n > 0 ? sum / n : Math.log(30);
 }
 
-/** Longest gap (days) between consecutive events (index date → first event included) of `rows`. */
+/**
+ * Longest gap (days) between consecutive events (index date → first event included) of `rows`.
+ *
+ * @example
+ * maxGapDays(timeline, rows) // => the longest gap in days, 0 for no events
+ */
 export function maxGapDays(timeline: Timeline, rows: Int32Array): number {
   let max = 0;
   for (const p of rows) {
@@ -180,6 +202,9 @@ export function maxGapDays(timeline: Timeline, rows: Int32Array): number {
 /**
  * Initial logits of a binned gap head: ln of the (add-½ smoothed) frequency of each day bin
  * among the gaps of `rows`, so training starts from the marginal gap distribution.
+ *
+ * @example
+ * gapBinLogFrequencies(timeline, rows, [0, 1, 2, 4]) // => 3 log frequencies (add-1/2 smoothed)
  */
 export function gapBinLogFrequencies(
   timeline: Timeline,

@@ -1,8 +1,10 @@
 import { basename, dirname, join } from 'node:path';
+import { checkOutputDir, type OutputOptions } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { type Logger, MESSAGES, modelSaved, SILENT_LOGGER } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
-import { type BackendName, selectBackend } from './backend.js';
+import { selectBackend } from './backend.js';
+import { type BackendName, DEFAULT_BACKEND } from './backend-names.js';
 import { type ModelManifest, writeModelFolder } from './manifest.js';
 import { fitMarkov } from './markov.js';
 import { removeCheckpoint, type TrainGruOptions, trainGru } from './train-gru.js';
@@ -21,7 +23,12 @@ export interface TrainModelOptions
   readonly logger?: Logger;
 }
 
-/** Where the checkpoints of a model folder being trained live: a hidden sibling folder. */
+/**
+ * Where the checkpoints of a model folder being trained live: a hidden sibling folder.
+ *
+ * @example
+ * checkpointDirOf('models/colon') // => 'models/.colon.checkpoint'
+ */
 export function checkpointDirOf(out: string): string {
   return join(dirname(out), `.${basename(out)}.checkpoint`);
 }
@@ -38,6 +45,14 @@ export function checkpointDirOf(out: string): string {
  */
 export async function trainModel(options: TrainModelOptions): Promise<ModelManifest> {
   const logger = options.logger ?? SILENT_LOGGER;
+  // Check the output before training (a refusal after an hour of training helps nobody).
+  const output: OutputOptions = {
+    overwrite: options.overwrite ?? false,
+    kind: 'model',
+    inputs: [options.data],
+    logger,
+  };
+  checkOutputDir(options.out, output);
   const timelineManifest = readTimelineManifest(options.data);
   const timeline = await readTimeline(options.data);
   const kind = options.kind ?? 'gru';
@@ -64,10 +79,10 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
       logger,
     });
     const final = { ...manifest, training: { ...manifest.training, contentHash } };
-    writeModelFolder(options.out, final, { markov }, { overwrite: options.overwrite ?? false });
+    writeModelFolder(options.out, final, { markov }, output);
     return final;
   }
-  const backend = await selectBackend(options.backend ?? 'wasm', { logger });
+  const backend = await selectBackend(options.backend ?? DEFAULT_BACKEND, { logger });
   const checkpointDir = checkpointDirOf(options.out);
   const { manifest, weights } = await trainGru(timeline, {
     ...options,
@@ -76,8 +91,8 @@ export async function trainModel(options: TrainModelOptions): Promise<ModelManif
     logger,
   });
   const final = { ...manifest, training: { ...manifest.training, contentHash } };
-  writeModelFolder(options.out, final, { weights }, { overwrite: options.overwrite ?? false });
+  writeModelFolder(options.out, final, { weights }, output);
   if (options.stopAfterEpochs === undefined) removeCheckpoint(checkpointDir);
-  logger.info(MESSAGES.INFO, `saved ${options.out}`);
+  logger.info(MESSAGES.INFO, modelSaved(options.out));
   return final;
 }

@@ -54,6 +54,10 @@ export function summarizeTraining(timeline: Timeline, rows: Int32Array): Trainin
  * The data-derived sections of a model manifest, shared by every model kind: what it was
  * trained on, its vocabulary, its attribute schema and encoders, and the fitted attribute model
  * new patients' attributes are drawn from.
+ *
+ * @example
+ * const sections = manifestDataSections(timeline, train, validation, vocabulary, options);
+ * sections.vocabulary.codes // => the codes the model predicts
  */
 export function manifestDataSections(
   timeline: Timeline,
@@ -102,6 +106,10 @@ export interface TrainingSetup {
  * stream, the vocabulary (rare codes grouped or refused) and the seeded patient split from
  * `rng.fork('split')`, so both kinds train on the same patients for a given seed.
  * Throws INVALID_INPUT for fewer than 2 patients.
+ *
+ * @example
+ * const { train, validation, vocabulary } = prepareTraining(colon, { seed: 1 }, 0.1, SILENT_LOGGER);
+ * train.length + validation.length // => colon.patients.ids.length
  */
 export function prepareTraining(
   timeline: Timeline,

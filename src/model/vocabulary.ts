@@ -1,5 +1,11 @@
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  codeNotInVocabularyNoOther,
+  type Logger,
+  MESSAGES,
+  rareCodesGrouped,
+  SILENT_LOGGER,
+} from '../core/messages.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
 
 /** Codes seen in fewer patients than this are rare: grouped into {@link OTHER_CODE} or refused. */
@@ -65,7 +71,7 @@ export function buildVocabulary(timeline: Timeline, options: VocabularyOptions =
     }
     logger.warn(
       MESSAGES.RARE_CODE_GROUPED,
-      `${grouped.length} code(s) seen in fewer than ${minPatients} patients grouped into ${OTHER_CODE}: ${list}`,
+      rareCodesGrouped(grouped.length, minPatients, OTHER_CODE, list),
     );
     if (!kept.includes(OTHER_CODE)) kept.push(OTHER_CODE);
   }
@@ -94,6 +100,9 @@ function countPatientsPerCode(timeline: Timeline): Int32Array {
 /**
  * Maps each code index of `timelineCodes` to its vocabulary index (rare codes to `OTHER`).
  * Throws INVALID_INPUT for a code the vocabulary cannot represent.
+ *
+ * @example
+ * mapCodesToVocabulary(vocabulary, timeline.events.codes) // => vocabulary index of each timeline code (rare codes -> OTHER)
  */
 export function mapCodesToVocabulary(
   vocabulary: Vocabulary,
@@ -104,10 +113,7 @@ export function mapCodesToVocabulary(
   return Int32Array.from(timelineCodes, (code) => {
     const i = index.get(code) ?? other;
     if (i === undefined) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `code '${code}' is not in the model vocabulary and the vocabulary has no ${OTHER_CODE} code`,
-      );
+      throw new TrajsimError('INVALID_INPUT', codeNotInVocabularyNoOther(code, OTHER_CODE));
     }
     return i;
   });

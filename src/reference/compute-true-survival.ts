@@ -26,7 +26,12 @@ export const REFERENCE_HORIZON_DAYS =
   requireIsoDay(P.calendar.dataCutoff, 'dataCutoff') -
   requireIsoDay(P.calendar.indexWindowStart, 'indexWindowStart');
 
-/** sha256 of the JSON of {@link REFERENCE_PARAMETERS}: identifies the parameters a table was made from. */
+/**
+ * sha256 of the JSON of {@link REFERENCE_PARAMETERS}: identifies the parameters a table was made from.
+ *
+ * @example
+ * referenceParametersHash() // => a hex SHA-256 of REFERENCE_PARAMETERS (true-survival.json records it)
+ */
 export function referenceParametersHash(): string {
   return createHash('sha256').update(JSON.stringify(REFERENCE_PARAMETERS)).digest('hex');
 }

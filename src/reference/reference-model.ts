@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the compiled process (state layout, rate tables) and the one
+// function that reads it (fillTransitionRates) live together so that the simulator and the
+// exact survival computation cannot disagree on a rate; each function is short.
 import { TrajsimError } from '../core/errors.js';
 import {
   DAYS_PER_YEAR,
@@ -68,7 +71,13 @@ export interface ResolvedPerturbations {
   readonly forceFirstLine: number;
 }
 
-/** Checks and completes perturbation options; throws INVALID_ARGUMENT naming the bad field. */
+/**
+ * Checks and completes perturbation options; throws INVALID_ARGUMENT naming the bad field.
+ *
+ * @example
+ * resolvePerturbations({ deathHazardMultiplier: 1.5 })
+ * // => { deathHazardMultiplier: 1.5, gapMultiplier: 1, removeTransition: undefined, shuffleStage: false, forceFirstLine: -1 }
+ */
 export function resolvePerturbations(p: ReferencePerturbations): ResolvedPerturbations {
   const death = p.deathHazardMultiplier ?? 1;
   const gap = p.gapMultiplier ?? 1;
@@ -175,9 +184,16 @@ export interface CompiledReference {
   readonly dropoutPerDay: number;
 }
 
-/** Compiles the reference parameters with the given perturbations. */
-export function compileReference(perturbations: ReferencePerturbations = {}): CompiledReference {
-  const pert = resolvePerturbations(perturbations);
+/** The states of the process: kind and line of each, prior disease events. */
+interface StateLayout {
+  readonly states: number;
+  readonly kind: Int8Array;
+  readonly line: Int8Array;
+  readonly priorEvents: Int8Array;
+}
+
+/** Lays out the transient states: line 1 (wait, on, response), later lines (gap phases, on, response), supportive care. */
+function stateLayout(): StateLayout {
   const maxLine = P.laterLines.maxLine;
   const phases = P.laterLines.gapPhases;
   const kinds: number[] = [];
@@ -196,10 +212,23 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
   }
   kinds.push(STATE_KINDS.SUPPORTIVE);
   lines.push(maxLine + 1);
-  const states = kinds.length;
-  const kind = Int8Array.from(kinds);
-  const line = Int8Array.from(lines);
-  const priorEvents = Int8Array.from(lines, (l) => l - 1);
+  return {
+    states: kinds.length,
+    kind: Int8Array.from(kinds),
+    line: Int8Array.from(lines),
+    priorEvents: Int8Array.from(lines, (l) => l - 1),
+  };
+}
+
+/** The targets and codes of transitions A and B that do not depend on the patient. */
+function staticTransitions(layout: StateLayout): {
+  targetA: Int32Array;
+  targetB: Int32Array;
+  codeA: Int32Array;
+  codeB: Int32Array;
+} {
+  const { states, kind, line } = layout;
+  const maxLine = P.laterLines.maxLine;
   const firstStateOfLine = (l: number): number => (l > maxLine ? states - 1 : line.indexOf(l));
   const targetA = new Int32Array(states).fill(-1);
   const targetB = new Int32Array(states).fill(-1);
@@ -227,12 +256,25 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
         break;
     }
   }
+  return { targetA, targetB, codeA, codeB };
+}
 
-  const perDay = 1 / DAYS_PER_YEAR;
-  const clock = 1 / pert.gapMultiplier;
+/** Rate factors shared by the rate tables: per day, the clock of the gap multiplier, removed transitions. */
+interface RateScale {
+  readonly perDay: number;
+  readonly clock: number;
+  readonly removed: (transition: string) => number;
+}
+
+/** First-line rates per day by stage, first line and biomarker (progression also by ECOG), and the first line's death factor. */
+function firstLineRates({ perDay, clock, removed }: RateScale): {
+  responsePerDay: Float64Array;
+  recurrencePerDay: Float64Array;
+  progressionPerDay: Float64Array;
+  deathFirstLine: Float64Array;
+} {
   const F = FIRST_LINES.length;
   const hr = P.death.hazardRatios;
-  const removed = (t: string): number => (pert.removeTransition === t ? 0 : 1);
   const responsePerDay = new Float64Array(STAGES.length * F * 2);
   const recurrencePerDay = new Float64Array(STAGES.length * F * 2);
   const progressionPerDay = new Float64Array(STAGES.length * ECOGS.length * F * 2);
@@ -269,26 +311,16 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
       });
     });
   });
+  return { responsePerDay, recurrencePerDay, progressionPerDay, deathFirstLine };
+}
+
+/** Later-line rates per day (no first-line factor): response and recurrence by stage, progression by stage × ECOG. */
+function laterLineRates({ perDay, clock, removed }: RateScale): {
+  laterResponsePerDay: Float64Array;
+  laterRecurrencePerDay: Float64Array;
+  laterProgressionPerDay: Float64Array;
+} {
   return {
-    perturbations: pert,
-    states,
-    kind,
-    line,
-    priorEvents,
-    staticTargetA: targetA,
-    staticTargetB: targetB,
-    staticCodeA: codeA,
-    staticCodeB: codeB,
-    logDeathBase: Math.log(P.death.baselinePerYear * perDay * clock * pert.deathHazardMultiplier),
-    logDeathAgePer10: Math.log(hr.agePer10Years),
-    logDeathMale: Math.log(hr.male),
-    logDeathStage: Float64Array.from(STAGES, (s) => Math.log(hr.stage[s])),
-    logDeathEcog: Float64Array.from(ECOGS, (e) => Math.log(hr.ecog[e])),
-    logDeathBiomarker: Float64Array.of(0, Math.log(hr.biomarkerPositive)),
-    deathFirstLine,
-    responsePerDay,
-    progressionPerDay,
-    recurrencePerDay,
     laterResponsePerDay: Float64Array.from(
       STAGES,
       (st) =>
@@ -313,6 +345,17 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
         clock *
         removed('PROGRESSION'),
     ),
+  };
+}
+
+/** Per-state factors: death by prior disease events, response/recurrence and progression by line. */
+function stateFactors({ kind, line, priorEvents }: StateLayout): {
+  deathPriorFactor: Float64Array;
+  lineFactor: Float64Array;
+  progressionLineFactor: Float64Array;
+} {
+  const hr = P.death.hazardRatios;
+  return {
     deathPriorFactor: Float64Array.from(priorEvents, (k) => hr.perPriorDiseaseEvent ** k),
     lineFactor: Float64Array.from(kind, (k, s) =>
       k === STATE_KINDS.ON
@@ -324,9 +367,52 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
     progressionLineFactor: Float64Array.from(kind, (k, s) =>
       k === STATE_KINDS.ON ? P.progression.perLaterLine ** (line[s]! - 1) : 1,
     ),
+  };
+}
+
+/**
+ * Compiles the reference parameters with the given perturbations into flat per-day rate
+ * tables: the state layout, the static transitions, first- and later-line rates, per-state
+ * factors, and the death, visit and dropout rates.
+ *
+ * @param perturbations - the reference process's perturbations (default: none)
+ * @throws TrajsimError INVALID_ARGUMENT for a perturbation out of range
+ * @example
+ * const model = compileReference({ deathHazardMultiplier: 1.5 });
+ * model.kind[0] === STATE_KINDS.WAIT // => true (line 1 starts waiting for treatment)
+ */
+export function compileReference(perturbations: ReferencePerturbations = {}): CompiledReference {
+  const pert = resolvePerturbations(perturbations);
+  const layout = stateLayout();
+  const t = staticTransitions(layout);
+  const perDay = 1 / DAYS_PER_YEAR;
+  const clock = 1 / pert.gapMultiplier;
+  const scale: RateScale = {
+    perDay,
+    clock,
+    removed: (tr) => (pert.removeTransition === tr ? 0 : 1),
+  };
+  const hr = P.death.hazardRatios;
+  const phases = P.laterLines.gapPhases;
+  return {
+    perturbations: pert,
+    ...layout,
+    staticTargetA: t.targetA,
+    staticTargetB: t.targetB,
+    staticCodeA: t.codeA,
+    staticCodeB: t.codeB,
+    logDeathBase: Math.log(P.death.baselinePerYear * perDay * clock * pert.deathHazardMultiplier),
+    logDeathAgePer10: Math.log(hr.agePer10Years),
+    logDeathMale: Math.log(hr.male),
+    logDeathStage: Float64Array.from(STAGES, (s) => Math.log(hr.stage[s])),
+    logDeathEcog: Float64Array.from(ECOGS, (e) => Math.log(hr.ecog[e])),
+    logDeathBiomarker: Float64Array.of(0, Math.log(hr.biomarkerPositive)),
+    ...firstLineRates(scale),
+    ...laterLineRates(scale),
+    ...stateFactors(layout),
     firstLineStartPerDay: Float64Array.from(
       FIRST_LINES,
-      (t) => (1 / P.firstLine.meanGapDays[t]) * clock,
+      (f) => (1 / P.firstLine.meanGapDays[f]) * clock,
     ),
     laterGapPhasePerDay: (phases / P.laterLines.meanGapDays) * clock,
     visitIntervalDays: P.visits.intervalDays * pert.gapMultiplier,
@@ -335,7 +421,13 @@ export function compileReference(perturbations: ReferencePerturbations = {}): Co
   };
 }
 
-/** Allocates rate buffers for `model` (once per simulator, not per patient). */
+/**
+ * Allocates rate buffers for `model` (once per simulator, not per patient).
+ *
+ * @example
+ * const rates = createTransitionRates(compileReference());
+ * rates.death.length // => the number of transient states
+ */
 export function createTransitionRates(model: CompiledReference): TransitionRates {
   const n = model.states;
   return {
@@ -352,6 +444,9 @@ export function createTransitionRates(model: CompiledReference): TransitionRates
 /**
  * Fills `out` with the per-day rates of a patient with these covariates (indices into the
  * attribute levels; `ageYears` as recorded). No allocation.
+ *
+ * @example
+ * fillTransitionRates(model, patient, rates); // rates.death[s], rateA[s], rateB[s]: per day, for this patient
  */
 export function fillTransitionRates(
   model: CompiledReference,
@@ -411,7 +506,12 @@ export function fillTransitionRates(
   }
 }
 
-/** Index of a stage level name. */
+/**
+ * Index of a stage level name.
+ *
+ * @example
+ * stageIndex('III') // => 2
+ */
 export function stageIndex(stage: ReferenceStage): number {
   return (STAGES as readonly string[]).indexOf(stage);
 }

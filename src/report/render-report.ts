@@ -3,6 +3,7 @@
  * no external resource, readable offline and printable.
  */
 
+import { formatCount, formatNumber as formatWith } from '../core/format.js';
 import type {
   ChartCurve,
   FidelityMetric,
@@ -32,14 +33,15 @@ import {
  * formatNumber(Number.NaN) // => '—'
  */
 export function formatNumber(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (v === Number.POSITIVE_INFINITY) return '∞';
-  if (v === Number.NEGATIVE_INFINITY) return '−∞';
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  const a = Math.abs(v);
-  if (a >= 100) return Math.round(v).toLocaleString('en-US');
-  if (a >= 0.001) return v.toPrecision(3);
-  return v.toExponential(2);
+  // Thousands separators for every value of 100 or more (core's fixedFrom does not group).
+  if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) >= 100) return formatCount(v);
+  return formatWith(v, {
+    missing: '—',
+    infinity: '∞',
+    nonFinite: '−∞',
+    integers: 'grouped',
+    exponentBelow: 0.001,
+  });
 }
 
 function thresholdText(t: Threshold): string {

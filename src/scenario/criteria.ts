@@ -1,4 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
+import { codeNotInVocabulary } from '../core/messages.js';
 import type { Criterion } from './schema.js';
 
 /**
@@ -21,7 +22,12 @@ export interface CriteriaTally {
   accepted: number;
 }
 
-/** A human label for a criterion, e.g. `RECURRENCE within 730 days`. */
+/**
+ * A human label for a criterion, e.g. `RECURRENCE within 730 days`.
+ *
+ * @example
+ * describeCriterion({ code: 'RECURRENCE', within_days: 730 }) // => 'RECURRENCE within 730 days'
+ */
 export function describeCriterion(c: Criterion): string {
   if ('code' in c) {
     const window =
@@ -45,11 +51,7 @@ export function describeCriterion(c: Criterion): string {
 function codeIndex(code: string, vocabulary: readonly string[], where: string): number {
   const i = vocabulary.indexOf(code);
   if (i < 0) {
-    throw new TrajsimError(
-      'SCENARIO',
-      `code '${code}' is not in the model's vocabulary; known codes: ${vocabulary.join(', ')}`,
-      { field: where },
-    );
+    throw new TrajsimError('SCENARIO', codeNotInVocabulary(code, vocabulary), { field: where });
   }
   return i;
 }

@@ -1,17 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { formatJsonPath, parseJsonText, readTextFile } from '../core/json-file.js';
 import { type Scenario, scenarioSchema } from './schema.js';
 
-/** `attributes.stage`, `criteria[0].within_days`: the JSON path of a zod issue. */
-export function formatJsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out || '(root)';
-}
+/** `attributes.stage`, `criteria[0].within_days`: the JSON path of a zod issue (now in core). */
+export { formatJsonPath };
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root;
@@ -58,15 +51,7 @@ function describeIssue(
  * // throws "x.json: patients: Too small: expected number to be >0 (found 0)"
  */
 export function parseScenario(text: string, file: string): Scenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new TrajsimError('SCENARIO', `not valid JSON: ${(cause as Error).message}`, {
-      file,
-      cause,
-    });
-  }
+  const json = parseJsonText(text, file, 'SCENARIO');
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) {
     const { path, message } = describeIssue(parsed.error.issues[0]!, json);
@@ -75,8 +60,12 @@ export function parseScenario(text: string, file: string): Scenario {
   return parsed.data;
 }
 
-/** Reads and validates a scenario file (see {@link parseScenario}). */
+/**
+ * Reads and validates a scenario file (see {@link parseScenario}).
+ *
+ * @example
+ * loadScenario('scenarios/demo.json').patients // => the cohort size the scenario asks for
+ */
 export function loadScenario(path: string): Scenario {
-  if (!existsSync(path)) throw new TrajsimError('IO', `scenario file not found: ${path}`);
-  return parseScenario(readFileSync(path, 'utf8'), path);
+  return parseScenario(readTextFile(path, 'scenario file not found'), path);
 }

@@ -162,7 +162,12 @@ export type AttributeRequest = z.output<typeof attributeRequestSchema>;
 export type Criterion = z.output<typeof criterionSchema>;
 export type Intervention = z.output<typeof interventionSchema>;
 
-/** The published JSON Schema of scenario files. */
+/**
+ * The published JSON Schema of scenario files.
+ *
+ * @example
+ * scenarioJsonSchema().type // => 'object'
+ */
 export function scenarioJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(scenarioSchema, { io: 'input' }) as Record<string, unknown>;
 }

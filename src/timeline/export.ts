@@ -1,6 +1,8 @@
 import { createWriteStream } from 'node:fs';
+import { AtomicDir, describeIoError } from '../core/atomic-output.js';
 import { formatIsoDay } from '../core/days.js';
-import { AtomicDir } from './atomic-dir.js';
+import { TrajsimError } from '../core/errors.js';
+import type { Logger } from '../core/messages.js';
 import { readTimeline } from './read.js';
 
 export interface ExportOptions {
@@ -9,6 +11,8 @@ export interface ExportOptions {
   /** Add a `date` column (index_date + day, YYYY-MM-DD) to events.csv (default true). */
   readonly dates?: boolean;
   readonly overwrite?: boolean;
+  /** Told about stale temporaries removed. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -33,6 +37,15 @@ async function writeLines(
   produce: (write: (line: string) => void) => void,
 ): Promise<void> {
   const stream = createWriteStream(path);
+  // A write error (disk full, permission denied) rejects; it must never be an unhandled event.
+  let failure: Error | undefined;
+  const failed = new Promise<never>((_, reject) =>
+    stream.on('error', (error) => {
+      failure = error;
+      reject(error);
+    }),
+  );
+  failed.catch(() => {});
   const pending: string[] = [];
   let size = 0;
   const flushes: Promise<void>[] = [];
@@ -43,15 +56,23 @@ async function writeLines(
       const chunk = pending.join('');
       pending.length = 0;
       size = 0;
-      if (!stream.write(chunk)) flushes.push(new Promise((r) => stream.once('drain', () => r())));
+      if (failure) throw failure;
+      if (!stream.write(chunk))
+        flushes.push(
+          Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]),
+        );
     }
   };
   produce(write);
   if (pending.length) stream.write(pending.join(''));
   await Promise.all(flushes);
-  await new Promise<void>((resolve, reject) => {
-    stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
-  });
+  await Promise.race([
+    new Promise<void>((resolve, reject) => {
+      stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    }),
+    failed,
+  ]);
+  if (failure) throw failure;
 }
 
 /**
@@ -69,7 +90,12 @@ export async function exportTimeline(
 ): Promise<void> {
   const t = await readTimeline(dir);
   const withDates = options.dates ?? true;
-  const target = AtomicDir.create(out, { overwrite: options.overwrite ?? false });
+  const target = AtomicDir.create(out, {
+    overwrite: options.overwrite ?? false,
+    kind: 'export',
+    inputs: [dir],
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   try {
     const attrs = t.patients.attributes;
     await writeLines(target.file('patients.csv'), (write) => {
@@ -105,6 +131,10 @@ export async function exportTimeline(
     target.commit();
   } catch (cause) {
     target.abort();
-    throw cause;
+    if (cause instanceof TrajsimError) throw cause;
+    throw new TrajsimError('IO', `cannot write the export: ${describeIoError(cause)}`, {
+      file: out,
+      cause,
+    });
   }
 }

@@ -1,7 +1,10 @@
 import { basename } from 'node:path';
-import { parseIsoDay } from '../core/days.js';
+import { checkOutputDir } from '../core/atomic-output.js';
+import { compareCodeUnits } from '../core/compare.js';
+import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import { GrowableColumn } from '../core/growable.js';
+import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
 import { readTableRecords } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
@@ -35,26 +38,6 @@ const NUMERIC_SHARE_FOR_TYPE_ERROR = 0.9;
 /** Parses a finite decimal number; NaN if the text is not one. */
 function parseNumber(text: string): number {
   return NUMBER.test(text) ? Number(text) : Number.NaN;
-}
-
-/** An append-only typed column that doubles when full (no per-row objects). */
-class Growable<T extends Int32Array | Float64Array> {
-  data: T;
-  length = 0;
-  constructor(
-    private readonly make: (n: number) => T,
-    capacity = 1024,
-  ) {
-    this.data = make(capacity);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 const int32s = (n: number) => new Int32Array(n);
@@ -169,8 +152,8 @@ async function readPatients(options: ImportOptions): Promise<PatientsRead> {
   const raw: string[][] = attrNames.map(() => []);
   const ids: string[] = [];
   const idRow = new Map<string, number>();
-  const lines = new Growable(int32s);
-  const days = new Growable(int32s);
+  const lines = new GrowableColumn(int32s);
+  const days = new GrowableColumn(int32s);
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
     if (id === '')
@@ -301,64 +284,103 @@ function encodeAttribute(
   return { spec: { name, kind: 'categorical', levels }, column };
 }
 
-/**
- * Sorts by UTF-16 code units: the same order on every machine and locale.
- *
- * @example
- * ['b', 'B', 'a', 'Z'].sort(compareCodeUnits) // => ['B', 'Z', 'a', 'b']
- */
-export function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+export { compareCodeUnits } from '../core/compare.js';
+
+/** The events table, read and checked row by row, in file order. */
+interface EventsRead {
+  readonly file: string;
+  readonly patient: GrowableColumn<Int32Array>;
+  readonly day: GrowableColumn<Int32Array>;
+  readonly code: GrowableColumn<Int32Array>;
+  readonly value: GrowableColumn<Float64Array>;
+  /** Codes in order of first appearance (`code` indexes them). */
+  readonly codeNames: string[];
+  /** Events per patient row. */
+  readonly counts: Int32Array;
+}
+
+/** Parses an event's day: an integer in 0..MAX_DAY. Throws INVALID_INPUT naming the row. */
+function parseEventDay(text: string, file: string, line: number): number {
+  const dayText = text.trim();
+  if (!INTEGER.test(dayText)) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      dayText === ''
+        ? 'day is empty; expected an integer >= 0'
+        : `day '${dayText}' is not an integer number of days`,
+      { file, line, field: 'day' },
+    );
+  }
+  const day = Number(dayText);
+  if (day < 0) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `day ${dayText} is negative; days count from index_date and must be >= 0`,
+      { file, line, field: 'day' },
+    );
+  }
+  if (day > MAX_DAY) {
+    throw new TrajsimError('INVALID_INPUT', `day ${dayText} is too large (max ${MAX_DAY})`, {
+      file,
+      line,
+      field: 'day',
+    });
+  }
+  return day;
+}
+
+/** Parses an event's optional value (NaN when missing). Throws INVALID_INPUT for a non-number. */
+function parseEventValue(text: string, file: string, line: number): number {
+  const trimmed = text.trim();
+  if (MISSING_TOKENS.has(trimmed)) return Number.NaN;
+  const value = parseNumber(trimmed);
+  if (!Number.isFinite(value)) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `value '${trimmed}' is not a finite number (empty or NA means missing)`,
+      { file, line, field: 'value' },
+    );
+  }
+  return value;
 }
 
 /**
- * Imports a timeline from patients and events tables (CSV or Arrow IPC), checking every
- * invariant of the timeline contract, and writes `patients.arrow`, `events.arrow` and
- * `timeline.json` into `out` atomically. Columns are matched by name. Attribute kinds are
- * inferred (a column whose present values are all numbers is numeric; else categorical;
- * missing = empty or `NA`) unless named in `categorical` / `numeric`.
- *
- * Invariants (the first violation is thrown as INVALID_INPUT with file, line and field; nothing
- * is written): header has the required columns, no duplicate or empty column names, every row
- * has as many fields as the header; patient ids non-empty and unique; index_date a real
- * calendar date; an attribute meant to be numeric holds only numbers, all finite; every event's
- * patient exists; `day` an integer, >= 0, within Int32; `code` non-empty; `value` empty, NA or a
- * finite number; days non-decreasing within a patient in file order; nothing after a terminal
- * event; every patient has events and its last one is exactly one terminal code (DEATH or
- * END_OF_FOLLOWUP). Events of a patient need not be contiguous in the file: they are grouped
- * (stably) in patients-file order.
- *
- * @example
- * await importTimeline({ patients: 'data/colon/patients.csv', events: 'data/colon/events.csv', out: 'out/colon' })
- * // => manifest with counts { patients: 929, events: 3255, deaths: 452, censored: 477 }
+ * Reads the events table and checks each row against its patient: a known patient, a valid
+ * day within the calendar, days sorted within a patient, exactly one terminal event and
+ * nothing after it; then that every patient has events and ends with a terminal one.
  */
-export async function importTimeline(options: ImportOptions): Promise<TimelineManifest> {
-  const logger = options.logger ?? SILENT_LOGGER;
-  const patients = await readPatients(options);
+async function readEvents(
+  options: ImportOptions,
+  patients: PatientsRead,
+  logger: Logger,
+): Promise<EventsRead> {
   const nP = patients.ids.length;
   const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
-  if (extra.length > 0) logger.warn(MESSAGES.INFO, `${file}: ignoring columns ${extra.join(', ')}`);
+  if (extra.length > 0) logger.warn(MESSAGES.IGNORED_COLUMNS, ignoredColumns(file, extra));
   const idCol = index.get('patient_id')!;
   const dayCol = index.get('day')!;
   const codeCol = index.get('code')!;
   const valueCol = index.get('value') ?? -1;
 
-  const ePatient = new Growable(int32s, 4096);
-  const eDay = new Growable(int32s, 4096);
-  const eCode = new Growable(int32s, 4096);
-  const eLine = new Growable(int32s, 4096);
-  const eValue = new Growable((n) => new Float64Array(n), 4096);
+  const events: EventsRead = {
+    file,
+    patient: new GrowableColumn(int32s, 4096),
+    day: new GrowableColumn(int32s, 4096),
+    code: new GrowableColumn(int32s, 4096),
+    value: new GrowableColumn((n) => new Float64Array(n), 4096),
+    codeNames: [],
+    counts: new Int32Array(nP),
+  };
+  const { codeNames, counts } = events;
   const codeIndex = new Map<string, number>();
-  const codeNames: string[] = [];
   const terminalCodeIds = new Set<number>();
   const lastDay = new Int32Array(nP).fill(-1);
   const lastLine = new Int32Array(nP);
   const terminalLine = new Int32Array(nP);
   const terminalCode = new Int32Array(nP).fill(-1);
   const lastCode = new Int32Array(nP).fill(-1);
-  const counts = new Int32Array(nP);
 
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
@@ -371,34 +393,7 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
       });
     }
     const dayText = fields[dayCol]!.trim();
-    if (!INTEGER.test(dayText)) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        dayText === ''
-          ? 'day is empty; expected an integer >= 0'
-          : `day '${dayText}' is not an integer number of days`,
-        { file, line, field: 'day' },
-      );
-    }
-    const day = Number(dayText);
-    if (day < 0) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `day ${dayText} is negative; days count from index_date and must be >= 0`,
-        {
-          file,
-          line,
-          field: 'day',
-        },
-      );
-    }
-    if (day > MAX_DAY) {
-      throw new TrajsimError('INVALID_INPUT', `day ${dayText} is too large (max ${MAX_DAY})`, {
-        file,
-        line,
-        field: 'day',
-      });
-    }
+    const day = parseEventDay(dayText, file, line);
     const code = fields[codeCol]!;
     if (code.trim() === '')
       throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
@@ -409,23 +404,13 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
       codeNames.push(code);
       if (isTerminalCode(code)) terminalCodeIds.add(c);
     }
-    let value = Number.NaN;
-    if (valueCol >= 0) {
-      const text = fields[valueCol]!.trim();
-      if (!MISSING_TOKENS.has(text)) {
-        value = parseNumber(text);
-        if (!Number.isFinite(value)) {
-          throw new TrajsimError(
-            'INVALID_INPUT',
-            `value '${text}' is not a finite number (empty or NA means missing)`,
-            {
-              file,
-              line,
-              field: 'value',
-            },
-          );
-        }
-      }
+    const value = valueCol >= 0 ? parseEventValue(fields[valueCol]!, file, line) : Number.NaN;
+    if (patients.indexDay[p]! + day > MAX_EPOCH_DAY) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `day ${dayText} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+        { file, line, field: 'day' },
+      );
     }
     if (terminalCode[p]! >= 0) {
       if (terminalCodeIds.has(c)) {
@@ -456,11 +441,10 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     lastLine[p] = line;
     lastCode[p] = c;
     counts[p]!++;
-    ePatient.push(p);
-    eDay.push(day);
-    eCode.push(c);
-    eLine.push(line);
-    eValue.push(value);
+    events.patient.push(p);
+    events.day.push(day);
+    events.code.push(c);
+    events.value.push(value);
   }
   for (let p = 0; p < nP; p++) {
     if (counts[p] === 0) {
@@ -478,19 +462,32 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
       );
     }
   }
+  return events;
+}
 
-  // Codes in code-unit order; events grouped by patient (stable counting sort).
+/**
+ * Writes the checked tables as a timeline directory: codes in code-unit order, events grouped
+ * by patient (a stable counting sort keeps each patient's file order).
+ */
+async function writeImported(
+  options: ImportOptions,
+  patients: PatientsRead,
+  events: EventsRead,
+  logger: Logger,
+): Promise<TimelineManifest> {
+  const nP = patients.ids.length;
+  const { codeNames, counts } = events;
   const sortedCodes = [...codeNames].sort(compareCodeUnits);
   const remap = new Int32Array(codeNames.length);
   codeNames.forEach((name, i) => {
     remap[i] = sortedCodes.indexOf(name);
   });
-  const nE = ePatient.length;
+  const nE = events.patient.length;
   const start = new Int32Array(nP + 1);
   for (let p = 0; p < nP; p++) start[p + 1] = start[p]! + counts[p]!;
   const order = new Int32Array(nE);
   const fill = start.slice(0, nP);
-  for (let i = 0; i < nE; i++) order[fill[ePatient.data[i]!]!++] = i;
+  for (let i = 0; i < nE; i++) order[fill[events.patient.data[i]!]!++] = i;
 
   const writer = await TimelineWriter.create(options.out, {
     name: options.name ?? basename(options.out),
@@ -498,6 +495,8 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     attributes: patients.attributes,
     codes: sortedCodes,
     overwrite: options.overwrite ?? false,
+    inputs: [options.patients, options.events],
+    logger,
   });
   try {
     const attrRow = new Float64Array(patients.attributes.length);
@@ -506,7 +505,7 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
       writer.addPatient(patients.ids[p]!, patients.indexDay[p]!, attrRow);
       for (let k = start[p]!; k < start[p + 1]!; k++) {
         const i = order[k]!;
-        writer.addEvent(eDay.data[i]!, remap[eCode.data[i]!]!, eValue.data[i]!);
+        writer.addEvent(events.day.data[i]!, remap[events.code.data[i]!]!, events.value.data[i]!);
       }
       if ((p & 4095) === 4095) await writer.commit();
     }
@@ -515,4 +514,37 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     await writer.abort();
     throw cause;
   }
+}
+
+/**
+ * Imports a timeline from patients and events tables (CSV or Arrow IPC), checking every
+ * invariant of the timeline contract, and writes `patients.arrow`, `events.arrow` and
+ * `timeline.json` into `out` atomically. Columns are matched by name. Attribute kinds are
+ * inferred (a column whose present values are all numbers is numeric; else categorical;
+ * missing = empty or `NA`) unless named in `categorical` / `numeric`.
+ *
+ * Invariants (the first violation is thrown as INVALID_INPUT with file, line and field; nothing
+ * is written): header has the required columns, no duplicate or empty column names, every row
+ * has as many fields as the header; patient ids non-empty and unique; index_date a real
+ * calendar date; an attribute meant to be numeric holds only numbers, all finite; every event's
+ * patient exists; `day` an integer, >= 0, within Int32; `code` non-empty; `value` empty, NA or a
+ * finite number; days non-decreasing within a patient in file order; nothing after a terminal
+ * event; every patient has events and its last one is exactly one terminal code (DEATH or
+ * END_OF_FOLLOWUP). Events of a patient need not be contiguous in the file: they are grouped
+ * (stably) in patients-file order.
+ *
+ * @example
+ * await importTimeline({ patients: 'data/colon/patients.csv', events: 'data/colon/events.csv', out: 'out/colon' })
+ * // => manifest with counts { patients: 929, events: 3255, deaths: 452, censored: 477 }
+ */
+export async function importTimeline(options: ImportOptions): Promise<TimelineManifest> {
+  const logger = options.logger ?? SILENT_LOGGER;
+  checkOutputDir(options.out, {
+    overwrite: options.overwrite ?? false,
+    kind: 'timeline',
+    inputs: [options.patients, options.events],
+  });
+  const patients = await readPatients(options);
+  const events = await readEvents(options, patients, logger);
+  return writeImported(options, patients, events, logger);
 }

@@ -1,5 +1,7 @@
+import { checkOutputDir } from '../core/atomic-output.js';
+import { compareCodeUnits } from '../core/compare.js';
 import { TrajsimError } from '../core/errors.js';
-import { compareCodeUnits } from './import.js';
+import type { Logger } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from './read.js';
 import type { AttributeSpec, TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -12,6 +14,8 @@ export interface MergeOptions {
   readonly extraFiles?: (manifest: TimelineManifest) => Readonly<Record<string, string>>;
   readonly overwrite?: boolean;
   readonly batchRows?: number;
+  /** Told about stale temporaries removed. */
+  readonly logger?: Logger;
 }
 
 function sameAttributeNames(a: readonly AttributeSpec[], b: readonly AttributeSpec[]): boolean {
@@ -35,6 +39,7 @@ export async function mergeTimelines(
 ): Promise<TimelineManifest> {
   if (dirs.length === 0)
     throw new TrajsimError('INVALID_ARGUMENT', 'merge needs at least one input directory');
+  checkOutputDir(out, { overwrite: options.overwrite ?? false, kind: 'timeline', inputs: dirs });
   const manifests = dirs.map((d) => readTimelineManifest(d));
   const first = manifests[0]!;
   manifests.forEach((m, i) => {
@@ -78,6 +83,8 @@ export async function mergeTimelines(
     attributes,
     codes,
     overwrite: options.overwrite ?? false,
+    inputs: dirs,
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
   });
   const seen = new Set<string>();

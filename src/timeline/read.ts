@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Data, DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import {
   type Attribute,
   type AttributeSpec,
@@ -41,21 +42,7 @@ export function readTimelineManifest(dir: string): TimelineManifest {
       `${dir} is not a timeline directory (no ${TIMELINE_FILES.MANIFEST}); create one with 'trajsim import'`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new TrajsimError('INVALID_INPUT', 'not valid JSON', { file: path, cause });
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TrajsimError('INVALID_INPUT', issue.message, {
-      file: path,
-      field: issue.path.join('.') || '(root)',
-    });
-  }
-  return parsed.data as TimelineManifest;
+  return readJsonFile(path, manifestSchema) as TimelineManifest;
 }
 
 function readArrow(path: string): Table {
@@ -168,7 +155,9 @@ function dictionaryColumn(
 /**
  * Reads a timeline directory written by trajsim (`import`, `reference`, `generate`) into
  * columnar memory. Checks that the files agree with `timeline.json` and that events are
- * grouped by patient in patient order; the full invariant check is {@link validateTimeline}.
+ * grouped by patient in patient order; the full invariants (sorted days, every patient with
+ * events and one terminal event) are checked when a directory is written (`importTimeline`,
+ * `TimelineWriter`).
  * Throws IO for a missing directory or file, INVALID_INPUT (naming the file) for anything
  * malformed, including a truncated Arrow file.
  *
@@ -256,7 +245,7 @@ function assignPatientRows(
           offsets[p] = k;
           current = encoder.encode(ids[p]!);
           if (sameBytes(bytes, start, end, current)) break;
-          p++; // a patient with no events: invalid, caught by validateTimeline
+          p++; // a patient with no events: refused when the directory was written
         }
         if (p >= ids.length) {
           const id = new TextDecoder().decode(bytes.subarray(start, end));

@@ -12,7 +12,9 @@ import {
   type Utf8,
   type Vector,
 } from 'apache-arrow';
+import { AtomicDir } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
+import type { Logger } from '../core/messages.js';
 import {
   dateDayData,
   dictionaryData,
@@ -23,7 +25,6 @@ import {
   patientsSchema,
   utf8Data,
 } from './arrow-schema.js';
-import { AtomicDir } from './atomic-dir.js';
 import {
   type AttributeSpec,
   TERMINAL_CODES,
@@ -38,6 +39,10 @@ export interface TimelineWriterOptions {
   readonly codes: readonly string[];
   /** Replace an existing non-empty output directory (default false: refuse). */
   readonly overwrite?: boolean;
+  /** Files and folders the run reads; the output may not be, contain or lie inside any. */
+  readonly inputs?: readonly (string | undefined)[];
+  /** Told about stale temporaries removed. */
+  readonly logger?: Logger;
   /** Rows per Arrow record batch (default 65 536). Output bytes depend on it, not on commit cadence. */
   readonly batchRows?: number;
 }
@@ -194,7 +199,12 @@ export class TimelineWriter {
     if (new Set(options.codes).size !== options.codes.length) {
       throw new TrajsimError('INVALID_ARGUMENT', 'codes must be unique');
     }
-    const atomic = AtomicDir.create(dir, { overwrite: options.overwrite ?? false });
+    const atomic = AtomicDir.create(dir, {
+      overwrite: options.overwrite ?? false,
+      kind: 'timeline',
+      ...(options.inputs ? { inputs: options.inputs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     try {
       return new TimelineWriter(atomic, options);
     } catch (cause) {
@@ -297,9 +307,12 @@ export class TimelineWriter {
     }
   }
 
-  /** Hands the full record batches buffered so far to the file (yields to the event loop). */
+  /**
+   * Hands the full record batches buffered so far to the file and yields to the event loop
+   * (a macrotask, so a SIGINT/SIGTERM handler can run between batches).
+   */
   async commit(): Promise<void> {
-    await Promise.resolve();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**

@@ -4,6 +4,7 @@
  * infinite ratio as the string "Infinity".
  */
 
+import { toJsonText } from '../core/format.js';
 import type { MetricValue } from './metric.js';
 import type { Threshold } from './thresholds.js';
 
@@ -237,14 +238,5 @@ export interface FidelityReport {
  * fidelityReportJson(report).startsWith('{') // => true
  */
 export function fidelityReportJson(report: FidelityReport): string {
-  return `${JSON.stringify(
-    report,
-    (_key, value: unknown) => {
-      if (typeof value === 'number' && !Number.isFinite(value)) {
-        return Number.isNaN(value) ? null : value > 0 ? 'Infinity' : '-Infinity';
-      }
-      return value;
-    },
-    2,
-  )}\n`;
+  return `${toJsonText(report, { indent: 2, infinity: 'string' })}\n`;
 }

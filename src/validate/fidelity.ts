@@ -5,6 +5,8 @@
  */
 
 import { TrajsimError } from '../core/errors.js';
+import { formatNumber } from '../core/format.js';
+import { DEFAULT_SEED } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { chartData } from './chart-data.js';
 import {
@@ -84,12 +86,7 @@ function ratioOf(matched: number, floor: number): number {
   return matched / floor;
 }
 
-const fmt = (v: number): string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : Math.abs(v) >= 100 || Number.isInteger(v)
-      ? v.toFixed(0)
-      : v.toPrecision(3);
+const fmt = (v: number): string => formatNumber(v, { fixedFrom: 100 });
 
 /** Inputs of {@link assessFidelity}: summaries made by `summarizeWithHalves` / `summarizeShard`. */
 export interface FidelityInputs {
@@ -236,10 +233,10 @@ export interface AssessTimelinesOptions extends FidelityOptions {
 /**
  * Validates in-memory timelines: summarises the real one with its random halves and the
  * synthetic shards (in the order given) with their matched subsamples, then
- * {@link assessFidelity}. The seed (default '0') fixes the splits, subsamples and Cox subsample.
+ * {@link assessFidelity}. The seed (default {@link DEFAULT_SEED}, '1') fixes the splits, subsamples and Cox subsample.
  *
  * @example
- * const report = assessTimelines(real, [synthetic], { thresholds: DEFAULT_THRESHOLDS });
+ * const report = assessTimelines(real, [synthetic], { thresholds: defaultThresholds() });
  * report.passed // => true for a faithful synthetic cohort
  */
 export function assessTimelines(
@@ -248,7 +245,7 @@ export function assessTimelines(
   options: AssessTimelinesOptions,
 ): FidelityReport {
   const repeats = options.repeats ?? DEFAULT_REPEATS;
-  const seed = String(options.seed ?? '0');
+  const seed = String(options.seed ?? DEFAULT_SEED);
   const realSummaries = summarizeWithHalves(real, { repeats, seed });
   const total = synthetic.reduce((n, t) => n + t.patients.ids.length, 0);
   const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);

@@ -1,4 +1,5 @@
 import { assertArgument } from '../core/errors.js';
+import { DEFAULT_SEED } from '../core/rng.js';
 import { countTotal } from '../stats/distances.js';
 import { TERMINAL_CODES } from '../timeline/types.js';
 import type { MetricContext } from './metric.js';
@@ -20,7 +21,7 @@ export interface MetricContextOptions {
   readonly topNgrams?: number;
   /** Cox fits use at most this many patients (default 200 000). */
   readonly coxMaxPatients?: number;
-  /** Seed for subsampling (default '0'). */
+  /** Seed for subsampling (default {@link DEFAULT_SEED}, '1'). */
   readonly seed?: string | number;
 }
 
@@ -103,6 +104,6 @@ export function metricContext(
     strata,
     topNgrams: options.topNgrams ?? 20,
     coxMaxPatients: options.coxMaxPatients ?? 200_000,
-    seed: String(options.seed ?? '0'),
+    seed: String(options.seed ?? DEFAULT_SEED),
   };
 }

@@ -12,7 +12,7 @@
  */
 
 import { assertArgument } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
+import { DEFAULT_SEED, Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { SummaryBuilder } from './summarize-timeline.js';
 import type { TimelineSummary } from './summary.js';
@@ -61,7 +61,7 @@ export function summarizeWithHalves(
     Number.isInteger(repeats) && repeats >= 1,
     `repeats is ${repeats}; expected an integer >= 1`,
   );
-  const rng = new Rng(String(options.seed ?? '0')).fork('halves');
+  const rng = new Rng(String(options.seed ?? DEFAULT_SEED)).fork('halves');
   const inB: Uint8Array[] = [];
   for (let r = 0; r < repeats; r++) {
     const mask = new Uint8Array(n);

@@ -4,6 +4,7 @@
  */
 
 import { assertArgument } from '../core/errors.js';
+import { GrowableColumn } from '../core/growable.js';
 import { type Attribute, TERMINAL_CODES, type Timeline } from '../timeline/types.js';
 import {
   type CompetingCounts,
@@ -39,26 +40,6 @@ class Counter {
   }
   toArray(): Float64Array {
     return this.data.slice(0, this.length);
-  }
-}
-
-/** Growable typed column for per-patient values. */
-class Column<T extends Int32Array | Uint8Array | Float64Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(Math.max(16, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  toArray(): T {
-    return this.data.slice(0, this.length) as T;
   }
 }
 
@@ -103,9 +84,9 @@ export class SummaryBuilder {
     missingTerminal: 0,
     multipleTerminal: 0,
   };
-  private readonly rows = new Column(new Int32Array(64), (n) => new Int32Array(n));
-  private readonly osDay = new Column(new Int32Array(64), (n) => new Int32Array(n));
-  private readonly osStatus = new Column(new Uint8Array(64), (n) => new Uint8Array(n));
+  private readonly rows = new GrowableColumn((n) => new Int32Array(n), 64);
+  private readonly osDay = new GrowableColumn((n) => new Int32Array(n), 64);
+  private readonly osStatus = new GrowableColumn((n) => new Uint8Array(n), 64);
   private stamp = 0;
 
   constructor(private readonly timeline: Timeline) {

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { TrajsimError } from '../core/errors.js';
+import { checkJson, parseJsonText, readTextFile } from '../core/json-file.js';
 
 /**
  * A threshold of one metric (all metrics are distances: larger is worse).
@@ -43,24 +42,7 @@ export type Thresholds = z.infer<typeof thresholdsSchema>;
  * @throws TrajsimError INVALID_INPUT for invalid JSON or a schema violation.
  */
 export function parseThresholds(text: string, file = 'thresholds'): Thresholds {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new TrajsimError('INVALID_INPUT', `not valid JSON (${(cause as Error).message})`, {
-      file,
-      cause,
-    });
-  }
-  const parsed = thresholdsSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TrajsimError('INVALID_INPUT', issue.message, {
-      file,
-      field: issue.path.join('.') || '(root)',
-    });
-  }
-  return parsed.data;
+  return checkJson(parseJsonText(text, file), thresholdsSchema, file);
 }
 
 /**
@@ -69,8 +51,7 @@ export function parseThresholds(text: string, file = 'thresholds'): Thresholds {
  * @throws TrajsimError IO when it does not exist, INVALID_INPUT when it is invalid.
  */
 export function readThresholds(path: string): Thresholds {
-  if (!existsSync(path)) throw new TrajsimError('IO', `thresholds file ${path} does not exist`);
-  return parseThresholds(readFileSync(path, 'utf8'), path);
+  return parseThresholds(readTextFile(path, 'thresholds file does not exist'), path);
 }
 
 function patternToRegExp(pattern: string): RegExp {

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, SILENT_LOGGER } from '../core/messages.js';
+import {
+  computingMetrics,
+  type Logger,
+  MESSAGES,
+  SILENT_LOGGER,
+  summarisingReal,
+} from '../core/messages.js';
+import { DEFAULT_SEED } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
@@ -114,13 +121,10 @@ export async function validateTimelineDirs(
   }
   const logger = options.logger ?? SILENT_LOGGER;
   const repeats = options.repeats ?? DEFAULT_REPEATS;
-  const seed = String(options.seed ?? '0');
+  const seed = String(options.seed ?? DEFAULT_SEED);
   const manifests = syntheticDirs.map((dir) => readTimelineManifest(dir));
   const real = await readTimeline(realDir);
-  logger.info(
-    'INFO',
-    `summarising real data ${realDir} (${real.patients.ids.length} patients, ${repeats} random half-splits)`,
-  );
+  logger.info(MESSAGES.INFO, summarisingReal(realDir, real.patients.ids.length, repeats));
   const realSummaries = summarizeWithHalves(real, { repeats, seed });
   const realName = real.name;
   const total = manifests.reduce((n, m) => n + m.counts.patients, 0);
@@ -152,7 +156,7 @@ export async function validateTimelineDirs(
     synthetic.push(syntheticProvenance(dir, manifests[i]!, content));
   }
   const realManifest = readTimelineManifest(realDir);
-  logger.info('INFO', 'computing metrics, noise floor and matched comparisons');
+  logger.info(MESSAGES.INFO, computingMetrics());
   const report = assessFidelity(
     {
       real: realSummaries,

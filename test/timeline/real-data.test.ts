@@ -129,6 +129,6 @@ describe('the CLI reports errors in one line, without a stack trace', () => {
       '--out',
       join(root, 'mixed'),
     ]);
-    expect(d.stderr).toMatch(/at importTimeline/);
+    expect(d.stderr).toMatch(/at (async )?importTimeline/);
   });
 });

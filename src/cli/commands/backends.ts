@@ -1,13 +1,7 @@
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import {
-  BACKENDS,
-  type BackendName,
-  loadNativeTensorflow,
-  selectBackend,
-} from '../../model/backend.js';
-import { probeStepThroughput } from '../../model/throughput-probe.js';
-import type { RegisterCommand } from './index.js';
+import { BACKENDS, type BackendName } from '../../model/backend-names.js';
+import type { RegisterCommand } from '../context.js';
 
 interface BackendsFlags {
   probe: boolean;
@@ -30,6 +24,9 @@ export const registerBackends: RegisterCommand = (program, context) => {
       .option('--batch <n>', 'batch size of the probe', '1024')
       .option('--json', 'print JSON')
       .action(async (opts: BackendsFlags) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { loadNativeTensorflow, selectBackend } = await import('../../model/backend.js');
+        const { probeStepThroughput } = await import('../../model/throughput-probe.js');
         const hidden = Number(opts.hidden);
         const batch = Number(opts.batch);
         if (

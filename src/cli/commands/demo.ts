@@ -1,19 +1,35 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { checkOutputDir } from '../../core/atomic-output.js';
 import { TrajsimError } from '../../core/errors.js';
-import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { selectBackend } from '../../model/backend.js';
-import { loadModel } from '../../model/load-model.js';
+import { DEFAULT_BACKEND, generationBackendLabel } from '../../model/backend-names.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { runGeneration } from '../../scenario/run-generation.js';
 import { importTimeline } from '../../timeline/import.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { fidelityReportJson } from '../../validate/fidelity-report.js';
 import { validateTimelineDirs } from '../../validate/validate-dirs.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
+import { writeReportFolder } from './validate.js';
+
+/** What a demo folder holds; demo replaces these and refuses a folder with anything else. */
+const DEMO_ENTRIES = new Set(['real-colon', 'synthetic', 'report']);
+
+/** Refuses a demo --out that is an input or holds anything but an earlier demo's output. */
+function checkDemoOutput(out: string, inputs: readonly string[]): void {
+  checkOutputDir(out, { overwrite: true, inputs });
+  if (!existsSync(out)) return;
+  const foreign = readdirSync(out).filter((e) => !DEMO_ENTRIES.has(e) && !e.startsWith('.'));
+  if (foreign.length > 0) {
+    throw new TrajsimError(
+      'IO',
+      `the folder holds files that are not a demo's output (${foreign.slice(0, 3).join(', ')}); choose another --out`,
+      { file: out },
+    );
+  }
+}
 
 /** The package root (two levels above dist/cli/commands or src/cli/commands). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,6 +45,11 @@ export const registerDemo: RegisterCommand = (program, context) => {
       .option('--out <dir>', 'where to write everything', 'demo-output')
       .addHelpText('after', '\nExample:\n  npm run demo   (= trajsim demo --out demo-output)')
       .action(async (opts: { out: string }) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+        const { selectBackend } = await import('../../model/backend.js');
+        const { loadModel } = await import('../../model/load-model.js');
+        const { runGeneration } = await import('../../scenario/run-generation.js');
         const started = performance.now();
         const out = resolve(opts.out);
         const modelDir = join(ROOT, 'models', 'default');
@@ -39,6 +60,7 @@ export const registerDemo: RegisterCommand = (program, context) => {
             `no default model at ${modelDir}; rebuild it with scripts/train-default-model.sh`,
           );
         }
+        checkDemoOutput(out, [modelDir, scenarioFile, join(ROOT, 'data')]);
         mkdirSync(out, { recursive: true });
         const real = join(out, 'real-colon');
         const synthetic = join(out, 'synthetic');
@@ -54,7 +76,8 @@ export const registerDemo: RegisterCommand = (program, context) => {
           logger: context.logger,
         });
         const loaded = loadModel(modelDir);
-        if (loaded.manifest.kind === 'gru') await selectBackend('wasm', { logger: context.logger });
+        if (loaded.manifest.kind === 'gru')
+          await selectBackend(DEFAULT_BACKEND, { logger: context.logger });
         const model = loadGenerationModel(loaded);
         const scenario = loadScenario(scenarioFile);
         context.note(
@@ -68,7 +91,7 @@ export const registerDemo: RegisterCommand = (program, context) => {
             scenarioFile,
             out: synthetic,
             overwrite: true,
-            backend: 'wasm',
+            backend: generationBackendLabel(loaded.manifest.kind, DEFAULT_BACKEND),
             logger: context.logger,
           });
         } finally {
@@ -84,9 +107,10 @@ export const registerDemo: RegisterCommand = (program, context) => {
             thresholdsFile: 'built-in default (thresholds/default.json)',
           },
         });
-        mkdirSync(reportDir, { recursive: true });
-        writeFileSync(join(reportDir, 'report.json'), fidelityReportJson(report));
-        writeFileSync(join(reportDir, 'report.html'), renderReportHtml(report));
+        writeReportFolder(reportDir, fidelityReportJson(report), renderReportHtml(report), {
+          overwrite: true,
+          logger: context.logger,
+        });
         const failed = report.metrics.filter((m) => m.pass === false);
         const gated = report.metrics.filter((m) => m.pass !== null);
         context.out(

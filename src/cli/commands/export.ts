@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { exportTimeline } from '../../timeline/export.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 /** `trajsim export`: a timeline directory → CSV tables. */
 export const registerExport: RegisterCommand = (program, context) => {
@@ -19,6 +19,7 @@ export const registerExport: RegisterCommand = (program, context) => {
         await exportTimeline(dir, opts.out, {
           dates: opts.dates,
           overwrite: opts.overwrite ?? false,
+          logger: context.logger,
         });
         context.out(`exported ${dir} → ${opts.out}/patients.csv, ${opts.out}/events.csv`);
       }),

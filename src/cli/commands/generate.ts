@@ -1,27 +1,18 @@
 import { basename } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { parseShard, type Shard } from '../../core/shard.js';
-import { loadGenerationModel } from '../../generate/load-generation-model.js';
-import { type BackendName, parseBackendName, selectBackend } from '../../model/backend.js';
-import { loadModel } from '../../model/load-model.js';
+import { DEFAULT_SEED } from '../../core/rng.js';
+import type { Shard } from '../../core/shard.js';
+import {
+  type BackendName,
+  DEFAULT_BACKEND,
+  generationBackendLabel,
+  parseBackendName,
+} from '../../model/backend-names.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
-import { runGeneration } from '../../scenario/run-generation.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
-import type { RegisterCommand } from './index.js';
-
-function integerAtLeast(min: number) {
-  return (value: string): number => {
-    const n = Number(value.replaceAll('_', ''));
-    if (!(Number.isSafeInteger(n) && n >= min))
-      throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
-}
-
-function shardOption(value: string): Shard {
-  return parseShard(value);
-}
+import type { RegisterCommand } from '../context.js';
+import { integerIn, nonEmpty, nonNegativeInt, positiveInt, shard } from '../options.js';
 
 interface GenerateFlags {
   model?: string;
@@ -46,7 +37,7 @@ function scenarioOf(opts: GenerateFlags): Scenario {
     : scenarioSchema.parse({
         name: basename(opts.out).replace(/[^A-Za-z0-9._-]/g, '_') || 'synthetic',
         patients: opts.patients ?? 1,
-        seed: opts.seed ?? '1',
+        seed: opts.seed ?? DEFAULT_SEED,
       });
   if (!opts.scenario && opts.patients === undefined) {
     throw new TrajsimError(
@@ -80,46 +71,46 @@ export const registerGenerate: RegisterCommand = (program, context) => {
       .option(
         '--patients <n>',
         'patients in the whole cohort, all shards (overrides the scenario)',
-        integerAtLeast(1),
+        positiveInt,
       )
       .requiredOption('--out <dir>', 'output timeline directory (written atomically)')
-      .option('--seed <seed>', 'root seed (overrides the scenario; default 1)')
+      .option(
+        '--seed <seed>',
+        `root seed (overrides the scenario; default ${DEFAULT_SEED})`,
+        nonEmpty,
+      )
       .option(
         '--batch-size <n>',
         'patients sampled together (speed only, never the output)',
-        integerAtLeast(1),
+        positiveInt,
         1024,
       )
       .option(
         '--shard <k/N|auto>',
         'generate part k of N (contiguous patients); auto reads a Kubernetes Indexed Job or Slurm array',
-        shardOption,
+        shard,
       )
       .option(
         '--horizon-days <d>',
         'follow-up horizon (default: the scenario’s, else the longest training follow-up)',
-        integerAtLeast(0),
+        nonNegativeInt,
       )
       .option(
         '--max-events <n>',
         'events per patient cap; a capped patient is censored',
-        integerAtLeast(2),
+        integerIn(2),
       )
       .option(
         '--backend <name>',
         'wasm (default), cpu or tensorflow (tfjs-node-gpu / tfjs-node when installed)',
         parseBackendName,
-        'wasm',
+        DEFAULT_BACKEND,
       )
       .option(
         '--resume',
         'checkpoint in parts beside --out and continue a killed run (same bytes as one run)',
       )
-      .option(
-        '--part-patients <n>',
-        'patients per checkpointed part with --resume',
-        integerAtLeast(1),
-      )
+      .option('--part-patients <n>', 'patients per checkpointed part with --resume', positiveInt)
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
         'after',
@@ -129,6 +120,11 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
       .action(async (opts: GenerateFlags) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+        const { selectBackend } = await import('../../model/backend.js');
+        const { loadModel } = await import('../../model/load-model.js');
+        const { runGeneration } = await import('../../scenario/run-generation.js');
         const scenario = scenarioOf(opts);
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
@@ -148,7 +144,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
             ...(opts.resume ? { resume: true } : {}),
             ...(opts.partPatients !== undefined ? { partPatients: opts.partPatients } : {}),
             overwrite: opts.overwrite === true,
-            backend: loaded.manifest.kind === 'gru' ? opts.backend : 'none (markov)',
+            backend: generationBackendLabel(loaded.manifest.kind, opts.backend),
             logger: context.logger,
           });
           const c = manifest.counts;

@@ -1,13 +1,7 @@
 import { Command } from 'commander';
 import { importTimeline } from '../../timeline/import.js';
-import type { RegisterCommand } from './index.js';
-
-function list(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
+import type { RegisterCommand } from '../context.js';
+import { commaList } from '../options.js';
 
 /** `trajsim import`: CSV/Arrow tables → a checked timeline directory. */
 export const registerImport: RegisterCommand = (program, context) => {
@@ -30,9 +24,13 @@ export const registerImport: RegisterCommand = (program, context) => {
       .option(
         '--categorical <columns>',
         'comma-separated attribute columns to treat as categorical',
-        list,
+        commaList,
       )
-      .option('--numeric <columns>', 'comma-separated attribute columns that must be numeric', list)
+      .option(
+        '--numeric <columns>',
+        'comma-separated attribute columns that must be numeric',
+        commaList,
+      )
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
         'after',

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import type { RegisterCommand } from '../context.js';
 import { registerBackends } from './backends.js';
 import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
@@ -12,8 +11,7 @@ import { registerStats } from './stats.js';
 import { registerTrain } from './train.js';
 import { registerValidate } from './validate.js';
 
-/** A CLI command module: adds its subcommand to the program. */
-export type RegisterCommand = (program: Command, context: CliContext) => void;
+export type { RegisterCommand } from '../context.js';
 
 /**
  * Every subcommand, in the order `trajsim --help` lists them (the pipeline's order).

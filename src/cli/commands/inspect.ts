@@ -1,10 +1,11 @@
 import { Command } from 'commander';
+import { formatNumber } from '../../core/format.js';
 import { describeTimeline, type TimelineDescription } from '../../stats/describe-timeline.js';
 import { readTimeline } from '../../timeline/read.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 function fmt(x: number, digits = 1): string {
-  return Number.isNaN(x) ? 'NA' : Number.isInteger(x) ? String(x) : x.toFixed(digits);
+  return formatNumber(x, { missing: 'NA', decimals: digits });
 }
 
 function render(d: TimelineDescription): string[] {

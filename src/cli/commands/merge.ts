@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { mergeTimelines } from '../../timeline/merge.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
 
 /** `trajsim merge`: shards → one timeline. */
 export const registerMerge: RegisterCommand = (program, context) => {
@@ -22,6 +22,7 @@ export const registerMerge: RegisterCommand = (program, context) => {
         const m = await mergeTimelines(dirs, opts.out, {
           ...(opts.name ? { name: opts.name } : {}),
           overwrite: opts.overwrite ?? false,
+          logger: context.logger,
         });
         context.out(
           `merged ${dirs.length} timelines: ${m.counts.patients} patients, ${m.counts.events} events → ${opts.out}`,

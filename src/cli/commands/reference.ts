@@ -1,24 +1,13 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { DEFAULT_SEED } from '../../core/rng.js';
 import { parseShard, shardRange } from '../../core/shard.js';
 import {
   REMOVABLE_TRANSITIONS,
   type RemovableTransition,
 } from '../../reference/reference-parameters.js';
 import { simulateReference } from '../../reference/reference-process.js';
-import type { RegisterCommand } from './index.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
+import type { RegisterCommand } from '../context.js';
+import { nonEmpty, positiveInt, positiveNumber } from '../options.js';
 
 /** `trajsim reference`: the known-truth oncology process, at any scale. */
 export const registerReference: RegisterCommand = (program, context) => {
@@ -32,7 +21,7 @@ export const registerReference: RegisterCommand = (program, context) => {
       )
       .requiredOption('--patients <n>', 'number of patients (1_000_000 is fine)', positiveInt)
       .requiredOption('--out <dir>', 'output timeline directory (created atomically)')
-      .option('--seed <seed>', 'root seed', '1')
+      .option('--seed <seed>', 'root seed', nonEmpty, DEFAULT_SEED)
       .option(
         '--shard <k/N|auto>',
         'write only shard k of N (contiguous patient range); the union of all shards equals the whole run',

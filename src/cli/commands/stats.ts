@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
+import { formatNumber, toJsonText } from '../../core/format.js';
 import { MESSAGES, rmstTauBeyondFollowUp } from '../../core/messages.js';
 import {
   coxByAttributes,
@@ -8,7 +9,8 @@ import {
   MAX_NUMERIC_STRATA,
 } from '../../stats/stratified.js';
 import { readTimeline } from '../../timeline/read.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../context.js';
+import { nonNegativeNumber } from '../options.js';
 
 interface StatsOptions {
   endpoint: string;
@@ -20,22 +22,9 @@ interface StatsOptions {
   json?: boolean;
 }
 
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n >= 0))
-    throw new InvalidArgumentError('expected a number >= 0 (days)');
-  return n;
-}
-
 /** JSON with NaN as null (R's NA). */
 function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v)
-      ? null
-      : v instanceof Float64Array
-        ? Array.from(v)
-        : v,
-  );
+  return toJsonText(value, { typedArrays: true });
 }
 
 /** The `stats km` JSON: one KM curve per group, with median and RMST (survfit's column names). */
@@ -102,7 +91,13 @@ function covariateList(value: string | undefined): string[] {
 }
 
 const f = (v: number | null): string =>
-  v === null || !Number.isFinite(v) ? 'NA' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+  formatNumber(v, {
+    missing: 'NA',
+    nonFinite: 'NA',
+    integers: 'digits',
+    fixedFrom: 1000,
+    digits: 4,
+  });
 
 /** `trajsim stats`: survival statistics of one timeline (KM, log-rank, Cox). */
 export const registerStats: RegisterCommand = (program, context) => {
@@ -125,7 +120,7 @@ export const registerStats: RegisterCommand = (program, context) => {
       .option(
         '--rmst-tau <days>',
         'RMST truncation time (default: the smallest group maximum time)',
-        nonNegative,
+        nonNegativeNumber,
       )
       .option('--json', 'print JSON')
       .action(async (dir: string, o: StatsOptions) => {

@@ -1,29 +1,16 @@
 import { Command } from 'commander';
-import { TrajsimError } from '../../core/errors.js';
-import { type BackendName, parseBackendName } from '../../model/backend.js';
-import { trainModel } from '../../model/train-model.js';
-import type { RegisterCommand } from './index.js';
-
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(Number.isSafeInteger(n) && n > 0)) {
-      throw new TrajsimError('INVALID_ARGUMENT', `'${value}' is not a positive integer`, {
-        field: flag,
-      });
-    }
-    return n;
-  };
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n < 1))
-    throw new TrajsimError('INVALID_ARGUMENT', `'${value}' is not in [0, 1)`, {
-      field: '--val-fraction',
-    });
-  return n;
-}
+import { DEFAULT_SEED } from '../../core/rng.js';
+import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
+import type { RegisterCommand } from '../context.js';
+import {
+  fraction,
+  integerIn,
+  MAX_HIDDEN,
+  nonEmpty,
+  positiveInt,
+  positiveNumber,
+  zeroOrAtLeastTwo,
+} from '../options.js';
 
 interface TrainFlags {
   data: string;
@@ -59,32 +46,29 @@ export const registerTrain: RegisterCommand = (program, context) => {
       )
       .requiredOption('--out <dir>', 'model folder to write, e.g. models/colon')
       .option('--kind <kind>', 'gru or markov', 'gru')
-      .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
-      .option('--hidden <n>', 'GRU hidden size', positiveInt('--hidden'))
+      .option('--epochs <n>', 'maximum epochs', positiveInt)
+      .option(
+        '--hidden <n>',
+        `GRU hidden size (1..${MAX_HIDDEN}: larger does not fit in memory)`,
+        integerIn(1, MAX_HIDDEN),
+      )
       .option(
         '--gap-bins <n>',
         'day bins of the gap head (default 128; fewer = faster sampling, coarser long gaps; 0 = log-logistic mixture)',
-        (v: string) => {
-          const n = Number(v);
-          if (!(Number.isInteger(n) && (n === 0 || n >= 2))) {
-            throw new TrajsimError('INVALID_ARGUMENT', `'${v}' is not 0 or an integer >= 2`, {
-              field: '--gap-bins',
-            });
-          }
-          return n;
-        },
+        zeroOrAtLeastTwo,
       )
-      .option('--layers <n>', 'GRU layers', positiveInt('--layers'))
-      .option('--batch-size <n>', 'patients per training batch', positiveInt('--batch-size'))
-      .option('--learning-rate <x>', 'Adam learning rate', Number)
-      .option(
-        '--patience <n>',
-        'epochs without improvement before stopping',
-        positiveInt('--patience'),
-      )
-      .option('--seed <seed>', 'seed of the split, weights and batch order', '1')
+      .option('--layers <n>', 'GRU layers', positiveInt)
+      .option('--batch-size <n>', 'patients per training batch', positiveInt)
+      .option('--learning-rate <x>', 'Adam learning rate', positiveNumber)
+      .option('--patience <n>', 'epochs without improvement before stopping', positiveInt)
+      .option('--seed <seed>', 'seed of the split, weights and batch order', nonEmpty, DEFAULT_SEED)
       .option('--val-fraction <f>', 'share of patients held out for validation', fraction)
-      .option('--backend <name>', 'wasm (default), cpu or tensorflow', parseBackendName, 'wasm')
+      .option(
+        '--backend <name>',
+        'wasm (default), cpu or tensorflow',
+        parseBackendName,
+        DEFAULT_BACKEND,
+      )
       .option(
         '--condition <attribute>',
         "markov: attribute to condition on ('none' for none; default: stage-like)",
@@ -96,6 +80,8 @@ export const registerTrain: RegisterCommand = (program, context) => {
         '\nExample:\n  trajsim train --data out/colon --out models/colon --epochs 100 --seed 1',
       )
       .action(async (opts: TrainFlags) => {
+        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+        const { trainModel } = await import('../../model/train-model.js');
         const num = (
           k: 'epochs' | 'hidden' | 'gapBins' | 'layers' | 'batchSize' | 'learningRate' | 'patience',
         ) => (opts[k] === undefined ? {} : { [k]: opts[k] });

@@ -1,35 +1,18 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
+import { formatNumber } from '../../core/format.js';
+import { DEFAULT_SEED } from '../../core/rng.js';
 import { renderReportHtml } from '../../report/render-report.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
 import { validateTimelineDirs } from '../../validate/validate-dirs.js';
-import { setExitCode } from '../main.js';
-import type { RegisterCommand } from './index.js';
+import { type RegisterCommand, setExitCode } from '../context.js';
+import { integerIn, nonEmpty, nonNegativeInt } from '../options.js';
 
-function nonNegativeInt(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
-  return n;
-}
-
-function repeatsInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 32)
-    throw new InvalidArgumentError('expected an integer 1..32');
-  return n;
-}
-
-const fmt = (v: number): string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : !Number.isFinite(v)
-      ? String(v)
-      : Number.isInteger(v)
-        ? String(v)
-        : v.toPrecision(3);
+const fmt = (v: number): string => formatNumber(v);
 
 /** One line per failed metric: value, threshold, noise floor. */
 export function failureLines(report: FidelityReport): string[] {
@@ -49,10 +32,32 @@ export function failureLines(report: FidelityReport): string[] {
     });
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/**
+ * Writes report.json and report.html as one folder, atomically (both or neither).
+ *
+ * @param out - the report folder
+ * @param json - report.json text
+ * @param html - report.html text
+ * @param options - overwrite, inputs, logger
+ * @throws TrajsimError IO when the folder is taken or cannot be written (disk full, permission)
+ * @example
+ * writeReportFolder('out/fidelity', '{}\n', '<html></html>', { kind: 'report' })
+ */
+export function writeReportFolder(
+  out: string,
+  json: string,
+  html: string,
+  options: OutputOptions = {},
+): void {
+  const dir = AtomicDir.create(out, { ...options, kind: 'report' });
+  try {
+    writeFileSync(dir.file('report.json'), json);
+    writeFileSync(dir.file('report.html'), html);
+    dir.commit();
+  } catch (error) {
+    dir.abort();
+    throw error;
+  }
 }
 
 /** `trajsim validate`: fidelity of synthetic timelines against real ones, with a gate. */
@@ -74,14 +79,15 @@ export const registerValidate: RegisterCommand = (program, context) => {
         'compare curves on days 0..D (default: 90th percentile of real follow-up)',
         nonNegativeInt,
       )
-      .option('--seed <seed>', 'seed of the random halves and subsamples', '1')
+      .option('--seed <seed>', 'seed of the random halves and subsamples', nonEmpty, DEFAULT_SEED)
       .option(
         '--repeats <n>',
         'random half-splits of the real data for the noise floor',
-        repeatsInt,
+        integerIn(1, 32),
         5,
       )
       .option('--json', 'print report.json to stdout')
+      .option('--overwrite', 'replace the report in --out if it exists')
       .addHelpText(
         'after',
         '\nExample:\n  trajsim validate --real data/real --synthetic out/syn-0 out/syn-1 --out out/fidelity',
@@ -97,9 +103,17 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: string;
             repeats: number;
             json?: boolean;
+            overwrite?: boolean;
           },
           command: Command,
         ) => {
+          const output: OutputOptions = {
+            overwrite: opts.overwrite ?? false,
+            kind: 'report',
+            inputs: [opts.real, ...opts.synthetic, opts.thresholds],
+            logger: context.logger,
+          };
+          checkOutputDir(opts.out, output);
           const thresholds = opts.thresholds
             ? readThresholds(opts.thresholds)
             : defaultThresholds();
@@ -115,10 +129,8 @@ export const registerValidate: RegisterCommand = (program, context) => {
             },
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           });
-          mkdirSync(opts.out, { recursive: true });
           const json = fidelityReportJson(report);
-          writeAtomic(join(opts.out, 'report.json'), json);
-          writeAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
+          writeReportFolder(opts.out, json, renderReportHtml(report), output);
           const failures = failureLines(report);
           if (opts.json) context.out(json.trimEnd());
           else {
