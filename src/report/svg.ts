@@ -3,6 +3,7 @@
  * horizontal bars and heatmaps. No dependency, no DOM, no script: strings in, a string out.
  */
 
+import { formatCount, formatNumber } from '../core/format.js';
 import { atRiskDays, DAYS_PER_YEAR } from '../validate/chart-data.js';
 
 /**
@@ -77,9 +78,6 @@ export interface LineChartOptions {
 function yearsLabel(days: number): string {
   return `${Math.round((days / DAYS_PER_YEAR) * 100) / 100} y`;
 }
-
-/** Integers with thousands separators, for counts drawn in charts. */
-const count = (v: number): string => Math.round(v).toLocaleString('en-US');
 
 const fx = (v: number): string => (Math.round(v * 10) / 10).toString();
 
@@ -196,7 +194,7 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   for (const t of xTicks) {
     parts.push(
       `<line x1="${fx(sx(t))}" x2="${fx(sx(t))}" y1="${height - m.bottom}" y2="${height - m.bottom + 4}" stroke="${COLORS.axis}"/>`,
-      `<text x="${fx(sx(t))}" y="${height - m.bottom + 15}" font-size="10" text-anchor="middle" fill="${COLORS.axis}">${count(t)}</text>`,
+      `<text x="${fx(sx(t))}" y="${height - m.bottom + 15}" font-size="10" text-anchor="middle" fill="${COLORS.axis}">${Number.isInteger(t) ? formatCount(t) : t}</text>`,
     );
     if (years) {
       parts.push(
@@ -249,7 +247,7 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
         if (day > xMax) return;
         const v = row.values[i];
         parts.push(
-          `<text x="${fx(sx(day))}" y="${y}" font-size="9.5" text-anchor="middle" fill="${row.color}">${v === undefined ? '' : count(v)}</text>`,
+          `<text x="${fx(sx(day))}" y="${y}" font-size="9.5" text-anchor="middle" fill="${row.color}">${v === undefined ? '' : formatCount(v)}</text>`,
         );
       });
     });
@@ -402,9 +400,8 @@ export interface ForestRow {
 
 /** Compact ratio text: 3 significant digits, "—" for NaN, "∞" for infinity. */
 function ratioText(v: number): string {
-  if (Number.isNaN(v)) return '—';
-  if (!Number.isFinite(v)) return '∞';
-  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+  if (Number.isFinite(v) && Math.abs(v) >= 100) return formatCount(v);
+  return formatNumber(v, { missing: '—', nonFinite: '∞', integers: 'digits' });
 }
 
 /**

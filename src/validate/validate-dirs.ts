@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { parseJsonText, readTextFile } from '../core/json-file.js';
 import {
   computingMetrics,
   type Logger,
@@ -35,23 +37,47 @@ export interface ValidateDirsOptions extends FidelityOptions {
 
 type SyntheticProvenance = NonNullable<ReportProvenance['synthetic']>[number];
 
-/** The value at a path of keys in parsed JSON, undefined when any step is missing. */
-function at(json: unknown, ...keys: string[]): unknown {
-  let v = json;
-  for (const k of keys) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Record<string, unknown>)[k];
+/** A string or number field as text; anything else (or nothing) is left out, not an error. */
+const text = z.union([z.string(), z.number()]).transform(String).optional().catch(undefined);
+const part = <S extends z.ZodRawShape>(shape: S) => z.object(shape).optional().catch(undefined);
+
+/** What the provenance table takes from generation.json (other fields are ignored). */
+const generationProvenanceSchema = z.object({
+  scenario: part({ name: text }),
+  seed: text,
+  backend: text,
+  engine: text,
+  shard: part({ index: text, count: text }),
+  model: part({ dir: text, fingerprint: text }),
+});
+
+/** What the provenance table takes from a model's manifest.json. */
+const modelProvenanceSchema = z.object({
+  seed: text,
+  training: part({ contentHash: text, name: text }),
+  metrics: part({ validationNll: z.number().optional().catch(undefined) }),
+});
+
+/** The model manifest's provenance fields, or none when it is missing or unreadable. */
+function modelProvenance(modelDir: string | undefined): z.output<typeof modelProvenanceSchema> {
+  const path = modelDir === undefined ? undefined : join(modelDir, 'manifest.json');
+  if (path === undefined || !existsSync(path)) return {};
+  try {
+    const parsed = modelProvenanceSchema.safeParse(parseJsonText(readTextFile(path), path));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {}; // provenance is best effort: an unreadable manifest leaves its rows out
   }
-  return v;
 }
-const asText = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
 /**
  * The provenance of one synthetic directory: its manifest, what its generation.json says, and
  * what the model's manifest.json says when it is found at the path generation.json records.
  * Missing or differently shaped fields are left out, never guessed.
  *
+ * @param dir - the synthetic timeline directory
+ * @param manifest - its timeline.json
+ * @param generation - its parsed generation.json (undefined when it has none)
  * @example
  * syntheticProvenance('out/syn', manifest, generationJson).modelFingerprint // => '1d9c…'
  */
@@ -60,33 +86,24 @@ export function syntheticProvenance(
   manifest: TimelineManifest,
   generation: unknown,
 ): SyntheticProvenance {
-  const modelDir = asText(at(generation, 'model', 'dir'));
-  let model: unknown;
-  if (modelDir !== undefined && existsSync(join(modelDir, 'manifest.json'))) {
-    try {
-      model = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8'));
-    } catch {
-      model = undefined;
-    }
-  }
-  const nll = at(model, 'metrics', 'validationNll');
-  const shardIndex = asText(at(generation, 'shard', 'index'));
-  const shardCount = asText(at(generation, 'shard', 'count'));
+  const parsed = generationProvenanceSchema.safeParse(generation);
+  const g = parsed.success ? parsed.data : {};
+  const model = modelProvenance(g.model?.dir);
   const optional = {
-    scenario: asText(at(generation, 'scenario', 'name')),
-    generationSeed: asText(at(generation, 'seed')),
-    backend: asText(at(generation, 'backend')),
-    engine: asText(at(generation, 'engine')),
+    scenario: g.scenario?.name,
+    generationSeed: g.seed,
+    backend: g.backend,
+    engine: g.engine,
     shard:
-      shardIndex !== undefined && shardCount !== undefined
-        ? `${shardIndex}/${shardCount}`
+      g.shard?.index !== undefined && g.shard.count !== undefined
+        ? `${g.shard.index}/${g.shard.count}`
         : undefined,
-    modelDir,
-    modelFingerprint: asText(at(generation, 'model', 'fingerprint')),
-    modelTrainingDataHash: asText(at(model, 'training', 'contentHash')),
-    modelTrainingData: asText(at(model, 'training', 'name')),
-    modelSeed: asText(at(model, 'seed')),
-    modelValidationNll: typeof nll === 'number' ? nll : undefined,
+    modelDir: g.model?.dir,
+    modelFingerprint: g.model?.fingerprint,
+    modelTrainingDataHash: model.training?.contentHash,
+    modelTrainingData: model.training?.name,
+    modelSeed: model.seed,
+    modelValidationNll: model.metrics?.validationNll,
   };
   return {
     path: resolve(dir),
@@ -146,11 +163,7 @@ export async function validateTimelineDirs(
     const genPath = join(dir, TIMELINE_FILES.GENERATION);
     let content: unknown;
     if (existsSync(genPath)) {
-      try {
-        content = JSON.parse(readFileSync(genPath, 'utf8'));
-      } catch (cause) {
-        throw new TrajsimError('INVALID_INPUT', 'not valid JSON', { file: genPath, cause });
-      }
+      content = parseJsonText(readTextFile(genPath), genPath);
       generation.push({ source: genPath, content });
     }
     synthetic.push(syntheticProvenance(dir, manifests[i]!, content));
