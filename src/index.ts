@@ -53,6 +53,21 @@ export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 
+// --- Plausibility rules: mined, declared, enforced, audited ---
+
+export { auditRules, type RuleAudit } from './rules/audit-rules.js';
+export { describeRule, describeRuleWithSupport } from './rules/describe-rule.js';
+export { type MineRulesOptions, mineRules } from './rules/mine-rules.js';
+export {
+  type Rule,
+  type RuleEdits,
+  type RuleSet,
+  ruleEditsSchema,
+  ruleId,
+  ruleSetSchema,
+} from './rules/rule-schema.js';
+export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './rules/rules-file.js';
+
 // --- Generation ---
 
 export {
@@ -82,6 +97,22 @@ export { mergeSummaries } from './validate/merge-summaries.js';
 export { summarizeTimeline } from './validate/summarize-timeline.js';
 export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
+
+// --- Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md) ---
+
+export { type GenerateTwinsOptions, generateTwins } from './infer/generate-twins.js';
+export { type RunInferenceOptions, runInference, runInferences } from './infer/run-inference.js';
+export { type CombinedInference, combineEstimates } from './stats/inference/combine-estimates.js';
+export {
+  type InferenceResult,
+  inferFromTimelines,
+} from './stats/inference/infer-from-timelines.js';
+export {
+  estimateTarget,
+  type InferenceQuery,
+  type InferenceTarget,
+  parseInferenceTarget,
+} from './stats/inference/inference-target.js';
 
 // --- Report ---
 

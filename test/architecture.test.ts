@@ -17,6 +17,7 @@ const LAYERS = [
   'rules',
   'generate',
   'scenario',
+  'infer',
   'validate',
   'report',
   'cli',

@@ -14,6 +14,8 @@ describe('the public API', () => {
       'coxPh',
       'validateTimelineDirs',
       'renderReportHtml',
+      'mineRules',
+      'auditRules',
     ]) {
       expect(typeof (trajsim as Record<string, unknown>)[name]).toBe('function');
     }

@@ -274,3 +274,120 @@ export function rmstTauBeyondFollowUp(tauDays: number, groups: readonly string[]
   const which = groups.length === 1 ? `group ${groups[0]}` : `groups ${groups.join(', ')}`;
   return `RMST at tau = ${tauDays} days extrapolates beyond the follow-up of ${which}: the Kaplan-Meier curve is carried flat from the last observed time to tau`;
 }
+
+// --- f9-rules ---
+
+/** A rule edit names a rule the set does not have. */
+export function unknownRuleMessage(
+  action: 'remove' | 'relax',
+  id: string,
+  known: readonly string[],
+): string {
+  return `no rule '${id}' to ${action}; known ids: ${known.join(', ')}`;
+}
+
+/** A scenario's intervention breaks a hard plausibility rule. */
+export function interventionBreaksRuleMessage(conflict: string): string {
+  return `the intervention ${conflict}; change it, or relax the rule in the scenario's "rules"`;
+}
+
+/** `trajsim rules DIR` on something that is neither a timeline nor a model folder. */
+export function notRulesSourceMessage(
+  dir: string,
+  timelineFile: string,
+  modelFile: string,
+): string {
+  return `${dir} is neither a timeline directory (${timelineFile}) nor a model folder (${modelFile})`;
+}
+
+/** A model folder without rules.json (it samples without rules). */
+export function noModelRulesMessage(dir: string, file: string): string {
+  return `${dir} has no ${file}: its model samples without rules (write one with: trajsim rules DATA --out ${dir})`;
+}
+
+// --- f14-inference ---
+
+/**
+ * Note of `trajsim infer` when the naive synthetic estimate differs from the real one
+ * beyond noise.
+ *
+ * @param z - (synthetic − real) / se of the difference.
+ * @returns the note text.
+ * @example
+ * syntheticDisagreesNote(3.1) // => 'the synthetic cohort disagrees with the real sample beyond noise (z = 3.10): ...'
+ */
+export function syntheticDisagreesNote(z: number): string {
+  return `the synthetic cohort disagrees with the real sample beyond noise (z = ${z.toFixed(2)}): do not use the naive synthetic estimate; the combined estimate corrects the bias through the twins`;
+}
+
+/**
+ * Note of `trajsim infer` when the twins (real attributes) and the synthetic cohort (the
+ * model's attributes) disagree beyond noise, so the synthetic weight was shrunk.
+ *
+ * @param z - (twins − cohort) / se of the difference.
+ * @param weight - the synthetic weight λ used.
+ * @returns the note text.
+ * @example
+ * cohortMismatchNote(2.5, 0.1) // => 'the twins and the synthetic cohort disagree (z = 2.50) ...'
+ */
+export function cohortMismatchNote(z: number, weight: number): string {
+  return `the twins and the synthetic cohort disagree (z = ${z.toFixed(2)}): the cohort's attribute mix may differ from the real patients'; the combined estimate falls back toward real only (synthetic weight ${weight.toFixed(3)})`;
+}
+
+/**
+ * Note of `trajsim infer` without twins: the combined row is the real-only row.
+ *
+ * @returns the note text.
+ * @example
+ * noTwinsNote() // => 'no twins of the real patients (give --model or --twins): ...'
+ */
+export function noTwinsNote(): string {
+  return 'no twins of the real patients (give --model or --twins): without paired synthetic data the synthetic bias cannot be estimated, so the combined estimate is the real-only one';
+}
+
+// --- f17-attributes ---
+
+/**
+ * A forced attribute level the attribute model never saw (INFEASIBLE).
+ *
+ * @example
+ * unseenForcedLevelMessage('stage', 'V', ['I', 'II']) // => "attribute 'stage': level 'V' was never seen in training (levels: I, II)"
+ */
+export function unseenForcedLevelMessage(
+  attribute: string,
+  level: string,
+  levels: readonly string[],
+): string {
+  return `attribute '${attribute}': level '${level}' was never seen in training (levels: ${levels.join(', ')})`;
+}
+
+/**
+ * A non-number forced on a numeric attribute (INVALID_ARGUMENT).
+ *
+ * @example
+ * forcedNotNumberMessage('age', 'old') // => "attribute 'age' is numeric; got 'old'"
+ */
+export function forcedNotNumberMessage(attribute: string, value: unknown): string {
+  return `attribute '${attribute}' is numeric; got '${String(value)}'`;
+}
+
+/**
+ * A CART attribute model in a manifest that is not consistent (MODEL, field attributeModel).
+ *
+ * @example
+ * badCartModelMessage('node4', 3, 'splits on an attribute not drawn before it')
+ * // => "attribute model, tree 'node4' node 3: splits on an attribute not drawn before it"
+ */
+export function badCartModelMessage(tree: string, node: number, reason: string): string {
+  return `attribute model, tree '${tree}' node ${node}: ${reason}`;
+}
+
+/**
+ * A CART attribute model whose tree count differs from the manifest's attributes.
+ *
+ * @example
+ * cartTreeCountMessage(11, 10) // => 'attribute model: expected 11 trees (one per attribute), found 10'
+ */
+export function cartTreeCountMessage(expected: number, found: number): string {
+  return `attribute model: expected ${expected} trees (one per attribute), found ${found}`;
+}

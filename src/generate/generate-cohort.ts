@@ -6,6 +6,7 @@ import { type Logger, lowAcceptance, MESSAGES, SILENT_LOGGER } from '../core/mes
 import { Rng } from '../core/rng.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import { type ForcedAttributeValue, sampleAttributes } from '../model/attribute-model.js';
+import { createRuleMask } from '../rules/rule-mask.js';
 import { TERMINAL_CODES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
 import type { GenerationModel } from './step-model.js';
@@ -297,6 +298,8 @@ export async function sampleRange(
   const inCode = new Int32Array(cap);
   const inGap = new Int32Array(cap);
   const inDay = new Int32Array(cap);
+  const samplerRows = { evCode, evDay, count, attrs, attributes: nA, maxEvents };
+  const ruleMask = createRuleMask(model.rules, codes, model.attributes, samplerRows, cap);
 
   while (nextOut < to) {
     // Fill the pool: retries first (oldest patients), then new patients.
@@ -351,8 +354,11 @@ export async function sampleRange(
           const i = rows[k]!;
           if (i < 0) continue;
           const rng = rngs[i]!;
-          let c = rng.categorical(probs.subarray(k * V, (k + 1) * V));
-          let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
+          const p = probs.subarray(k * V, (k + 1) * V);
+          // the model's next code and day, where hard plausibility rules allow (src/rules)
+          ruleMask?.draw(i, k, p, prevDay[i]!, sm, rng);
+          let c = ruleMask ? ruleMask.code : rng.categorical(p);
+          let day = ruleMask ? ruleMask.day : prevDay[i]! + sm.sampleGapDays(k, c, rng);
           const f = forced[i];
           const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
           if (

@@ -1,9 +1,12 @@
 import { createStepModel, type LoadedModel, loadModel } from '../model/load-model.js';
+import { readModelRules } from '../rules/rules-file.js';
 import type { GenerationModel } from './step-model.js';
 
 /**
  * Turns a model folder (or an already loaded model) into what {@link generateCohort} needs.
- * The GRU needs a selected backend (selectBackend). Dispose `stepModel` when done.
+ * The GRU needs a selected backend (selectBackend). Dispose `stepModel` when done. The
+ * folder's rules.json, when there is one, becomes `rules` (enforced while sampling); a folder
+ * without it loads with no rules. Throws IO, MODEL, or INVALID_INPUT for a malformed rules.json.
  *
  * @example
  * const model = loadGenerationModel('models/colon');
@@ -13,7 +16,9 @@ import type { GenerationModel } from './step-model.js';
 export function loadGenerationModel(source: string | LoadedModel): GenerationModel {
   const loaded = typeof source === 'string' ? loadModel(source) : source;
   const m = loaded.manifest;
+  const rules = readModelRules(loaded.dir);
   return {
+    ...(rules ? { rules } : {}),
     kind: m.kind,
     stepModel: createStepModel(loaded),
     attributes: m.attributes,

@@ -1,6 +1,7 @@
 import type { Rng } from '../core/rng.js';
 import type { AttributeRows } from '../model/attribute-encoder.js';
 import type { AttributeModel } from '../model/attribute-model.js';
+import type { RuleSet } from '../rules/rule-schema.js';
 import type { AttributeSpec } from '../timeline/types.js';
 
 /**
@@ -42,4 +43,6 @@ export interface GenerationModel {
   readonly maxEvents: number;
   /** A short description for timeline.json's source. */
   readonly description: string;
+  /** Plausibility rules whose hard ones the sampler enforces (none: sample freely). */
+  readonly rules?: RuleSet;
 }

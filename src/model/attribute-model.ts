@@ -1,11 +1,26 @@
 import { TrajsimError } from '../core/errors.js';
+import { forcedNotNumberMessage, unseenForcedLevelMessage } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import type { Attribute } from '../timeline/types.js';
+import {
+  type CartAttributeModel,
+  fitCartAttributeModel,
+  sampleCartAttributes,
+} from './attribute-cart.js';
 
 /**
- * A small Bayesian network over the static attributes, fitted at training time and stored
- * in the model manifest, from which `generate` draws new patients' attributes (never copies
- * of real rows).
+ * The attribute model stored in a manifest (`attributeModel`): the sequential CART model
+ * (`kind: 'cart'`, see attribute-cart.ts) that `train` writes today, or the legacy
+ * one-parent network below, which manifests written before it still hold (they load and
+ * sample exactly as before).
+ */
+export type AttributeModel = CartAttributeModel | ParentAttributeModel;
+
+/**
+ * Legacy: a small Bayesian network over the static attributes, fitted at training time and
+ * stored in the model manifest, from which `generate` draws new patients' attributes (never
+ * copies of real rows). It loses every relation but one parent per attribute (e.g.
+ * `node4` is drawn independently of `nodes`); kept to load older models.
  *
  * Attributes are visited in schema order; each may have one parent: the earlier categorical
  * attribute that tells most about it (mutual information for a categorical child,
@@ -50,7 +65,8 @@ export interface NumericNode {
 
 export type AttributeNode = CategoricalNode | NumericNode;
 
-export interface AttributeModel {
+/** The legacy one-parent attribute model (manifests written before the CART model). */
+export interface ParentAttributeModel {
   readonly nodes: readonly AttributeNode[];
 }
 
@@ -132,16 +148,32 @@ function quantiles(sorted: Float64Array): number[] {
 }
 
 /**
- * Fits the attribute model to the given patient rows.
+ * Fits the attribute model that `train` stores: the sequential CART model.
  *
+ * @param attributes the timeline's static attributes (schema order)
+ * @param rows the training patients' row indices
  * @example
- * fitAttributeModel(timeline.patients.attributes, trainRows).nodes[0]
- * // => { name: 'stage', kind: 'categorical', parent: -1, table: [[0.2, 0.5, 0.3, 0]] , ...}
+ * fitAttributeModel(timeline.patients.attributes, trainRows).kind // => 'cart'
  */
 export function fitAttributeModel(
   attributes: readonly Attribute[],
   rows: Int32Array,
-): AttributeModel {
+): CartAttributeModel {
+  return fitCartAttributeModel(attributes, rows);
+}
+
+/**
+ * Fits the legacy one-parent attribute model to the given patient rows (kept for
+ * comparisons; `train` no longer writes it).
+ *
+ * @example
+ * fitParentAttributeModel(timeline.patients.attributes, trainRows).nodes[0]
+ * // => { name: 'stage', kind: 'categorical', parent: -1, table: [[0.2, 0.5, 0.3, 0]] , ...}
+ */
+export function fitParentAttributeModel(
+  attributes: readonly Attribute[],
+  rows: Int32Array,
+): ParentAttributeModel {
   const nodes: AttributeNode[] = [];
   attributes.forEach((attr, j) => {
     let parent = -1;
@@ -220,17 +252,67 @@ export function fitAttributeModel(
 export type ForcedAttributeValue = string | number | null;
 
 /**
- * Draws one patient's attributes into `out` (level index or -1; number or NaN), in node
- * order. Every node consumes the same uniforms whether or not it is forced (categorical: 1,
- * numeric: 2), so forcing one attribute never shifts another's draws. Throws INFEASIBLE for
- * a forced level the model never saw.
+ * Draws one patient's attributes into `out` (level index or -1; number or NaN, schema order).
+ * CART model: the unforced attributes are drawn from their conditional distribution given
+ * the forced ones (see `sampleCartAttributes`). Legacy model: in node order, every node
+ * consuming the same uniforms whether or not it is forced (the others ignore the forced
+ * values except through a forced parent). Throws INFEASIBLE for a forced level the model
+ * never saw, INVALID_ARGUMENT for a non-number forced on a numeric attribute.
  *
+ * @param model the manifest's attribute model
+ * @param rng the patient's attribute stream
+ * @param out one slot per attribute
+ * @param forced attribute name → value (level name, number, or null for missing)
  * @example
- * const out = new Float64Array(model.nodes.length);
- * sampleAttributes(model, new Rng('1').fork('attributes'), out); // out[i]: level index or number, in node order
+ * sampleAttributes(model, rng.fork('attributes'), row, { stage: 'IV' });
  */
 export function sampleAttributes(
   model: AttributeModel,
+  rng: Rng,
+  out: Float64Array,
+  forced?: Readonly<Record<string, ForcedAttributeValue>>,
+): void {
+  if ('kind' in model) {
+    sampleCartAttributes(model, rng, out, forcedIndices(model, forced));
+    return;
+  }
+  sampleParentAttributes(model, rng, out, forced);
+}
+
+function forcedIndices(
+  model: CartAttributeModel,
+  forced: Readonly<Record<string, ForcedAttributeValue>> | undefined,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!forced) return out;
+  model.trees.forEach((tree, j) => {
+    const f = forced[tree.name];
+    if (f === undefined) return;
+    if (tree.kind === 'categorical') {
+      const levels = tree.levels ?? [];
+      const level = f === null ? -1 : levels.indexOf(String(f));
+      if (f !== null && level < 0) {
+        throw new TrajsimError(
+          'INFEASIBLE',
+          unseenForcedLevelMessage(tree.name, String(f), levels),
+          { field: tree.name },
+        );
+      }
+      out.set(j, level);
+    } else {
+      if (f !== null && typeof f !== 'number') {
+        throw new TrajsimError('INVALID_ARGUMENT', forcedNotNumberMessage(tree.name, f), {
+          field: tree.name,
+        });
+      }
+      out.set(j, f === null ? Number.NaN : f);
+    }
+  });
+  return out;
+}
+
+function sampleParentAttributes(
+  model: ParentAttributeModel,
   rng: Rng,
   out: Float64Array,
   forced?: Readonly<Record<string, ForcedAttributeValue>>,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AtomicDir, type OutputOptions } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
 import { checkJson, parseJsonText, readTextFile } from '../core/json-file.js';
+import { checkCartAttributeModel } from './attribute-cart.js';
 
 /** The model folder format this trajsim writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -49,6 +50,50 @@ const attributeNode = z.union([
   }),
 ]);
 
+const cartSplitChildren = { left: z.number().int(), right: z.number().int() };
+const cartTreeNode = z.union([
+  z.object({ kind: z.literal('leaf'), counts: z.array(z.number().nonnegative()) }),
+  z.object({
+    kind: z.literal('leaf'),
+    values: z.array(z.number()),
+    missing: z.number().int().nonnegative(),
+  }),
+  z.object({
+    kind: z.literal('le'),
+    attribute: z.number().int().nonnegative(),
+    threshold: z.number(),
+    missingLeft: z.boolean(),
+    ...cartSplitChildren,
+  }),
+  z.object({
+    kind: z.literal('in'),
+    attribute: z.number().int().nonnegative(),
+    levels: z.array(z.number().int().min(-1)),
+    ...cartSplitChildren,
+  }),
+  z.object({
+    kind: z.literal('missing'),
+    attribute: z.number().int().nonnegative(),
+    ...cartSplitChildren,
+  }),
+]);
+
+/** Sequential CART attribute model (attribute-cart.ts), version 1. */
+const cartAttributeModel = z.object({
+  kind: z.literal('cart'),
+  version: z.literal(1),
+  order: z.array(z.number().int().nonnegative()),
+  trees: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(['categorical', 'numeric']),
+      levels: z.array(z.string()).optional(),
+      bandwidth: z.number().nonnegative().optional(),
+      nodes: z.array(cartTreeNode).min(1),
+    }),
+  ),
+});
+
 const weightSpec = z.object({
   name: z.string(),
   shape: z.array(z.number().int().nonnegative()),
@@ -85,7 +130,8 @@ export const modelManifestSchema = z.object({
   }),
   attributes: z.array(attributeSpec),
   encoders: z.array(encoding),
-  attributeModel: z.object({ nodes: z.array(attributeNode) }),
+  /** The sequential CART model, or the legacy one-parent model of older manifests. */
+  attributeModel: z.union([cartAttributeModel, z.object({ nodes: z.array(attributeNode) })]),
   hyperparameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   metrics: z.object({
     /** Nats per event (codes + gaps); null where not defined (Markov: empirical gaps have no density). */
@@ -140,6 +186,18 @@ export function readModelManifest(dir: string): ModelManifest {
     );
   }
   const parsed = { data: checkJson(json, modelManifestSchema, path, 'MODEL') };
+  const am = parsed.data.attributeModel;
+  if ('kind' in am) {
+    try {
+      checkCartAttributeModel(am, parsed.data.attributes.length);
+    } catch (cause) {
+      throw new TrajsimError('MODEL', (cause as Error).message, {
+        file: path,
+        field: 'attributeModel',
+        cause,
+      });
+    }
+  }
   return parsed.data;
 }
 

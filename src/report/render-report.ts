@@ -13,6 +13,8 @@ import type {
   SurvivalPanel,
 } from '../validate/fidelity-report.js';
 import type { Threshold } from '../validate/thresholds.js';
+import { attributeSection } from './attribute-section.js';
+import { plausibilitySectionHtml } from './plausibility-section.js';
 import {
   COLORS,
   escapeXml,
@@ -505,7 +507,9 @@ export function renderReportHtml(report: FidelityReport): string {
 ${findingsList(report.findings, 'error')}
 ${findingsList(report.findings, 'warning')}
 <section><h2>Metrics</h2>${metricsTable(report.metrics)}</section>
+${plausibilitySectionHtml(report)}
 ${chartsSection(report)}
+${attributeSection(report)}
 ${provenanceSection(report.provenance, report)}
 ${generationSection(report)}
 <section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean and SD over ${formatNumber(s.repeats)} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>

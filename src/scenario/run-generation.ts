@@ -19,6 +19,7 @@ import { formatCount } from '../core/format.js';
 import {
   codeNotInVocabulary,
   horizonExtrapolated,
+  interventionBreaksRuleMessage,
   type Logger,
   MESSAGES,
   partsResumed,
@@ -40,6 +41,9 @@ import {
 } from '../generate/generate-cohort.js';
 import type { GenerationModel } from '../generate/step-model.js';
 import type { ForcedAttributeValue } from '../model/attribute-model.js';
+import { checkForcedEvents } from '../rules/check-forced-events.js';
+import { ruleId } from '../rules/rule-schema.js';
+import { editRules } from '../rules/rules-file.js';
 import { mergeTimelines } from '../timeline/merge.js';
 import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
@@ -130,6 +134,8 @@ export interface GenerationRecord {
       readonly share: number;
     }[];
   };
+  /** Ids of the plausibility rules in force (model rules.json with --rules and scenario edits). */
+  readonly rules: { readonly hard: readonly string[]; readonly soft: readonly string[] };
   readonly seconds: number;
 }
 
@@ -213,7 +219,20 @@ export function modelFingerprint(dir: string): string {
   return hash.digest('hex');
 }
 
-/** Forced attribute values and events of a scenario, checked against the model. */
+/** The model with the scenario's rule edits applied to its rules (a model without rules gets only the added ones). */
+function withScenarioRules(
+  model: GenerationModel,
+  scenario: Scenario,
+  file?: string,
+): GenerationModel {
+  if (!scenario.rules) return model;
+  return {
+    ...model,
+    rules: editRules(model.rules, scenario.rules, `${file ?? 'scenario'}: rules`),
+  };
+}
+
+/** Forced attribute values and events of a scenario, checked against the model and its rules. */
 function compileScenario(scenario: Scenario, model: GenerationModel) {
   const requests = resolveAttributeRequests(scenario.attributes, model.attributes);
   const fixed = new Map<string, ForcedAttributeValue>();
@@ -261,6 +280,26 @@ function compileScenario(scenario: Scenario, model: GenerationModel) {
       return { day: iv.day, code: iv.code, ...(iv.replaces ? { replaces: [iv.replaces] } : {}) };
     })
     .sort((a, b) => a.day - b.day);
+  const fixedLevels = new Map<string, string | number>();
+  for (const [name, value] of fixed) if (value !== null) fixedLevels.set(name, value);
+  for (const [name, request] of Object.entries(scenario.attributes)) {
+    if (typeof request !== 'object' && request !== 'as_trained') fixedLevels.set(name, request);
+  }
+  const conflicts = checkForcedEvents(
+    model.rules?.rules ?? [],
+    forced,
+    fixedLevels,
+    codes,
+    model.attributes,
+  );
+  if (conflicts.length > 0) {
+    const k = scenario.interventions.findIndex(
+      (iv) => iv.code === forced[conflicts[0]!.index]!.code,
+    );
+    throw new TrajsimError('SCENARIO', interventionBreaksRuleMessage(conflicts[0]!.message), {
+      field: `interventions[${k}]`,
+    });
+  }
   return { requests, fixed, forced };
 }
 
@@ -367,7 +406,8 @@ function pilotAcceptance(
 export async function runGeneration(
   options: RunGenerationOptions,
 ): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
-  const { model, scenario } = options;
+  const { scenario } = options;
+  const model = withScenarioRules(options.model, scenario, options.scenarioFile);
   const logger = options.logger ?? SILENT_LOGGER;
   const started = performance.now();
   const output: OutputOptions = {
@@ -532,6 +572,10 @@ export async function runGeneration(
         patientsWithEvent: tally.interventions[k]!,
         share: tally.patients > 0 ? tally.interventions[k]! / tally.patients : Number.NaN,
       })),
+    },
+    rules: {
+      hard: (model.rules?.rules ?? []).filter((r) => r.severity === 'hard').map(ruleId),
+      soft: (model.rules?.rules ?? []).filter((r) => r.severity === 'soft').map(ruleId),
     },
     seconds: (performance.now() - started) / 1000,
   });

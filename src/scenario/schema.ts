@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDay } from '../core/days.js';
+import { ruleEditsSchema } from '../rules/rule-schema.js';
 
 /**
  * The scenario file (`scenarios/*.json`): what cohort to generate. Validated with zod at the
@@ -145,6 +146,12 @@ export const scenarioSchema = z
       .positive()
       .optional()
       .describe('administrative censoring: END_OF_FOLLOWUP at this day at the latest'),
+    rules: ruleEditsSchema
+      .omit({ $schema: true })
+      .optional()
+      .describe(
+        'edits of the model’s plausibility rules for this scenario: add, remove (ids) or relax (ids → soft, or new bounds)',
+      ),
     min_acceptance_rate: z
       .number()
       .positive()

@@ -6,6 +6,7 @@
 
 import { toJsonText } from '../core/format.js';
 import type { MetricValue } from './metric.js';
+import type { PlausibilitySection } from './metrics/plausibility.js';
 import type { Threshold } from './thresholds.js';
 
 /** Mean, sample standard deviation and the values of a metric over the repeats. */
@@ -34,6 +35,7 @@ export const FINDING_CODES = {
   CONSTRAINT_VIOLATION: 'CONSTRAINT_VIOLATION',
   METRIC_UNDEFINED: 'METRIC_UNDEFINED',
   SMALL_SYNTHETIC: 'SMALL_SYNTHETIC',
+  PLAUSIBILITY_FAILED: 'PLAUSIBILITY_FAILED',
 } as const;
 
 export type FindingCode = (typeof FINDING_CODES)[keyof typeof FINDING_CODES];
@@ -229,6 +231,8 @@ export interface FidelityReport {
   readonly generation: readonly { readonly source: string; readonly content: unknown }[];
   /** Where the data came from (set by `validateTimelineDirs` and the CLI). */
   readonly provenance?: ReportProvenance;
+  /** Plausibility rules (mined from the real side plus the user's): violations real vs synthetic. */
+  readonly plausibility?: PlausibilitySection;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 import { mergeSummaries } from './merge-summaries.js';
 import type { MetricContext, MetricValue } from './metric.js';
 import { type MetricContextOptions, metricContext } from './metric-context.js';
+import { attributeMetrics } from './metrics/attributes.js';
 import { constraintMetrics } from './metrics/constraints.js';
 import { displayKey, structureMetrics } from './metrics/structure.js';
 import { survivalMetrics } from './metrics/survival.js';
@@ -50,6 +51,8 @@ export function compareSummaries(
     ...structureMetrics(ref, other, ctx),
     ...timeMetrics(ref, other, ctx),
     ...survivalMetrics(ref, other, ctx),
+    // issue 17: attribute structure and per-term Cox z (a block of its own)
+    ...attributeMetrics(ref, other, ctx),
   ];
 }
 

@@ -12,11 +12,16 @@ import {
 } from '../core/messages.js';
 import { DEFAULT_SEED } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
+import { auditRules, mergeRuleAudits, type RuleAudit } from '../rules/audit-rules.js';
+import { mineRules } from '../rules/mine-rules.js';
+import type { RuleEdits } from '../rules/rule-schema.js';
+import { applyRuleEdits } from '../rules/rules-file.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
-import type { FidelityReport, ReportProvenance } from './fidelity-report.js';
+import { FINDING_CODES, type FidelityReport, type ReportProvenance } from './fidelity-report.js';
 import { mergeSummaries } from './merge-summaries.js';
+import { type PlausibilitySection, plausibilitySection } from './metrics/plausibility.js';
 import {
   DEFAULT_REPEATS,
   MatchedSubsample,
@@ -31,6 +36,10 @@ export interface ValidateDirsOptions extends FidelityOptions {
   readonly repeats?: number;
   /** Progress and notes (default silent). */
   readonly logger?: Logger;
+  /** The user's rule edits, applied to the rules mined from the real side (`--rules FILE`). */
+  readonly rules?: { readonly edits: RuleEdits; readonly file: string };
+  /** Skip the plausibility audit (default: audit). */
+  readonly plausibility?: false;
   /** What the caller knows of the run, for the provenance table (time, command, thresholds). */
   readonly provenance?: Pick<ReportProvenance, 'createdAt' | 'commandLine' | 'thresholdsFile'>;
 }
@@ -143,6 +152,11 @@ export async function validateTimelineDirs(
   const real = await readTimeline(realDir);
   logger.info(MESSAGES.INFO, summarisingReal(realDir, real.patients.ids.length, repeats));
   const realSummaries = summarizeWithHalves(real, { repeats, seed });
+  let ruleSet = options.plausibility === false ? undefined : mineRules(real);
+  if (ruleSet && options.rules)
+    ruleSet = applyRuleEdits(ruleSet, options.rules.edits, options.rules.file);
+  const realAudit = ruleSet ? auditRules(real, ruleSet.rules) : undefined;
+  let synAudit: RuleAudit | undefined;
   const realName = real.name;
   const total = manifests.reduce((n, m) => n + m.counts.patients, 0);
   const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);
@@ -153,6 +167,11 @@ export async function validateTimelineDirs(
   for (const [i, dir] of syntheticDirs.entries()) {
     const timeline = await readTimeline(dir);
     shards.push(summarizeShard(timeline, first, subsample));
+    if (ruleSet) {
+      const audit = auditRules(timeline, ruleSet.rules);
+      if (synAudit) mergeRuleAudits(synAudit, audit);
+      else synAudit = audit;
+    }
     first += timeline.patients.ids.length;
     logger.progress?.(
       'summarising synthetic patients',
@@ -193,5 +212,37 @@ export async function validateTimelineDirs(
     },
     synthetic,
   };
-  return { ...report, provenance };
+  const withProvenance: FidelityReport = { ...report, provenance };
+  return realAudit && synAudit
+    ? withPlausibility(withProvenance, plausibilitySection(realAudit, synAudit))
+    : withProvenance;
+}
+
+/**
+ * A fidelity report with its Plausibility section: a finding per failed hard rule, and the
+ * verdict fails when any does.
+ *
+ * @example
+ * withPlausibility(report, plausibilitySection(realAudit, syntheticAudit)).plausibility?.passed
+ */
+export function withPlausibility(
+  report: FidelityReport,
+  section: PlausibilitySection,
+): FidelityReport {
+  const findings = section.rules
+    .filter((r) => r.pass === false)
+    .map((r) => ({
+      code: FINDING_CODES.PLAUSIBILITY_FAILED,
+      path: `plausibility.${r.id}`,
+      message: `${r.rule}: broken by ${r.synthetic.violating} of ${r.synthetic.patients} synthetic patients (real: ${r.real.violating} of ${r.real.patients}), e.g. ${r.synthetic.examples.join(', ')}`,
+      severity: 'error' as const,
+      statistic: r.synthetic.rate.estimate,
+      threshold: r.real.rate.estimate,
+    }));
+  return {
+    ...report,
+    passed: report.passed && section.passed,
+    findings: [...report.findings, ...findings],
+    plausibility: section,
+  };
 }

@@ -116,6 +116,11 @@ export const registerDemo: RegisterCommand = (program, context) => {
         context.out(
           `demo: ${gated.length - failed.length}/${gated.length} fidelity metrics within thresholds${failed.length ? ` (outside: ${failed.map((m) => m.id).join(', ')})` : ''}; ${((performance.now() - started) / 1000).toFixed(1)} s`,
         );
+        const rules = report.plausibility?.rules.filter((r) => r.pass !== null) ?? [];
+        if (rules.length > 0) {
+          const broken = rules.filter((r) => r.pass === false).length;
+          context.out(`plausibility: ${rules.length - broken}/${rules.length} hard rules hold`);
+        }
         context.out(`report: ${join(reportDir, 'report.html')}`);
       }),
   );

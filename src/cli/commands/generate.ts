@@ -11,7 +11,7 @@ import {
 } from '../../model/backend-names.js';
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
-import type { RegisterCommand } from '../context.js';
+import type { CliContext, RegisterCommand } from '../context.js';
 import { integerIn, nonEmpty, nonNegativeInt, positiveInt, shard } from '../options.js';
 
 interface GenerateFlags {
@@ -28,6 +28,9 @@ interface GenerateFlags {
   resume?: boolean;
   partPatients?: number;
   overwrite?: boolean;
+  rules?: string;
+  twinsOf?: string;
+  twinsPerPatient: number;
 }
 
 /** The scenario of this run: the file (flags override patients, seed, horizon), or one made of the flags. */
@@ -51,6 +54,52 @@ function scenarioOf(opts: GenerateFlags): Scenario {
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.horizonDays !== undefined ? { horizon_days: opts.horizonDays } : {}),
   };
+}
+
+/** `generate --twins-of`: twins of real patients (src/infer/generate-twins.ts). */
+async function twinsAction(opts: GenerateFlags, context: CliContext): Promise<void> {
+  for (const [flag, given] of [
+    ['--scenario', opts.scenario],
+    ['--patients', opts.patients],
+    ['--shard', opts.shard],
+    ['--resume', opts.resume],
+  ] as const) {
+    if (given !== undefined) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `--twins-of takes no ${flag} (twins: --twins-per-patient per real patient)`,
+        {
+          field: flag.slice(2),
+        },
+      );
+    }
+  }
+  // loaded here, not at startup (tfjs)
+  const { generateTwins } = await import('../../infer/generate-twins.js');
+  const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+  const { selectBackend } = await import('../../model/backend.js');
+  const { loadModel } = await import('../../model/load-model.js');
+  const { readTimeline } = await import('../../timeline/read.js');
+  const modelDir = opts.model ?? 'models/default';
+  const loaded = loadModel(modelDir);
+  if (loaded.manifest.kind === 'gru') await selectBackend(opts.backend, { logger: context.logger });
+  const model = loadGenerationModel(loaded);
+  try {
+    const real = await readTimeline(opts.twinsOf as string);
+    const r = await generateTwins(model, real, {
+      perPatient: opts.twinsPerPatient,
+      seed: opts.seed ?? DEFAULT_SEED,
+      out: opts.out,
+      batchSize: opts.batchSize,
+      overwrite: opts.overwrite === true,
+      logger: context.logger,
+    });
+    context.out(
+      `generated ${r.generated} twins (${opts.twinsPerPatient} per patient of ${real.patients.ids.length}) in ${r.seconds.toFixed(1)} s → ${opts.out}`,
+    );
+  } finally {
+    model.stepModel.dispose();
+  }
 }
 
 /** `trajsim generate`: a model folder (+ a scenario) → a synthetic timeline directory (or one shard of it). */
@@ -111,7 +160,16 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         'checkpoint in parts beside --out and continue a killed run (same bytes as one run)',
       )
       .option('--part-patients <n>', 'patients per checkpointed part with --resume', positiveInt)
+      .option(
+        '--rules <file>',
+        "edits of the model's plausibility rules (add / remove / relax; see schema/rule-edits.schema.json)",
+      )
       .option('--overwrite', 'replace --out if it exists')
+      .option(
+        '--twins-of <dir>',
+        'generate twins of these real patients (their attributes fixed; for trajsim infer --twins)',
+      )
+      .option('--twins-per-patient <k>', 'twins per real patient with --twins-of', positiveInt, 10)
       .addHelpText(
         'after',
         '\nExamples:\n' +
@@ -120,6 +178,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
       .action(async (opts: GenerateFlags) => {
+        if (opts.twinsOf !== undefined) return twinsAction(opts, context);
         // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
         const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
         const { selectBackend } = await import('../../model/backend.js');
@@ -130,7 +189,11 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         const loaded = loadModel(modelDir);
         if (loaded.manifest.kind === 'gru')
           await selectBackend(opts.backend, { logger: context.logger });
-        const model = loadGenerationModel(loaded);
+        const { editRules, readRuleEdits } = await import('../../rules/rules-file.js');
+        const base = loadGenerationModel(loaded);
+        const model = opts.rules
+          ? { ...base, rules: editRules(base.rules, readRuleEdits(opts.rules), opts.rules) }
+          : base;
         try {
           const { record, manifest } = await runGeneration({
             model,

@@ -4,9 +4,11 @@ import { registerDemo } from './demo.js';
 import { registerExport } from './export.js';
 import { registerGenerate } from './generate.js';
 import { registerImport } from './import.js';
+import { registerInfer } from './infer.js';
 import { registerInspect } from './inspect.js';
 import { registerMerge } from './merge.js';
 import { registerReference } from './reference.js';
+import { registerRules } from './rules.js';
 import { registerStats } from './stats.js';
 import { registerTrain } from './train.js';
 import { registerValidate } from './validate.js';
@@ -23,10 +25,12 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInspect,
   registerReference,
   registerTrain,
+  registerRules,
   registerGenerate,
   registerBackends,
   registerMerge,
   registerValidate,
   registerStats,
+  registerInfer,
   registerDemo,
 ];

@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
+import { mineRules } from '../../rules/mine-rules.js';
+import { RULES_FILE, writeRuleSet } from '../../rules/rules-file.js';
+import { readTimeline } from '../../timeline/read.js';
 import type { RegisterCommand } from '../context.js';
 import {
   fraction,
@@ -105,6 +109,11 @@ export const registerTrain: RegisterCommand = (program, context) => {
           commandLine: ['trajsim', ...process.argv.slice(2)],
           logger: context.logger,
         });
+        // the plausibility rules of the training data live with the model (enforced by generate)
+        const rules = mineRules(await readTimeline(opts.data), {
+          contentHash: manifest.training.contentHash,
+        });
+        writeRuleSet(join(opts.out, RULES_FILE), rules);
         const m = manifest.metrics;
         context.out(
           `trained ${manifest.kind} on ${manifest.training.trainPatients} patients (${manifest.vocabulary.codes.length} codes)` +
@@ -112,7 +121,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
               ? `, validation NLL ${m.validationNll.toFixed(4)} nats/event at epoch ${m.bestEpoch}`
               : '') +
             (m.validationCodeNll !== null ? `, code NLL ${m.validationCodeNll.toFixed(4)}` : '') +
-            `, ${m.trainSeconds.toFixed(1)} s → ${opts.out}`,
+            `, ${m.trainSeconds.toFixed(1)} s, ${rules.rules.length} plausibility rules → ${opts.out}`,
         );
       }),
   );

@@ -2,9 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
+import { TrajsimError } from '../../core/errors.js';
 import { formatNumber } from '../../core/format.js';
+import type { Logger } from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
+import type { RunInferenceResult } from '../../infer/run-inference.js';
+import { withInferenceHtml, withInferenceJson } from '../../report/inference-section.js';
 import { renderReportHtml } from '../../report/render-report.js';
+import { readRuleEdits } from '../../rules/rules-file.js';
+import {
+  type InferenceQuery,
+  parseInferenceTarget,
+} from '../../stats/inference/inference-target.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
 import { readThresholds } from '../../validate/thresholds.js';
@@ -60,6 +69,57 @@ export function writeReportFolder(
   }
 }
 
+interface InferFlags {
+  real: string;
+  synthetic: string[];
+  seed: string;
+  infer: string;
+  inferBy?: string;
+  inferLevels?: string;
+  inferModel?: string;
+}
+
+/** `validate --infer`: the inference rows of each target (src/infer/run-inference.ts). */
+async function inferForReport(opts: InferFlags, logger: Logger): Promise<RunInferenceResult[]> {
+  if (opts.synthetic.length !== 1) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `--infer takes one synthetic directory, got ${opts.synthetic.length} (merge shards with trajsim merge)`,
+      { field: 'infer' },
+    );
+  }
+  const levels = (opts.inferLevels ?? '').split(',').filter(Boolean);
+  if (opts.inferLevels !== undefined && levels.length !== 2) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `--infer-levels '${opts.inferLevels}': expected A,B`,
+      {
+        field: 'infer-levels',
+      },
+    );
+  }
+  const queries = opts.infer.split(',').map((spec): InferenceQuery => {
+    const target = parseInferenceTarget(spec);
+    return {
+      target,
+      endpoint: 'DEATH',
+      ...(opts.inferBy !== undefined && target.kind !== 'hr' ? { by: opts.inferBy } : {}),
+      ...(levels.length === 2
+        ? { levels: [levels[0] as string, levels[1] as string] as const }
+        : {}),
+    };
+  });
+  const { runInferences } = await import('../../infer/run-inference.js'); // loads tfjs: only when asked
+  return runInferences({
+    realDir: opts.real,
+    syntheticDir: opts.synthetic[0] as string,
+    queries,
+    ...(opts.inferModel !== undefined ? { model: opts.inferModel } : {}),
+    seed: opts.seed,
+    logger,
+  });
+}
+
 /** `trajsim validate`: fidelity of synthetic timelines against real ones, with a gate. */
 export const registerValidate: RegisterCommand = (program, context) => {
   program.addCommand(
@@ -86,7 +146,21 @@ export const registerValidate: RegisterCommand = (program, context) => {
         integerIn(1, 32),
         5,
       )
+      .option(
+        '--rules <file>',
+        'rule edits (add / remove / relax) applied to the plausibility rules mined from --real',
+      )
       .option('--json', 'print report.json to stdout')
+      .option(
+        '--infer <targets>',
+        'also estimate these targets (survival@DAYS,rmst@DAYS,median,hr:ATTR): real, naive synthetic, combined',
+      )
+      .option('--infer-by <attribute>', 'with --infer: contrast B − A of this attribute')
+      .option('--infer-levels <A,B>', 'with --infer: the two levels')
+      .option(
+        '--infer-model <dir>',
+        'with --infer: model that generates twins of the real patients',
+      )
       .option('--overwrite', 'replace the report in --out if it exists')
       .addHelpText(
         'after',
@@ -103,6 +177,11 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: string;
             repeats: number;
             json?: boolean;
+            rules?: string;
+            infer?: string;
+            inferBy?: string;
+            inferLevels?: string;
+            inferModel?: string;
             overwrite?: boolean;
           },
           command: Command,
@@ -127,10 +206,21 @@ export const registerValidate: RegisterCommand = (program, context) => {
               commandLine: ['trajsim', ...process.argv.slice(2)],
               thresholdsFile: opts.thresholds ?? 'built-in default (thresholds/default.json)',
             },
+            ...(opts.rules
+              ? { rules: { edits: readRuleEdits(opts.rules), file: opts.rules } }
+              : {}),
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           });
-          const json = fidelityReportJson(report);
-          writeReportFolder(opts.out, json, renderReportHtml(report), output);
+          const inference = opts.infer
+            ? await inferForReport(opts as InferFlags, context.logger)
+            : [];
+          const json = withInferenceJson(fidelityReportJson(report), inference);
+          writeReportFolder(
+            opts.out,
+            json,
+            withInferenceHtml(renderReportHtml(report), inference),
+            output,
+          );
           const failures = failureLines(report);
           if (opts.json) context.out(json.trimEnd());
           else {
@@ -138,10 +228,19 @@ export const registerValidate: RegisterCommand = (program, context) => {
             context.out(
               `${report.passed ? 'PASS' : 'FAIL'}: ${gated - failures.length}/${gated} gated metrics pass (${report.synthetic.patients} synthetic vs ${report.real.patients} real patients)`,
             );
+            const p = report.plausibility;
+            if (p) {
+              const broken = p.rules.filter((r) => r.pass === false).length;
+              const hard = p.rules.filter((r) => r.pass !== null).length;
+              context.out(
+                `plausibility: ${hard - broken}/${hard} hard rules hold (synthetic violation rate within the real one's noise)`,
+              );
+            }
             context.out(`report: ${join(opts.out, 'report.html')}`);
           }
           for (const f of report.findings)
-            if (f.code === 'CONSTRAINT_VIOLATION') context.note(`${f.severity}: ${f.message}`);
+            if (f.code === 'CONSTRAINT_VIOLATION' || f.code === 'PLAUSIBILITY_FAILED')
+              context.note(`${f.severity}: ${f.message}`);
           if (!report.passed) {
             for (const line of failures) process.stderr.write(`${line}\n`);
             setExitCode(command, 1);

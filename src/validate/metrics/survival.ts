@@ -57,7 +57,8 @@ function osCurve(s: TimelineSummary): Float64Array {
 /**
  * Cox model of overall survival on every attribute of a summary (categorical as treatment
  * contrasts, reference = the given level or the alphabetically first; levels absent from the
- * summary dropped), on at most `maxPatients` patients (a seeded subsample beyond).
+ * summary dropped), on at most `maxPatients` patients (a seeded subsample beyond); with
+ * `only`, on those attributes alone.
  * Throws what `coxPh` throws (e.g. a singular information matrix).
  *
  * @example
@@ -68,6 +69,7 @@ export function fitAttributeCox(
   maxPatients: number,
   seed: string,
   references: ReadonlyMap<string, string> = new Map(),
+  only?: ReadonlySet<string>,
 ): CoxResult {
   let rows: Int32Array | undefined;
   const n = s.patients;
@@ -91,6 +93,7 @@ export function fitAttributeCox(
   };
   const covariates: CoxCovariate[] = [];
   for (const attr of s.perPatient.attributes as Attribute[]) {
+    if (only && !only.has(attr.name)) continue;
     if (attr.kind === 'numeric') {
       covariates.push({ name: attr.name, kind: 'numeric', values: take(attr.values) });
       continue;
