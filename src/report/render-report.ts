@@ -3,33 +3,46 @@
  * no external resource, readable offline and printable.
  */
 
-import { formatNumber as formatWith } from '../core/format.js';
+import { formatCount, formatNumber as formatWith } from '../core/format.js';
 import type {
   ChartCurve,
   FidelityMetric,
   FidelityReport,
   Finding,
+  ReportProvenance,
+  SurvivalPanel,
 } from '../validate/fidelity-report.js';
 import type { Threshold } from '../validate/thresholds.js';
 import { attributeSection } from './attribute-section.js';
 import { plausibilitySectionHtml } from './plausibility-section.js';
 import { renderPrivacySection } from './render-privacy.js';
-import { COLORS, escapeXml, groupedBars, heatmap, type LineSeries, lineChart } from './svg.js';
+import {
+  COLORS,
+  escapeXml,
+  forestPlot,
+  groupedBars,
+  heatmap,
+  type LineSeries,
+  lineChart,
+} from './svg.js';
 
 /**
  * Compact number formatting for tables: 3 significant digits, integers as is.
  *
  * @example
  * formatNumber(1234567) // => '1,234,567'
+ * formatNumber(2171.4) // => '2,171'
  * formatNumber(0.012345) // => '0.0123'
  * formatNumber(Number.NaN) // => '—'
  */
 export function formatNumber(v: number | null | undefined): string {
+  // Thousands separators for every value of 100 or more (core's fixedFrom does not group).
+  if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) >= 100) return formatCount(v);
   return formatWith(v, {
     missing: '—',
     infinity: '∞',
+    nonFinite: '−∞',
     integers: 'grouped',
-    fixedFrom: 100,
     exponentBelow: 0.001,
   });
 }
@@ -46,6 +59,43 @@ function thresholdText(t: Threshold): string {
   return parts.length > 0 ? parts.join('; ') : 'none';
 }
 
+/**
+ * Why a metric row has its verdict, in words: which bound decided it, and the rule that lets
+ * an infinite or large ratio pass (a value within the tolerance, a report-only metric).
+ *
+ * @example
+ * verdictReason({ pass: true, value: 0, ratio: Infinity, threshold: { maxRatio: 3, tolerance: 0.1 } })
+ * // => 'ratio ∞ (the noise floor is 0) but value 0 ≤ tolerance 0.1: passes'
+ */
+export function verdictReason(
+  m: Pick<FidelityMetric, 'pass' | 'value' | 'ratio' | 'threshold'>,
+): string {
+  const t = m.threshold;
+  const ratio =
+    m.ratio === Number.POSITIVE_INFINITY
+      ? 'ratio ∞ (the noise floor is 0)'
+      : `ratio ${formatNumber(m.ratio)}`;
+  if (t.gate === false) return 'not gated';
+  if (Number.isNaN(m.value)) return 'undefined value: not judged';
+  const reasons: string[] = [];
+  if (t.maxValue !== undefined) {
+    reasons.push(
+      m.value > t.maxValue
+        ? `value ${formatNumber(m.value)} > ${t.maxValue}`
+        : `value ${formatNumber(m.value)} ≤ ${t.maxValue}`,
+    );
+  }
+  if (t.maxRatio !== undefined) {
+    if (!(m.ratio > t.maxRatio)) reasons.push(`${ratio} ≤ ${t.maxRatio}`);
+    else if (t.tolerance !== undefined && m.value <= t.tolerance) {
+      reasons.push(
+        `${ratio} > ${t.maxRatio} but value ${formatNumber(m.value)} ≤ tolerance ${t.tolerance}`,
+      );
+    } else reasons.push(`${ratio} > ${t.maxRatio}`);
+  }
+  return `${reasons.join('; ')}: ${m.pass === false ? 'fails' : 'passes'}`;
+}
+
 function badge(pass: boolean | null): string {
   if (pass === true) return '<span class="badge pass">pass</span>';
   if (pass === false) return '<span class="badge fail">FAIL</span>';
@@ -53,7 +103,7 @@ function badge(pass: boolean | null): string {
 }
 
 function metricRow(m: FidelityMetric): string {
-  const floor = `${formatNumber(m.noiseFloor.mean)}${Number.isFinite(m.noiseFloor.sd) ? ` ± ${formatNumber(m.noiseFloor.sd)}` : ''}`;
+  const floor = `${formatNumber(m.noiseFloor.mean)}${Number.isFinite(m.noiseFloor.sd) ? `<div class="unit">SD ${formatNumber(m.noiseFloor.sd)}</div>` : ''}`;
   const details =
     m.details && Object.keys(m.details).length > 0
       ? `<details><summary>details</summary><table class="inner">${Object.entries(m.details)
@@ -63,7 +113,8 @@ function metricRow(m: FidelityMetric): string {
           .join('')}</table></details>`
       : '';
   const note = m.note ? `<div class="note">${escapeXml(m.note)}</div>` : '';
-  return `<tr class="${m.pass === false ? 'failed' : ''}"><td><div>${escapeXml(m.label)}</div><code>${escapeXml(m.id)}</code>${note}${details}</td><td class="num">${formatNumber(m.value)}<div class="unit">${escapeXml(m.unit)}</div></td><td class="num">${floor}</td><td class="num">${formatNumber(m.matched.mean)}</td><td class="num"><b>${formatNumber(m.ratio)}</b></td><td>${escapeXml(thresholdText(m.threshold))}</td><td>${badge(m.pass)}</td></tr>`;
+  const why = m.threshold.why ? `<div class="why">${escapeXml(m.threshold.why)}</div>` : '';
+  return `<tr class="${m.pass === false ? 'failed' : ''}"><td><div>${escapeXml(m.label)}</div><code>${escapeXml(m.id)}</code>${note}${details}</td><td class="num">${formatNumber(m.value)}<div class="unit">${escapeXml(m.unit)}</div></td><td class="num">${floor}</td><td class="num">${formatNumber(m.matched.mean)}</td><td class="num"><b>${formatNumber(m.ratio)}</b></td><td class="rule">${escapeXml(thresholdText(m.threshold))}<div class="reason">${escapeXml(verdictReason(m))}</div>${why}</td><td>${badge(m.pass)}</td></tr>`;
 }
 
 function metricsTable(metrics: readonly FidelityMetric[]): string {
@@ -71,7 +122,7 @@ function metricsTable(metrics: readonly FidelityMetric[]): string {
   return families
     .map(
       (f) =>
-        `<h3>${escapeXml(f)}</h3><table class="metrics"><colgroup><col class="m"><col><col><col><col><col style="width:14%"><col style="width:6%"></colgroup><thead><tr><th>metric</th><th>value<br><small>synthetic vs real</small></th><th>noise floor<br><small>real half vs half, mean ± sd</small></th><th>matched<br><small>synthetic vs real half</small></th><th>ratio<br><small>matched ÷ floor</small></th><th>threshold</th><th></th></tr></thead><tbody>${metrics
+        `<h3>${escapeXml(f)}</h3><table class="metrics"><colgroup><col class="m"><col class="n"><col class="n"><col class="n"><col class="n"><col class="t"><col class="b"></colgroup><thead><tr><th>metric</th><th>value<br><small>synthetic vs real</small></th><th>noise floor<br><small>real half vs half: mean, SD over splits</small></th><th>matched<br><small>synthetic vs real half</small></th><th>ratio<br><small>matched ÷ floor</small></th><th>threshold</th><th></th></tr></thead><tbody>${metrics
           .filter((m) => m.family === f)
           .map(metricRow)
           .join('')}</tbody></table>`,
@@ -87,7 +138,13 @@ function findingsList(findings: readonly Finding[], severity: Finding['severity'
     .join('')}</ul>`;
 }
 
-function series(name: string, color: string, c: ChartCurve, dashed = false): LineSeries {
+function series(
+  name: string,
+  color: string,
+  c: ChartCurve,
+  dashed = false,
+  censor?: { readonly x: readonly number[]; readonly y: readonly number[] },
+): LineSeries {
   return {
     name,
     color,
@@ -96,7 +153,150 @@ function series(name: string, color: string, c: ChartCurve, dashed = false): Lin
     dashed,
     ...(c.lower ? { lower: c.lower } : {}),
     ...(c.upper ? { upper: c.upper } : {}),
+    ...(censor ? { censor } : {}),
   };
+}
+
+/** The two curves of a survival panel (real solid, synthetic dashed) with bands and marks. */
+function panelSeries(p: SurvivalPanel, label: string, realColor: string, synColor: string) {
+  return [
+    series(`${label}real`, realColor, p.real, false, p.censorReal),
+    series(`${label}synthetic`, synColor, p.synthetic, true, p.censorSynthetic),
+  ];
+}
+
+/** "1,234 d (95% CI 1,100–not reached)", with "not reached" for undefined limits. */
+function medianText(m: { value: number; lower: number; upper: number }): string {
+  const part = (v: number) => (Number.isNaN(v) ? 'not reached' : `${formatNumber(v)}`);
+  if (Number.isNaN(m.value)) return `not reached (95% CI ${part(m.lower)}–${part(m.upper)})`;
+  return `${part(m.value)} d (95% CI ${part(m.lower)}–${part(m.upper)})`;
+}
+
+/** A p-value as analysts write it: 3 significant digits, "< 0.001" below. */
+function pText(p: number): string {
+  if (Number.isNaN(p)) return '—';
+  return p < 0.001 ? '< 0.001' : p.toPrecision(2);
+}
+
+function excludedSection(report: FidelityReport): string {
+  const ex = report.charts.excludedLevels;
+  const shown = report.charts.strata.length;
+  const rule = `${formatNumber((ex[0]?.minShare ?? 0.05) * 100)}%`;
+  const rows = ex
+    .map(
+      (e) =>
+        `<tr><td><code>${escapeXml(e.attribute)} = ${escapeXml(e.level)}</code></td><td class="num">${formatNumber(e.realPatients)}</td><td class="num">${formatNumber(e.realShare * 100)}%</td><td class="num">${formatNumber(e.syntheticPatients)}</td><td>${
+          e.reason === 'below-min-share'
+            ? `held by fewer than ${rule} of real patients: too few for a curve or a sup-norm with a usable noise floor; not plotted, not gated (its patients are in every other metric and in the Cox model)`
+            : `the only level of ${escapeXml(e.attribute)} held by at least ${rule} of real patients: no other level to compare with (its patients are in every other metric)`
+        }</td></tr>`,
+    )
+    .join('');
+  return `<h3>Every subgroup</h3><p>${formatNumber(shown)} levels are plotted above (held by at least ${rule} of real patients). ${
+    ex.length === 0
+      ? 'No level is left out.'
+      : `${formatNumber(ex.length)} level${ex.length === 1 ? ' is' : 's are'} not:`
+  }</p>${ex.length === 0 ? '' : `<div class="scroll"><table class="subgroups"><thead><tr><th>level</th><th>real patients</th><th>share of real</th><th>synthetic patients</th><th>why not plotted</th></tr></thead><tbody>${rows}</tbody></table></div>`}`;
+}
+
+function forestSection(report: FidelityReport): string {
+  const f = report.charts.forest;
+  if (f.terms.length === 0) {
+    return `<h3>Cox model</h3><p>${escapeXml(f.note ?? 'no Cox term')}</p>`;
+  }
+  const rows = f.terms.map((t) => ({
+    label:
+      t.level === null
+        ? `${t.attribute} (per unit)`
+        : `${t.attribute}: ${t.level} vs ${t.reference ?? '?'}`,
+    estimates: [t.real, t.synthetic],
+  }));
+  const refs = [
+    ...new Set(
+      f.terms.filter((t) => t.reference !== null).map((t) => `${t.attribute} = ${t.reference}`),
+    ),
+  ];
+  return `<h3>Cox model of overall survival on all attributes: hazard ratios, real vs synthetic</h3><p class="method">Efron ties, one model per side, categorical attributes as treatment contrasts; reference levels: ${escapeXml(refs.join(', ') || 'none')}. A synthetic point outside the real interval is what <code>cox.hr_outside_ci</code> counts.${f.note ? ` ${escapeXml(f.note)}.` : ''}</p><div class="row">${forestPlot(
+    rows,
+    [
+      { name: 'real', color: COLORS.real },
+      { name: 'synthetic', color: COLORS.synthetic },
+    ],
+    { title: 'Hazard ratios (95% CI)' },
+  )}</div>`;
+}
+
+function provenanceSection(p: ReportProvenance | undefined, report: FidelityReport): string {
+  const rows: [string, string][] = [];
+  const code = (v: string) => `<code>${escapeXml(v)}</code>`;
+  if (p?.real) {
+    rows.push(
+      ['real data', code(p.real.path)],
+      ['real content hash', code(p.real.contentHash)],
+      [
+        'real counts',
+        `${formatNumber(p.real.patients)} patients, ${formatNumber(p.real.events)} events, ${formatNumber(p.real.deaths)} deaths, ${formatNumber(p.real.censored)} censored`,
+      ],
+    );
+  } else {
+    rows.push([
+      'real data',
+      `${escapeXml(report.real.name)}: ${formatNumber(report.real.patients)} patients (in memory)`,
+    ]);
+  }
+  for (const [i, syn] of (p?.synthetic ?? []).entries()) {
+    const k = (p?.synthetic?.length ?? 0) > 1 ? ` (shard ${i + 1})` : '';
+    rows.push(
+      [`synthetic data${k}`, code(syn.path)],
+      [`synthetic content hash${k}`, code(syn.contentHash)],
+      [
+        `synthetic counts${k}`,
+        `${formatNumber(syn.patients)} patients, ${formatNumber(syn.events)} events`,
+      ],
+    );
+    const gen: string[] = [];
+    if (syn.scenario !== undefined) gen.push(`scenario ${code(syn.scenario)}`);
+    if (syn.generationSeed !== undefined) gen.push(`seed ${code(syn.generationSeed)}`);
+    if (syn.shard !== undefined) gen.push(`shard ${escapeXml(syn.shard)}`);
+    if (syn.engine !== undefined) gen.push(`engine ${escapeXml(syn.engine)}`);
+    if (syn.backend !== undefined) gen.push(`backend ${escapeXml(syn.backend)}`);
+    rows.push([
+      `generation${k}`,
+      gen.length > 0 ? gen.join(', ') : 'no generation.json: not generated by trajsim generate',
+    ]);
+    if (syn.modelFingerprint !== undefined || syn.modelDir !== undefined) {
+      const model: string[] = [];
+      if (syn.modelDir !== undefined) model.push(code(syn.modelDir));
+      if (syn.modelFingerprint !== undefined)
+        model.push(`fingerprint ${code(syn.modelFingerprint)}`);
+      if (syn.modelSeed !== undefined) model.push(`training seed ${code(syn.modelSeed)}`);
+      if (syn.modelValidationNll !== undefined)
+        model.push(`validation NLL ${formatNumber(syn.modelValidationNll)} nats/event`);
+      rows.push([`model${k}`, model.join(', ')]);
+      rows.push([
+        `model training data${k}`,
+        syn.modelTrainingDataHash !== undefined
+          ? `${escapeXml(syn.modelTrainingData ?? '')} ${code(syn.modelTrainingDataHash)}${
+              p?.real && syn.modelTrainingDataHash === p.real.contentHash
+                ? ' (the real data compared here: this report measures fit to the training data, not generalisation)'
+                : ''
+            }`
+          : 'manifest.json not found at the recorded model path',
+      ]);
+    }
+  }
+  rows.push(['trajsim version', escapeXml(p?.trajsimVersion ?? 'unknown')]);
+  if (p?.commandLine) rows.push(['command line', code(p.commandLine.join(' '))]);
+  if (p?.createdAt) rows.push(['created', escapeXml(p.createdAt)]);
+  rows.push(['thresholds', p?.thresholdsFile ? code(p.thresholdsFile) : 'as given by the caller']);
+  const s = report.settings;
+  rows.push([
+    'validation settings',
+    `horizon ${formatNumber(s.horizonDays)} days, ${formatNumber(s.repeats)} random half-splits, seed ${code(s.seed)}`,
+  ]);
+  return `<section><h2>Provenance</h2><table class="kv prov">${rows
+    .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${v}</td></tr>`)
+    .join('')}</table></section>`;
 }
 
 /**
@@ -119,10 +319,17 @@ export function flattenJson(value: unknown, prefix = ''): [string, string][] {
 
 function generationSection(report: FidelityReport): string {
   if (report.generation.length === 0) return '';
-  return `<section><h2>Requested vs achieved</h2><p>From the synthetic cohort's <code>generation.json</code>, as written by the generator.</p>${report.generation
+  // The run's settings are in the provenance table; here only what was asked and obtained.
+  const part = (content: unknown): unknown =>
+    content !== null && typeof content === 'object' && 'requestedVsAchieved' in content
+      ? (content as { requestedVsAchieved: unknown }).requestedVsAchieved
+      : content;
+  return `<section><h2>Requested vs achieved</h2><p>From the synthetic cohort's <code>generation.json</code>, as written by the generator (its model, seed and backend are in the provenance table).</p>${report.generation
     .map(
       (g) =>
-        `<h3><code>${escapeXml(g.source)}</code></h3><table class="kv">${flattenJson(g.content)
+        `<h3><code>${escapeXml(g.source)}</code></h3><table class="kv">${flattenJson(
+          part(g.content),
+        )
           .map(([k, v]) => `<tr><td><code>${escapeXml(k)}</code></td><td>${escapeXml(v)}</td></tr>`)
           .join('')}</table>`,
     )
@@ -132,62 +339,72 @@ function generationSection(report: FidelityReport): string {
 function chartsSection(report: FidelityReport): string {
   const c = report.charts;
   const h = c.horizonDays;
-  const marker = { x: h, label: `horizon ${h} d` };
-  const os = lineChart(
-    [
-      series('real (95% CI)', COLORS.real, c.os.real),
-      series('synthetic (95% CI)', COLORS.synthetic, c.os.synthetic, true),
-    ],
-    {
-      title: 'Overall survival (Kaplan–Meier)',
-      xLabel: 'days since index',
-      yLabel: 'survival',
-      marker,
-      width: 560,
-    },
-  );
-  const fmtMedian = (m: { value: number; lower: number; upper: number }) =>
-    `${formatNumber(m.value)} d (95% CI ${formatNumber(m.lower)}–${formatNumber(m.upper)})`;
-  const osText = `<table class="kv"><tr><th></th><th>real</th><th>synthetic</th></tr><tr><td>median</td><td>${fmtMedian(c.os.realMedian)}</td><td>${fmtMedian(c.os.syntheticMedian)}</td></tr><tr><td>RMST(${h})</td><td>${formatNumber(c.os.realRmst.value)} ± ${formatNumber(c.os.realRmst.se)} d</td><td>${formatNumber(c.os.syntheticRmst.value)} ± ${formatNumber(c.os.syntheticRmst.se)} d</td></tr></table>`;
+  const marker = { x: h, label: `horizon ${formatNumber(h)} d` };
+  const rowsOf = (
+    p: SurvivalPanel,
+    label = '',
+    realColor: string = COLORS.real,
+    synColor: string = COLORS.synthetic,
+  ) => [
+    { label: `${label}real`, color: realColor, values: p.atRisk.real },
+    { label: `${label}synthetic`, color: synColor, values: p.atRisk.synthetic },
+  ];
+  const os = lineChart(panelSeries(c.os, '', COLORS.real, COLORS.synthetic), {
+    title: 'Overall survival (Kaplan–Meier, 95% CI, | censored)',
+    xLabel: 'days since index (years below)',
+    yLabel: 'survival probability',
+    marker,
+    width: 560,
+    years: true,
+    atRisk: { days: c.os.atRisk.days, rows: rowsOf(c.os) },
+  });
+  const lr = c.os.logRank;
+  const osText = `<table class="kv"><tr><th></th><th>real</th><th>synthetic</th></tr><tr><td>patients</td><td class="num">${formatNumber(c.os.patients.real)}</td><td class="num">${formatNumber(c.os.patients.synthetic)}</td></tr><tr><td>median</td><td>${medianText(c.os.realMedian)}</td><td>${medianText(c.os.syntheticMedian)}</td></tr><tr><td>RMST(${formatNumber(h)} d)</td><td>${formatNumber(c.os.realRmst.value)} d (SE ${formatNumber(c.os.realRmst.se)})</td><td>${formatNumber(c.os.syntheticRmst.value)} d (SE ${formatNumber(c.os.syntheticRmst.se)})</td></tr><tr><td>log-rank</td><td colspan="2">χ² ${formatNumber(lr.chisq)}, df ${formatNumber(lr.df)}, p ${pText(lr.p)} (real vs synthetic, whole follow-up; report only: its power grows with cohort size)</td></tr></table>`;
 
   const attributes = [...new Set(c.strata.map((s) => s.attribute))];
   const strata = attributes
     .map((attr) => {
       const levels = c.strata.filter((s) => s.attribute === attr);
-      const lines = levels.flatMap((s, i) => {
+      const lines = levels.flatMap((s, i) =>
+        panelSeries(
+          s,
+          `${s.level} `,
+          COLORS.palette[i % COLORS.palette.length]!,
+          COLORS.palette[i % COLORS.palette.length]!,
+        ),
+      );
+      const rows = levels.flatMap((s, i) => {
         const color = COLORS.palette[i % COLORS.palette.length]!;
         return [
-          series(`${s.level} real`, color, s.real),
-          series(`${s.level} synthetic`, color, s.synthetic, true),
+          { label: `${s.level} real`, color, values: s.atRisk.real },
+          { label: `${s.level} syn.`, color, values: s.atRisk.synthetic },
         ];
       });
       return lineChart(lines, {
-        title: `By ${attr} (solid real, dashed synthetic)`,
-        xLabel: 'days since index',
-        yLabel: 'survival',
+        title: `By ${attr} (solid real, dashed synthetic; 95% CI)`,
+        xLabel: 'days since index (years below)',
+        yLabel: 'survival probability',
         width: 400,
         height: 280,
         marker,
+        years: true,
+        atRisk: { days: levels[0]?.atRisk.days ?? [], rows },
       });
     })
     .join('');
 
   const ttf = c.timeToFirst
     .map((t) =>
-      lineChart(
-        [
-          series('real', COLORS.real, t.real),
-          series('synthetic', COLORS.synthetic, t.synthetic, true),
-        ],
-        {
-          title: t.code,
-          xLabel: 'days since index',
-          yLabel: 'cumulative incidence',
-          width: 260,
-          height: 220,
-          legend: false,
-        },
-      ),
+      lineChart(panelSeries(t, '', COLORS.real, COLORS.synthetic), {
+        title: t.code,
+        xLabel: 'days (years below)',
+        yLabel: 'cumulative incidence',
+        width: 420,
+        height: 240,
+        legend: false,
+        years: true,
+        atRisk: { days: t.atRisk.days, rows: rowsOf(t) },
+      }),
     )
     .join('');
 
@@ -233,8 +450,8 @@ function chartsSection(report: FidelityReport): string {
       scale: 1 / maxDiff,
     }),
   ].join('');
-  return `<section><h2>Survival</h2><div class="row">${os}${osText}</div><h3>Conditioning: survival per attribute level</h3><div class="row">${strata}</div></section>
-<section><h2>Time</h2><div class="row">${gaps}</div><h3>Time to first occurrence, cumulative incidence with death competing (solid real, dashed synthetic)</h3><div class="row">${ttf}</div></section>
+  return `<section><h2>Survival</h2><p class="method">Kaplan–Meier curves with Greenwood log-transformed 95% pointwise bands (shaded), censorings as ticks (at most 150 per curve), numbers at risk under each plot at round time points; the y-axis is 0–1 on every plot.</p><div class="row">${os}${osText}</div><h3>Conditioning: survival per attribute level</h3><div class="row">${strata}</div>${excludedSection(report)}${forestSection(report)}</section>
+<section><h2>Time</h2><div class="row">${gaps}</div><h3>Time to first occurrence: cumulative incidence with death competing (Aalen–Johansen, 95% CI; solid real, dashed synthetic)</h3><div class="row">${ttf}</div></section>
 <section><h2>Structure</h2><div class="row">${prevalence}</div><div class="row">${heat}</div></section>`;
 }
 
@@ -254,13 +471,21 @@ tr.failed td{background:#fff0f0}code{font-size:11px;color:#5f6b7a}.note{font-siz
 details summary{font-size:11px;color:#1f4e9c;cursor:pointer}table.inner td{border:0;padding:1px 6px;font-size:11px}
 .row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.findings.error li{color:#c92a2a}.findings.warning li{color:#a05a00}
 .meta td{border:0;padding:2px 10px 2px 0}.method{font-size:12px;color:#4a5561}
+svg{max-width:100%;height:auto}.row>table{flex:1 1 320px}
+table.metrics col.n{width:9%}table.metrics col.t{width:18%}table.metrics col.b{width:6%}
+td.rule{font-size:12px}.reason{font-size:11px;color:#333;margin-top:2px}.why{font-size:10.5px;color:#5f6b7a;margin-top:2px}
+.scroll{overflow-x:auto}table.subgroups td,table.prov td{overflow-wrap:anywhere}table.prov th{width:190px;background:none;font-weight:600}
+table.prov code{font-size:12px;overflow-wrap:anywhere;color:#1d232b}
+@media (max-width:1000px){main{padding:10px}section{padding:4px 10px 12px}table.metrics col.m{width:30%}table.metrics col.t{width:22%}td,th{padding:3px 5px}td.num{white-space:normal}}
 `;
 
 /**
  * The HTML page of a fidelity report: verdict, failed metrics, the metrics table (value, noise
- * floor, matched value, ratio, threshold, verdict), charts (overall survival with CI bands,
- * per-level survival, time-to-first cumulative incidence, gap ECDF, prevalence, transition
- * heatmaps), requested vs achieved (generation.json) and the method.
+ * floor, matched value, ratio, threshold with its rule and reason, verdict), charts (Kaplan–Meier
+ * of overall survival and per level with 95% bands, censoring ticks and numbers at risk, the
+ * levels not plotted and why, the Cox forest plot, time-to-first cumulative incidence with
+ * bands, gap ECDF, prevalence, transition heatmaps), provenance, requested vs achieved
+ * (generation.json) and the method.
  *
  * @example
  * renderReportHtml(report).includes('<svg') // => true
@@ -279,8 +504,8 @@ export function renderReportHtml(report: FidelityReport): string {
 <table class="meta">
 <tr><td>real</td><td><b>${escapeXml(report.real.name)}</b>: ${formatNumber(report.real.patients)} patients, ${formatNumber(report.real.events)} events</td></tr>
 <tr><td>synthetic</td><td><b>${escapeXml(report.synthetic.names.join(', '))}</b>: ${formatNumber(report.synthetic.patients)} patients, ${formatNumber(report.synthetic.events)} events</td></tr>
-<tr><td>horizon</td><td>${s.horizonDays} days</td></tr>
-<tr><td>noise floor</td><td>${s.repeats} random splits of the real patients into ${s.halfSizes[0]} + ${s.halfSizes[1]}; matched synthetic subsamples of ${s.matchedSize}; seed ${escapeXml(s.seed)}</td></tr>
+<tr><td>horizon</td><td>${formatNumber(s.horizonDays)} days (${formatNumber(s.horizonDays / 365.25)} years)</td></tr>
+<tr><td>noise floor</td><td>${formatNumber(s.repeats)} random splits of the real patients into ${formatNumber(s.halfSizes[0])} + ${formatNumber(s.halfSizes[1])}; matched synthetic subsamples of ${formatNumber(s.matchedSize)}; seed ${escapeXml(s.seed)}</td></tr>
 </table>
 ${findingsList(report.findings, 'error')}
 ${findingsList(report.findings, 'warning')}
@@ -289,8 +514,9 @@ ${plausibilitySectionHtml(report)}
 ${report.privacy ? renderPrivacySection(report.privacy) : ''}
 ${chartsSection(report)}
 ${attributeSection(report)}
+${provenanceSection(report.provenance, report)}
 ${generationSection(report)}
-<section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean ± sd over ${s.repeats} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>
+<section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean and SD over ${formatNumber(s.repeats)} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>
 </main></body></html>
 `;
 }

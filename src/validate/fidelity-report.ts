@@ -61,11 +61,75 @@ export interface ChartCurve {
   readonly upper?: readonly number[];
 }
 
+/** Numbers at risk at round time points (multiples of a year or of a fraction of one). */
+export interface AtRiskTable {
+  /** The time points, in days (e.g. 0, 365, 730, … for yearly points). */
+  readonly days: readonly number[];
+  /** Real patients still at risk (no event, not censored) just before each day. */
+  readonly real: readonly number[];
+  /** Synthetic patients still at risk just before each day. */
+  readonly synthetic: readonly number[];
+}
+
+/** Points (day, curve value) where patients were censored, for tick marks on a curve. */
+export interface CensorMarks {
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+}
+
+/**
+ * One Kaplan–Meier (or cumulative-incidence) panel as the field draws it: both curves with
+ * their 95% pointwise bands, censoring marks, and the numbers at risk under the plot.
+ */
+export interface SurvivalPanel {
+  readonly real: ChartCurve;
+  readonly synthetic: ChartCurve;
+  readonly censorReal: CensorMarks;
+  readonly censorSynthetic: CensorMarks;
+  readonly atRisk: AtRiskTable;
+  /** Real and synthetic patients in the panel. */
+  readonly patients: { readonly real: number; readonly synthetic: number };
+}
+
+/** A level not plotted or compared per level, and why. */
+export interface ExcludedLevel {
+  readonly attribute: string;
+  readonly level: string;
+  /** Real patients with the level, and their share of all real patients. */
+  readonly realPatients: number;
+  readonly realShare: number;
+  readonly syntheticPatients: number;
+  /**
+   * `below-min-share`: fewer than `minShare` of real patients have it; `only-level`: the
+   * only level of its attribute at or above `minShare`, so there is nothing to compare with.
+   */
+  readonly reason: 'below-min-share' | 'only-level';
+  readonly minShare: number;
+}
+
+/** One Cox term, real and synthetic hazard ratios with their 95% Wald intervals. */
+export interface ForestTerm {
+  /** The design column name, e.g. `node41` (as R names it). */
+  readonly term: string;
+  readonly attribute: string;
+  /** The level compared with the reference; null for a numeric attribute (per unit). */
+  readonly level: string | null;
+  /** The reference level; null for a numeric attribute. */
+  readonly reference: string | null;
+  readonly real: { readonly hr: number; readonly lower: number; readonly upper: number };
+  /** NaN hr when the synthetic fit has no such term. */
+  readonly synthetic: { readonly hr: number; readonly lower: number; readonly upper: number };
+}
+
+/** Data of the Cox forest plot; `note` says why it is empty when a fit failed. */
+export interface ForestData {
+  readonly terms: readonly ForestTerm[];
+  readonly note?: string;
+}
+
 export interface FidelityCharts {
   readonly horizonDays: number;
-  readonly os: {
-    readonly real: ChartCurve;
-    readonly synthetic: ChartCurve;
+  readonly os: SurvivalPanel & {
     readonly realMedian: { readonly value: number; readonly lower: number; readonly upper: number };
     readonly syntheticMedian: {
       readonly value: number;
@@ -74,18 +138,17 @@ export interface FidelityCharts {
     };
     readonly realRmst: { readonly tau: number; readonly value: number; readonly se: number };
     readonly syntheticRmst: { readonly tau: number; readonly value: number; readonly se: number };
+    /** Log-rank test of real vs synthetic over the whole follow-up. */
+    readonly logRank: { readonly chisq: number; readonly df: number; readonly p: number };
   };
-  readonly strata: readonly {
+  readonly strata: readonly (SurvivalPanel & {
     readonly attribute: string;
     readonly level: string;
-    readonly real: ChartCurve;
-    readonly synthetic: ChartCurve;
-  }[];
-  readonly timeToFirst: readonly {
-    readonly code: string;
-    readonly real: ChartCurve;
-    readonly synthetic: ChartCurve;
-  }[];
+  })[];
+  /** Levels held by real patients that are not in `strata`, with the reason. */
+  readonly excludedLevels: readonly ExcludedLevel[];
+  readonly timeToFirst: readonly (SurvivalPanel & { readonly code: string })[];
+  readonly forest: ForestData;
   readonly gaps: { readonly real: ChartCurve; readonly synthetic: ChartCurve };
   readonly prevalence: readonly {
     readonly code: string;
@@ -99,6 +162,46 @@ export interface FidelityCharts {
     readonly real: readonly (readonly number[])[];
     readonly synthetic: readonly (readonly number[])[];
   };
+}
+
+/**
+ * Where the compared data came from, for the report's provenance table. Every field is
+ * optional: a report assessed in memory has none of the file-based ones.
+ */
+export interface ReportProvenance {
+  readonly trajsimVersion: string;
+  /** ISO 8601 UTC time the report was made (an input: the library never reads the clock). */
+  readonly createdAt?: string;
+  readonly commandLine?: readonly string[];
+  /** The thresholds file, or 'built-in default (thresholds/default.json)'. */
+  readonly thresholdsFile?: string;
+  readonly real?: {
+    readonly path: string;
+    readonly contentHash: string;
+    readonly patients: number;
+    readonly events: number;
+    readonly deaths: number;
+    readonly censored: number;
+  };
+  readonly synthetic?: readonly {
+    readonly path: string;
+    readonly contentHash: string;
+    readonly patients: number;
+    readonly events: number;
+    /** From generation.json (absent when the directory has none). */
+    readonly scenario?: string;
+    readonly generationSeed?: string;
+    readonly backend?: string;
+    readonly engine?: string;
+    readonly shard?: string;
+    readonly modelDir?: string;
+    readonly modelFingerprint?: string;
+    /** From the model's manifest.json, when it is found at the recorded path. */
+    readonly modelTrainingDataHash?: string;
+    readonly modelTrainingData?: string;
+    readonly modelSeed?: string;
+    readonly modelValidationNll?: number;
+  }[];
 }
 
 export interface FidelityReport {
@@ -127,6 +230,8 @@ export interface FidelityReport {
   readonly charts: FidelityCharts;
   /** Contents of generation.json of each synthetic shard that has one. */
   readonly generation: readonly { readonly source: string; readonly content: unknown }[];
+  /** Where the data came from (set by `validateTimelineDirs` and the CLI). */
+  readonly provenance?: ReportProvenance;
   /** Plausibility rules (mined from the real side plus the user's): violations real vs synthetic. */
   readonly plausibility?: PlausibilitySection;
   /** The privacy section (docs/privacy.md), when validate was given the training data. */

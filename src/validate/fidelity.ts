@@ -151,7 +151,7 @@ export function assessFidelity(inputs: FidelityInputs, options: FidelityOptions)
         parts.push(`value ${fmt(m.value)} > maxValue ${fmt(threshold.maxValue!)}`);
       if (verdict.failed.includes('maxRatio')) {
         parts.push(
-          `ratio ${fmt(ratio)} > maxRatio ${fmt(threshold.maxRatio!)} (matched ${fmt(match.mean)} vs noise floor ${fmt(noiseFloor.mean)} ± ${fmt(noiseFloor.sd)})`,
+          `ratio ${fmt(ratio)} > maxRatio ${fmt(threshold.maxRatio!)} (matched ${fmt(match.mean)} vs noise floor ${fmt(noiseFloor.mean)}, SD ${fmt(noiseFloor.sd)})`,
         );
       }
       findings.push({

@@ -100,6 +100,7 @@ export function metricContext(
     horizonDays,
     frequentCodes,
     frequentTransitions,
+    minLevelShare: minLevel,
     strata,
     topNgrams: options.topNgrams ?? 20,
     coxMaxPatients: options.coxMaxPatients ?? 200_000,

@@ -40,6 +40,8 @@ export interface MetricContext {
   readonly frequentCodes: readonly string[];
   /** Transition keys `from␟to` whose gap distributions are compared. */
   readonly frequentTransitions: readonly string[];
+  /** A level is compared (and plotted) when at least this fraction of real patients has it. */
+  readonly minLevelShare: number;
   /** Categorical attributes and the levels whose overall survival is compared. */
   readonly strata: readonly { readonly attribute: string; readonly levels: readonly string[] }[];
   /** Number of most frequent n-grams whose overlap is measured. */

@@ -9,6 +9,7 @@ import { checkJson, parseJsonText, readTextFile } from '../core/json-file.js';
  *   real-vs-real distance, both at half size); above it fails, unless the value is at most
  *   `tolerance` (a difference too small to matter, whatever the noise floor says).
  * - `gate: false`: report only, never fail.
+ * - `why`: the reason for the bound (e.g. its calibration), shown on the report's row.
  */
 export const thresholdSchema = z
   .object({
@@ -16,6 +17,7 @@ export const thresholdSchema = z
     maxRatio: z.number().positive().optional(),
     tolerance: z.number().nonnegative().optional(),
     gate: z.boolean().optional(),
+    why: z.string().optional(),
   })
   .strict();
 

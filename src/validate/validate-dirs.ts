@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
+import { parseJsonText, readTextFile } from '../core/json-file.js';
 import {
   computingMetrics,
   type Logger,
@@ -9,14 +11,15 @@ import {
   summarisingReal,
 } from '../core/messages.js';
 import { DEFAULT_SEED } from '../core/rng.js';
+import { VERSION } from '../core/version.js';
 import { auditRules, mergeRuleAudits, type RuleAudit } from '../rules/audit-rules.js';
 import { mineRules } from '../rules/mine-rules.js';
 import type { RuleEdits } from '../rules/rule-schema.js';
 import { applyRuleEdits } from '../rules/rules-file.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
-import { TIMELINE_FILES } from '../timeline/types.js';
+import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
-import { FINDING_CODES, type FidelityReport } from './fidelity-report.js';
+import { FINDING_CODES, type FidelityReport, type ReportProvenance } from './fidelity-report.js';
 import { mergeSummaries } from './merge-summaries.js';
 import { type PlausibilitySection, plausibilitySection } from './metrics/plausibility.js';
 import {
@@ -40,13 +43,95 @@ export interface ValidateDirsOptions extends FidelityOptions {
   readonly plausibility?: false;
   /** Adds the Privacy section (its gate joins `passed`); the holdout defaults to the real data. */
   readonly privacy?: PrivacyDirsOptions & { readonly train: string; readonly holdout?: string };
+  /** What the caller knows of the run, for the provenance table (time, command, thresholds). */
+  readonly provenance?: Pick<ReportProvenance, 'createdAt' | 'commandLine' | 'thresholdsFile'>;
+}
+
+type SyntheticProvenance = NonNullable<ReportProvenance['synthetic']>[number];
+
+/** A string or number field as text; anything else (or nothing) is left out, not an error. */
+const text = z.union([z.string(), z.number()]).transform(String).optional().catch(undefined);
+const part = <S extends z.ZodRawShape>(shape: S) => z.object(shape).optional().catch(undefined);
+
+/** What the provenance table takes from generation.json (other fields are ignored). */
+const generationProvenanceSchema = z.object({
+  scenario: part({ name: text }),
+  seed: text,
+  backend: text,
+  engine: text,
+  shard: part({ index: text, count: text }),
+  model: part({ dir: text, fingerprint: text }),
+});
+
+/** What the provenance table takes from a model's manifest.json. */
+const modelProvenanceSchema = z.object({
+  seed: text,
+  training: part({ contentHash: text, name: text }),
+  metrics: part({ validationNll: z.number().optional().catch(undefined) }),
+});
+
+/** The model manifest's provenance fields, or none when it is missing or unreadable. */
+function modelProvenance(modelDir: string | undefined): z.output<typeof modelProvenanceSchema> {
+  const path = modelDir === undefined ? undefined : join(modelDir, 'manifest.json');
+  if (path === undefined || !existsSync(path)) return {};
+  try {
+    const parsed = modelProvenanceSchema.safeParse(parseJsonText(readTextFile(path), path));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {}; // provenance is best effort: an unreadable manifest leaves its rows out
+  }
+}
+
+/**
+ * The provenance of one synthetic directory: its manifest, what its generation.json says, and
+ * what the model's manifest.json says when it is found at the path generation.json records.
+ * Missing or differently shaped fields are left out, never guessed.
+ *
+ * @param dir - the synthetic timeline directory
+ * @param manifest - its timeline.json
+ * @param generation - its parsed generation.json (undefined when it has none)
+ * @example
+ * syntheticProvenance('out/syn', manifest, generationJson).modelFingerprint // => '1d9c…'
+ */
+export function syntheticProvenance(
+  dir: string,
+  manifest: TimelineManifest,
+  generation: unknown,
+): SyntheticProvenance {
+  const parsed = generationProvenanceSchema.safeParse(generation);
+  const g = parsed.success ? parsed.data : {};
+  const model = modelProvenance(g.model?.dir);
+  const optional = {
+    scenario: g.scenario?.name,
+    generationSeed: g.seed,
+    backend: g.backend,
+    engine: g.engine,
+    shard:
+      g.shard?.index !== undefined && g.shard.count !== undefined
+        ? `${g.shard.index}/${g.shard.count}`
+        : undefined,
+    modelDir: g.model?.dir,
+    modelFingerprint: g.model?.fingerprint,
+    modelTrainingDataHash: model.training?.contentHash,
+    modelTrainingData: model.training?.name,
+    modelSeed: model.seed,
+    modelValidationNll: model.metrics?.validationNll,
+  };
+  return {
+    path: resolve(dir),
+    contentHash: manifest.contentHash,
+    patients: manifest.counts.patients,
+    events: manifest.counts.events,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+  };
 }
 
 /**
  * Validates synthetic timeline directories (shards of one cohort, in the order given)
  * against a real one. Reads one directory at a time, keeping only its summary, so memory is
  * bounded by the largest shard. A shard's `generation.json`, when present, is carried into
- * the report as is.
+ * the report as is, and the provenance table (paths, content hashes, counts, model and
+ * generation settings, version) is filled from the manifests.
  *
  * @throws TrajsimError IO for a missing directory, INVALID_INPUT for malformed files or
  *   generation.json, INVALID_ARGUMENT for no synthetic directory.
@@ -80,6 +165,7 @@ export async function validateTimelineDirs(
   const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);
   const shards: ShardSummaries[] = [];
   const generation: { source: string; content: unknown }[] = [];
+  const synthetic: SyntheticProvenance[] = [];
   let first = 0;
   for (const [i, dir] of syntheticDirs.entries()) {
     const timeline = await readTimeline(dir);
@@ -97,14 +183,14 @@ export async function validateTimelineDirs(
       `(shard ${i + 1}/${syntheticDirs.length})`,
     );
     const genPath = join(dir, TIMELINE_FILES.GENERATION);
+    let content: unknown;
     if (existsSync(genPath)) {
-      try {
-        generation.push({ source: genPath, content: JSON.parse(readFileSync(genPath, 'utf8')) });
-      } catch (cause) {
-        throw new TrajsimError('INVALID_INPUT', 'not valid JSON', { file: genPath, cause });
-      }
+      content = parseJsonText(readTextFile(genPath), genPath);
+      generation.push({ source: genPath, content });
     }
+    synthetic.push(syntheticProvenance(dir, manifests[i]!, content));
   }
+  const realManifest = readTimelineManifest(realDir);
   logger.info(MESSAGES.INFO, computingMetrics());
   const report = assessFidelity(
     {
@@ -119,10 +205,21 @@ export async function validateTimelineDirs(
     },
     { ...options, seed },
   );
+  const provenance: ReportProvenance = {
+    trajsimVersion: VERSION,
+    ...(options.provenance ?? {}),
+    real: {
+      path: resolve(realDir),
+      contentHash: realManifest.contentHash,
+      ...realManifest.counts,
+    },
+    synthetic,
+  };
+  const withProvenance: FidelityReport = { ...report, provenance };
   const audited =
     realAudit && synAudit
-      ? withPlausibility(report, plausibilitySection(realAudit, synAudit))
-      : report;
+      ? withPlausibility(withProvenance, plausibilitySection(realAudit, synAudit))
+      : withProvenance;
   return options.privacy
     ? withPrivacy(audited, realDir, syntheticDirs, options.privacy, logger)
     : audited;

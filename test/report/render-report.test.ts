@@ -46,11 +46,11 @@ describe('renderReportHtml', () => {
 
   it('draws every chart as inline SVG', () => {
     const svgs = html.match(/<svg /g) ?? [];
-    // OS, one per stratified attribute, gap ECDF, one per frequent code, prevalence, 3 heatmaps,
-    // 2 attribute-association heatmaps (real, synthetic)
+    // OS, one per stratified attribute, forest plot, gap ECDF, one per frequent code,
+    // prevalence, 3 heatmaps, 2 attribute-association heatmaps (real, synthetic)
     const attributes = new Set(report.charts.strata.map((s) => s.attribute)).size;
-    expect(svgs.length).toBe(1 + attributes + 1 + report.charts.timeToFirst.length + 1 + 3 + 2);
-    expect(html).toContain('Overall survival (Kaplan–Meier)');
+    expect(svgs.length).toBe(1 + attributes + 1 + 1 + report.charts.timeToFirst.length + 1 + 3 + 2);
+    expect(html).toContain('Overall survival (Kaplan–Meier');
     expect(html).toContain('<polygon'); // the CI bands
   });
 

@@ -81,7 +81,7 @@ describe('trajsim validate', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL: /);
     expect(r.err).toMatch(
-      /FAIL time_to_first\.RECURRENCE\.cif_sup: value [\d.]+ probability, ratio [\d.]+ \(matched [\d.]+ vs noise floor [\d.]+ ± [\d.]+\); threshold maxRatio 3/,
+      /FAIL time_to_first\.RECURRENCE\.cif_sup: value [\d.]+ probability, ratio [\d.]+ \(matched [\d.]+ vs noise floor [\d.]+, SD [\d.]+\); threshold maxRatio 5 \(tolerance 0\.05\)/,
     );
   });
 

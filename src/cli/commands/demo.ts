@@ -101,6 +101,11 @@ export const registerDemo: RegisterCommand = (program, context) => {
         const report = await validateTimelineDirs(real, [synthetic], {
           thresholds: defaultThresholds(),
           logger: context.logger,
+          provenance: {
+            createdAt: new Date().toISOString(),
+            commandLine: ['trajsim', ...process.argv.slice(2)],
+            thresholdsFile: 'built-in default (thresholds/default.json)',
+          },
         });
         writeReportFolder(reportDir, fidelityReportJson(report), renderReportHtml(report), {
           overwrite: true,

@@ -39,7 +39,7 @@ export function failureLines(report: FidelityReport): string[] {
       ]
         .filter(Boolean)
         .join(', ');
-      return `FAIL ${m.id}: value ${fmt(m.value)} ${m.unit}, ratio ${fmt(m.ratio)} (matched ${fmt(m.matched.mean)} vs noise floor ${fmt(m.noiseFloor.mean)} ± ${fmt(m.noiseFloor.sd)}); threshold ${bounds}`;
+      return `FAIL ${m.id}: value ${fmt(m.value)} ${m.unit}, ratio ${fmt(m.ratio)} (matched ${fmt(m.matched.mean)} vs noise floor ${fmt(m.noiseFloor.mean)}, SD ${fmt(m.noiseFloor.sd)}); threshold ${bounds}`;
     });
 }
 
@@ -253,6 +253,11 @@ export const registerValidate: RegisterCommand = (program, context) => {
             seed: opts.seed,
             repeats: opts.repeats,
             logger: context.logger,
+            provenance: {
+              createdAt: new Date().toISOString(),
+              commandLine: ['trajsim', ...process.argv.slice(2)],
+              thresholdsFile: opts.thresholds ?? 'built-in default (thresholds/default.json)',
+            },
             ...(opts.rules
               ? { rules: { edits: readRuleEdits(opts.rules), file: opts.rules } }
               : {}),

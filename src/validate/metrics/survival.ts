@@ -142,7 +142,16 @@ export function coxReferences(s: TimelineSummary): Map<string, string> {
 
 const coxCache = new WeakMap<TimelineSummary, CoxResult | Error>();
 
-function cachedCox(
+/**
+ * {@link fitAttributeCox} of a summary with the given references, once per summary object
+ * (the metrics and the report's forest plot share the fit); a failed fit is returned as its
+ * Error, not thrown.
+ *
+ * @example
+ * const fit = cachedCox(realSummary, ctx, coxReferences(realSummary));
+ * fit instanceof Error ? fit.message : fit.terms.length // e.g. 14
+ */
+export function cachedCox(
   s: TimelineSummary,
   ctx: MetricContext,
   refs: Map<string, string>,
