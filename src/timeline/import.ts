@@ -5,8 +5,15 @@ import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { GrowableColumn } from '../core/growable.js';
 import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  type ColumnarFormat,
+  columnarHeader,
+  numberCells,
+  readColumnarBatches,
+  stringCells,
+} from './columnar-source.js';
 import type { CsvRecord } from './csv-reader.js';
-import { readTableRecords } from './table-source.js';
+import { readTableRecords, tableFormatOf } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
 
@@ -98,6 +105,25 @@ async function openTable(path: string, required: readonly string[]) {
   const index = headerIndex(header, file);
   requireColumns(index, required, file);
   return { file, records: checkedRows(records, header.length, file), header, index };
+}
+
+/** Opens a columnar events table: only its header is read here (the rows go by columns). */
+async function openColumnar(path: string, format: ColumnarFormat, required: readonly string[]) {
+  const file = basename(path);
+  const header = await columnarHeader(path, format);
+  if (header.length === 0) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `file is empty; expected columns ${required.join(',')},...`,
+      {
+        file,
+        line: 1,
+      },
+    );
+  }
+  const index = headerIndex(header, file);
+  requireColumns(index, required, file);
+  return { file, records: undefined, header, index };
 }
 
 /** The records after the header, each checked to have as many fields as the header. */
@@ -355,7 +381,12 @@ async function readEvents(
   logger: Logger,
 ): Promise<EventsRead> {
   const nP = patients.ids.length;
-  const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
+  const format = tableFormatOf(options.events);
+  const required = ['patient_id', 'day', 'code'];
+  const { file, records, index } =
+    format === 'csv'
+      ? await openTable(options.events, required)
+      : await openColumnar(options.events, format, required);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
   if (extra.length > 0) logger.warn(MESSAGES.IGNORED_COLUMNS, ignoredColumns(file, extra));
@@ -382,19 +413,31 @@ async function readEvents(
   const terminalCode = new Int32Array(nP).fill(-1);
   const lastCode = new Int32Array(nP).fill(-1);
 
-  for await (const { fields, line } of records) {
-    const id = fields[idCol]!;
-    const p = patients.idRow.get(id);
-    if (p === undefined) {
-      throw new TrajsimError('INVALID_INPUT', `'${id}' is not in ${basename(options.patients)}`, {
-        file,
-        line,
-        field: 'patient_id',
-      });
+  let lastId = '';
+  let lastP = -1;
+  /** Checks one event against its patient and appends it (every format ends here). */
+  const accept = (
+    id: string,
+    day: number,
+    dayText: string,
+    code: string,
+    value: number,
+    line: number,
+  ) => {
+    let p = lastP;
+    if (id !== lastId || p < 0) {
+      const found = patients.idRow.get(id);
+      if (found === undefined) {
+        throw new TrajsimError('INVALID_INPUT', `'${id}' is not in ${basename(options.patients)}`, {
+          file,
+          line,
+          field: 'patient_id',
+        });
+      }
+      p = found;
+      lastId = id;
+      lastP = p;
     }
-    const dayText = fields[dayCol]!.trim();
-    const day = parseEventDay(dayText, file, line);
-    const code = fields[codeCol]!;
     if (code.trim() === '')
       throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
     let c = codeIndex.get(code);
@@ -404,7 +447,6 @@ async function readEvents(
       codeNames.push(code);
       if (isTerminalCode(code)) terminalCodeIds.add(c);
     }
-    const value = valueCol >= 0 ? parseEventValue(fields[valueCol]!, file, line) : Number.NaN;
     if (patients.indexDay[p]! + day > MAX_EPOCH_DAY) {
       throw new TrajsimError(
         'INVALID_INPUT',
@@ -445,6 +487,47 @@ async function readEvents(
     events.day.push(day);
     events.code.push(c);
     events.value.push(value);
+  };
+  if (records) {
+    for await (const { fields, line } of records) {
+      const dayText = fields[dayCol]!.trim();
+      const day = parseEventDay(dayText, file, line);
+      const value = valueCol >= 0 ? parseEventValue(fields[valueCol]!, file, line) : Number.NaN;
+      accept(fields[idCol]!, day, dayText, fields[codeCol]!, value, line);
+    }
+  } else {
+    let line = 1;
+    for await (const batch of readColumnarBatches(options.events, format as ColumnarFormat)) {
+      const idAt = stringCells(batch.getChildAt(idCol)!);
+      const codeAt = stringCells(batch.getChildAt(codeCol)!);
+      const dayVector = batch.getChildAt(dayCol)!;
+      const dayNumber = numberCells(dayVector);
+      const dayString = stringCells(dayVector);
+      const valueVector = valueCol >= 0 ? batch.getChildAt(valueCol)! : undefined;
+      const valueNumber = valueVector ? numberCells(valueVector) : undefined;
+      const valueString = valueVector ? stringCells(valueVector) : undefined;
+      for (let i = 0; i < batch.numRows; i++) {
+        line++;
+        let day: number;
+        let dayText: string;
+        const d = dayNumber ? dayNumber(i) : Number.NaN;
+        if (dayNumber && Number.isInteger(d) && d >= 0 && d <= MAX_DAY) {
+          day = d;
+          dayText = String(d);
+        } else {
+          dayText = dayString(i).trim();
+          day = parseEventDay(dayText, file, line);
+        }
+        let value = Number.NaN;
+        if (valueNumber) {
+          value = valueNumber(i);
+          if (Number.isNaN(value)) {
+            if (valueString!(i) !== '') value = parseEventValue(valueString!(i), file, line);
+          } else if (!Number.isFinite(value)) parseEventValue(String(value), file, line);
+        } else if (valueString) value = parseEventValue(valueString(i), file, line);
+        accept(idAt(i), day, dayText, codeAt(i), value, line);
+      }
+    }
   }
   for (let p = 0; p < nP; p++) {
     if (counts[p] === 0) {
