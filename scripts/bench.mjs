@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark in turn, against dist/ (npm run build first). Prints one
 // JSON object with each benchmark's own JSON (each reports ratios against a baseline measured
-// in the same run). Pass --only NAME[,NAME] to run some of: reference, validate, generate.
+// in the same run). Pass --only NAME[,NAME] to run some of: reference, validate, generate, import.
 // These are long (minutes): they are not part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ const BENCHES = {
   reference: ['scripts/bench-reference.mjs', '--patients', '1000000'],
   validate: ['scripts/bench-validate.mjs'],
   generate: ['scripts/bench-generate.mjs'],
+  import: ['scripts/bench-import.mjs', '--patients', '200000'],
 };
 const args = process.argv.slice(2);
 const only = args.includes('--only')

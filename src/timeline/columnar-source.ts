@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DataType, type RecordBatch, RecordBatchReader, type Vector } from 'apache-arrow';
+import {
+  DataType,
+  type Field,
+  type RecordBatch,
+  RecordBatchReader,
+  type Vector,
+} from 'apache-arrow';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import type { CsvRecord } from './csv-reader.js';
@@ -60,18 +66,25 @@ export async function* readColumnarBatches(
 }
 
 /**
- * The field names of a columnar table (its first batch's schema; empty for an empty file).
+ * The fields of a columnar table (its schema; empty for an empty Parquet file): each name and
+ * whether the column is dictionary-encoded (a categorical column).
  *
  * @example
- * await columnarHeader('events.parquet', 'parquet') // => ['patient_id', 'day', 'code', 'value']
+ * await columnarFields('events.parquet', 'parquet')
+ * // => [{ name: 'patient_id', dictionary: false }, ..., { name: 'code', dictionary: true }, ...]
  */
-export async function columnarHeader(path: string, format: ColumnarFormat): Promise<string[]> {
+export async function columnarFields(
+  path: string,
+  format: ColumnarFormat,
+): Promise<{ name: string; dictionary: boolean }[]> {
+  const describe = (fields: readonly Field[]) =>
+    fields.map((f) => ({ name: f.name, dictionary: DataType.isDictionary(f.type) }));
   if (format === 'arrow') {
     if (!existsSync(path)) throw new TrajsimError('IO', `file not found: ${path}`);
     try {
       const reader = RecordBatchReader.from(readFileSync(path));
       reader.open();
-      return reader.schema.fields.map((f) => f.name);
+      return describe(reader.schema.fields);
     } catch (cause) {
       throw new TrajsimError(
         'INVALID_INPUT',
@@ -80,8 +93,18 @@ export async function columnarHeader(path: string, format: ColumnarFormat): Prom
       );
     }
   }
-  for await (const batch of readParquetBatches(path)) return batch.schema.fields.map((f) => f.name);
+  for await (const batch of readParquetBatches(path)) return describe(batch.schema.fields);
   return [];
+}
+
+/**
+ * The field names of a columnar table (empty for an empty Parquet file).
+ *
+ * @example
+ * await columnarHeader('events.parquet', 'parquet') // => ['patient_id', 'day', 'code', 'value']
+ */
+export async function columnarHeader(path: string, format: ColumnarFormat): Promise<string[]> {
+  return (await columnarFields(path, format)).map((f) => f.name);
 }
 
 const decoder = new TextDecoder();

@@ -7,6 +7,7 @@ import { GrowableColumn } from '../core/growable.js';
 import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import {
   type ColumnarFormat,
+  columnarFields,
   columnarHeader,
   numberCells,
   readColumnarBatches,
@@ -156,7 +157,25 @@ interface PatientsRead {
   readonly attributeValues: (Int32Array | Float64Array)[];
 }
 
-async function readPatients(options: ImportOptions): Promise<PatientsRead> {
+/**
+ * The options with the dictionary-encoded attribute columns of an Arrow or Parquet patients
+ * table added to `categorical` (a dictionary is categorical by type), unless named `numeric`.
+ */
+async function withDictionaryColumns(options: ImportOptions): Promise<ImportOptions> {
+  const format = tableFormatOf(options.patients);
+  if (format === 'csv') return options;
+  const named = new Set([...(options.categorical ?? []), ...(options.numeric ?? [])]);
+  const add = (await columnarFields(options.patients, format))
+    .filter((f) => f.dictionary && f.name !== 'patient_id' && f.name !== 'index_date')
+    .map((f) => f.name)
+    .filter((n) => !named.has(n));
+  return add.length === 0
+    ? options
+    : { ...options, categorical: [...(options.categorical ?? []), ...add] };
+}
+
+async function readPatients(given: ImportOptions): Promise<PatientsRead> {
+  const options = await withDictionaryColumns(given);
   const { file, records, header, index } = await openTable(options.patients, [
     'patient_id',
     'index_date',
