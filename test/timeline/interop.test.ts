@@ -65,9 +65,9 @@ describe('CSV ↔ Arrow ↔ Parquet round trips', () => {
   it('Parquet keeps Arrow types: dictionaries, Date32, nulls; dates are index_date + day', async () => {
     const events = await readParquetTable(join(pq, 'events.parquet'));
     const types = Object.fromEntries(events.schema.fields.map((f) => [f.name, f.type]));
-    expect(DataType.isDictionary(types.code)).toBe(true);
-    expect(String(types.day)).toBe('Int32');
-    expect(String(types.date)).toBe('Date32<DAY>');
+    expect(DataType.isDictionary(types['code'])).toBe(true);
+    expect(String(types['day'])).toBe('Int32');
+    expect(String(types['date'])).toBe('Date32<DAY>');
     // independent truth: the bundled CSV (header patient_id,day,code,value)
     const rows = csvRows('data/colon/events.csv').slice(1);
     expect(events.numRows).toBe(rows.length);
