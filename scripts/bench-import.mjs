@@ -4,7 +4,8 @@
 //   node scripts/bench-import.mjs [--patients 200000] [--seed 1]
 //
 // Simulates the reference process, exports it as CSV and as Parquet, then times each import in
-// its own child process (the CLI, as a user runs it). The baseline is the CSV import measured in
+// its own child process (in-process call of the public `importTimeline`, wall and CPU seconds:
+// CPU seconds are the fairer figure on a loaded machine). The baseline is the CSV import measured in
 // the same run: `speedup_vs_csv` = CSV seconds / format seconds. The three imports must give the
 // same timeline (same contentHash), else the script exits 1. The reference's categorical
 // attributes are passed as --categorical to the CSV import (ecog's levels are digits).
@@ -19,6 +20,28 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
+if (arg('child') === 'import') {
+  // one import, in-process through the package's public API: wall and CPU seconds of the call
+  const { importTimeline } = await import('trajsim');
+  const categorical = arg('categorical', '');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await importTimeline({
+    patients: arg('patients-file'),
+    events: arg('events-file'),
+    out: arg('out'),
+    ...(categorical ? { categorical: categorical.split(',') } : {}),
+  });
+  const cpu = process.cpuUsage(cpu0);
+  console.log(
+    JSON.stringify({
+      seconds: (performance.now() - t0) / 1000,
+      cpu_seconds: (cpu.user + cpu.system) / 1e6,
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+  process.exit(0);
+}
 const patients = Number(arg('patients', '200000'));
 const seed = arg('seed', '1');
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -35,6 +58,7 @@ function run(...cliArgs) {
   return seconds;
 }
 const hash = (d) => JSON.parse(readFileSync(join(d, 'timeline.json'), 'utf8')).contentHash;
+const round = (x) => Math.round(x * 100) / 100;
 const mb = (f) => Math.round((statSync(f).size / 1e6) * 10) / 10;
 
 try {
@@ -71,13 +95,37 @@ try {
   const results = {};
   for (const [format, [p, e]] of Object.entries(inputs)) {
     const out = join(dir, `import-${format}`);
-    const seconds = run('import', '--patients', p, '--events', e, '--out', out, ...categorical);
+    const r = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        '--child',
+        'import',
+        '--patients-file',
+        p,
+        '--events-file',
+        e,
+        '--out',
+        out,
+        ...(categorical.length ? ['--categorical', categorical[1]] : []),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (r.status !== 0) throw new Error(`import of ${format} failed`);
+    const m = JSON.parse(r.stdout.trim());
     if (hash(out) !== hash(join(dir, 'import-csv')))
       throw new Error(`${format} import differs from the CSV import`);
-    results[format] = { seconds: Math.round(seconds * 100) / 100, events_mb: mb(e) };
+    results[format] = {
+      seconds: round(m.seconds),
+      cpu_seconds: round(m.cpu_seconds),
+      peak_rss_mb: m.peak_rss_mb,
+      events_mb: mb(e),
+    };
   }
-  for (const r of Object.values(results))
-    r.speedup_vs_csv = Math.round((results.csv.seconds / r.seconds) * 100) / 100;
+  for (const r of Object.values(results)) {
+    r.speedup_vs_csv = round(results.csv.seconds / r.seconds);
+    r.cpu_speedup_vs_csv = round(results.csv.cpu_seconds / r.cpu_seconds);
+  }
   const events = JSON.parse(readFileSync(join(ref, 'timeline.json'), 'utf8')).counts.events;
   console.log(
     JSON.stringify(
