@@ -566,11 +566,13 @@ async function readEvents(
 
   let lastId = '';
   let lastP = -1;
+  let lastCodeText = '';
+  let lastC = -1;
   /** Checks one event against its patient and appends it (every format ends here). */
   const accept = (
     id: string,
     day: number,
-    dayText: string,
+    dayText: string | undefined,
     code: string,
     value: number,
     line: number,
@@ -589,19 +591,21 @@ async function readEvents(
       lastId = id;
       lastP = p;
     }
-    if (code.trim() === '')
-      throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
-    let c = codeIndex.get(code);
+    let c = lastC >= 0 && code === lastCodeText ? lastC : codeIndex.get(code);
     if (c === undefined) {
+      if (code.trim() === '')
+        throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
       c = codeNames.length;
       codeIndex.set(code, c);
       codeNames.push(code);
       if (isTerminalCode(code)) terminalCodeIds.add(c);
     }
+    lastCodeText = code;
+    lastC = c;
     if (patients.indexDay[p]! + day > MAX_EPOCH_DAY) {
       throw new TrajsimError(
         'INVALID_INPUT',
-        `day ${dayText} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+        `day ${dayText ?? day} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
         { file, line, field: 'day' },
       );
     }
@@ -660,11 +664,11 @@ async function readEvents(
       for (let i = 0; i < batch.numRows; i++) {
         line++;
         let day: number;
-        let dayText: string;
+        let dayText: string | undefined;
         const d = dayNumber ? dayNumber(i) : Number.NaN;
         if (dayNumber && Number.isInteger(d) && d >= 0 && d <= MAX_DAY) {
           day = d;
-          dayText = String(d);
+          dayText = undefined;
         } else {
           dayText = dayString(i).trim();
           day = parseEventDay(dayText, file, line);
