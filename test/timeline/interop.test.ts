@@ -136,4 +136,45 @@ describe('CSV ↔ Arrow ↔ Parquet round trips', () => {
     expect((error as TrajsimError).message).toMatch(/day '1.5' is not an integer/);
     expect((error as TrajsimError).line).toBe(3);
   });
+
+  it('columnar checks: Int64 days are read, a null day or an unknown patient is refused with its row', async () => {
+    const { tableFromArrays, vectorFromArray, Utf8, Int64, Int32 } = await import('apache-arrow');
+    const patients = join(root, 'p2.parquet');
+    await writeParquetBatches(
+      patients,
+      tableFromArrays({
+        patient_id: vectorFromArray(['a', 'b'], new Utf8()),
+        index_date: vectorFromArray(['2020-01-01', '2020-02-01'], new Utf8()),
+      }).batches,
+    );
+    const events = (ids: string[], days: (number | null)[]) =>
+      tableFromArrays({
+        patient_id: vectorFromArray(ids, new Utf8()),
+        day: vectorFromArray(days, new Int32()),
+        code: vectorFromArray(['DIAGNOSIS', 'DEATH', 'DIAGNOSIS', 'END_OF_FOLLOWUP'], new Utf8()),
+      }).batches;
+    const ok = join(root, 'e-ok.parquet');
+    await writeParquetBatches(
+      ok,
+      tableFromArrays({
+        patient_id: vectorFromArray(['a', 'a', 'b', 'b'], new Utf8()),
+        day: vectorFromArray([0n, 5n, 0n, 9n], new Int64()),
+        code: vectorFromArray(['DIAGNOSIS', 'DEATH', 'DIAGNOSIS', 'END_OF_FOLLOWUP'], new Utf8()),
+      }).batches,
+    );
+    const m = await importTimeline({ patients, events: ok, out: join(root, 'int64') });
+    expect(m.counts).toEqual({ patients: 2, events: 4, deaths: 1, censored: 1 });
+    const attempt = async (file: string) =>
+      importTimeline({ patients, events: file, out: join(root, 'never') }).catch(
+        (e: unknown) => e as TrajsimError,
+      );
+    const nullDay = join(root, 'e-null.parquet');
+    await writeParquetBatches(nullDay, events(['a', 'a', 'b', 'b'], [0, 5, null, 9]));
+    const e1 = (await attempt(nullDay)) as TrajsimError;
+    expect([e1.line, e1.field, e1.message.includes('day is empty')]).toEqual([4, 'day', true]);
+    const unknown = join(root, 'e-unknown.parquet');
+    await writeParquetBatches(unknown, events(['a', 'a', 'c', 'c'], [0, 5, 0, 9]));
+    const e2 = (await attempt(unknown)) as TrajsimError;
+    expect([e2.line, e2.field]).toEqual([4, 'patient_id']);
+  });
 });
