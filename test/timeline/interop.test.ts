@@ -138,17 +138,17 @@ describe('CSV ↔ Arrow ↔ Parquet round trips', () => {
   });
 
   it('columnar checks: Int64 days are read, a null day or an unknown patient is refused with its row', async () => {
-    const { tableFromArrays, vectorFromArray, Utf8, Int64, Int32 } = await import('apache-arrow');
+    const { Table, vectorFromArray, Utf8, Int64, Int32 } = await import('apache-arrow');
     const patients = join(root, 'p2.parquet');
     await writeParquetBatches(
       patients,
-      tableFromArrays({
+      new Table({
         patient_id: vectorFromArray(['a', 'b'], new Utf8()),
         index_date: vectorFromArray(['2020-01-01', '2020-02-01'], new Utf8()),
       }).batches,
     );
     const events = (ids: string[], days: (number | null)[]) =>
-      tableFromArrays({
+      new Table({
         patient_id: vectorFromArray(ids, new Utf8()),
         day: vectorFromArray(days, new Int32()),
         code: vectorFromArray(['DIAGNOSIS', 'DEATH', 'DIAGNOSIS', 'END_OF_FOLLOWUP'], new Utf8()),
@@ -156,7 +156,7 @@ describe('CSV ↔ Arrow ↔ Parquet round trips', () => {
     const ok = join(root, 'e-ok.parquet');
     await writeParquetBatches(
       ok,
-      tableFromArrays({
+      new Table({
         patient_id: vectorFromArray(['a', 'a', 'b', 'b'], new Utf8()),
         day: vectorFromArray([0n, 5n, 0n, 9n], new Int64()),
         code: vectorFromArray(['DIAGNOSIS', 'DEATH', 'DIAGNOSIS', 'END_OF_FOLLOWUP'], new Utf8()),
