@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark in turn, against dist/ (npm run build first). Prints one
 // JSON object with each benchmark's own JSON (each reports ratios against a baseline measured
 // in the same run). Pass --only NAME[,NAME] to run some of: reference, validate, generate,
-// engines.
+// engines, import.
 // These are long (minutes): they are not part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ const BENCHES = {
   validate: ['scripts/bench-validate.mjs'],
   generate: ['scripts/bench-generate.mjs'],
   engines: ['scripts/bench-engines.mjs'],
+  import: ['scripts/bench-import.mjs', '--patients', '200000'],
 };
 const args = process.argv.slice(2);
 const only = args.includes('--only')

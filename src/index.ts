@@ -18,6 +18,13 @@ export { VERSION } from './core/version.js';
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
 export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
+export {
+  exportOmop,
+  type OmopExportOptions,
+  type OmopExportSummary,
+} from './timeline/omop/export-omop.js';
+export { importOmop, type OmopImportOptions } from './timeline/omop/import-omop.js';
+export { readParquetBatches, writeParquetBatches } from './timeline/parquet.js';
 export { readTimeline, readTimelineManifest } from './timeline/read.js';
 export {
   type Attribute,

@@ -5,6 +5,11 @@ describe('the public API', () => {
   it('exports the pipeline: import, reference, train, generate, validate, report', () => {
     for (const name of [
       'importTimeline',
+      'exportTimeline',
+      'exportOmop',
+      'importOmop',
+      'readParquetBatches',
+      'writeParquetBatches',
       'readTimeline',
       'simulateReference',
       'trainModel',

@@ -17,6 +17,7 @@ export const MESSAGES = {
   PROGRESS: 'PROGRESS',
   INFO: 'INFO',
   RMST_TAU_BEYOND_FOLLOWUP: 'RMST_TAU_BEYOND_FOLLOWUP',
+  OMOP_UNMAPPED: 'OMOP_UNMAPPED',
 } as const;
 
 export type MessageCode = (typeof MESSAGES)[keyof typeof MESSAGES];
@@ -492,4 +493,23 @@ export function likelihoodNeedsGru(dir: string, kind: string): string {
  */
 export function privacyNeedsTrain(): string {
   return '--holdout and --model need --train (the privacy section)';
+}
+
+// --- f13-interop ---
+
+/**
+ * Warning: event codes without a concept-map row, written to OMOP OBSERVATION with concept 0.
+ *
+ * @param counts - events per unmapped code.
+ * @returns the message text.
+ * @example
+ * omopUnmappedCodes({ VISIT: 12 })
+ * // => '1 code (12 events) has no concept-map row and went to OBSERVATION with concept_id 0: VISIT (12)'
+ */
+export function omopUnmappedCodes(counts: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  const events = entries.reduce((s, [, n]) => s + n, 0);
+  const codes = entries.length === 1 ? '1 code' : `${entries.length} codes`;
+  const verb = entries.length === 1 ? 'has' : 'have';
+  return `${codes} (${events} events) ${verb} no concept-map row and went to OBSERVATION with concept_id 0: ${entries.map(([c, n]) => `${c} (${n})`).join(', ')}`;
 }

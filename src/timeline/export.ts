@@ -3,11 +3,12 @@ import { AtomicDir, describeIoError } from '../core/atomic-output.js';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import type { Logger } from '../core/messages.js';
+import { writeTimelineParquet } from './export-parquet.js';
 import { readTimeline } from './read.js';
 
 export interface ExportOptions {
-  /** Only CSV for now. */
-  readonly format?: 'csv';
+  /** `csv` (default) or `parquet` (patients.parquet, events.parquet with Arrow types). */
+  readonly format?: 'csv' | 'parquet';
   /** Add a `date` column (index_date + day, YYYY-MM-DD) to events.csv (default true). */
   readonly dates?: boolean;
   readonly overwrite?: boolean;
@@ -32,9 +33,13 @@ function numberField(value: number): string {
   return Number.isNaN(value) ? '' : String(value);
 }
 
+/**
+ * Writes lines to `path` through a buffer of about 1 MiB; `write` returns a promise to await
+ * when the stream asks to drain (backpressure), so memory stays flat whatever the size.
+ */
 async function writeLines(
   path: string,
-  produce: (write: (line: string) => void) => void,
+  produce: (write: (line: string) => Promise<void> | undefined) => Promise<void>,
 ): Promise<void> {
   const stream = createWriteStream(path);
   // A write error (disk full, permission denied) rejects; it must never be an unhandled event.
@@ -48,24 +53,19 @@ async function writeLines(
   failed.catch(() => {});
   const pending: string[] = [];
   let size = 0;
-  const flushes: Promise<void>[] = [];
-  const write = (line: string) => {
+  const write = (line: string): Promise<void> | undefined => {
     pending.push(line);
     size += line.length;
-    if (size > 1 << 20) {
-      const chunk = pending.join('');
-      pending.length = 0;
-      size = 0;
-      if (failure) throw failure;
-      if (!stream.write(chunk))
-        flushes.push(
-          Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]),
-        );
-    }
+    if (size <= 1 << 20) return undefined;
+    const chunk = pending.join('');
+    pending.length = 0;
+    size = 0;
+    if (failure) throw failure;
+    if (stream.write(chunk)) return undefined;
+    return Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]);
   };
-  produce(write);
+  await produce(write);
   if (pending.length) stream.write(pending.join(''));
-  await Promise.all(flushes);
   await Promise.race([
     new Promise<void>((resolve, reject) => {
       stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
@@ -76,7 +76,8 @@ async function writeLines(
 }
 
 /**
- * Exports a timeline directory as `patients.csv` and `events.csv` (the import format), written
+ * Exports a timeline directory as `patients.csv` and `events.csv` (the import format), or with
+ * `format: 'parquet'` as `patients.parquet` and `events.parquet` (same columns, Arrow types), written
  * atomically into `out`. Numbers are written in their shortest round-trip form, missing values
  * as empty fields, so export → import reproduces the same timeline.
  *
@@ -98,8 +99,18 @@ export async function exportTimeline(
   });
   try {
     const attrs = t.patients.attributes;
-    await writeLines(target.file('patients.csv'), (write) => {
-      write(
+    if (options.format === 'parquet') {
+      await writeTimelineParquet(
+        t,
+        target.file('patients.parquet'),
+        target.file('events.parquet'),
+        withDates,
+      );
+      target.commit();
+      return;
+    }
+    await writeLines(target.file('patients.csv'), async (write) => {
+      await write(
         `${['patient_id', 'index_date', ...attrs.map((a) => a.name)].map(csvField).join(',')}\n`,
       );
       for (let p = 0; p < t.patients.ids.length; p++) {
@@ -111,12 +122,12 @@ export async function exportTimeline(
             line += c < 0 ? '' : csvField(a.levels[c]!);
           } else line += numberField(a.values[p]!);
         }
-        write(`${line}\n`);
+        await write(`${line}\n`);
       }
     });
     const codes = t.events.codes.map(csvField);
-    await writeLines(target.file('events.csv'), (write) => {
-      write(withDates ? 'patient_id,day,code,value,date\n' : 'patient_id,day,code,value\n');
+    await writeLines(target.file('events.csv'), async (write) => {
+      await write(withDates ? 'patient_id,day,code,value,date\n' : 'patient_id,day,code,value\n');
       for (let p = 0; p < t.patients.ids.length; p++) {
         const id = csvField(t.patients.ids[p]!);
         const indexDay = t.patients.indexDay[p]!;
@@ -124,7 +135,8 @@ export async function exportTimeline(
           const day = t.events.day[i]!;
           let line = `${id},${day},${codes[t.events.code[i]!]},${numberField(t.events.value[i]!)}`;
           if (withDates) line += `,${formatIsoDay(indexDay + day)}`;
-          write(`${line}\n`);
+          const drained = write(`${line}\n`);
+          if (drained) await drained;
         }
       }
     });

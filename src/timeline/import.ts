@@ -1,12 +1,21 @@
 import { basename } from 'node:path';
+import { DataType, DateUnit } from 'apache-arrow';
 import { checkOutputDir } from '../core/atomic-output.js';
 import { compareCodeUnits } from '../core/compare.js';
-import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
+import { formatIsoDay, isEpochDayInRange, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { GrowableColumn } from '../core/growable.js';
 import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  type ColumnarFormat,
+  columnarFields,
+  columnarHeader,
+  numberCells,
+  readColumnarBatches,
+  stringCells,
+} from './columnar-source.js';
 import type { CsvRecord } from './csv-reader.js';
-import { readTableRecords } from './table-source.js';
+import { readTableRecords, tableFormatOf } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
 
@@ -100,6 +109,25 @@ async function openTable(path: string, required: readonly string[]) {
   return { file, records: checkedRows(records, header.length, file), header, index };
 }
 
+/** Opens a columnar events table: only its header is read here (the rows go by columns). */
+async function openColumnar(path: string, format: ColumnarFormat, required: readonly string[]) {
+  const file = basename(path);
+  const header = await columnarHeader(path, format);
+  if (header.length === 0) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `file is empty; expected columns ${required.join(',')},...`,
+      {
+        file,
+        line: 1,
+      },
+    );
+  }
+  const index = headerIndex(header, file);
+  requireColumns(index, required, file);
+  return { file, records: undefined, header, index };
+}
+
 /** The records after the header, each checked to have as many fields as the header. */
 async function* checkedRows(
   records: AsyncGenerator<CsvRecord>,
@@ -130,7 +158,27 @@ interface PatientsRead {
   readonly attributeValues: (Int32Array | Float64Array)[];
 }
 
-async function readPatients(options: ImportOptions): Promise<PatientsRead> {
+/**
+ * The options with the dictionary-encoded attribute columns of an Arrow or Parquet patients
+ * table added to `categorical` (a dictionary is categorical by type), unless named `numeric`.
+ */
+async function withDictionaryColumns(options: ImportOptions): Promise<ImportOptions> {
+  const format = tableFormatOf(options.patients);
+  if (format === 'csv') return options;
+  const named = new Set([...(options.categorical ?? []), ...(options.numeric ?? [])]);
+  const add = (await columnarFields(options.patients, format))
+    .filter((f) => f.dictionary && f.name !== 'patient_id' && f.name !== 'index_date')
+    .map((f) => f.name)
+    .filter((n) => !named.has(n));
+  return add.length === 0
+    ? options
+    : { ...options, categorical: [...(options.categorical ?? []), ...add] };
+}
+
+async function readPatients(given: ImportOptions): Promise<PatientsRead> {
+  const options = await withDictionaryColumns(given);
+  const format = tableFormatOf(options.patients);
+  if (format !== 'csv') return readPatientsColumnar(options, format);
   const { file, records, header, index } = await openTable(options.patients, [
     'patient_id',
     'index_date',
@@ -200,6 +248,135 @@ async function readPatients(options: ImportOptions): Promise<PatientsRead> {
   attrNames.forEach((name, a) => {
     const values = raw[a]!;
     const { spec, column } = encodeAttribute(name, values, lines.data, file, options);
+    attributes.push(spec);
+    attributeValues.push(column);
+  });
+  return {
+    ids,
+    idRow,
+    lines: lines.data.slice(0, ids.length),
+    indexDay: days.data.slice(0, ids.length),
+    attributes,
+    attributeValues,
+  };
+}
+
+/**
+ * readPatients for Arrow and Parquet, by columns: Date32 index dates and numeric attribute
+ * columns are taken as numbers (no text round trip); other columns go through the same text
+ * rules as CSV. Same checks, same messages, line = row + 2.
+ */
+async function readPatientsColumnar(
+  options: ImportOptions,
+  format: ColumnarFormat,
+): Promise<PatientsRead> {
+  const { file, header, index } = await openColumnar(options.patients, format, [
+    'patient_id',
+    'index_date',
+  ]);
+  const idCol = index.get('patient_id')!;
+  const dateCol = index.get('index_date')!;
+  const attrNames = header.filter((h) => h !== 'patient_id' && h !== 'index_date');
+  for (const name of [...(options.categorical ?? []), ...(options.numeric ?? [])]) {
+    if (!attrNames.includes(name)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `--categorical/--numeric names '${name}', which is not an attribute column of ${file} (${attrNames.join(', ') || 'none'})`,
+      );
+    }
+  }
+  const attrCols = attrNames.map((n) => index.get(n)!);
+  const rawText: string[][] = attrNames.map(() => []);
+  const rawNumber: number[][] = attrNames.map(() => []);
+  /** Per attribute: read as numbers (a numeric Arrow type, not declared categorical). */
+  let asNumber: boolean[] | undefined;
+  const ids: string[] = [];
+  const idRow = new Map<string, number>();
+  const lines = new GrowableColumn(int32s);
+  const days = new GrowableColumn(int32s);
+  let line = 1;
+  for await (const batch of readColumnarBatches(options.patients, format)) {
+    const idAt = stringCells(batch.getChildAt(idCol)!);
+    const dateVector = batch.getChildAt(dateCol)!;
+    const dateData = dateVector.data.length === 1 ? dateVector.data[0]! : undefined;
+    const directDays =
+      dateData && DataType.isDate(dateVector.type) && dateVector.type.unit === DateUnit.DAY
+        ? (dateData.values as Int32Array)
+        : undefined;
+    const dateValid = dateData && dateData.nullCount > 0 ? dateData.nullBitmap : undefined;
+    const dateOffset = dateData?.offset ?? 0;
+    const dateText = stringCells(dateVector);
+    const vectors = attrCols.map((c) => batch.getChildAt(c)!);
+    asNumber ??= vectors.map(
+      (v, a) =>
+        numberCells(v) !== undefined && !(options.categorical ?? []).includes(attrNames[a]!),
+    );
+    const numberAt = vectors.map((v) => numberCells(v));
+    const textAt = vectors.map((v) => stringCells(v));
+    for (let i = 0; i < batch.numRows; i++) {
+      line++;
+      const id = idAt(i);
+      if (id === '')
+        throw new TrajsimError('INVALID_INPUT', 'patient_id is empty', {
+          file,
+          line,
+          field: 'patient_id',
+        });
+      const previous = idRow.get(id);
+      if (previous !== undefined) {
+        throw new TrajsimError(
+          'INVALID_INPUT',
+          `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,
+          { file, line, field: 'patient_id' },
+        );
+      }
+      const k = i + dateOffset;
+      let day =
+        directDays && !(dateValid && !((dateValid[k >> 3]! >> (k & 7)) & 1))
+          ? directDays[k]!
+          : Number.NaN;
+      if (!isEpochDayInRange(day)) day = parseIsoDay(dateText(i));
+      if (Number.isNaN(day)) {
+        throw new TrajsimError(
+          'INVALID_INPUT',
+          `'${dateText(i)}' is not a valid date; expected YYYY-MM-DD`,
+          { file, line, field: 'index_date' },
+        );
+      }
+      idRow.set(id, ids.length);
+      ids.push(id);
+      lines.push(line);
+      days.push(day);
+      for (let a = 0; a < attrCols.length; a++) {
+        if (asNumber[a]) rawNumber[a]!.push(numberAt[a]!(i));
+        else rawText[a]!.push(textAt[a]!(i));
+      }
+    }
+  }
+  if (ids.length === 0) {
+    throw new TrajsimError('INVALID_INPUT', 'no patients: the file has a header but no rows', {
+      file,
+      line: 2,
+    });
+  }
+  const attributes: AttributeSpec[] = [];
+  const attributeValues: (Int32Array | Float64Array)[] = [];
+  attrNames.forEach((name, a) => {
+    if (asNumber?.[a]) {
+      const column = Float64Array.from(rawNumber[a]!);
+      const bad = column.findIndex((v) => !Number.isNaN(v) && !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new TrajsimError(
+          'INVALID_INPUT',
+          `value '${column[bad]}' is out of the range of a 64-bit float`,
+          { file, line: lines.data[bad]!, field: name },
+        );
+      }
+      attributes.push({ name, kind: 'numeric' });
+      attributeValues.push(column);
+      return;
+    }
+    const { spec, column } = encodeAttribute(name, rawText[a]!, lines.data, file, options);
     attributes.push(spec);
     attributeValues.push(column);
   });
@@ -355,7 +532,12 @@ async function readEvents(
   logger: Logger,
 ): Promise<EventsRead> {
   const nP = patients.ids.length;
-  const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
+  const format = tableFormatOf(options.events);
+  const required = ['patient_id', 'day', 'code'];
+  const { file, records, index } =
+    format === 'csv'
+      ? await openTable(options.events, required)
+      : await openColumnar(options.events, format, required);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
   if (extra.length > 0) logger.warn(MESSAGES.IGNORED_COLUMNS, ignoredColumns(file, extra));
@@ -382,33 +564,48 @@ async function readEvents(
   const terminalCode = new Int32Array(nP).fill(-1);
   const lastCode = new Int32Array(nP).fill(-1);
 
-  for await (const { fields, line } of records) {
-    const id = fields[idCol]!;
-    const p = patients.idRow.get(id);
-    if (p === undefined) {
-      throw new TrajsimError('INVALID_INPUT', `'${id}' is not in ${basename(options.patients)}`, {
-        file,
-        line,
-        field: 'patient_id',
-      });
+  let lastId = '';
+  let lastP = -1;
+  let lastCodeText = '';
+  let lastC = -1;
+  /** Checks one event against its patient and appends it (every format ends here). */
+  const accept = (
+    id: string,
+    day: number,
+    dayText: string | undefined,
+    code: string,
+    value: number,
+    line: number,
+  ) => {
+    let p = lastP;
+    if (id !== lastId || p < 0) {
+      const found = patients.idRow.get(id);
+      if (found === undefined) {
+        throw new TrajsimError('INVALID_INPUT', `'${id}' is not in ${basename(options.patients)}`, {
+          file,
+          line,
+          field: 'patient_id',
+        });
+      }
+      p = found;
+      lastId = id;
+      lastP = p;
     }
-    const dayText = fields[dayCol]!.trim();
-    const day = parseEventDay(dayText, file, line);
-    const code = fields[codeCol]!;
-    if (code.trim() === '')
-      throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
-    let c = codeIndex.get(code);
+    let c = lastC >= 0 && code === lastCodeText ? lastC : codeIndex.get(code);
     if (c === undefined) {
+      if (code.trim() === '')
+        throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
       c = codeNames.length;
       codeIndex.set(code, c);
       codeNames.push(code);
       if (isTerminalCode(code)) terminalCodeIds.add(c);
     }
-    const value = valueCol >= 0 ? parseEventValue(fields[valueCol]!, file, line) : Number.NaN;
+    lastCodeText = code;
+    lastC = c;
     if (patients.indexDay[p]! + day > MAX_EPOCH_DAY) {
       throw new TrajsimError(
         'INVALID_INPUT',
-        `day ${dayText} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
+        `day ${dayText ?? day} after index_date ${formatIsoDay(patients.indexDay[p]!)} falls after 9999-12-31; dates must stay within 0001-01-01..9999-12-31`,
         { file, line, field: 'day' },
       );
     }
@@ -445,6 +642,47 @@ async function readEvents(
     events.day.push(day);
     events.code.push(c);
     events.value.push(value);
+  };
+  if (records) {
+    for await (const { fields, line } of records) {
+      const dayText = fields[dayCol]!.trim();
+      const day = parseEventDay(dayText, file, line);
+      const value = valueCol >= 0 ? parseEventValue(fields[valueCol]!, file, line) : Number.NaN;
+      accept(fields[idCol]!, day, dayText, fields[codeCol]!, value, line);
+    }
+  } else {
+    let line = 1;
+    for await (const batch of readColumnarBatches(options.events, format as ColumnarFormat)) {
+      const idAt = stringCells(batch.getChildAt(idCol)!);
+      const codeAt = stringCells(batch.getChildAt(codeCol)!);
+      const dayVector = batch.getChildAt(dayCol)!;
+      const dayNumber = numberCells(dayVector);
+      const dayString = stringCells(dayVector);
+      const valueVector = valueCol >= 0 ? batch.getChildAt(valueCol)! : undefined;
+      const valueNumber = valueVector ? numberCells(valueVector) : undefined;
+      const valueString = valueVector ? stringCells(valueVector) : undefined;
+      for (let i = 0; i < batch.numRows; i++) {
+        line++;
+        let day: number;
+        let dayText: string | undefined;
+        const d = dayNumber ? dayNumber(i) : Number.NaN;
+        if (dayNumber && Number.isInteger(d) && d >= 0 && d <= MAX_DAY) {
+          day = d;
+          dayText = undefined;
+        } else {
+          dayText = dayString(i).trim();
+          day = parseEventDay(dayText, file, line);
+        }
+        let value = Number.NaN;
+        if (valueNumber) {
+          value = valueNumber(i);
+          if (Number.isNaN(value)) {
+            if (valueString!(i) !== '') value = parseEventValue(valueString!(i), file, line);
+          } else if (!Number.isFinite(value)) parseEventValue(String(value), file, line);
+        } else if (valueString) value = parseEventValue(valueString(i), file, line);
+        accept(idAt(i), day, dayText, codeAt(i), value, line);
+      }
+    }
   }
   for (let p = 0; p < nP; p++) {
     if (counts[p] === 0) {

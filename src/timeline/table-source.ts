@@ -3,10 +3,11 @@ import { basename, extname } from 'node:path';
 import { DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { columnarRecords } from './columnar-source.js';
 import { type CsvRecord, readCsv } from './csv-reader.js';
 
 /** Input formats an import accepts, decided by the file extension. */
-export const TABLE_FORMATS = { CSV: 'csv', ARROW: 'arrow' } as const;
+export const TABLE_FORMATS = { CSV: 'csv', ARROW: 'arrow', PARQUET: 'parquet' } as const;
 export type TableFormat = (typeof TABLE_FORMATS)[keyof typeof TABLE_FORMATS];
 
 /**
@@ -15,21 +16,16 @@ export type TableFormat = (typeof TABLE_FORMATS)[keyof typeof TABLE_FORMATS];
  * @example
  * tableFormatOf('data/patients.csv') // => 'csv'
  * tableFormatOf('events.arrow') // => 'arrow'
- * tableFormatOf('events.parquet') // throws INVALID_ARGUMENT (convert to Arrow IPC or CSV)
+ * tableFormatOf('events.parquet') // => 'parquet'
  */
 export function tableFormatOf(path: string): TableFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv' || ext === '.txt') return 'csv';
   if (ext === '.arrow' || ext === '.feather' || ext === '.ipc') return 'arrow';
-  if (ext === '.parquet') {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `${basename(path)}: Parquet input is not supported yet; convert it to Arrow IPC (pyarrow.feather.write_feather) or CSV`,
-    );
-  }
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
   throw new TrajsimError(
     'INVALID_ARGUMENT',
-    `${basename(path)}: unknown extension '${ext}'; expected .csv or .arrow`,
+    `${basename(path)}: unknown extension '${ext}'; expected .csv, .arrow or .parquet`,
   );
 }
 
@@ -44,8 +40,13 @@ export function tableFormatOf(path: string): TableFormat {
  * }
  */
 export async function* readTableRecords(path: string): AsyncGenerator<CsvRecord> {
-  if (tableFormatOf(path) === 'csv') {
+  const format = tableFormatOf(path);
+  if (format === 'csv') {
     yield* readCsv(path);
+    return;
+  }
+  if (format === 'parquet') {
+    yield* columnarRecords(path, format);
     return;
   }
   if (!existsSync(path)) throw new TrajsimError('IO', `file not found: ${path}`);

@@ -377,11 +377,12 @@ const CASES: Case[] = [
     message: /not a readable Arrow IPC file/,
   },
   {
-    name: 'Parquet input',
+    name: 'truncated Parquet file',
     patientsFile: 'patients.parquet',
     patients: 'PAR1',
-    code: 'INVALID_ARGUMENT',
-    message: /Parquet input is not supported yet/,
+    code: 'INVALID_INPUT',
+    file: 'patients.parquet',
+    message: /not a readable Parquet file/,
   },
   {
     name: 'unknown extension',

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from './helpers/cli.js';
+import { useTempDir } from './helpers/tmp.js';
+
+const dir = useTempDir('package');
+
+// Runs in a child process against the built package (dist/, built by `npm test`), imported by
+// its name through package.json "exports" (a self-reference), as a user's code would.
+const SCRIPT = `
+const t = await import('trajsim');
+const d = process.argv[1];
+const m = await t.importTimeline({ patients: 'data/colon/patients.csv', events: 'data/colon/events.csv', out: d + '/colon' });
+await t.trainModel({ data: d + '/colon', out: d + '/model', kind: 'markov' });
+const g = await t.generateCohort(t.loadGenerationModel(d + '/model'), { patients: 300, seed: 7, out: d + '/synthetic' });
+await t.exportTimeline(d + '/synthetic', d + '/pq', { format: 'parquet' });
+let rows = 0;
+for await (const b of t.readParquetBatches(d + '/pq/events.parquet')) rows += b.numRows;
+console.log(JSON.stringify({ real: m.counts, synthetic: g.manifest.counts, parquetRows: rows }));
+`;
+
+describe("import('trajsim') by name", () => {
+  it('runs import → train (markov) → generate → Parquet export on colon', () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPT, dir], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout.trim()) as {
+      real: { patients: number; events: number };
+      synthetic: { patients: number; events: number };
+      parquetRows: number;
+    };
+    // data/colon/README.md: 929 patients, 3255 events
+    expect(out.real).toMatchObject({ patients: 929, events: 3255 });
+    expect(out.synthetic.patients).toBe(300);
+    expect(out.parquetRows).toBe(out.synthetic.events);
+  });
+});
