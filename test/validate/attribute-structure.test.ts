@@ -113,13 +113,10 @@ describe('trajsim validate notices broken attribute relations (colon)', () => {
     const r = await run('test/fixtures/models/default-v1', 'v1');
     expect(r.code).toBe(1);
     expect(r.failed).toEqual(
-      expect.arrayContaining([
-        'attributes.association.max_abs_diff',
-        'attributes.unseen_pairs',
-        'cox.univariate_z.max_abs',
-      ]),
+      expect.arrayContaining(['attributes.association.max_abs_diff', 'attributes.unseen_pairs']),
     );
-    // node4's effect alone is attenuated far beyond its standard error.
+    // node4's effect alone is attenuated far beyond its standard error (the gate itself, at
+    // 6.5, is calibrated on mgus2's heavier null: docs/validation.md).
     expect(r.metric('cox.univariate_z.max_abs').details!['node41.z2']!).toBeLessThan(-4);
     const assoc = r.metric('attributes.association.max_abs_diff').details!;
     expect(assoc['nodes~node4.ref']! - assoc['nodes~node4.other']!).toBeGreaterThan(0.5);
