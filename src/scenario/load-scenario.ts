@@ -21,10 +21,22 @@ function describeIssue(
   input: unknown,
 ): { path: readonly PropertyKey[]; message: string } {
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    // pick the branch whose issues go deepest: that is the shape the user was writing
+    // pick the branch the user was writing: first one whose issue names a field the input has
+    // (a misspelled `distribution` value, not the missing `weights` of another branch), then
+    // the one whose issues go deepest
+    const here = valueAt(input, issue.path);
+    const present = (sub: z.core.$ZodIssue): number =>
+      sub.path.length > 0 && valueAt(here, sub.path.slice(0, 1)) !== undefined ? 1 : 0;
     let best: z.core.$ZodIssue | undefined;
     for (const branch of issue.errors) {
-      for (const sub of branch) if (!best || sub.path.length > best.path.length) best = sub;
+      for (const sub of branch) {
+        if (
+          !best ||
+          present(sub) > present(best) ||
+          (present(sub) === present(best) && sub.path.length > best.path.length)
+        )
+          best = sub;
+      }
     }
     if (best && best.path.length > 0) {
       const inner = describeIssue(best, valueAt(input, issue.path));

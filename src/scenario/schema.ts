@@ -111,7 +111,9 @@ export const scenarioSchema = z
     name: z
       .string()
       .min(1)
-      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
+      .max(200)
+      // a label (spaces allowed); never used as a file name as it is
+      .regex(/^[^\u0000-\u001f\u007f]+$/, 'a label without control characters'),
     description: z.string().optional(),
     patients: z
       .number()

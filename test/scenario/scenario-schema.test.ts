@@ -50,8 +50,18 @@ describe('scenario files', () => {
         />=0/,
       ],
       [{ ...BASE, criteria: [{}] }, 'criteria[0]', /min_events, max_events or both/],
-      [{ ...BASE, name: 'has space' }, 'name', /letters, digits/],
+      [{ ...BASE, name: 'bell\u0007' }, 'name', /without control characters/],
+      // a misspelled distribution names the allowed ones (not the weights branch of the union)
+      [
+        { ...BASE, attributes: { age: { distribution: 'gaussian', mean: 60, sd: 5 } } },
+        'attributes.age.distribution',
+        /"normal"\|"uniform"\|"lognormal" \(found "gaussian"\)/,
+      ],
     ];
+    // a scenario name is a label: spaces are fine
+    expect(
+      parseScenario(JSON.stringify({ ...BASE, name: 'stage III, over 70' }), 's.json').name,
+    ).toBe('stage III, over 70');
     for (const [json, field, message] of cases) {
       const e = scenarioError(json);
       expect(e.code).toBe('SCENARIO');
