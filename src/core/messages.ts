@@ -274,3 +274,58 @@ export function rmstTauBeyondFollowUp(tauDays: number, groups: readonly string[]
   const which = groups.length === 1 ? `group ${groups[0]}` : `groups ${groups.join(', ')}`;
   return `RMST at tau = ${tauDays} days extrapolates beyond the follow-up of ${which}: the Kaplan-Meier curve is carried flat from the last observed time to tau`;
 }
+
+// --- f18-robustness ---
+
+/**
+ * Error: a CSV field or record longer than the reader accepts (usually a stray `"` that
+ * swallows the rest of the file, or a file that is not CSV at all).
+ *
+ * @param what - 'field' or 'record'.
+ * @param limit - the limit in characters.
+ * @returns the message text.
+ * @example
+ * csvTooLong('field', 65536)
+ * // => 'a CSV field longer than 65536 characters (a stray " that is never closed, or not a CSV file?); see docs/limits.md'
+ */
+export function csvTooLong(what: 'field' | 'record', limit: number): string {
+  return `a CSV ${what} longer than ${limit} characters (a stray " that is never closed, or not a CSV file?); see docs/limits.md`;
+}
+
+/**
+ * Error: an Arrow column of a type the importer does not read (Binary, List, Struct...).
+ *
+ * @param type - the Arrow type as text.
+ * @returns the message text.
+ * @example
+ * arrowUnsupportedType('Binary')
+ * // => 'Arrow type Binary is not supported; expected Utf8, Int, Float, Bool, Date or Timestamp'
+ */
+export function arrowUnsupportedType(type: string): string {
+  return `Arrow type ${type} is not supported; expected Utf8, Int, Float, Bool, Date or Timestamp`;
+}
+
+/**
+ * Error: a Float Arrow value that is NaN or infinite (write a null for a missing value).
+ *
+ * @param value - the value as text.
+ * @returns the message text.
+ * @example
+ * arrowNonFinite('NaN') // => 'value NaN is not a finite number; write a null for a missing value'
+ */
+export function arrowNonFinite(value: string): string {
+  return `value ${value} is not a finite number; write a null for a missing value`;
+}
+
+/**
+ * Error: an import with more distinct event codes than trajsim accepts.
+ *
+ * @param limit - the most distinct codes accepted.
+ * @returns the message text.
+ * @example
+ * tooManyCodes(10000)
+ * // => 'more than 10000 distinct event codes; group rare codes before import (see docs/limits.md)'
+ */
+export function tooManyCodes(limit: number): string {
+  return `more than ${limit} distinct event codes; group rare codes before import (see docs/limits.md)`;
+}

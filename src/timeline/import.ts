@@ -4,7 +4,13 @@ import { compareCodeUnits } from '../core/compare.js';
 import { formatIsoDay, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { GrowableColumn } from '../core/growable.js';
-import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  ignoredColumns,
+  type Logger,
+  MESSAGES,
+  SILENT_LOGGER,
+  tooManyCodes,
+} from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
 import { readTableRecords } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
@@ -32,6 +38,11 @@ export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'NA']);
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const MAX_DAY = 2_147_483_647;
+/**
+ * Most distinct event codes an import accepts (docs/limits.md): the model and validation hold
+ * code-by-code tables, so a vocabulary past this size would exhaust memory later.
+ */
+export const MAX_DISTINCT_CODES = 10_000;
 /** A column is "meant to be numeric" when at least this share of its values are numbers. */
 const NUMERIC_SHARE_FOR_TYPE_ERROR = 0.9;
 
@@ -399,6 +410,13 @@ async function readEvents(
       throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
     let c = codeIndex.get(code);
     if (c === undefined) {
+      if (codeNames.length >= MAX_DISTINCT_CODES) {
+        throw new TrajsimError('RESOURCE', tooManyCodes(MAX_DISTINCT_CODES), {
+          file,
+          line,
+          field: 'code',
+        });
+      }
       c = codeNames.length;
       codeIndex.set(code, c);
       codeNames.push(code);
@@ -478,9 +496,10 @@ async function writeImported(
   const nP = patients.ids.length;
   const { codeNames, counts } = events;
   const sortedCodes = [...codeNames].sort(compareCodeUnits);
+  const sortedIndex = new Map(sortedCodes.map((name, i) => [name, i]));
   const remap = new Int32Array(codeNames.length);
   codeNames.forEach((name, i) => {
-    remap[i] = sortedCodes.indexOf(name);
+    remap[i] = sortedIndex.get(name)!;
   });
   const nE = events.patient.length;
   const start = new Int32Array(nP + 1);
