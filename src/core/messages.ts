@@ -329,3 +329,64 @@ export function arrowNonFinite(value: string): string {
 export function tooManyCodes(limit: number): string {
   return `more than ${limit} distinct event codes; group rare codes before import (see docs/limits.md)`;
 }
+
+/**
+ * Error: categorical weights whose sum overflows (e.g. 1e308 twice).
+ *
+ * @returns the message text.
+ * @example
+ * weightsOverflow() // => 'the weights sum to more than the largest number; use relative weights such as 1 and 3'
+ */
+export function weightsOverflow(): string {
+  return 'the weights sum to more than the largest number; use relative weights such as 1 and 3';
+}
+
+/**
+ * Error: a numeric attribute distribution whose draws would be infinite.
+ *
+ * @returns the message text.
+ * @example
+ * distributionOverflow()
+ * // => 'this distribution draws values too large to represent (infinite); narrow min/max or lower mean/sd'
+ */
+export function distributionOverflow(): string {
+  return 'this distribution draws values too large to represent (infinite); narrow min/max or lower mean/sd';
+}
+
+/**
+ * Error: a JSON key that would change an object's prototype.
+ *
+ * @param key - the key.
+ * @returns the message text.
+ * @example
+ * forbiddenJsonKey('__proto__') // => "the key '__proto__' is not allowed (it names the object prototype)"
+ */
+export function forbiddenJsonKey(key: string): string {
+  return `the key '${key}' is not allowed (it names the object prototype)`;
+}
+
+/**
+ * Error: a JSON document nested deeper than trajsim reads.
+ *
+ * @param limit - the deepest nesting accepted.
+ * @returns the message text.
+ * @example
+ * jsonTooDeep(64) // => 'nested more than 64 levels deep; trajsim inputs are at most a few levels deep'
+ */
+export function jsonTooDeep(limit: number): string {
+  return `nested more than ${limit} levels deep; trajsim inputs are at most a few levels deep`;
+}
+
+/**
+ * Error: a model weight that is NaN or infinite (a corrupt or diverged model).
+ *
+ * @param index - the float index in weights.bin.
+ * @param name - the weight tensor it belongs to.
+ * @returns the message text.
+ * @example
+ * nonFiniteWeight(12, 'gru/kernel')
+ * // => 'weight 12 (in gru/kernel) is NaN or infinite: the model is corrupt or its training diverged; retrain it'
+ */
+export function nonFiniteWeight(index: number, name: string): string {
+  return `weight ${index} (in ${name}) is NaN or infinite: the model is corrupt or its training diverged; retrain it`;
+}

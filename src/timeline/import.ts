@@ -12,6 +12,7 @@ import {
   tooManyCodes,
 } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
+import { type ExportSidecar, readExportSidecar, unescapeFormula } from './export-sidecar.js';
 import { readTableRecords } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -91,9 +92,13 @@ function requireColumns(
 }
 
 /** Opens a table: its records after the header, the header, and column indices by name. */
-async function openTable(path: string, required: readonly string[]) {
+async function openTable(
+  path: string,
+  required: readonly string[],
+  escaped: readonly string[] = [],
+) {
   const file = basename(path);
-  const records = readTableRecords(path);
+  const records = unescapeColumns(readTableRecords(path), escaped);
   const first = await records.next();
   if (first.done) {
     throw new TrajsimError(
@@ -109,6 +114,29 @@ async function openTable(path: string, required: readonly string[]) {
   const index = headerIndex(header, file);
   requireColumns(index, required, file);
   return { file, records: checkedRows(records, header.length, file), header, index };
+}
+
+/** Reverses the export's formula escape in the named columns (export-sidecar.ts). */
+async function* unescapeColumns(
+  records: AsyncGenerator<CsvRecord>,
+  escaped: readonly string[],
+): AsyncGenerator<CsvRecord> {
+  if (escaped.length === 0) {
+    yield* records;
+    return;
+  }
+  let columns: number[] | undefined;
+  for await (const record of records) {
+    if (columns === undefined) {
+      columns = record.fields.flatMap((h, i) => (escaped.includes(h.trim()) ? [i] : []));
+    } else {
+      for (const i of columns) {
+        const v = record.fields[i];
+        if (v !== undefined) record.fields[i] = unescapeFormula(v);
+      }
+    }
+    yield record;
+  }
 }
 
 /** The records after the header, each checked to have as many fields as the header. */
@@ -141,11 +169,15 @@ interface PatientsRead {
   readonly attributeValues: (Int32Array | Float64Array)[];
 }
 
-async function readPatients(options: ImportOptions): Promise<PatientsRead> {
-  const { file, records, header, index } = await openTable(options.patients, [
-    'patient_id',
-    'index_date',
-  ]);
+/** Import options with the export sidecar, when the inputs are a trajsim export. */
+type ReadOptions = ImportOptions & { readonly sidecar?: ExportSidecar | undefined };
+
+async function readPatients(options: ReadOptions): Promise<PatientsRead> {
+  const { file, records, header, index } = await openTable(
+    options.patients,
+    ['patient_id', 'index_date'],
+    options.sidecar?.escapedColumns.patients,
+  );
   const idCol = index.get('patient_id')!;
   const dateCol = index.get('index_date')!;
   const attrNames = header
@@ -361,12 +393,16 @@ function parseEventValue(text: string, file: string, line: number): number {
  * nothing after it; then that every patient has events and ends with a terminal one.
  */
 async function readEvents(
-  options: ImportOptions,
+  options: ReadOptions,
   patients: PatientsRead,
   logger: Logger,
 ): Promise<EventsRead> {
   const nP = patients.ids.length;
-  const { file, records, index } = await openTable(options.events, ['patient_id', 'day', 'code']);
+  const { file, records, index } = await openTable(
+    options.events,
+    ['patient_id', 'day', 'code'],
+    options.sidecar?.escapedColumns.events,
+  );
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
   if (extra.length > 0) logger.warn(MESSAGES.IGNORED_COLUMNS, ignoredColumns(file, extra));
@@ -563,7 +599,18 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     kind: 'timeline',
     inputs: [options.patients, options.events],
   });
-  const patients = await readPatients(options);
-  const events = await readEvents(options, patients, logger);
+  const sidecar = readExportSidecar(options.patients, options.events);
+  const kindsOf = (kind: 'categorical' | 'numeric') =>
+    sidecar?.attributes.filter((a) => a.kind === kind).map((a) => a.name) ?? [];
+  const read: ReadOptions = sidecar
+    ? {
+        ...options,
+        sidecar,
+        categorical: options.categorical ?? kindsOf('categorical'),
+        numeric: options.numeric ?? kindsOf('numeric'),
+      }
+    : options;
+  const patients = await readPatients(read);
+  const events = await readEvents(read, patients, logger);
   return writeImported(options, patients, events, logger);
 }
