@@ -390,3 +390,16 @@ export function jsonTooDeep(limit: number): string {
 export function nonFiniteWeight(index: number, name: string): string {
   return `weight ${index} (in ${name}) is NaN or infinite: the model is corrupt or its training diverged; retrain it`;
 }
+
+/**
+ * Error: more shards than patients (some shards would be empty).
+ *
+ * @param shards - the shard count N.
+ * @param patients - the cohort size.
+ * @returns the message text.
+ * @example
+ * shardsExceedPatients(200, 100) // => '--shard asks for 200 shards of a 100-patient cohort; use at most 100 shards'
+ */
+export function shardsExceedPatients(shards: number, patients: number): string {
+  return `--shard asks for ${shards} shards of a ${patients}-patient cohort; use at most ${patients} shards`;
+}

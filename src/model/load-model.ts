@@ -44,7 +44,8 @@ export function loadModel(dir: string): LoadedModel {
     }
     const bad = weights.findIndex((w) => !Number.isFinite(w));
     if (bad >= 0) {
-      const spec = specs.find(
+      const spec =
+        specs.find(
           (sp) => bad >= sp.offset && bad < sp.offset + sp.shape.reduce((a, b) => a * b, 1),
         ) ?? specs[0]!;
       throw new TrajsimError('MODEL', nonFiniteWeight(bad, spec.name), {
@@ -70,7 +71,9 @@ export function loadModel(dir: string): LoadedModel {
     markov === null ||
     typeof markov !== 'object' ||
     !Array.isArray(markov.counts) ||
-    markov.counts.some((c: unknown) => !Array.isArray(c) || c.length !== V + 1 || !c.every(isCountRow))
+    markov.counts.some(
+      (c: unknown) => !Array.isArray(c) || c.length !== V + 1 || !c.every(isCountRow),
+    )
   ) {
     throw new TrajsimError('MODEL', `transition counts do not match the ${V}-code vocabulary`, {
       file: path,

@@ -1,7 +1,7 @@
 import { TrajsimError } from '../core/errors.js';
+import { distributionOverflow, weightsOverflow } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import type { AttributeSpec } from '../timeline/types.js';
-import { distributionOverflow, weightsOverflow } from '../core/messages.js';
 import type { AttributeRequest } from './schema.js';
 
 /**
@@ -46,7 +46,8 @@ function levelOf(
 function truncatedDraw(draw: () => number, min: number, max: number, where: string): number {
   for (let k = 0; k < MAX_REDRAWS; k++) {
     const x = draw();
-    if (!Number.isFinite(x)) throw new TrajsimError('SCENARIO', distributionOverflow(), { field: where });
+    if (!Number.isFinite(x))
+      throw new TrajsimError('SCENARIO', distributionOverflow(), { field: where });
     if (x >= min && x <= max) return x;
   }
   throw new TrajsimError(

@@ -80,7 +80,10 @@ export function exportSidecarText(attributes: readonly AttributeSpec[]): string 
     version: 1,
     escape: 'leading-apostrophe',
     escapedColumns: {
-      patients: ['patient_id', ...attributes.filter((a) => a.kind === 'categorical').map((a) => a.name)],
+      patients: [
+        'patient_id',
+        ...attributes.filter((a) => a.kind === 'categorical').map((a) => a.name),
+      ],
       events: ['patient_id', 'code'],
     },
     attributes: attributes.map((a) => ({ name: a.name, kind: a.kind })),
