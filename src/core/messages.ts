@@ -403,3 +403,57 @@ export function nonFiniteWeight(index: number, name: string): string {
 export function shardsExceedPatients(shards: number, patients: number): string {
   return `--shard asks for ${shards} shards of a ${patients}-patient cohort; use at most ${patients} shards`;
 }
+
+/**
+ * Error: a synthetic timeline without attributes the real data has (validation would pass
+ * vacuously on them).
+ *
+ * @param dir - the synthetic directory.
+ * @param missing - the real attributes it lacks.
+ * @param realDir - the real directory.
+ * @returns the message text.
+ * @example
+ * syntheticLacksAttributes('out/syn', ['age'], 'out/colon')
+ * // => 'out/syn has no attribute age of the real data out/colon; generate it with a model trained on that data'
+ */
+export function syntheticLacksAttributes(
+  dir: string,
+  missing: readonly string[],
+  realDir: string,
+): string {
+  return `${dir} has no attribute ${missing.join(', ')} of the real data ${realDir}; generate it with a model trained on that data`;
+}
+
+/**
+ * Error: synthetic shards with different attribute sets.
+ *
+ * @param dir - the shard that differs.
+ * @param names - its attributes.
+ * @param firstDir - the first shard.
+ * @param first - the first shard's attributes, as text.
+ * @returns the message text.
+ * @example
+ * shardAttributesDiffer('s2', ['age'], 's1', 'age, sex') // => 's2 has attributes age; s1 has age, sex: shards of one cohort have the same attributes'
+ */
+export function shardAttributesDiffer(
+  dir: string,
+  names: readonly string[],
+  firstDir: string,
+  first: string,
+): string {
+  return `${dir} has attributes ${names.join(', ') || '(none)'}; ${firstDir} has ${first || '(none)'}: shards of one cohort have the same attributes`;
+}
+
+/**
+ * Error: too few real patients to validate against.
+ *
+ * @param dir - the real directory.
+ * @param patients - its patient count.
+ * @param minimum - the fewest accepted.
+ * @returns the message text.
+ * @example
+ * tooFewRealPatients('real', 2, 20) // => 'real has 2 patients; validation needs at least 20 real patients (it compares random halves of them)'
+ */
+export function tooFewRealPatients(dir: string, patients: number, minimum: number): string {
+  return `${dir} has ${patients} patients; validation needs at least ${minimum} real patients (it compares random halves of them)`;
+}

@@ -28,6 +28,7 @@ import { exportTimeline } from '../../src/timeline/export.js';
 import { importTimeline, MAX_DISTINCT_CODES } from '../../src/timeline/import.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import { parseThresholds } from '../../src/validate/thresholds.js';
+import { validateTimelineDirs } from '../../src/validate/validate-dirs.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const root = useTempDir('defects');
@@ -246,5 +247,53 @@ describe('#16 non-finite weights are refused at load', () => {
       writeFileSync(join(d, 'weights.bin'), Buffer.from(new Float32Array(size).fill(bad).buffer));
       expect(() => loadModel(d)).toThrow(/weight 0 \(in .+\) is NaN or infinite/);
     }
+  });
+});
+
+describe('#12 #26 validate refuses comparisons that mean nothing', () => {
+  async function timeline(dir: string, patients: number, withAge: boolean): Promise<string> {
+    mkdirSync(dir, { recursive: true });
+    const p = [withAge ? 'patient_id,index_date,age' : 'patient_id,index_date'];
+    const e = ['patient_id,day,code,value'];
+    for (let i = 0; i < patients; i++) {
+      p.push(`P${i},2020-01-01${withAge ? `,${50 + i}` : ''}`);
+      e.push(`P${i},0,DIAGNOSIS,`, `P${i},${10 + i},${i % 2 ? 'DEATH' : 'END_OF_FOLLOWUP'},`);
+    }
+    writeFileSync(join(dir, 'p.csv'), `${p.join('\n')}\n`);
+    writeFileSync(join(dir, 'e.csv'), `${e.join('\n')}\n`);
+    await importTimeline({
+      patients: join(dir, 'p.csv'),
+      events: join(dir, 'e.csv'),
+      out: join(dir, 't'),
+    });
+    return join(dir, 't');
+  }
+  const options = { thresholds: { version: 1 as const, defaults: {}, metrics: {} }, seed: '1' };
+  it('a synthetic timeline without the real attributes, and shards with different attributes', async () => {
+    const d = fresh();
+    const real = await timeline(join(d, 'real'), 30, true);
+    const bare = await timeline(join(d, 'bare'), 30, false);
+    const aged = await timeline(join(d, 'aged'), 30, true);
+    await expect(validateTimelineDirs(real, [bare], options)).rejects.toThrow(
+      /has no attribute age of the real data/,
+    );
+    await expect(validateTimelineDirs(bare, [aged, bare], options)).rejects.toThrow(
+      /shards of one cohort have the same attributes/,
+    );
+  });
+  it('2 real patients: a clear message, not "logRankTest: singular"', async () => {
+    const d = fresh();
+    const real = await timeline(join(d, 'real'), 2, true);
+    const syn = await timeline(join(d, 'syn'), 30, true);
+    await expect(validateTimelineDirs(real, [syn], options)).rejects.toThrow(
+      /has 2 patients; validation needs at least 20 real patients/,
+    );
+  });
+  it('min_acceptance_rate 1e-300 is refused in words, not "maxAttempts is 4.999999999999999e+301"', () => {
+    expect(() =>
+      parseScenario('{"name":"x","patients":1,"seed":1,"min_acceptance_rate":1e-300}', 's.json'),
+    ).toThrow(
+      /s.json: min_acceptance_rate: expected at least 1e-6 \(one accepted candidate in a million\)/,
+    );
   });
 });
