@@ -457,3 +457,15 @@ export function shardAttributesDiffer(
 export function tooFewRealPatients(dir: string, patients: number, minimum: number): string {
   return `${dir} has ${patients} patients; validation needs at least ${minimum} real patients (it compares random halves of them)`;
 }
+
+/**
+ * Error: `merge` inputs that are not one run's complete shard set.
+ *
+ * @param reason - what differs.
+ * @returns the message text.
+ * @example
+ * mergeRefused('out/a has seed 1; out/b has seed 2') // => 'cannot merge: out/a has seed 1; out/b has seed 2'
+ */
+export function mergeRefused(reason: string): string {
+  return `cannot merge: ${reason}`;
+}

@@ -30,7 +30,8 @@ function interventionRecord(day: number) {
     out,
   ]);
   expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(readFileSync(join(out, 'generation.json'), 'utf8')).requestedVsAchieved.interventions[0];
+  return JSON.parse(readFileSync(join(out, 'generation.json'), 'utf8')).requestedVsAchieved
+    .interventions[0];
 }
 
 describe('#17 interventions applied', () => {
