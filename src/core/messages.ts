@@ -469,3 +469,14 @@ export function tooFewRealPatients(dir: string, patients: number, minimum: numbe
 export function mergeRefused(reason: string): string {
   return `cannot merge: ${reason}`;
 }
+
+/**
+ * Error: a timeline whose data files do not match the contentHash of its timeline.json.
+ *
+ * @returns the message text.
+ * @example
+ * contentHashMismatch() // => 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again'
+ */
+export function contentHashMismatch(): string {
+  return 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again';
+}

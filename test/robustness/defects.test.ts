@@ -297,3 +297,25 @@ describe('#12 #26 validate refuses comparisons that mean nothing', () => {
     );
   });
 });
+
+describe('#20 timeline.json contentHash is verified on read', () => {
+  it('an events.arrow with one value byte changed (still a valid Arrow file) is refused', async () => {
+    const d = fresh();
+    writeFileSync(join(d, 'p.csv'), 'patient_id,index_date\nP1,2020-01-01\n');
+    writeFileSync(join(d, 'e.csv'), 'patient_id,day,code,value\nP1,0,DIAGNOSIS,1.5\nP1,7,DEATH,\n');
+    await importTimeline({
+      patients: join(d, 'p.csv'),
+      events: join(d, 'e.csv'),
+      out: join(d, 't'),
+    });
+    const path = join(d, 't', 'events.arrow');
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf(Buffer.from(new Float64Array([1.5]).buffer));
+    expect(at).toBeGreaterThan(0);
+    bytes.writeDoubleLE(2.5, at);
+    writeFileSync(path, bytes);
+    await expect(readTimeline(join(d, 't'))).rejects.toThrow(
+      /timeline.json: contentHash: patients.arrow and events.arrow are not the files/,
+    );
+  });
+});
