@@ -57,3 +57,36 @@ describe('generate flags are bounded like the scenario', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('#22 control characters in codes never reach the terminal raw', () => {
+  it('inspect prints ESC, BEL, NUL and an RTL override escaped', async () => {
+    const { importTimeline } = await import('../../src/timeline/import.js');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(root, 'p.csv'), 'patient_id,index_date\nP1,2020-01-01\n');
+    writeFileSync(
+      join(root, 'e.csv'),
+      'patient_id,day,code,value\nP1,0,X\u001b[2J\u0007\u0000\u202eY,\nP1,5,DEATH,\n',
+    );
+    await importTimeline({
+      patients: join(root, 'p.csv'),
+      events: join(root, 'e.csv'),
+      out: join(root, 'ctl'),
+    });
+    let stdout = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      stdout += String(s);
+      return true;
+    });
+    try {
+      expect(await runCli(['inspect', join(root, 'ctl')])).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    expect(stdout).toContain('X\\x1b[2J\\x07\\x00\\u{202e}Y');
+    const raw = [...stdout].filter((ch) => {
+      const c = ch.charCodeAt(0);
+      return (c < 32 && ch !== '\n') || c === 127 || (c >= 0x202a && c <= 0x202e);
+    });
+    expect(raw).toEqual([]);
+  });
+});
