@@ -5,7 +5,7 @@
  * nothing written. A failing case is shrunk by fast-check; store it in test/fuzz/regressions/
  * (regressions.test.ts replays them all). Rules JSON: src/rules does not exist on this branch.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DateDay,
@@ -21,6 +21,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importTimeline } from '../../src/timeline/import.js';
 import { readTimeline } from '../../src/timeline/read.js';
+import { runTrajsim } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/tmp.js';
 import {
   expectOnly,
@@ -42,6 +43,9 @@ const tally = (surface: string, outcome: 'ok' | 'refused') => {
 };
 afterAll(() => {
   const total = Object.values(counts).reduce((s, c) => s + c.ok + c.refused, 0);
+  // TRAJSIM_FUZZ_REPORT=file writes the outcome counts per surface (for the issue's closing note)
+  const report = process.env['TRAJSIM_FUZZ_REPORT'];
+  if (report) writeFileSync(report, `${JSON.stringify({ total, counts }, null, 2)}\n`);
   // the count the issue asks for: at least 1,000 generated cases
   expect(total).toBeGreaterThanOrEqual(1000);
 });
@@ -535,5 +539,26 @@ describe('fuzz: CLI flags (in-process)', () => {
       }),
       { seed: SEED, numRuns: 150 },
     );
+  });
+  it('a sample of 8 spawned as the real binary: exit 2, no stack trace, nothing written', () => {
+    const samples = fc.sample(fc.tuple(command, fc.array(flag, { maxLength: 5 })), {
+      seed: SEED,
+      numRuns: 8,
+    });
+    for (const [cmd, flags] of samples) {
+      const out = join(dir, `spawn-${caseNo++}`);
+      const argv = [
+        ...cmd,
+        ...flags.flat(),
+        '--out',
+        out,
+        ...(cmd[0] === 'generate' ? ['--model', 'data/colon'] : []),
+      ];
+      const r = runTrajsim(argv);
+      expect(r.status, `${argv.join(' ')}\n${r.stderr}`).toBe(2);
+      expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
+      expect(existsSync(out)).toBe(false);
+      tally('cli-spawned', 'refused');
+    }
   });
 });
