@@ -56,6 +56,7 @@ async function writeLines(
   const pending: string[] = [];
   let size = 0;
   const flushes: Promise<void>[] = [];
+  let waitingForDrain = false;
   const write = (line: string) => {
     pending.push(line);
     size += line.length;
@@ -64,10 +65,17 @@ async function writeLines(
       pending.length = 0;
       size = 0;
       if (failure) throw failure;
-      if (!stream.write(chunk))
+      // one 'drain' listener at a time (a listener per full buffer passed Node's limit of 10)
+      if (!stream.write(chunk) && !waitingForDrain) {
+        waitingForDrain = true;
         flushes.push(
-          Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]),
+          Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), failed]).then(
+            () => {
+              waitingForDrain = false;
+            },
+          ),
         );
+      }
     }
   };
   produce(write);
