@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../core/format.js';
 import type { Logger } from '../core/messages.js';
+import { terminalSafe } from '../core/terminal-text.js';
 
 /** A CLI command module: adds its subcommand to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -48,7 +49,7 @@ export function createCliContext(options: { quiet?: boolean } = {}): CliContext 
   let lastDraw = 0;
   const logger: Logger = {
     warn(code, message) {
-      process.stderr.write(`warning [${code}]: ${message}\n`);
+      process.stderr.write(`warning [${code}]: ${terminalSafe(message)}\n`);
     },
     info(_code, message) {
       if (!options.quiet) process.stderr.write(`${message}\n`);

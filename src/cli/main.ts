@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { abortActiveOutputs } from '../core/atomic-output.js';
 import { interruptedBySignal } from '../core/messages.js';
+import { terminalSafe } from '../core/terminal-text.js';
 import { VERSION } from '../core/version.js';
 import { COMMANDS } from './commands/index.js';
 import { createCliContext, exitCodeOf } from './context.js';
@@ -83,7 +84,9 @@ function reportError(error: unknown, debug: boolean): number {
     if (debug && stack) process.stderr.write(`${stack}\n`);
     return EXIT.USAGE;
   }
-  process.stderr.write(`trajsim: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+  process.stderr.write(
+    `trajsim: internal error: ${terminalSafe((error as Error)?.message ?? String(error))}\n`,
+  );
   if (debug) process.stderr.write(`${stack}\n`);
   else process.stderr.write('(run again with --debug for the stack trace; please report it)\n');
   return EXIT.USAGE;

@@ -155,3 +155,22 @@ export function shard(value: string): Shard {
     throw new InvalidArgumentError((error as Error).message);
   }
 }
+
+// --- f18-robustness: resource limits of CLI flags (docs/limits.md) ---
+
+/**
+ * Most patients one run may ask for (the scenario schema's limit, enforced on --patients too).
+ *
+ * @example
+ * integerIn(1, MAX_PATIENTS)('1000000000000') // throws: expected an integer 1..1000000000
+ */
+export const MAX_PATIENTS = 1_000_000_000;
+
+/**
+ * Largest --batch-size: a batch holds batch × (hidden + vocabulary) floats per step in several
+ * tensors; 65,536 stays well under a few GB for the largest models trajsim trains.
+ *
+ * @example
+ * integerIn(1, MAX_BATCH_SIZE)('3000000') // throws: expected an integer 1..65536
+ */
+export const MAX_BATCH_SIZE = 65_536;

@@ -7,6 +7,7 @@
 import { describeIoError } from '../core/atomic-output.js';
 import { type ErrorCode, TrajsimError } from '../core/errors.js';
 import { formatJsonPath } from '../core/json-file.js';
+import { terminalSafe } from '../core/terminal-text.js';
 
 /** A user-facing error: the code shown in brackets and a message (one or more lines). */
 export interface UserError {
@@ -49,9 +50,16 @@ export function formatZodIssues(issues: readonly ZodLikeIssue[]): string {
  * // => { code: 'IO', message: 'out: is a folder' }
  */
 export function describeUserError(error: unknown): UserError | undefined {
+  const user = describeRaw(error);
+  if (!user) return undefined;
+  // user data (codes, ids, paths) never reaches the terminal with control characters (issue 18 #22)
+  return { code: user.code, message: user.message.split('\n').map(terminalSafe).join('\n') };
+}
+
+function describeRaw(error: unknown): UserError | undefined {
   if (error instanceof TrajsimError) {
     if (error.code === 'INTERNAL') return undefined;
-    return { code: error.code, message: error.message };
+    return { code: error.code, message: terminalSafe(error.message) };
   }
   const issues = zodIssues(error);
   if (issues) return { code: 'INVALID_ARGUMENT', message: formatZodIssues(issues) };

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { type ErrorCode, TrajsimError } from './errors.js';
+import { forbiddenJsonKey, jsonTooDeep } from './messages.js';
 
 /**
  * Formats a JSON path the one way errors show it: `attributes.age.weights`, `criteria[0].code`,
@@ -70,10 +71,56 @@ export function parseJsonText(
   file: string,
   code: ErrorCode = 'INVALID_INPUT',
 ): unknown {
+  let json: unknown;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
     throw new TrajsimError(code, `not valid JSON: ${(cause as Error).message}`, { file, cause });
+  }
+  checkJsonShape(json, file, code);
+  return json;
+}
+
+/** Deepest nesting of arrays/objects a JSON input may have (docs/limits.md). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Refuses `__proto__` keys (zod and object spreads would silently drop or misapply them) and
+ * documents nested deeper than {@link MAX_JSON_DEPTH}; iterative, so any depth is safe to walk.
+ *
+ * @param json - the parsed document
+ * @param file - the file it came from
+ * @param code - the error code
+ * @throws TrajsimError `code` naming the file and the JSON path of the key or of the deep value
+ * @example
+ * checkJsonShape(JSON.parse('{"a":{"__proto__":1}}'), 'x.json', 'SCENARIO') // throws "x.json: a.__proto__: the key '__proto__' is not allowed ..."
+ */
+export function checkJsonShape(json: unknown, file: string, code: ErrorCode): void {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: json, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_JSON_DEPTH) {
+      throw new TrajsimError(code, jsonTooDeep(MAX_JSON_DEPTH), {
+        file,
+        field: formatJsonPath(path.slice(0, 3)),
+      });
+    }
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        stack.push({ value: v, path: [...path, i] });
+      });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') {
+        throw new TrajsimError(code, forbiddenJsonKey(key), {
+          file,
+          field: formatJsonPath([...path, key]),
+        });
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+    }
   }
 }
 

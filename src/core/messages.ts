@@ -513,3 +513,209 @@ export function omopUnmappedCodes(counts: Readonly<Record<string, number>>): str
   const verb = entries.length === 1 ? 'has' : 'have';
   return `${codes} (${events} events) ${verb} no concept-map row and went to OBSERVATION with concept_id 0: ${entries.map(([c, n]) => `${c} (${n})`).join(', ')}`;
 }
+
+// --- f18-robustness ---
+
+/**
+ * Error: a CSV field or record longer than the reader accepts (usually a stray `"` that
+ * swallows the rest of the file, or a file that is not CSV at all).
+ *
+ * @param what - 'field' or 'record'.
+ * @param limit - the limit in characters.
+ * @returns the message text.
+ * @example
+ * csvTooLong('field', 65536)
+ * // => 'a CSV field longer than 65536 characters (a stray " that is never closed, or not a CSV file?); see docs/limits.md'
+ */
+export function csvTooLong(what: 'field' | 'record', limit: number): string {
+  return `a CSV ${what} longer than ${limit} characters (a stray " that is never closed, or not a CSV file?); see docs/limits.md`;
+}
+
+/**
+ * Error: an Arrow column of a type the importer does not read (Binary, List, Struct...).
+ *
+ * @param type - the Arrow type as text.
+ * @returns the message text.
+ * @example
+ * arrowUnsupportedType('Binary')
+ * // => 'Arrow type Binary is not supported; expected Utf8, Int, Float, Bool, Date or Timestamp'
+ */
+export function arrowUnsupportedType(type: string): string {
+  return `Arrow type ${type} is not supported; expected Utf8, Int, Float, Bool, Date or Timestamp`;
+}
+
+/**
+ * Error: a Float Arrow value that is NaN or infinite (write a null for a missing value).
+ *
+ * @param value - the value as text.
+ * @returns the message text.
+ * @example
+ * arrowNonFinite('NaN') // => 'value NaN is not a finite number; write a null for a missing value'
+ */
+export function arrowNonFinite(value: string): string {
+  return `value ${value} is not a finite number; write a null for a missing value`;
+}
+
+/**
+ * Error: an import with more distinct event codes than trajsim accepts.
+ *
+ * @param limit - the most distinct codes accepted.
+ * @returns the message text.
+ * @example
+ * tooManyCodes(10000)
+ * // => 'more than 10000 distinct event codes; group rare codes before import (see docs/limits.md)'
+ */
+export function tooManyCodes(limit: number): string {
+  return `more than ${limit} distinct event codes; group rare codes before import (see docs/limits.md)`;
+}
+
+/**
+ * Error: categorical weights whose sum overflows (e.g. 1e308 twice).
+ *
+ * @returns the message text.
+ * @example
+ * weightsOverflow() // => 'the weights sum to more than the largest number; use relative weights such as 1 and 3'
+ */
+export function weightsOverflow(): string {
+  return 'the weights sum to more than the largest number; use relative weights such as 1 and 3';
+}
+
+/**
+ * Error: a numeric attribute distribution whose draws would be infinite.
+ *
+ * @returns the message text.
+ * @example
+ * distributionOverflow()
+ * // => 'this distribution draws values too large to represent (infinite); narrow min/max or lower mean/sd'
+ */
+export function distributionOverflow(): string {
+  return 'this distribution draws values too large to represent (infinite); narrow min/max or lower mean/sd';
+}
+
+/**
+ * Error: a JSON key that would change an object's prototype.
+ *
+ * @param key - the key.
+ * @returns the message text.
+ * @example
+ * forbiddenJsonKey('__proto__') // => "the key '__proto__' is not allowed (it names the object prototype)"
+ */
+export function forbiddenJsonKey(key: string): string {
+  return `the key '${key}' is not allowed (it names the object prototype)`;
+}
+
+/**
+ * Error: a JSON document nested deeper than trajsim reads.
+ *
+ * @param limit - the deepest nesting accepted.
+ * @returns the message text.
+ * @example
+ * jsonTooDeep(64) // => 'nested more than 64 levels deep; trajsim inputs are at most a few levels deep'
+ */
+export function jsonTooDeep(limit: number): string {
+  return `nested more than ${limit} levels deep; trajsim inputs are at most a few levels deep`;
+}
+
+/**
+ * Error: a model weight that is NaN or infinite (a corrupt or diverged model).
+ *
+ * @param index - the float index in weights.bin.
+ * @param name - the weight tensor it belongs to.
+ * @returns the message text.
+ * @example
+ * nonFiniteWeight(12, 'gru/kernel')
+ * // => 'weight 12 (in gru/kernel) is NaN or infinite: the model is corrupt or its training diverged; retrain it'
+ */
+export function nonFiniteWeight(index: number, name: string): string {
+  return `weight ${index} (in ${name}) is NaN or infinite: the model is corrupt or its training diverged; retrain it`;
+}
+
+/**
+ * Error: more shards than patients (some shards would be empty).
+ *
+ * @param shards - the shard count N.
+ * @param patients - the cohort size.
+ * @returns the message text.
+ * @example
+ * shardsExceedPatients(200, 100) // => '--shard asks for 200 shards of a 100-patient cohort; use at most 100 shards'
+ */
+export function shardsExceedPatients(shards: number, patients: number): string {
+  return `--shard asks for ${shards} shards of a ${patients}-patient cohort; use at most ${patients} shards`;
+}
+
+/**
+ * Error: a synthetic timeline without attributes the real data has (validation would pass
+ * vacuously on them).
+ *
+ * @param dir - the synthetic directory.
+ * @param missing - the real attributes it lacks.
+ * @param realDir - the real directory.
+ * @returns the message text.
+ * @example
+ * syntheticLacksAttributes('out/syn', ['age'], 'out/colon')
+ * // => 'out/syn has no attribute age of the real data out/colon; generate it with a model trained on that data'
+ */
+export function syntheticLacksAttributes(
+  dir: string,
+  missing: readonly string[],
+  realDir: string,
+): string {
+  return `${dir} has no attribute ${missing.join(', ')} of the real data ${realDir}; generate it with a model trained on that data`;
+}
+
+/**
+ * Error: synthetic shards with different attribute sets.
+ *
+ * @param dir - the shard that differs.
+ * @param names - its attributes.
+ * @param firstDir - the first shard.
+ * @param first - the first shard's attributes, as text.
+ * @returns the message text.
+ * @example
+ * shardAttributesDiffer('s2', ['age'], 's1', 'age, sex') // => 's2 has attributes age; s1 has age, sex: shards of one cohort have the same attributes'
+ */
+export function shardAttributesDiffer(
+  dir: string,
+  names: readonly string[],
+  firstDir: string,
+  first: string,
+): string {
+  return `${dir} has attributes ${names.join(', ') || '(none)'}; ${firstDir} has ${first || '(none)'}: shards of one cohort have the same attributes`;
+}
+
+/**
+ * Error: too few real patients to validate against.
+ *
+ * @param dir - the real directory.
+ * @param patients - its patient count.
+ * @param minimum - the fewest accepted.
+ * @returns the message text.
+ * @example
+ * tooFewRealPatients('real', 2, 20) // => 'real has 2 patients; validation needs at least 20 real patients (it compares random halves of them)'
+ */
+export function tooFewRealPatients(dir: string, patients: number, minimum: number): string {
+  return `${dir} has ${patients} patients; validation needs at least ${minimum} real patients (it compares random halves of them)`;
+}
+
+/**
+ * Error: `merge` inputs that are not one run's complete shard set.
+ *
+ * @param reason - what differs.
+ * @returns the message text.
+ * @example
+ * mergeRefused('out/a has seed 1; out/b has seed 2') // => 'cannot merge: out/a has seed 1; out/b has seed 2'
+ */
+export function mergeRefused(reason: string): string {
+  return `cannot merge: ${reason}`;
+}
+
+/**
+ * Error: a timeline whose data files do not match the contentHash of its timeline.json.
+ *
+ * @returns the message text.
+ * @example
+ * contentHashMismatch() // => 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again'
+ */
+export function contentHashMismatch(): string {
+  return 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again';
+}

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
+import { nonFiniteWeight } from '../core/messages.js';
 import { GruStepModel } from './gru-step-model.js';
 import {
   MODEL_FILES,
@@ -41,6 +42,16 @@ export function loadModel(dir: string): LoadedModel {
         },
       );
     }
+    const bad = weights.findIndex((w) => !Number.isFinite(w));
+    if (bad >= 0) {
+      const spec =
+        specs.find(
+          (sp) => bad >= sp.offset && bad < sp.offset + sp.shape.reduce((a, b) => a * b, 1),
+        ) ?? specs[0]!;
+      throw new TrajsimError('MODEL', nonFiniteWeight(bad, spec.name), {
+        file: join(dir, MODEL_FILES.WEIGHTS),
+      });
+    }
     return { dir, manifest, weights };
   }
   const path = join(dir, MODEL_FILES.MARKOV);
@@ -52,9 +63,17 @@ export function loadModel(dir: string): LoadedModel {
     throw new TrajsimError('MODEL', 'not valid JSON', { file: path, cause });
   }
   const V = manifest.vocabulary.codes.length;
+  const isCountRow = (r: unknown): boolean =>
+    Array.isArray(r) &&
+    r.length === V &&
+    r.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0);
   if (
+    markov === null ||
+    typeof markov !== 'object' ||
     !Array.isArray(markov.counts) ||
-    markov.counts.some((c) => c.length !== V + 1 || c.some((r) => r.length !== V))
+    markov.counts.some(
+      (c: unknown) => !Array.isArray(c) || c.length !== V + 1 || !c.every(isCountRow),
+    )
   ) {
     throw new TrajsimError('MODEL', `transition counts do not match the ${V}-code vocabulary`, {
       file: path,

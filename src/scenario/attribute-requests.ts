@@ -1,4 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
+import { distributionOverflow, weightsOverflow } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import type { AttributeSpec } from '../timeline/types.js';
 import type { AttributeRequest } from './schema.js';
@@ -45,6 +46,8 @@ function levelOf(
 function truncatedDraw(draw: () => number, min: number, max: number, where: string): number {
   for (let k = 0; k < MAX_REDRAWS; k++) {
     const x = draw();
+    if (!Number.isFinite(x))
+      throw new TrajsimError('SCENARIO', distributionOverflow(), { field: where });
     if (x >= min && x <= max) return x;
   }
   throw new TrajsimError(
@@ -97,6 +100,8 @@ export function resolveAttributeRequests(
         for (const [level, w] of Object.entries(request.weights))
           weights[levelOf(spec, level, `${where}.weights.${level}`)] = w;
         const total = weights.reduce((s, w) => s + w, 0);
+        if (!Number.isFinite(total))
+          throw new TrajsimError('SCENARIO', weightsOverflow(), { field: `${where}.weights` });
         if (!(total > 0))
           throw new TrajsimError('SCENARIO', 'weights must not all be zero', {
             field: `${where}.weights`,
@@ -139,6 +144,7 @@ export function resolveAttributeRequests(
       const min = request.min ?? Number.NEGATIVE_INFINITY;
       const max = request.max ?? Number.POSITIVE_INFINITY;
       const d = request;
+      checkDistributionFinite(d, min, max, where);
       const draw: (rng: Rng) => number =
         d.distribution === 'uniform'
           ? (rng) => min + (max - min) * rng.uniform()
@@ -161,4 +167,29 @@ export function resolveAttributeRequests(
     }
   }
   return out;
+}
+
+/** Largest x with exp(x) finite in binary64. */
+const MAX_EXP_ARGUMENT = 709;
+
+/**
+ * Refuses a numeric distribution whose draws would overflow to ±Infinity: a uniform range
+ * wider than the largest double, a normal whose mean ± 40 sd is not finite, a lognormal whose
+ * log-mean + 10 sd passes exp's range (issue 18 #15).
+ */
+function checkDistributionFinite(
+  d: { distribution: string; mean?: number | undefined; sd?: number | undefined },
+  min: number,
+  max: number,
+  where: string,
+): void {
+  const mean = d.mean ?? 0;
+  const sd = d.sd ?? 0;
+  const bad =
+    d.distribution === 'uniform'
+      ? !Number.isFinite(max - min)
+      : d.distribution === 'normal'
+        ? !Number.isFinite(Math.abs(mean) + 40 * sd)
+        : mean + 10 * sd > MAX_EXP_ARGUMENT || !Number.isFinite(Math.abs(mean) + 10 * sd);
+  if (bad) throw new TrajsimError('SCENARIO', distributionOverflow(), { field: where });
 }

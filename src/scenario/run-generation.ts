@@ -349,8 +349,15 @@ function hooksFor(
           if (v >= 0) a[v]!++;
         } else if (!Number.isNaN(v)) addNumeric(a, 1, v, v, v);
       });
+      // applied = the forced code on its own day (not any occurrence of the code: issue 18 #17)
       forcedCodes.forEach((c, k) => {
-        if (p.codes.includes(c)) tally.interventions[k]!++;
+        const day = forced[k]!.day;
+        for (let i = 0; i < p.codes.length; i++) {
+          if (p.codes[i] === c && p.days[i] === day) {
+            tally.interventions[k]!++;
+            break;
+          }
+        }
       });
     },
   };

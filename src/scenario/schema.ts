@@ -156,7 +156,10 @@ export const scenarioSchema = z
       ),
     min_acceptance_rate: z
       .number()
-      .positive()
+      .min(
+        1e-6,
+        'expected at least 1e-6 (one accepted candidate in a million); a lower rate would run for days',
+      )
       .max(1)
       .default(0.001)
       .describe(

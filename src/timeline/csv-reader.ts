@@ -1,6 +1,15 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
+import { csvTooLong } from '../core/messages.js';
+
+/**
+ * Longest CSV field accepted, in UTF-16 code units (64 Ki). A longer field is almost always a
+ * stray `"` swallowing the rest of the file; refusing it early keeps memory flat (docs/limits.md).
+ */
+export const MAX_CSV_FIELD_CHARS = 65_536;
+/** Longest CSV record (all its fields and separators) accepted, in UTF-16 code units (1 Mi). */
+export const MAX_CSV_RECORD_CHARS = 1_048_576;
 
 /** One CSV record: its fields and the 1-based line where it starts (the header is line 1). */
 export interface CsvRecord {
@@ -32,7 +41,12 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
   let fieldStarted = false;
   let pendingCR = false;
 
+  let recordChars = 0;
+  const tooLong = (what: 'field' | 'record', limit: number): TrajsimError =>
+    new TrajsimError('RESOURCE', csvTooLong(what, limit), { file, line: recordLine });
+
   const endRecord = (): CsvRecord | undefined => {
+    recordChars = 0;
     fields.push(field);
     const rec = fields;
     fields = [];
@@ -62,6 +76,8 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
     }
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);
+      if (++recordChars > MAX_CSV_RECORD_CHARS) throw tooLong('record', MAX_CSV_RECORD_CHARS);
+      if (field.length >= MAX_CSV_FIELD_CHARS) throw tooLong('field', MAX_CSV_FIELD_CHARS);
       if (pendingCR) {
         pendingCR = false;
         if (ch === 10) continue;

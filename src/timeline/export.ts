@@ -1,9 +1,10 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { AtomicDir, describeIoError } from '../core/atomic-output.js';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import type { Logger } from '../core/messages.js';
 import { writeTimelineParquet } from './export-parquet.js';
+import { EXPORT_SIDECAR, escapeFormula, exportSidecarText } from './export-sidecar.js';
 import { readTimeline } from './read.js';
 
 export interface ExportOptions {
@@ -30,7 +31,13 @@ export function csvField(text: string): string {
 
 /** Shortest text that reads back to the same float64 (JS number to string); NaN → empty. */
 function numberField(value: number): string {
+  if (Object.is(value, -0)) return '-0';
   return Number.isNaN(value) ? '' : String(value);
+}
+
+/** A text cell: formula-escaped (export-sidecar.ts), then CSV-quoted. */
+function textField(text: string): string {
+  return csvField(escapeFormula(text));
 }
 
 /**
@@ -114,22 +121,22 @@ export async function exportTimeline(
         `${['patient_id', 'index_date', ...attrs.map((a) => a.name)].map(csvField).join(',')}\n`,
       );
       for (let p = 0; p < t.patients.ids.length; p++) {
-        let line = `${csvField(t.patients.ids[p]!)},${formatIsoDay(t.patients.indexDay[p]!)}`;
+        let line = `${textField(t.patients.ids[p]!)},${formatIsoDay(t.patients.indexDay[p]!)}`;
         for (const a of attrs) {
           line += ',';
           if (a.kind === 'categorical') {
             const c = a.codes[p]!;
-            line += c < 0 ? '' : csvField(a.levels[c]!);
+            line += c < 0 ? '' : textField(a.levels[c]!);
           } else line += numberField(a.values[p]!);
         }
         await write(`${line}\n`);
       }
     });
-    const codes = t.events.codes.map(csvField);
+    const codes = t.events.codes.map(textField);
     await writeLines(target.file('events.csv'), async (write) => {
       await write(withDates ? 'patient_id,day,code,value,date\n' : 'patient_id,day,code,value\n');
       for (let p = 0; p < t.patients.ids.length; p++) {
-        const id = csvField(t.patients.ids[p]!);
+        const id = textField(t.patients.ids[p]!);
         const indexDay = t.patients.indexDay[p]!;
         for (let i = t.offsets[p]!; i < t.offsets[p + 1]!; i++) {
           const day = t.events.day[i]!;
@@ -140,6 +147,7 @@ export async function exportTimeline(
         }
       }
     });
+    writeFileSync(target.file(EXPORT_SIDECAR), exportSidecarText(attrs));
     target.commit();
   } catch (cause) {
     target.abort();

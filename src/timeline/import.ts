@@ -5,7 +5,13 @@ import { compareCodeUnits } from '../core/compare.js';
 import { formatIsoDay, isEpochDayInRange, MAX_EPOCH_DAY, parseIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { GrowableColumn } from '../core/growable.js';
-import { ignoredColumns, type Logger, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
+import {
+  ignoredColumns,
+  type Logger,
+  MESSAGES,
+  SILENT_LOGGER,
+  tooManyCodes,
+} from '../core/messages.js';
 import {
   type ColumnarFormat,
   columnarFields,
@@ -15,6 +21,7 @@ import {
   stringCells,
 } from './columnar-source.js';
 import type { CsvRecord } from './csv-reader.js';
+import { type ExportSidecar, readExportSidecar, unescapeFormula } from './export-sidecar.js';
 import { readTableRecords, tableFormatOf } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -41,6 +48,11 @@ export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'NA']);
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const MAX_DAY = 2_147_483_647;
+/**
+ * Most distinct event codes an import accepts (docs/limits.md): the model and validation hold
+ * code-by-code tables, so a vocabulary past this size would exhaust memory later.
+ */
+export const MAX_DISTINCT_CODES = 10_000;
 /** A column is "meant to be numeric" when at least this share of its values are numbers. */
 const NUMERIC_SHARE_FOR_TYPE_ERROR = 0.9;
 
@@ -89,9 +101,13 @@ function requireColumns(
 }
 
 /** Opens a table: its records after the header, the header, and column indices by name. */
-async function openTable(path: string, required: readonly string[]) {
+async function openTable(
+  path: string,
+  required: readonly string[],
+  escaped: readonly string[] = [],
+) {
   const file = basename(path);
-  const records = readTableRecords(path);
+  const records = unescapeColumns(readTableRecords(path), escaped);
   const first = await records.next();
   if (first.done) {
     throw new TrajsimError(
@@ -128,6 +144,29 @@ async function openColumnar(path: string, format: ColumnarFormat, required: read
   return { file, records: undefined, header, index };
 }
 
+/** Reverses the export's formula escape in the named columns (export-sidecar.ts). */
+async function* unescapeColumns(
+  records: AsyncGenerator<CsvRecord>,
+  escaped: readonly string[],
+): AsyncGenerator<CsvRecord> {
+  if (escaped.length === 0) {
+    yield* records;
+    return;
+  }
+  let columns: number[] | undefined;
+  for await (const record of records) {
+    if (columns === undefined) {
+      columns = record.fields.flatMap((h, i) => (escaped.includes(h.trim()) ? [i] : []));
+    } else {
+      for (const i of columns) {
+        const v = record.fields[i];
+        if (v !== undefined) record.fields[i] = unescapeFormula(v);
+      }
+    }
+    yield record;
+  }
+}
+
 /** The records after the header, each checked to have as many fields as the header. */
 async function* checkedRows(
   records: AsyncGenerator<CsvRecord>,
@@ -158,11 +197,14 @@ interface PatientsRead {
   readonly attributeValues: (Int32Array | Float64Array)[];
 }
 
+/** Import options with the export sidecar, when the inputs are a trajsim export. */
+type ReadOptions = ImportOptions & { readonly sidecar?: ExportSidecar | undefined };
+
 /**
  * The options with the dictionary-encoded attribute columns of an Arrow or Parquet patients
  * table added to `categorical` (a dictionary is categorical by type), unless named `numeric`.
  */
-async function withDictionaryColumns(options: ImportOptions): Promise<ImportOptions> {
+async function withDictionaryColumns(options: ReadOptions): Promise<ReadOptions> {
   const format = tableFormatOf(options.patients);
   if (format === 'csv') return options;
   const named = new Set([...(options.categorical ?? []), ...(options.numeric ?? [])]);
@@ -175,14 +217,15 @@ async function withDictionaryColumns(options: ImportOptions): Promise<ImportOpti
     : { ...options, categorical: [...(options.categorical ?? []), ...add] };
 }
 
-async function readPatients(given: ImportOptions): Promise<PatientsRead> {
+async function readPatients(given: ReadOptions): Promise<PatientsRead> {
   const options = await withDictionaryColumns(given);
   const format = tableFormatOf(options.patients);
   if (format !== 'csv') return readPatientsColumnar(options, format);
-  const { file, records, header, index } = await openTable(options.patients, [
-    'patient_id',
-    'index_date',
-  ]);
+  const { file, records, header, index } = await openTable(
+    options.patients,
+    ['patient_id', 'index_date'],
+    options.sidecar?.escapedColumns.patients,
+  );
   const idCol = index.get('patient_id')!;
   const dateCol = index.get('index_date')!;
   const attrNames = header
@@ -527,7 +570,7 @@ function parseEventValue(text: string, file: string, line: number): number {
  * nothing after it; then that every patient has events and ends with a terminal one.
  */
 async function readEvents(
-  options: ImportOptions,
+  options: ReadOptions,
   patients: PatientsRead,
   logger: Logger,
 ): Promise<EventsRead> {
@@ -536,7 +579,7 @@ async function readEvents(
   const required = ['patient_id', 'day', 'code'];
   const { file, records, index } =
     format === 'csv'
-      ? await openTable(options.events, required)
+      ? await openTable(options.events, required, options.sidecar?.escapedColumns.events)
       : await openColumnar(options.events, format, required);
   const known = new Set(['patient_id', 'day', 'code', 'value', 'date']);
   const extra = [...index.keys()].filter((k) => !known.has(k));
@@ -595,6 +638,13 @@ async function readEvents(
     if (c === undefined) {
       if (code.trim() === '')
         throw new TrajsimError('INVALID_INPUT', 'code is empty', { file, line, field: 'code' });
+      if (codeNames.length >= MAX_DISTINCT_CODES) {
+        throw new TrajsimError('RESOURCE', tooManyCodes(MAX_DISTINCT_CODES), {
+          file,
+          line,
+          field: 'code',
+        });
+      }
       c = codeNames.length;
       codeIndex.set(code, c);
       codeNames.push(code);
@@ -716,9 +766,10 @@ async function writeImported(
   const nP = patients.ids.length;
   const { codeNames, counts } = events;
   const sortedCodes = [...codeNames].sort(compareCodeUnits);
+  const sortedIndex = new Map(sortedCodes.map((name, i) => [name, i]));
   const remap = new Int32Array(codeNames.length);
   codeNames.forEach((name, i) => {
-    remap[i] = sortedCodes.indexOf(name);
+    remap[i] = sortedIndex.get(name)!;
   });
   const nE = events.patient.length;
   const start = new Int32Array(nP + 1);
@@ -782,7 +833,18 @@ export async function importTimeline(options: ImportOptions): Promise<TimelineMa
     kind: 'timeline',
     inputs: [options.patients, options.events],
   });
-  const patients = await readPatients(options);
-  const events = await readEvents(options, patients, logger);
+  const sidecar = readExportSidecar(options.patients, options.events);
+  const kindsOf = (kind: 'categorical' | 'numeric') =>
+    sidecar?.attributes.filter((a) => a.kind === kind).map((a) => a.name) ?? [];
+  const read: ReadOptions = sidecar
+    ? {
+        ...options,
+        sidecar,
+        categorical: options.categorical ?? kindsOf('categorical'),
+        numeric: options.numeric ?? kindsOf('numeric'),
+      }
+    : options;
+  const patients = await readPatients(read);
+  const events = await readEvents(read, patients, logger);
   return writeImported(options, patients, events, logger);
 }

@@ -88,15 +88,16 @@ export async function mergeTimelines(
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
   });
   const seen = new Set<string>();
+  const codeIndex = new Map(codes.map((c, i) => [c, i]));
   try {
     for (const dir of dirs) {
       const t = await readTimeline(dir);
-      const codeMap = Int32Array.from(t.events.codes, (c) => codes.indexOf(c));
+      const codeMap = Int32Array.from(t.events.codes, (c) => codeIndex.get(c)!);
       const levelMaps = t.patients.attributes.map((a, k) => {
         const target = attributes[k]!;
-        return a.kind === 'categorical' && target.kind === 'categorical'
-          ? Int32Array.from(a.levels, (l) => target.levels.indexOf(l))
-          : undefined;
+        if (a.kind !== 'categorical' || target.kind !== 'categorical') return undefined;
+        const levelIndex = new Map(target.levels.map((l, i) => [l, i]));
+        return Int32Array.from(a.levels, (l) => levelIndex.get(l)!);
       });
       const row = new Float64Array(attributes.length);
       for (let p = 0; p < t.patients.ids.length; p++) {

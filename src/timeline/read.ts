@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Data, DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
 import { readJsonFile } from '../core/json-file.js';
+import { contentHashMismatch } from '../core/messages.js';
 import {
   type Attribute,
   type AttributeSpec,
@@ -205,6 +207,7 @@ export async function readTimeline(dir: string): Promise<Timeline> {
   const patient = new Int32Array(nE);
   const offsets = new Int32Array(nP + 1);
   assignPatientRows(column(eTable, 'patient_id', ePath), ids, patient, offsets, ePath);
+  verifyContentHash(dir, manifest.contentHash, pPath, ePath);
 
   return {
     name: manifest.name,
@@ -266,4 +269,24 @@ function sameBytes(bytes: Uint8Array, start: number, end: number, id: Uint8Array
   if (end - start !== id.length) return false;
   for (let i = 0; i < id.length; i++) if (bytes[start + i] !== id[i]) return false;
   return true;
+}
+
+// --- f18-robustness: timeline.json's contentHash is verified on read (issue 18 #20) ---
+
+/**
+ * Refuses a timeline whose Arrow files are not the ones its timeline.json describes (edited,
+ * swapped or partly overwritten): contentHash is sha256 of the hex sha256 of patients.arrow
+ * then of events.arrow, as TimelineWriter computes it.
+ *
+ * @throws TrajsimError INVALID_INPUT naming timeline.json.
+ */
+function verifyContentHash(dir: string, expected: string, pPath: string, ePath: string): void {
+  const fileHash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+  const actual = createHash('sha256').update(fileHash(pPath)).update(fileHash(ePath)).digest('hex');
+  if (actual !== expected) {
+    throw new TrajsimError('INVALID_INPUT', contentHashMismatch(), {
+      file: join(dir, TIMELINE_FILES.MANIFEST),
+      field: 'contentHash',
+    });
+  }
 }

@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { arrowNonFinite, arrowUnsupportedType } from '../core/messages.js';
 import { columnarRecords } from './columnar-source.js';
 import { type CsvRecord, readCsv } from './csv-reader.js';
 
@@ -64,14 +65,24 @@ export async function* readTableRecords(path: string): AsyncGenerator<CsvRecord>
     );
   }
   const fields = table.schema.fields;
+  const file = basename(path);
+  for (const f of fields) checkArrowColumnType(f.name, f.type, file);
   yield { fields: fields.map((f) => f.name), line: 1 };
   const columns = fields.map((f) => {
     const vec = table.getChild(f.name)!;
     const isDate = DataType.isDate(f.type);
     const isTimestamp = DataType.isTimestamp(f.type);
+    const isFloat = DataType.isFloat(f.type);
     return (i: number): string => {
       const v = vec.get(i) as unknown;
       if (v === null || v === undefined) return '';
+      if (isFloat && !Number.isFinite(v as number)) {
+        throw new TrajsimError('INVALID_INPUT', arrowNonFinite(String(v)), {
+          file,
+          line: i + 2,
+          field: f.name,
+        });
+      }
       if (isDate || isTimestamp) {
         const ms = v instanceof Date ? v.getTime() : Number(v);
         return formatIsoDay(Math.floor(ms / 86_400_000));
@@ -82,5 +93,39 @@ export async function* readTableRecords(path: string): AsyncGenerator<CsvRecord>
   });
   for (let i = 0; i < table.numRows; i++) {
     yield { fields: columns.map((c) => c(i)), line: i + 2 };
+  }
+}
+
+// --- f18-robustness: Arrow column types are checked on read (issue 18 #3, #21) ---
+
+/**
+ * Refuses an Arrow column whose type the importer cannot read as text faithfully: anything
+ * but Utf8, Int, Float, Bool, Date, Timestamp, Null or a dictionary of those (Binary would be
+ * read as raw bytes: "60" -> "54,48").
+ *
+ * @param name - the column name.
+ * @param type - its Arrow type.
+ * @param file - the file name, for the error.
+ * @throws TrajsimError INVALID_INPUT naming the file and column.
+ * @example
+ * checkArrowColumnType('age', new Binary(), 'patients.arrow') // throws: age: Arrow type Binary ...
+ */
+export function checkArrowColumnType(name: string, type: DataType, file: string): void {
+  const inner = DataType.isDictionary(type) ? type.dictionary : type;
+  const ok =
+    DataType.isUtf8(inner) ||
+    DataType.isLargeUtf8(inner) ||
+    DataType.isInt(inner) ||
+    DataType.isFloat(inner) ||
+    DataType.isBool(inner) ||
+    DataType.isDate(inner) ||
+    DataType.isTimestamp(inner) ||
+    DataType.isNull(inner);
+  if (!ok) {
+    throw new TrajsimError('INVALID_INPUT', arrowUnsupportedType(String(type)), {
+      file,
+      line: 1,
+      field: name,
+    });
   }
 }

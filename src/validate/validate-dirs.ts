@@ -8,7 +8,10 @@ import {
   type Logger,
   MESSAGES,
   SILENT_LOGGER,
+  shardAttributesDiffer,
   summarisingReal,
+  syntheticLacksAttributes,
+  tooFewRealPatients,
 } from '../core/messages.js';
 import { DEFAULT_SEED } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
@@ -153,6 +156,13 @@ export async function validateTimelineDirs(
   const seed = String(options.seed ?? DEFAULT_SEED);
   const manifests = syntheticDirs.map((dir) => readTimelineManifest(dir));
   const real = await readTimeline(realDir);
+  checkComparable(
+    realDir,
+    real.patients.attributes,
+    real.patients.ids.length,
+    syntheticDirs,
+    manifests,
+  );
   logger.info(MESSAGES.INFO, summarisingReal(realDir, real.patients.ids.length, repeats));
   const realSummaries = summarizeWithHalves(real, { repeats, seed });
   let ruleSet = options.plausibility === false ? undefined : mineRules(real);
@@ -271,4 +281,58 @@ async function withPrivacy(
     ...options,
   });
   return { ...report, passed: report.passed && result.passed, privacy: result };
+}
+
+// --- f18-robustness: refuse comparisons that cannot mean anything (issue 18 #12, #26) ---
+
+/**
+ * Fewest real patients validation accepts: the noise floor splits them in halves, and the
+ * survival tests need events in each half (2 patients gave "logRankTest: singular").
+ */
+export const MIN_REAL_PATIENTS = 20;
+
+/**
+ * Refuses a validation that would pass vacuously or die later: too few real patients, a
+ * synthetic shard without an attribute of the real data, or shards with different attributes.
+ *
+ * @param realDir - the real timeline directory (for the message).
+ * @param realAttributes - its attribute specs.
+ * @param realPatients - its patient count.
+ * @param syntheticDirs - the synthetic shard directories.
+ * @param manifests - their manifests, in the same order.
+ * @throws TrajsimError INVALID_INPUT naming the directory and the attributes.
+ * @example
+ * checkComparable('data/real', real.patients.attributes, 929, ['syn'], [readTimelineManifest('syn')])
+ */
+function checkComparable(
+  realDir: string,
+  realAttributes: readonly { name: string }[],
+  realPatients: number,
+  syntheticDirs: readonly string[],
+  manifests: readonly TimelineManifest[],
+): void {
+  if (realPatients < MIN_REAL_PATIENTS) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      tooFewRealPatients(realDir, realPatients, MIN_REAL_PATIENTS),
+    );
+  }
+  const names = (a: readonly { name: string }[]) => a.map((x) => x.name);
+  const realNames = names(realAttributes);
+  manifests.forEach((m, i) => {
+    const missing = realNames.filter((n) => !names(m.attributes).includes(n));
+    if (missing.length > 0) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        syntheticLacksAttributes(syntheticDirs[i]!, missing, realDir),
+      );
+    }
+    const first = names(manifests[0]!.attributes).join(', ');
+    if (names(m.attributes).join(', ') !== first) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        shardAttributesDiffer(syntheticDirs[i]!, names(m.attributes), syntheticDirs[0]!, first),
+      );
+    }
+  });
 }

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
+import { shardsExceedPatients } from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import type { Shard } from '../../core/shard.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
@@ -13,7 +14,14 @@ import {
 import { loadScenario } from '../../scenario/load-scenario.js';
 import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
 import type { CliContext, RegisterCommand } from '../context.js';
-import { integerIn, nonEmpty, nonNegativeInt, positiveInt, shard } from '../options.js';
+import {
+  integerIn,
+  MAX_BATCH_SIZE,
+  MAX_PATIENTS,
+  nonEmpty,
+  positiveInt,
+  shard,
+} from '../options.js';
 
 interface GenerateFlags {
   model?: string;
@@ -124,7 +132,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
       .option(
         '--patients <n>',
         'patients in the whole cohort, all shards (overrides the scenario)',
-        positiveInt,
+        integerIn(1, MAX_PATIENTS),
       )
       .requiredOption('--out <dir>', 'output timeline directory (written atomically)')
       .option(
@@ -135,7 +143,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
       .option(
         '--batch-size <n>',
         'patients sampled together (speed only, never the output)',
-        positiveInt,
+        integerIn(1, MAX_BATCH_SIZE),
         1024,
       )
       .option(
@@ -146,7 +154,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
       .option(
         '--horizon-days <d>',
         'follow-up horizon (default: the scenario’s, else the longest training follow-up)',
-        nonNegativeInt,
+        positiveInt,
       )
       .option(
         '--max-events <n>',
@@ -200,6 +208,12 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         const { loadModel } = await import('../../model/load-model.js');
         const { runGeneration } = await import('../../scenario/run-generation.js');
         const scenario = scenarioOf(opts);
+        if (opts.shard && opts.shard.count > scenario.patients) {
+          throw new TrajsimError(
+            'INVALID_ARGUMENT',
+            shardsExceedPatients(opts.shard.count, scenario.patients),
+          );
+        }
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
         const { stepModel, engine } = await createEngineStepModel(loaded, {

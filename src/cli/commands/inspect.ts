@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { formatNumber } from '../../core/format.js';
+import { terminalSafe } from '../../core/terminal-text.js';
 import { describeTimeline, type TimelineDescription } from '../../stats/describe-timeline.js';
 import { readTimeline } from '../../timeline/read.js';
 import type { RegisterCommand } from '../context.js';
@@ -51,7 +52,7 @@ export const registerInspect: RegisterCommand = (program, context) => {
       .action(async (dir: string, opts: { json?: boolean }) => {
         const d = describeTimeline(await readTimeline(dir));
         if (opts.json) context.out(JSON.stringify(d, null, 2));
-        else for (const line of render(d)) context.out(line);
+        else for (const line of render(d)) context.out(terminalSafe(line));
       }),
   );
 };

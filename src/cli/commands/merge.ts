@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { mergeTimelines } from '../../timeline/merge.js';
+import { mergedGenerationRecord } from '../../timeline/merge-shards.js';
+import { TIMELINE_FILES } from '../../timeline/types.js';
 import type { RegisterCommand } from '../context.js';
 
 /** `trajsim merge`: shards → one timeline. */
@@ -19,7 +21,11 @@ export const registerMerge: RegisterCommand = (program, context) => {
         '\nExample:\n  trajsim merge out/cohort-1of4 out/cohort-2of4 out/cohort-3of4 out/cohort-4of4 --out out/cohort',
       )
       .action(async (dirs: string[], opts: { out: string; name?: string; overwrite?: boolean }) => {
+        const generation = mergedGenerationRecord(dirs);
         const m = await mergeTimelines(dirs, opts.out, {
+          ...(generation
+            ? { extraFiles: () => ({ [TIMELINE_FILES.GENERATION]: generation }) }
+            : {}),
           ...(opts.name ? { name: opts.name } : {}),
           overwrite: opts.overwrite ?? false,
           logger: context.logger,

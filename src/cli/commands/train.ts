@@ -9,6 +9,7 @@ import type { RegisterCommand } from '../context.js';
 import {
   fraction,
   integerIn,
+  MAX_BATCH_SIZE,
   MAX_HIDDEN,
   nonEmpty,
   positiveInt,
@@ -62,7 +63,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
         zeroOrAtLeastTwo,
       )
       .option('--layers <n>', 'GRU layers', positiveInt)
-      .option('--batch-size <n>', 'patients per training batch', positiveInt)
+      .option('--batch-size <n>', 'patients per training batch', integerIn(1, MAX_BATCH_SIZE))
       .option('--learning-rate <x>', 'Adam learning rate', positiveNumber)
       .option('--patience <n>', 'epochs without improvement before stopping', positiveInt)
       .option('--seed <seed>', 'seed of the split, weights and batch order', nonEmpty, DEFAULT_SEED)
