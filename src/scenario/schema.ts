@@ -113,7 +113,7 @@ export const scenarioSchema = z
       .min(1)
       .max(200)
       // a label (spaces allowed); never used as a file name as it is
-      .regex(/^[^\u0000-\u001f\u007f]+$/, 'a label without control characters'),
+      .regex(/^\P{Cc}+$/u, 'a label without control characters'),
     description: z.string().optional(),
     patients: z
       .number()
