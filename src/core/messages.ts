@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the catalog is one file by design (every user-facing text in one
+// place, new functions appended per branch); each function in it is a few lines.
 /**
  * The catalog of user-facing texts, in the manner of vega-lite's `log/message.ts`: every
  * warning, note and shared error text is built by a named function below, so a text is

@@ -1,6 +1,6 @@
-// Over 400 lines, with sampleRange over 120: sampleRange is the batch sampler whose draw order
-// fixes the bytes of every generated cohort; it is split only together with a golden-bytes
-// check of the split (not yet done).
+// Over 400 lines on purpose: sampleRange is the batch sampler whose draw order fixes the bytes of
+// every generated cohort; its steps (fill slots, sample codes, record events, refill/compact,
+// flush in index order) share one RangeState and stay beside it; each function is short.
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, lowAcceptance, MESSAGES, SILENT_LOGGER } from '../core/messages.js';
 import { Rng } from '../core/rng.js';
@@ -227,6 +227,400 @@ interface Finished {
 }
 
 /**
+ * The state of one {@link sampleRange} call: the model's codes, the row buffers of up to `cap`
+ * candidates (slot i), the queues of waiting candidates and finished patients, and the batch
+ * (rows[k] is the slot of the model's k-th row, -1 once that candidate has finished).
+ */
+interface RangeState {
+  readonly model: GenerationModel;
+  readonly sm: GenerationModel['stepModel'];
+  readonly writer: PatientWriter;
+  readonly o: SampleRangeOptions;
+  readonly from: number;
+  readonly to: number;
+  readonly codes: readonly string[];
+  readonly V: number;
+  readonly BOS: number;
+  readonly censor: number;
+  readonly death: number;
+  readonly codeIndex: Map<string, number>;
+  readonly nA: number;
+  readonly root: Rng;
+  readonly counts: SampleRangeCounts;
+  readonly started: number;
+  readonly cap: number;
+  readonly attrs: Float64Array;
+  readonly indexDay: Int32Array;
+  readonly rowPatient: Int32Array;
+  readonly rowAttempt: Int32Array;
+  readonly rngs: Rng[];
+  readonly evDay: Int32Array;
+  readonly evCode: Int32Array;
+  readonly count: Int32Array;
+  readonly prevCode: Int32Array;
+  readonly prevGap: Int32Array;
+  readonly prevDay: Int32Array;
+  readonly forced: (readonly ForcedEvent[] | undefined)[];
+  readonly forcedNext: Int32Array;
+  readonly replaced: (Set<number> | undefined)[];
+  readonly replacedUntil: Int32Array;
+  readonly replaceCache: Map<readonly string[], Set<number>>;
+  readonly retries: { g: number; attempt: number }[];
+  readonly done: Map<number, Finished>;
+  nextNew: number;
+  nextOut: number;
+  writtenAtCommit: number;
+  readonly inCode: Int32Array;
+  readonly inGap: Int32Array;
+  readonly inDay: Int32Array;
+  readonly nextCode: Int32Array;
+  readonly freeSlots: Int32Array;
+  nFree: number;
+  readonly newAttrs: Float64Array;
+  readonly ruleMask: ReturnType<typeof createRuleMask>;
+  rows: Int32Array;
+  /** Rows of the model's batch. */
+  m: number;
+  /** Rows still sampling. */
+  live: number;
+}
+
+/** The buffers of a sampleRange call over [from, to) (to > from). */
+function createRangeState(
+  model: GenerationModel,
+  writer: PatientWriter,
+  from: number,
+  to: number,
+  o: SampleRangeOptions,
+  base: {
+    codes: readonly string[];
+    censor: number;
+    death: number;
+    root: Rng;
+    counts: SampleRangeCounts;
+    started: number;
+  },
+): RangeState {
+  const { codes } = base;
+  const V = codes.length;
+  const nA = model.attributes.length;
+  const { maxEvents } = o;
+  const cap = Math.max(1, Math.min(o.batchSize, to - from));
+  const attrs = new Float64Array(cap * nA);
+  const evDay = new Int32Array(cap * maxEvents);
+  const evCode = new Int32Array(cap * maxEvents);
+  const count = new Int32Array(cap);
+  const samplerRows = { evCode, evDay, count, attrs, attributes: nA, maxEvents };
+  return {
+    ...base,
+    model,
+    sm: model.stepModel,
+    writer,
+    o,
+    from,
+    to,
+    V,
+    BOS: V,
+    codeIndex: new Map(codes.map((c, i) => [c, i])),
+    nA,
+    cap,
+    attrs,
+    indexDay: new Int32Array(cap),
+    rowPatient: new Int32Array(cap),
+    rowAttempt: new Int32Array(cap),
+    rngs: new Array(cap),
+    evDay,
+    evCode,
+    count,
+    prevCode: new Int32Array(cap),
+    prevGap: new Int32Array(cap),
+    prevDay: new Int32Array(cap),
+    forced: new Array(cap),
+    forcedNext: new Int32Array(cap),
+    replaced: new Array(cap),
+    replacedUntil: new Int32Array(cap),
+    replaceCache: new Map<readonly string[], Set<number>>(),
+    retries: [],
+    done: new Map<number, Finished>(),
+    nextNew: from,
+    nextOut: from,
+    writtenAtCommit: 0,
+    inCode: new Int32Array(cap),
+    inGap: new Int32Array(cap),
+    inDay: new Int32Array(cap),
+    nextCode: new Int32Array(cap),
+    freeSlots: Int32Array.from({ length: cap }, (_, i) => cap - 1 - i),
+    nFree: cap,
+    newAttrs: new Float64Array(cap * nA),
+    ruleMask: createRuleMask(model.rules, codes, model.attributes, samplerRows, cap),
+    rows: new Int32Array(cap).fill(-1),
+    m: 0,
+    live: 0,
+  };
+}
+
+/** The codes (indices) that start with one of `prefixes`, cached per prefix list. */
+function replaceSet(s: RangeState, prefixes: readonly string[]): Set<number> {
+  let r = s.replaceCache.get(prefixes);
+  if (!r) {
+    r = new Set(s.codes.flatMap((c, i) => (prefixes.some((p) => c.startsWith(p)) ? [i] : [])));
+    s.replaceCache.set(prefixes, r);
+  }
+  return r;
+}
+
+function waiting(s: RangeState): boolean {
+  return s.retries.length > 0 || s.nextNew < s.to;
+}
+
+/** Takes up to `most` free slots for waiting candidates (retries first, oldest patients first). */
+function fillSlots(s: RangeState, most: number): Int32Array {
+  const { retries, freeSlots, rowPatient, rowAttempt, nA, attrs } = s;
+  retries.sort((x, y) => x.g - y.g);
+  const slots: number[] = [];
+  while (slots.length < most && s.nFree > 0 && waiting(s)) {
+    const i = freeSlots[--s.nFree]!;
+    if (retries.length > 0) {
+      const r = retries.shift()!;
+      rowPatient[i] = r.g;
+      rowAttempt[i] = r.attempt;
+    } else {
+      rowPatient[i] = s.nextNew++;
+      rowAttempt[i] = 0;
+    }
+    startCandidate(s, i);
+    slots.push(i);
+  }
+  s.counts.candidates += slots.length;
+  const values = s.newAttrs.subarray(0, slots.length * nA);
+  slots.forEach((i, j) => {
+    values.set(attrs.subarray(i * nA, (i + 1) * nA), j * nA);
+  });
+  return Int32Array.from(slots);
+}
+
+/** Draws candidate (g, attempt)'s attributes and index date into slot i. */
+function startCandidate(s: RangeState, i: number): void {
+  const { rowPatient, rowAttempt, rngs, attrs, nA, model, o, indexDay } = s;
+  const { hooks } = o;
+  const [indexLo, indexHi] = o.indexDayRange;
+  const g = rowPatient[i]!;
+  const rng = candidateRng(s.root, g, rowAttempt[i]!);
+  rngs[i] = rng;
+  const row = attrs.subarray(i * nA, (i + 1) * nA);
+  sampleAttributes(
+    model.attributeModel,
+    rng.fork('attributes'),
+    row,
+    hooks.forcedAttributes?.(g, rng.fork('requested')),
+  );
+  indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
+  const f = hooks.forcedEvents?.(g);
+  s.forced[i] = f && f.length > 0 ? f : undefined;
+  s.forcedNext[i] = 0;
+  s.replaced[i] = undefined;
+  s.count[i] = 0;
+  s.prevCode[i] = s.BOS;
+  s.prevGap[i] = 0;
+  s.prevDay[i] = 0;
+}
+
+/** A finished candidate: accepted (waits in the reorder buffer) or retried. */
+function finishCandidate(s: RangeState, i: number): void {
+  const { rowPatient, rowAttempt, indexDay, attrs, nA, evDay, evCode, count, o } = s;
+  const { hooks, maxEvents } = o;
+  const g = rowPatient[i]!;
+  const attempt = rowAttempt[i]!;
+  const patient: GeneratedPatient = {
+    globalIndex: g,
+    attempt,
+    indexDay: indexDay[i]!,
+    attributes: attrs.slice(i * nA, (i + 1) * nA),
+    days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
+    codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
+  };
+  s.freeSlots[s.nFree++] = i;
+  if (!hooks.accept || hooks.accept(patient)) {
+    s.done.set(g, patient);
+  } else if (attempt + 1 >= o.maxAttempts) {
+    throw new TrajsimError(
+      'INFEASIBLE',
+      `patient ${syntheticPatientId(g)}: no candidate met the criteria in ${o.maxAttempts} attempts; the criteria are (nearly) infeasible for this model`,
+    );
+  } else {
+    s.retries.push({ g, attempt: attempt + 1 });
+  }
+}
+
+/** Writes the finished patients that are next in index order. */
+async function flush(s: RangeState): Promise<void> {
+  const { done, writer, counts, o, from, to } = s;
+  const { hooks } = o;
+  for (let p = done.get(s.nextOut); p !== undefined; p = done.get(s.nextOut)) {
+    done.delete(s.nextOut);
+    writer.addPatient(syntheticPatientId(s.nextOut), p.indexDay, p.attributes);
+    for (let e = 0; e < p.days.length; e++) writer.addEvent(p.days[e]!, p.codes[e]!, Number.NaN);
+    hooks.written?.(p as GeneratedPatient);
+    counts.written++;
+    counts.events += p.days.length;
+    s.nextOut++;
+  }
+  if (counts.written - s.writtenAtCommit >= s.cap || s.nextOut >= to) {
+    s.writtenAtCommit = counts.written;
+    await writer.commit();
+    const elapsed = (performance.now() - s.started) / 1000;
+    o.logger.progress?.(
+      'generate',
+      (o.progressOffset ?? 0) + counts.written,
+      o.progressTotal ?? to - from,
+      `${Math.round(counts.events / Math.max(elapsed, 1e-9))} events/s`,
+    );
+  }
+}
+
+/**
+ * Samples the code of every live row (two-stage step: code probabilities, a code per row
+ * checked by the rule mask, then the gap head for that code).
+ */
+async function sampleCodes(s: RangeState): Promise<void> {
+  const { rows, m, inCode, inGap, inDay, prevCode, prevGap, prevDay, BOS, sm, V, rngs } = s;
+  const { nextCode, ruleMask } = s;
+  for (let k = 0; k < m; k++) {
+    const i = rows[k]!;
+    inCode[k] = i < 0 ? BOS : prevCode[i]!;
+    inGap[k] = i < 0 ? 0 : prevGap[i]!;
+    inDay[k] = i < 0 ? 0 : prevDay[i]!;
+  }
+  // Two-stage step: code probabilities, a code per row, then the gap head for that code.
+  const probs = await sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
+  for (let k = 0; k < m; k++) {
+    const i = rows[k]!;
+    if (i < 0) {
+      nextCode[k] = 0;
+      continue;
+    }
+    const code = sampleCode(probs, k, V, rngs[i]!);
+    // hard plausibility rules (src/rules): a code they forbid is drawn again, masked
+    nextCode[k] = ruleMask
+      ? ruleMask.checkCode(i, code, probs.subarray(k * V, (k + 1) * V), prevDay[i]!, rngs[i]!)
+      : code;
+  }
+  await sm.setNextCodes(nextCode.subarray(0, m));
+}
+
+/**
+ * Draws the day of row k's (slot i's) sampled code and records the event, with forced events,
+ * replaced codes, the horizon and `maxEvents` applied; a finished candidate leaves the batch.
+ */
+function recordEvent(s: RangeState, k: number, i: number): void {
+  const { rngs, nextCode, prevDay, sm, ruleMask, forced, forcedNext, codeIndex, codes } = s;
+  const { replaced, replacedUntil, count, evDay, evCode, prevGap, prevCode, censor, death } = s;
+  const { maxEvents, horizonDays: horizon } = s.o;
+  const rng = rngs[i]!;
+  let c = nextCode[k]!;
+  let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
+  if (ruleMask) day = ruleMask.checkDay(i, k, c, day, prevDay[i]!, sm, rng);
+  const f = forced[i];
+  const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
+  if (
+    pending &&
+    ((count[i]! > 0 && day >= pending.day) ||
+      (pending.replaces && day <= pending.day && replaceSet(s, pending.replaces).has(c)))
+  ) {
+    // the forced event pre-empts this sampled one (or stands in for a code it replaces)
+    const ev = pending;
+    const fc = codeIndex.get(ev.code);
+    if (fc === undefined) {
+      throw new TrajsimError(
+        'INFEASIBLE',
+        `forced event code '${ev.code}' is not in the model's codes (${codes.join(', ')})`,
+      );
+    }
+    forcedNext[i]!++;
+    c = fc;
+    day = Math.max(ev.day, prevDay[i]!);
+    if (ev.replaces && ev.replaces.length > 0) {
+      replaced[i] = replaceSet(s, ev.replaces);
+      replacedUntil[i] = day;
+    }
+  } else if (replaced[i]?.has(c) && day <= replacedUntil[i]!) {
+    // the forced event already stands for this one: drop it, continue from the same state
+    return;
+  }
+  let finished = c === censor || c === death;
+  if (day > horizon) {
+    c = censor;
+    day = Math.max(horizon, prevDay[i]!);
+    finished = true;
+  } else if (!finished && count[i]! >= maxEvents - 2) {
+    // record this event, then censor on its day: maxEvents in all
+    evDay[i * maxEvents + count[i]!] = day;
+    evCode[i * maxEvents + count[i]!] = c;
+    count[i]!++;
+    c = censor;
+    finished = true;
+    s.counts.capped++;
+  }
+  const e = i * maxEvents + count[i]!;
+  evDay[e] = day;
+  evCode[e] = c;
+  count[i]!++;
+  prevGap[i] = day - prevDay[i]!;
+  prevDay[i] = day;
+  prevCode[i] = c;
+  if (finished) {
+    s.rows[k] = -1;
+    s.live--;
+    finishCandidate(s, i);
+  }
+}
+
+/**
+ * Continuous batching after a step: while candidates wait, the rows of finished ones are
+ * refilled in place (StepModel.replaceRows) as soon as `refillAt` rows are idle; once none
+ * wait, the batch shrinks (COMPACT_SHARE) as trajectories end.
+ */
+async function refillOrCompact(s: RangeState, refillAt: number): Promise<void> {
+  const { cap, sm, nA } = s;
+  if (waiting(s) && cap - s.live >= refillAt) {
+    // Refill: the idle rows first (in place), then new rows after the last one.
+    const positions: number[] = [];
+    for (let k = 0; k < s.m && positions.length < cap - s.live; k++) {
+      if (s.rows[k]! < 0) positions.push(k);
+    }
+    for (let k = s.m; k < cap; k++) positions.push(k);
+    const slots = fillSlots(s, positions.length);
+    const at = Int32Array.from(positions.slice(0, slots.length));
+    for (let j = 0; j < slots.length; j++) s.rows[at[j]!] = slots[j]!;
+    const batch = { rows: slots.length, values: s.newAttrs.subarray(0, slots.length * nA) };
+    if (s.live === 0) {
+      // every row had finished: a fresh batch of the new candidates (rows 0..n−1)
+      s.rows.fill(-1);
+      s.rows.set(slots);
+      s.m = slots.length;
+      await sm.start(batch);
+    } else {
+      await sm.replaceRows(at, batch);
+      s.m = Math.max(s.m, at.length > 0 ? at[at.length - 1]! + 1 : 0);
+    }
+    s.live += slots.length;
+  } else if (!waiting(s) && s.live > 0 && s.live < COMPACT_SHARE * s.m) {
+    const keep = new Int32Array(s.live);
+    const kept = new Int32Array(cap).fill(-1);
+    let j = 0;
+    for (let k = 0; k < s.m; k++) {
+      if (s.rows[k]! >= 0) {
+        keep[j] = k;
+        kept[j++] = s.rows[k]!;
+      }
+    }
+    sm.keepRows(keep);
+    s.rows = kept;
+    s.m = s.live;
+  }
+}
+
+/**
  * Samples patients with global indices [from, to) into `writer`, in index order.
  *
  * Up to `batchSize` candidates run through the model together, step by step (continuous
@@ -257,301 +651,49 @@ export async function sampleRange(
 ): Promise<SampleRangeCounts> {
   const sm = model.stepModel;
   const codes = sm.codes;
-  const V = codes.length;
-  const BOS = V;
   const censor = codes.indexOf(TERMINAL_CODES.END_OF_FOLLOWUP);
   const death = codes.indexOf(TERMINAL_CODES.DEATH);
   if (censor < 0) throw new TrajsimError('MODEL', 'the model has no END_OF_FOLLOWUP code');
-  const codeIndex = new Map(codes.map((c, i) => [c, i]));
-  const nA = model.attributes.length;
-  const [indexLo, indexHi] = o.indexDayRange;
-  const { hooks, maxEvents, horizonDays: horizon } = o;
   const root = new Rng(o.seed).fork('patient');
   const counts: SampleRangeCounts = { written: 0, candidates: 0, events: 0, capped: 0 };
   const started = performance.now();
 
   if (to <= from) return counts;
-  const cap = Math.max(1, Math.min(o.batchSize, to - from));
-  const attrs = new Float64Array(cap * nA);
-  const indexDay = new Int32Array(cap);
-  const rowPatient = new Int32Array(cap);
-  const rowAttempt = new Int32Array(cap);
-  const rngs: Rng[] = new Array(cap);
-  const evDay = new Int32Array(cap * maxEvents);
-  const evCode = new Int32Array(cap * maxEvents);
-  const count = new Int32Array(cap);
-  const prevCode = new Int32Array(cap);
-  const prevGap = new Int32Array(cap);
-  const prevDay = new Int32Array(cap);
-  const forced: (readonly ForcedEvent[] | undefined)[] = new Array(cap);
-  const forcedNext = new Int32Array(cap);
-  const replaced: (Set<number> | undefined)[] = new Array(cap);
-  const replacedUntil = new Int32Array(cap);
-  const replaceCache = new Map<readonly string[], Set<number>>();
-  const replaceSet = (prefixes: readonly string[]): Set<number> => {
-    let s = replaceCache.get(prefixes);
-    if (!s) {
-      s = new Set(codes.flatMap((c, i) => (prefixes.some((p) => c.startsWith(p)) ? [i] : [])));
-      replaceCache.set(prefixes, s);
-    }
-    return s;
-  };
-
-  const retries: { g: number; attempt: number }[] = [];
-  const done = new Map<number, Finished>();
-  let nextNew = from;
-  let nextOut = from;
-  let writtenAtCommit = 0;
-  const inCode = new Int32Array(cap);
-  const inGap = new Int32Array(cap);
-  const inDay = new Int32Array(cap);
-  const nextCode = new Int32Array(cap);
-  const freeSlots = Int32Array.from({ length: cap }, (_, i) => cap - 1 - i);
-  let nFree = cap;
-  const newAttrs = new Float64Array(cap * nA);
-  const samplerRows = { evCode, evDay, count, attrs, attributes: nA, maxEvents };
-  const ruleMask = createRuleMask(model.rules, codes, model.attributes, samplerRows, cap);
-  const waiting = () => retries.length > 0 || nextNew < to;
-
-  /** Takes up to `most` free slots for waiting candidates (retries first, oldest patients first). */
-  const fillSlots = (most: number): Int32Array => {
-    retries.sort((x, y) => x.g - y.g);
-    const slots: number[] = [];
-    while (slots.length < most && nFree > 0 && waiting()) {
-      const i = freeSlots[--nFree]!;
-      if (retries.length > 0) {
-        const r = retries.shift()!;
-        rowPatient[i] = r.g;
-        rowAttempt[i] = r.attempt;
-      } else {
-        rowPatient[i] = nextNew++;
-        rowAttempt[i] = 0;
-      }
-      startCandidate(i);
-      slots.push(i);
-    }
-    counts.candidates += slots.length;
-    const values = newAttrs.subarray(0, slots.length * nA);
-    slots.forEach((i, j) => {
-      values.set(attrs.subarray(i * nA, (i + 1) * nA), j * nA);
-    });
-    return Int32Array.from(slots);
-  };
-
-  /** Draws candidate (g, attempt)'s attributes and index date into slot i. */
-  const startCandidate = (i: number): void => {
-    const g = rowPatient[i]!;
-    const rng = candidateRng(root, g, rowAttempt[i]!);
-    rngs[i] = rng;
-    const row = attrs.subarray(i * nA, (i + 1) * nA);
-    sampleAttributes(
-      model.attributeModel,
-      rng.fork('attributes'),
-      row,
-      hooks.forcedAttributes?.(g, rng.fork('requested')),
-    );
-    indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
-    const f = hooks.forcedEvents?.(g);
-    forced[i] = f && f.length > 0 ? f : undefined;
-    forcedNext[i] = 0;
-    replaced[i] = undefined;
-    count[i] = 0;
-    prevCode[i] = BOS;
-    prevGap[i] = 0;
-    prevDay[i] = 0;
-  };
-
-  /** A finished candidate: accepted (waits in the reorder buffer) or retried. */
-  const finishCandidate = (i: number): void => {
-    const g = rowPatient[i]!;
-    const attempt = rowAttempt[i]!;
-    const patient: GeneratedPatient = {
-      globalIndex: g,
-      attempt,
-      indexDay: indexDay[i]!,
-      attributes: attrs.slice(i * nA, (i + 1) * nA),
-      days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
-      codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
-    };
-    freeSlots[nFree++] = i;
-    if (!hooks.accept || hooks.accept(patient)) {
-      done.set(g, patient);
-    } else if (attempt + 1 >= o.maxAttempts) {
-      throw new TrajsimError(
-        'INFEASIBLE',
-        `patient ${syntheticPatientId(g)}: no candidate met the criteria in ${o.maxAttempts} attempts; the criteria are (nearly) infeasible for this model`,
-      );
-    } else {
-      retries.push({ g, attempt: attempt + 1 });
-    }
-  };
-
-  /** Writes the finished patients that are next in index order. */
-  const flush = async (): Promise<void> => {
-    for (let p = done.get(nextOut); p !== undefined; p = done.get(nextOut)) {
-      done.delete(nextOut);
-      writer.addPatient(syntheticPatientId(nextOut), p.indexDay, p.attributes);
-      for (let e = 0; e < p.days.length; e++) writer.addEvent(p.days[e]!, p.codes[e]!, Number.NaN);
-      hooks.written?.(p as GeneratedPatient);
-      counts.written++;
-      counts.events += p.days.length;
-      nextOut++;
-    }
-    if (counts.written - writtenAtCommit >= cap || nextOut >= to) {
-      writtenAtCommit = counts.written;
-      await writer.commit();
-      const elapsed = (performance.now() - started) / 1000;
-      o.logger.progress?.(
-        'generate',
-        (o.progressOffset ?? 0) + counts.written,
-        o.progressTotal ?? to - from,
-        `${Math.round(counts.events / Math.max(elapsed, 1e-9))} events/s`,
-      );
-    }
-  };
+  const s = createRangeState(model, writer, from, to, o, {
+    codes,
+    censor,
+    death,
+    root,
+    counts,
+    started,
+  });
 
   // Continuous batching: the model's batch holds up to `cap` candidates; rows[k] is the slot
   // of the model's k-th row (-1 once that candidate has finished). While candidates wait, the
   // rows of finished ones are refilled in place (StepModel.replaceRows) as soon as
   // REFILL_SHARE of the batch is idle; once none wait, the batch shrinks (COMPACT_SHARE) as
   // trajectories end.
-  let rows = new Int32Array(cap).fill(-1);
-  const first = fillSlots(cap);
-  rows.set(first);
-  let m = first.length;
-  let live = m;
-  await sm.start({ rows: m, values: newAttrs.subarray(0, m * nA) });
-  const refillAt = Math.max(1, Math.floor(REFILL_SHARE * cap));
+  const first = fillSlots(s, s.cap);
+  s.rows.set(first);
+  s.m = first.length;
+  s.live = s.m;
+  await sm.start({ rows: s.m, values: s.newAttrs.subarray(0, s.m * s.nA) });
+  const refillAt = Math.max(1, Math.floor(REFILL_SHARE * s.cap));
   try {
-    while (live > 0) {
-      for (let k = 0; k < m; k++) {
-        const i = rows[k]!;
-        inCode[k] = i < 0 ? BOS : prevCode[i]!;
-        inGap[k] = i < 0 ? 0 : prevGap[i]!;
-        inDay[k] = i < 0 ? 0 : prevDay[i]!;
-      }
-      // Two-stage step: code probabilities, a code per row, then the gap head for that code.
-      const probs = await sm.step(
-        inCode.subarray(0, m),
-        inGap.subarray(0, m),
-        inDay.subarray(0, m),
-      );
-      for (let k = 0; k < m; k++) {
-        const i = rows[k]!;
-        if (i < 0) {
-          nextCode[k] = 0;
-          continue;
-        }
-        const code = sampleCode(probs, k, V, rngs[i]!);
-        // hard plausibility rules (src/rules): a code they forbid is drawn again, masked
-        nextCode[k] = ruleMask
-          ? ruleMask.checkCode(i, code, probs.subarray(k * V, (k + 1) * V), prevDay[i]!, rngs[i]!)
-          : code;
-      }
-      await sm.setNextCodes(nextCode.subarray(0, m));
-      for (let k = 0; k < m; k++) {
-        const i = rows[k]!;
+    while (s.live > 0) {
+      await sampleCodes(s);
+      for (let k = 0; k < s.m; k++) {
+        const i = s.rows[k]!;
         if (i < 0) continue;
-        const rng = rngs[i]!;
-        let c = nextCode[k]!;
-        let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
-        if (ruleMask) day = ruleMask.checkDay(i, k, c, day, prevDay[i]!, sm, rng);
-        const f = forced[i];
-        const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
-        if (
-          pending &&
-          ((count[i]! > 0 && day >= pending.day) ||
-            (pending.replaces && day <= pending.day && replaceSet(pending.replaces).has(c)))
-        ) {
-          // the forced event pre-empts this sampled one (or stands in for a code it replaces)
-          const ev = pending;
-          const fc = codeIndex.get(ev.code);
-          if (fc === undefined) {
-            throw new TrajsimError(
-              'INFEASIBLE',
-              `forced event code '${ev.code}' is not in the model's codes (${codes.join(', ')})`,
-            );
-          }
-          forcedNext[i]!++;
-          c = fc;
-          day = Math.max(ev.day, prevDay[i]!);
-          if (ev.replaces && ev.replaces.length > 0) {
-            replaced[i] = replaceSet(ev.replaces);
-            replacedUntil[i] = day;
-          }
-        } else if (replaced[i]?.has(c) && day <= replacedUntil[i]!) {
-          // the forced event already stands for this one: drop it, continue from the same state
-          continue;
-        }
-        let finished = c === censor || c === death;
-        if (day > horizon) {
-          c = censor;
-          day = Math.max(horizon, prevDay[i]!);
-          finished = true;
-        } else if (!finished && count[i]! >= maxEvents - 2) {
-          // record this event, then censor on its day: maxEvents in all
-          evDay[i * maxEvents + count[i]!] = day;
-          evCode[i * maxEvents + count[i]!] = c;
-          count[i]!++;
-          c = censor;
-          finished = true;
-          counts.capped++;
-        }
-        const e = i * maxEvents + count[i]!;
-        evDay[e] = day;
-        evCode[e] = c;
-        count[i]!++;
-        prevGap[i] = day - prevDay[i]!;
-        prevDay[i] = day;
-        prevCode[i] = c;
-        if (finished) {
-          rows[k] = -1;
-          live--;
-          finishCandidate(i);
-        }
+        recordEvent(s, k, i);
       }
-      if (live < m) await flush();
-      if (waiting() && cap - live >= refillAt) {
-        // Refill: the idle rows first (in place), then new rows after the last one.
-        const positions: number[] = [];
-        for (let k = 0; k < m && positions.length < cap - live; k++) {
-          if (rows[k]! < 0) positions.push(k);
-        }
-        for (let k = m; k < cap; k++) positions.push(k);
-        const slots = fillSlots(positions.length);
-        const at = Int32Array.from(positions.slice(0, slots.length));
-        for (let j = 0; j < slots.length; j++) rows[at[j]!] = slots[j]!;
-        const batch = { rows: slots.length, values: newAttrs.subarray(0, slots.length * nA) };
-        if (live === 0) {
-          // every row had finished: a fresh batch of the new candidates (rows 0..n−1)
-          rows.fill(-1);
-          rows.set(slots);
-          m = slots.length;
-          await sm.start(batch);
-        } else {
-          await sm.replaceRows(at, batch);
-          m = Math.max(m, at.length > 0 ? at[at.length - 1]! + 1 : 0);
-        }
-        live += slots.length;
-      } else if (!waiting() && live > 0 && live < COMPACT_SHARE * m) {
-        const keep = new Int32Array(live);
-        const kept = new Int32Array(cap).fill(-1);
-        let j = 0;
-        for (let k = 0; k < m; k++) {
-          if (rows[k]! >= 0) {
-            keep[j] = k;
-            kept[j++] = rows[k]!;
-          }
-        }
-        sm.keepRows(keep);
-        rows = kept;
-        m = live;
-      }
+      if (s.live < s.m) await flush(s);
+      await refillOrCompact(s, refillAt);
     }
   } finally {
     sm.end();
   }
-  await flush();
+  await flush(s);
   return counts;
 }
 

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the CART fit (splits, tree growth) and the sampler read one tree
+// format (CartTreeNode) and the same leaf rules; each function is short.
 import { TrajsimError } from '../core/errors.js';
 import { badCartModelMessage, cartTreeCountMessage } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';

@@ -1,3 +1,5 @@
+// Over 400 lines (barely) on purpose: the Markov baseline's fit, its transition probabilities
+// and its step model share one parameter layout (MarkovParameters); each function is short.
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, markovTraining, SILENT_LOGGER } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
@@ -103,6 +105,36 @@ function addGap(map: Map<string, Map<number, number>>, key: string, gap: number)
 }
 
 /**
+ * The attribute index the Markov baseline conditions on: chosen from the data when
+ * `condition` is undefined, -1 for 'none', else the named categorical attribute (throws
+ * INVALID_ARGUMENT when it is not one).
+ */
+function resolveMarkovCondition(
+  timeline: Timeline,
+  train: Int32Array,
+  condition: string | undefined,
+): number {
+  const attrs = timeline.patients.attributes;
+  if (condition === undefined) return chooseMarkovCondition(timeline, train);
+  if (condition === 'none') return -1;
+  const condIndex = attrs.findIndex((a) => a.name === condition);
+  const a = attrs[condIndex];
+  if (a?.kind !== 'categorical') {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `condition '${condition}' is not a categorical attribute (categorical: ${
+        attrs
+          .filter((x) => x.kind === 'categorical')
+          .map((x) => x.name)
+          .join(', ') || 'none'
+      })`,
+      { field: '--condition' },
+    );
+  }
+  return condIndex;
+}
+
+/**
  * Fits the first-order Markov baseline: transition counts between consecutive codes (from
  * the beginning of sequence) per level of one stage-like categorical attribute, and the
  * empirical distribution of the gap in days of each transition (per level when it has at
@@ -129,25 +161,7 @@ export function fitMarkov(
   const V = vocabulary.codes.length;
   const codeMap = mapCodesToVocabulary(vocabulary, timeline.events.codes);
   const attrs = timeline.patients.attributes;
-  let condIndex: number;
-  if (options.condition === undefined) condIndex = chooseMarkovCondition(timeline, train);
-  else if (options.condition === 'none') condIndex = -1;
-  else {
-    condIndex = attrs.findIndex((a) => a.name === options.condition);
-    const a = attrs[condIndex];
-    if (a?.kind !== 'categorical') {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `condition '${options.condition}' is not a categorical attribute (categorical: ${
-          attrs
-            .filter((x) => x.kind === 'categorical')
-            .map((x) => x.name)
-            .join(', ') || 'none'
-        })`,
-        { field: '--condition' },
-      );
-    }
-  }
+  const condIndex = resolveMarkovCondition(timeline, train, options.condition);
   const cond = condIndex >= 0 ? attrs[condIndex] : undefined;
   const condAttr = cond && cond.kind === 'categorical' ? cond : undefined;
   const nCells = condAttr ? condAttr.levels.length + 1 : 1;

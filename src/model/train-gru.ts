@@ -1,10 +1,8 @@
-// Over 400 lines, with trainGru over 120: its split (hyperparameter checks, encoding, Adam-state
-// checkpoints, the epoch loop, manifest assembly) is still to do; it must keep the bytes of
-// trained models, which the model tests check.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+// Over 400 lines on purpose: trainGru and its named steps (hyperparameters, encoding, one epoch,
+// evaluation, manifest) share the run's types; each function is short. Checkpoints and the
+// weight average live in training-state.ts.
+import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../core/atomic-output.js';
 import { TrajsimError } from '../core/errors.js';
 import { type Logger, MESSAGES, SILENT_LOGGER, trainingResumed } from '../core/messages.js';
 import { VERSION } from '../core/version.js';
@@ -29,7 +27,14 @@ import {
   planBatches,
   sequenceLength,
 } from './sequence-batches.js';
-import { manifestDataSections, prepareTraining } from './training-summary.js';
+import {
+  restoreCheckpoint,
+  setLearningRate,
+  type TrainingProgress,
+  WeightAverage,
+  writeCheckpoint,
+} from './training-state.js';
+import { manifestDataSections, prepareTraining, type TrainingSetup } from './training-summary.js';
 import { mapCodesToVocabulary, type RareCodePolicy } from './vocabulary.js';
 
 /** Defaults of {@link trainGru}. */
@@ -102,43 +107,6 @@ export interface TrainedModel {
   readonly weights: Float32Array;
 }
 
-interface CheckpointState {
-  readonly fingerprint: string;
-  readonly epoch: number;
-  readonly bestNll: number;
-  readonly bestCodeNll: number;
-  readonly bestGapNll: number;
-  readonly bestEpoch: number;
-  readonly badEpochs: number;
-  readonly trainSeconds: number;
-  readonly learningRate: number;
-  readonly optimizer: { readonly shapes: number[][] };
-}
-
-const CHECKPOINT = {
-  STATE: 'state.json',
-  LAST: 'last.bin',
-  BEST: 'best.bin',
-  OPTIMIZER: 'optimizer.bin',
-  AVERAGE: 'average.bin',
-} as const;
-
-/** Adam reads its learning rate at every step; tfjs keeps the field protected. */
-function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-}
-
-function floatBytes(a: Float32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function readFloats(path: string): Float32Array {
-  const b = readFileSync(path);
-  const copy = new Uint8Array(b.byteLength);
-  copy.set(b);
-  return new Float32Array(copy.buffer);
-}
-
 /** Mean validation NLL (nats per event) of `rows`, in batches. */
 function evaluate(
   net: GruNetwork,
@@ -172,27 +140,11 @@ function evaluate(
   return { nll: total / n, codeNll: code / n, gapNll: gap / n };
 }
 
-/**
- * Trains the GRU trajectory model on a timeline: seeded patient split, length-bucketed
- * batches in a seeded order, Adam (global-norm clipping only as a guard against exploding
- * gradients), a moving average of the weights over about one epoch (what is evaluated and
- * saved), the learning rate halved after every patience/2 epochs without progress, early
- * stopping on the validation NLL (patience), the best averaged weights kept. Deterministic for a given seed and
- * backend. Progress (epoch, batch, loss, validation NLL, events/s, ETA) goes to the logger.
- * The backend must already be selected (see selectBackend).
- *
- * Throws INVALID_INPUT for data it cannot learn from (no patients, rare codes refused),
- * MODEL for a checkpoint that does not match the run being resumed.
- *
- * @example
- * const { manifest, weights } = await trainGru(timeline, { hidden: 64, seed: 1 });
- * manifest.metrics.validationNll // => e.g. 2.31 (nats per event)
- */
-export async function trainGru(
-  timeline: Timeline,
-  options: TrainGruOptions = {},
-): Promise<TrainedModel> {
-  const logger = options.logger ?? SILENT_LOGGER;
+/** The hyperparameters of a run, defaults filled in (recorded in the manifest). */
+type Hyperparameters = ReturnType<typeof resolveHyperparameters>;
+
+/** The options' hyperparameters with defaults, checked; throws INVALID_ARGUMENT. */
+function resolveHyperparameters(options: TrainGruOptions) {
   const hp = {
     hidden: options.hidden ?? GRU_DEFAULTS.hidden,
     layers: options.layers ?? GRU_DEFAULTS.layers,
@@ -243,13 +195,36 @@ export async function trainGru(
       field: 'validationFraction',
     });
   }
+  return hp;
+}
+
+/** A timeline encoded for training: the split, the encoded data, the network's shape. */
+interface EncodedTraining extends TrainingSetup {
+  readonly encoders: AttributeEncoding[];
+  readonly gapBinEdges: number[] | undefined;
+  readonly data: EncodedTimeline;
+  readonly lengths: Int32Array;
+  readonly shape: GruShape;
+  readonly evalRows: Int32Array;
+  readonly trainEvents: number;
+  readonly eventsPerBatch: number;
+  /** JSON of everything a checkpoint must match to be resumed. */
+  readonly fingerprint: string;
+}
+
+/**
+ * Splits and encodes the timeline (vocabulary, attribute encoders, gap bins, sequence
+ * lengths), sets `hp.averageDecay` from the epoch length, and fingerprints the run.
+ */
+function encodeTraining(
+  timeline: Timeline,
+  options: TrainGruOptions,
+  hp: Hyperparameters,
+  logger: Logger,
+): EncodedTraining {
   const nPatients = timeline.patients.ids.length;
-  const { seed, rng, minPatients, vocabulary, train, validation } = prepareTraining(
-    timeline,
-    options,
-    hp.validationFraction,
-    logger,
-  );
+  const setup = prepareTraining(timeline, options, hp.validationFraction, logger);
+  const { seed, vocabulary, train, validation } = setup;
   const V = vocabulary.codes.length;
   const encoders: AttributeEncoding[] = fitAttributeEncoders(timeline.patients.attributes, train);
   const A = encodedWidth(encoders);
@@ -288,12 +263,10 @@ export async function trainGru(
   if (options.averageWeights ?? GRU_DEFAULTS.averageWeights) {
     hp.averageDecay = Math.fround(Math.min(0.998, Math.max(0.9, 1 - 1 / stepsPerEpoch)));
   }
-  const decayPatience = Math.max(1, Math.floor(hp.patience / 2));
   const evalRows = validation.length > 0 ? validation : train;
   let trainEvents = 0;
   for (const p of train) trainEvents += lengths[p]!;
   const eventsPerBatch = Math.max(1, (trainEvents / Math.max(1, train.length)) * hp.batchSize);
-
   const fingerprint = JSON.stringify({
     seed,
     hp,
@@ -302,277 +275,261 @@ export async function trainGru(
     events: timeline.events.day.length,
     codes: vocabulary.codes,
   });
-  const net = GruNetwork.create(
+  return {
+    ...setup,
+    encoders,
+    gapBinEdges,
+    data,
+    lengths,
     shape,
-    rng.fork('init'),
-    gapBinEdges ? gapBinLogFrequencies(timeline, train, gapBinEdges) : undefined,
+    evalRows,
+    trainEvents,
+    eventsPerBatch,
+    fingerprint,
+  };
+}
+
+/** The objects one training run updates. */
+interface TrainingRun {
+  readonly hp: Hyperparameters;
+  readonly enc: EncodedTraining;
+  readonly net: GruNetwork;
+  readonly optimizer: tf.AdamOptimizer;
+  readonly average: WeightAverage;
+  readonly progress: TrainingProgress;
+  readonly logger: Logger;
+}
+
+/**
+ * One pass over the training batches of `epoch` (seeded order): gradient, clipping, Adam step,
+ * weight average. Throws MODEL when the loss is not finite.
+ */
+function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
+  const { hp, enc, net, optimizer, average, logger } = run;
+  const vars = net.trainable;
+  const batches = planBatches(
+    enc.train,
+    enc.lengths,
+    hp.batchSize,
+    enc.rng.fork('epoch').fork(epoch),
+  );
+  let lossSum = 0;
+  let events = 0;
+  let clippedBatches = 0;
+  for (let b = 0; b < batches.length; b++) {
+    const batch = makeSequenceBatch(enc.data, batches[b]!, hp.maxSteps);
+    // Sum over events ÷ a constant: every event weighs the same whatever its batch.
+    const { value, grads } = tf.variableGrads(
+      () => net.batchLoss(batch, enc.eventsPerBatch).loss,
+      vars,
+    );
+    const clipped = tf.tidy(() => {
+      const list = vars.map((v) => grads[v.name]!);
+      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!;
+      if (norm > hp.clipNorm) clippedBatches++;
+      const scale = norm > hp.clipNorm ? hp.clipNorm / norm : 1;
+      return vars.map((v) => ({ name: v.name, tensor: tf.mul(grads[v.name]!, scale) }));
+    });
+    optimizer.applyGradients(clipped);
+    average.update();
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    tf.dispose(grads);
+    tf.dispose(clipped.map((c) => c.tensor));
+    if (!Number.isFinite(loss)) {
+      throw new TrajsimError(
+        'MODEL',
+        `training diverged (loss ${loss}) at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --learning-rate`,
+      );
+    }
+    lossSum += loss * enc.eventsPerBatch;
+    events += batch.events;
+    const rate = events / ((performance.now() - t0) / 1000);
+    logger.progress?.(
+      `epoch ${epoch + 1}/${hp.epochs}`,
+      b + 1,
+      batches.length,
+      `loss ${(lossSum / events).toFixed(4)} ${Math.round(rate)} events/s`,
+    );
+  }
+  return { lossSum, events, clippedBatches };
+}
+
+/**
+ * Evaluates the (averaged) weights after an epoch, keeps them when they are the best so far,
+ * else counts a bad epoch and decays the learning rate every `decayPatience` bad epochs.
+ */
+function finishEpoch(run: TrainingRun, epoch: number, t0: number) {
+  const { hp, enc, net, optimizer, average, progress } = run;
+  // Evaluate (and keep) the averaged weights; training goes on from the last iterate.
+  const last = net.exportWeights().data;
+  const evaluated = hp.averageDecay > 0 ? average.values() : last;
+  net.assignWeights(evaluated);
+  const val = evaluate(
+    net,
+    enc.data,
+    enc.evalRows,
+    enc.lengths,
+    Math.max(hp.batchSize, 256),
+    hp.maxSteps,
+  );
+  net.assignWeights(last);
+  const seconds = (performance.now() - t0) / 1000;
+  progress.trainSeconds += seconds;
+  if (val.nll < progress.bestNll - 1e-5) {
+    progress.bestNll = val.nll;
+    progress.bestCodeNll = val.codeNll;
+    progress.bestGapNll = val.gapNll;
+    progress.bestEpoch = epoch;
+    progress.badEpochs = 0;
+    progress.bestWeights = evaluated;
+  } else {
+    progress.badEpochs++;
+    const decayPatience = Math.max(1, Math.floor(hp.patience / 2));
+    if (progress.badEpochs % decayPatience === 0 && hp.learningRateDecay < 1) {
+      progress.learningRate *= hp.learningRateDecay;
+      setLearningRate(optimizer, progress.learningRate);
+    }
+  }
+  return { val, seconds };
+}
+
+/** The model manifest of a finished run. */
+function gruManifest(
+  run: TrainingRun,
+  timeline: Timeline,
+  options: TrainGruOptions,
+  epochsThisCall: number,
+): ModelManifest {
+  const { hp, enc, net, progress } = run;
+  const exported = net.exportWeights();
+  return {
+    format: 'trajsim-model',
+    formatVersion: MODEL_FORMAT_VERSION,
+    kind: 'gru',
+    packageVersion: VERSION,
+    commandLine: [...(options.commandLine ?? [])],
+    seed: enc.seed,
+    backend: options.backend ?? tf.getBackend(),
+    ...manifestDataSections(
+      timeline,
+      enc.train,
+      enc.validation,
+      enc.vocabulary,
+      enc.minPatients,
+      enc.encoders,
+    ),
+    hyperparameters: {
+      ...hp,
+      gapLogOffset: enc.shape.gapLogOffset,
+      // Old manifests have neither field: the mixture head (they load unchanged).
+      gapHead: enc.gapBinEdges ? 'bins' : 'mixture',
+      ...(enc.gapBinEdges ? { gapBinEdges: enc.gapBinEdges.join(',') } : {}),
+    },
+    metrics: {
+      validationNll: progress.bestNll,
+      validationCodeNll: progress.bestCodeNll,
+      validationGapNll: progress.bestGapNll,
+      epochs: Math.max(progress.startEpoch, 0) + epochsThisCall,
+      bestEpoch: progress.bestEpoch + 1,
+      trainSeconds: progress.trainSeconds,
+    },
+    weights: exported.specs.map((s) => ({ name: s.name, shape: [...s.shape], offset: s.offset })),
+  };
+}
+
+/**
+ * Trains the GRU trajectory model on a timeline: seeded patient split, length-bucketed
+ * batches in a seeded order, Adam (global-norm clipping only as a guard against exploding
+ * gradients), a moving average of the weights over about one epoch (what is evaluated and
+ * saved), the learning rate halved after every patience/2 epochs without progress, early
+ * stopping on the validation NLL (patience), the best averaged weights kept. Deterministic for a given seed and
+ * backend. Progress (epoch, batch, loss, validation NLL, events/s, ETA) goes to the logger.
+ * The backend must already be selected (see selectBackend).
+ *
+ * Throws INVALID_INPUT for data it cannot learn from (no patients, rare codes refused),
+ * MODEL for a checkpoint that does not match the run being resumed.
+ *
+ * @example
+ * const { manifest, weights } = await trainGru(timeline, { hidden: 64, seed: 1 });
+ * manifest.metrics.validationNll // => e.g. 2.31 (nats per event)
+ */
+export async function trainGru(
+  timeline: Timeline,
+  options: TrainGruOptions = {},
+): Promise<TrainedModel> {
+  const logger = options.logger ?? SILENT_LOGGER;
+  const hp = resolveHyperparameters(options);
+  const enc = encodeTraining(timeline, options, hp, logger);
+  const net = GruNetwork.create(
+    enc.shape,
+    enc.rng.fork('init'),
+    enc.gapBinEdges ? gapBinLogFrequencies(timeline, enc.train, enc.gapBinEdges) : undefined,
   );
   const optimizer = tf.train.adam(hp.learningRate);
-  const vars = net.trainable;
   const ckpt = options.checkpointDir;
-  let startEpoch = 0;
-  let bestNll = Number.POSITIVE_INFINITY;
-  let bestCodeNll = Number.NaN;
-  let bestGapNll = Number.NaN;
-  let bestEpoch = -1;
-  let badEpochs = 0;
-  let trainSeconds = 0;
-  let learningRate = hp.learningRate;
-  let bestWeights = net.exportWeights().data;
+  const progress: TrainingProgress = {
+    startEpoch: 0,
+    bestNll: Number.POSITIVE_INFINITY,
+    bestCodeNll: Number.NaN,
+    bestGapNll: Number.NaN,
+    bestEpoch: -1,
+    badEpochs: 0,
+    trainSeconds: 0,
+    learningRate: hp.learningRate,
+    bestWeights: net.exportWeights().data,
+  };
   // Polyak averaging: the batches are length-bucketed, so consecutive gradients differ
   // systematically (short timelines end in a terminal code far more often); the average over
   // about one epoch cancels that, the last iterate does not.
-  const average = new WeightAverage(vars, hp.averageDecay);
+  const average = new WeightAverage(net.trainable, hp.averageDecay);
+  const run: TrainingRun = { hp, enc, net, optimizer, average, progress, logger };
 
   try {
     if (options.resume) {
-      if (!ckpt || !existsSync(join(ckpt, CHECKPOINT.STATE))) {
-        throw new TrajsimError(
-          'MODEL',
-          `nothing to resume: no checkpoint in ${ckpt ?? '(no checkpoint folder)'}`,
-        );
-      }
-      const state = JSON.parse(
-        readFileSync(join(ckpt, CHECKPOINT.STATE), 'utf8'),
-      ) as CheckpointState;
-      if (state.fingerprint !== fingerprint) {
-        throw new TrajsimError(
-          'MODEL',
-          `the checkpoint in ${ckpt} was written by a run with other data, seed or hyperparameters; rerun without --resume`,
-        );
-      }
-      net.assignWeights(readFloats(join(ckpt, CHECKPOINT.LAST)));
-      bestWeights = readFloats(join(ckpt, CHECKPOINT.BEST));
-      average.assign(readFloats(join(ckpt, CHECKPOINT.AVERAGE)));
-      learningRate = state.learningRate;
-      setLearningRate(optimizer, learningRate);
-      const opt = readFloats(join(ckpt, CHECKPOINT.OPTIMIZER));
-      let o = 0;
-      const named: Parameters<typeof optimizer.setWeights>[0] = state.optimizer.shapes.map(
-        (shp, i) => {
-          const size = shp.reduce((a, b) => a * b, 1);
-          const values = opt.subarray(o, o + size);
-          o += size;
-          return i === 0
-            ? { name: 'iter', tensor: tf.scalar(values[0]!, 'int32') }
-            : { name: `m${i}`, tensor: tf.tensor(values, shp, 'float32') };
-        },
+      await restoreCheckpoint(ckpt, enc.fingerprint, net, optimizer, average, progress);
+      logger.info(
+        MESSAGES.INFO,
+        trainingResumed(progress.startEpoch, progress.bestNll, progress.bestEpoch + 1),
       );
-      await optimizer.setWeights(named);
-      for (const n of named) n.tensor.dispose();
-      startEpoch = state.epoch + 1;
-      bestNll = state.bestNll;
-      bestCodeNll = state.bestCodeNll;
-      bestGapNll = state.bestGapNll;
-      bestEpoch = state.bestEpoch;
-      badEpochs = state.badEpochs;
-      trainSeconds = state.trainSeconds;
-      logger.info(MESSAGES.INFO, trainingResumed(state.epoch + 1, bestNll, bestEpoch + 1));
     }
     logger.info(
       MESSAGES.INFO,
-      `training GRU: ${train.length} patients (${trainEvents} events), ${validation.length} validation, ${V} codes, ` +
+      `training GRU: ${enc.train.length} patients (${enc.trainEvents} events), ${enc.validation.length} validation, ${enc.vocabulary.codes.length} codes, ` +
         `${net.size} weights, hidden ${hp.hidden} x ${hp.layers}, batch ${hp.batchSize}`,
     );
     let epochsThisCall = 0;
-    for (let epoch = startEpoch; epoch < hp.epochs && badEpochs < hp.patience; epoch++) {
+    for (
+      let epoch = progress.startEpoch;
+      epoch < hp.epochs && progress.badEpochs < hp.patience;
+      epoch++
+    ) {
       const t0 = performance.now();
-      const batches = planBatches(train, lengths, hp.batchSize, rng.fork('epoch').fork(epoch));
-      let lossSum = 0;
-      let events = 0;
-      let clippedBatches = 0;
-      for (let b = 0; b < batches.length; b++) {
-        const batch = makeSequenceBatch(data, batches[b]!, hp.maxSteps);
-        // Sum over events ÷ a constant: every event weighs the same whatever its batch.
-        const { value, grads } = tf.variableGrads(
-          () => net.batchLoss(batch, eventsPerBatch).loss,
-          vars,
-        );
-        const clipped = tf.tidy(() => {
-          const list = vars.map((v) => grads[v.name]!);
-          const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!;
-          if (norm > hp.clipNorm) clippedBatches++;
-          const scale = norm > hp.clipNorm ? hp.clipNorm / norm : 1;
-          return vars.map((v) => ({ name: v.name, tensor: tf.mul(grads[v.name]!, scale) }));
-        });
-        optimizer.applyGradients(clipped);
-        average.update();
-        const loss = value.dataSync()[0]!;
-        value.dispose();
-        tf.dispose(grads);
-        tf.dispose(clipped.map((c) => c.tensor));
-        if (!Number.isFinite(loss)) {
-          throw new TrajsimError(
-            'MODEL',
-            `training diverged (loss ${loss}) at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --learning-rate`,
-          );
-        }
-        lossSum += loss * eventsPerBatch;
-        events += batch.events;
-        const rate = events / ((performance.now() - t0) / 1000);
-        logger.progress?.(
-          `epoch ${epoch + 1}/${hp.epochs}`,
-          b + 1,
-          batches.length,
-          `loss ${(lossSum / events).toFixed(4)} ${Math.round(rate)} events/s`,
-        );
-      }
-      // Evaluate (and keep) the averaged weights; training goes on from the last iterate.
-      const last = net.exportWeights().data;
-      const evaluated = hp.averageDecay > 0 ? average.values() : last;
-      net.assignWeights(evaluated);
-      const val = evaluate(net, data, evalRows, lengths, Math.max(hp.batchSize, 256), hp.maxSteps);
-      net.assignWeights(last);
-      const seconds = (performance.now() - t0) / 1000;
-      trainSeconds += seconds;
-      if (val.nll < bestNll - 1e-5) {
-        bestNll = val.nll;
-        bestCodeNll = val.codeNll;
-        bestGapNll = val.gapNll;
-        bestEpoch = epoch;
-        badEpochs = 0;
-        bestWeights = evaluated;
-      } else {
-        badEpochs++;
-        if (badEpochs % decayPatience === 0 && hp.learningRateDecay < 1) {
-          learningRate *= hp.learningRateDecay;
-          setLearningRate(optimizer, learningRate);
-        }
-      }
+      const { lossSum, events, clippedBatches } = trainEpoch(run, epoch, t0);
+      const { val, seconds } = finishEpoch(run, epoch, t0);
       const eta = (hp.epochs - epoch - 1) * seconds;
       logger.info(
         MESSAGES.PROGRESS,
         `epoch ${epoch + 1}: train loss ${(lossSum / Math.max(1, events)).toFixed(4)}, validation NLL ${val.nll.toFixed(4)} ` +
           `(codes ${val.codeNll.toFixed(4)}, gaps ${val.gapNll.toFixed(4)}), ${Math.round(events / seconds)} events/s, ` +
-          `best ${bestNll.toFixed(4)} @${bestEpoch + 1}, patience ${badEpochs}/${hp.patience}, ` +
-          `learning rate ${learningRate.toPrecision(3)}` +
+          `best ${progress.bestNll.toFixed(4)} @${progress.bestEpoch + 1}, patience ${progress.badEpochs}/${hp.patience}, ` +
+          `learning rate ${progress.learningRate.toPrecision(3)}` +
           `${clippedBatches > 0 ? `, ${clippedBatches} batches clipped` : ''}, ETA ≤ ${Math.round(eta)}s`,
       );
       if (ckpt) {
-        mkdirSync(ckpt, { recursive: true });
-        const optWeights = await optimizer.getWeights();
-        const shapes = optWeights.map((w) => w.tensor.shape as number[]);
-        let size = 0;
-        for (const w of optWeights) size += w.tensor.size;
-        const optData = new Float32Array(size);
-        let o = 0;
-        for (const w of optWeights) {
-          optData.set(w.tensor.dataSync(), o);
-          o += w.tensor.size;
-        }
-        optWeights[0]!.tensor.dispose(); // the iteration scalar is a fresh tensor
-        writeFileAtomic(join(ckpt, CHECKPOINT.LAST), floatBytes(net.exportWeights().data));
-        writeFileAtomic(join(ckpt, CHECKPOINT.BEST), floatBytes(bestWeights));
-        writeFileAtomic(join(ckpt, CHECKPOINT.OPTIMIZER), floatBytes(optData));
-        writeFileAtomic(join(ckpt, CHECKPOINT.AVERAGE), floatBytes(average.values()));
-        const state: CheckpointState = {
-          fingerprint,
-          epoch,
-          bestNll,
-          bestCodeNll,
-          bestGapNll,
-          bestEpoch,
-          badEpochs,
-          trainSeconds,
-          learningRate,
-          optimizer: { shapes },
-        };
-        writeFileAtomic(join(ckpt, CHECKPOINT.STATE), `${JSON.stringify(state)}\n`);
+        await writeCheckpoint(ckpt, enc.fingerprint, epoch, net, optimizer, average, progress);
       }
       epochsThisCall++;
       if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break;
     }
-    const exported = net.exportWeights();
-    const manifest: ModelManifest = {
-      format: 'trajsim-model',
-      formatVersion: MODEL_FORMAT_VERSION,
-      kind: 'gru',
-      packageVersion: VERSION,
-      commandLine: [...(options.commandLine ?? [])],
-      seed,
-      backend: options.backend ?? tf.getBackend(),
-      ...manifestDataSections(timeline, train, validation, vocabulary, minPatients, encoders),
-      hyperparameters: {
-        ...hp,
-        gapLogOffset: shape.gapLogOffset,
-        // Old manifests have neither field: the mixture head (they load unchanged).
-        gapHead: gapBinEdges ? 'bins' : 'mixture',
-        ...(gapBinEdges ? { gapBinEdges: gapBinEdges.join(',') } : {}),
-      },
-      metrics: {
-        validationNll: bestNll,
-        validationCodeNll: bestCodeNll,
-        validationGapNll: bestGapNll,
-        epochs: Math.max(startEpoch, 0) + epochsThisCall,
-        bestEpoch: bestEpoch + 1,
-        trainSeconds,
-      },
-      weights: exported.specs.map((s) => ({ name: s.name, shape: [...s.shape], offset: s.offset })),
+    return {
+      manifest: gruManifest(run, timeline, options, epochsThisCall),
+      weights: progress.bestWeights,
     };
-    return { manifest, weights: bestWeights };
   } finally {
     average.dispose();
     optimizer.dispose();
     net.dispose();
-  }
-}
-
-/**
- * An exponential moving average of variables, kept on the backend:
- * a ← decay · a + (1 − decay) · w after every optimizer step, starting from the initial
- * weights. Decay 0 keeps nothing (values() is then never read).
- */
-class WeightAverage {
-  private readonly sources: readonly tf.Variable[];
-  private readonly averages: tf.Variable[];
-  private readonly decay: number;
-
-  constructor(sources: readonly tf.Variable[], decay: number) {
-    this.sources = sources;
-    this.decay = decay;
-    this.averages = [];
-    if (decay <= 0) return;
-    for (const v of sources) {
-      const copy = v.clone();
-      this.averages.push(tf.variable(copy, false));
-      copy.dispose();
-    }
-  }
-
-  update(): void {
-    if (this.averages.length === 0) return;
-    tf.tidy(() => {
-      this.averages.forEach((a, i) => {
-        a.assign(tf.add(tf.mul(a, this.decay), tf.mul(this.sources[i]!, 1 - this.decay)));
-      });
-    });
-  }
-
-  /** The averages, concatenated in variable order (the layout of weights.bin). */
-  values(): Float32Array {
-    let size = 0;
-    for (const a of this.averages) size += a.size;
-    const out = new Float32Array(size);
-    let o = 0;
-    for (const a of this.averages) {
-      out.set(a.dataSync() as Float32Array, o);
-      o += a.size;
-    }
-    return out;
-  }
-
-  assign(data: Float32Array): void {
-    let o = 0;
-    for (const a of this.averages) {
-      const t = tf.tensor(data.subarray(o, o + a.size), a.shape, 'float32');
-      a.assign(t);
-      t.dispose();
-      o += a.size;
-    }
-  }
-
-  dispose(): void {
-    tf.dispose(this.averages);
   }
 }
 

@@ -194,7 +194,28 @@ export class ReferenceSimulator {
     }
     n = this.push(n, Math.floor(endTime), died ? CODE.DEATH : CODE.END_OF_FOLLOWUP);
 
-    // Stable insertion sort by (day, rank): the buffer is nearly sorted already.
+    this.sortEvents(n);
+    const dayBuf = this.eventDay;
+    const codeBuf = this.eventCode;
+
+    const attrs = this.attributeValues;
+    attrs[0] = ageYears;
+    attrs[1] = male;
+    attrs[2] = recordedStage;
+    attrs[3] = ecog;
+    attrs[4] = biomarker;
+    sink.addPatient(referencePatientId(index), indexDay, attrs);
+    for (let i = 0; i < n; i++) sink.addEvent(dayBuf[i]!, codeBuf[i]!, Number.NaN);
+
+    this.counts.patients++;
+    this.counts.events += n;
+    if (died) this.counts.deaths++;
+    else this.counts.censored++;
+    return n;
+  }
+
+  /** Stable insertion sort of the first n buffered events by (day, rank): nearly sorted already. */
+  private sortEvents(n: number): void {
     const key = this.eventKey;
     const dayBuf = this.eventDay;
     const codeBuf = this.eventCode;
@@ -213,21 +234,6 @@ export class ReferenceSimulator {
       dayBuf[j + 1] = dd;
       codeBuf[j + 1] = cc;
     }
-
-    const attrs = this.attributeValues;
-    attrs[0] = ageYears;
-    attrs[1] = male;
-    attrs[2] = recordedStage;
-    attrs[3] = ecog;
-    attrs[4] = biomarker;
-    sink.addPatient(referencePatientId(index), indexDay, attrs);
-    for (let i = 0; i < n; i++) sink.addEvent(dayBuf[i]!, codeBuf[i]!, Number.NaN);
-
-    this.counts.patients++;
-    this.counts.events += n;
-    if (died) this.counts.deaths++;
-    else this.counts.censored++;
-    return n;
   }
 
   private push(n: number, day: number, code: number): number {

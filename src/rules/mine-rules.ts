@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: mineRules and its miners (one short function per rule kind) share
+// one tabulation of the timeline (Mining) and the redundancy checks between kinds.
 import { TrajsimError } from '../core/errors.js';
 import { isTerminalCode, type Timeline } from '../timeline/types.js';
 import {
@@ -79,34 +81,8 @@ const KIND_ORDER: readonly Rule['kind'][] = [
   'level_requires_code',
 ];
 
-/**
- * Mines plausibility rules from a (real) timeline, each with its support: how many patients
- * could have broken it (at risk) and how many did (exceptions). A rule is kept only when at
- * least `minAtRisk` patients were at risk and at most `tolerance` × at-risk broke it;
- * association rules also need `minExpectedByChance` exceptions expected under independence.
- * Terminal codes are left to the timeline contract. Items are codes and code families
- * (`TREATMENT_START:*`). Kinds:
- *
- * - `required`: every patient has the item (at risk: all patients);
- * - `first`: the item's first occurrence is the patient's first event (at risk: patients with it);
- * - `day_range`: every occurrence on one day d (at risk: patients with it), or never after the
- *   last day X seen (at risk: patients followed beyond X);
- * - `max_count`: never more than the most seen, m (at risk: patients who reached m);
- * - `precedence`: B never before the first A (at risk: patients with B);
- * - `exclusive`: A and B never in one patient (at risk: the smaller of the two groups);
- * - `code_requires_level`: the item only with some levels of a categorical attribute (at risk:
- *   patients with the other levels); `level_requires_code`: a level always has the item.
- *
- * Redundant rules are dropped: a code's `max_count` implied by its family's, an `exclusive`
- * pair inside a family seen at most once, `precedence` after a required first item or
- * implied by two others (A→C→B), rules on required items that say no more.
- *
- * @throws TrajsimError INVALID_ARGUMENT for bad criteria.
- * @example
- * mineRules(await readTimeline('out/colon')).rules.map(ruleId)
- * // => ['required:DIAGNOSIS', 'required:TREATMENT_START:*', 'first:DIAGNOSIS', ...]
- */
-export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): RuleSet {
+/** The mining criteria of the options, with defaults; throws INVALID_ARGUMENT. */
+function miningCriteria(options: MineRulesOptions): MiningCriteria {
   const criteria: MiningCriteria = {
     min_at_risk: options.minAtRisk ?? DEFAULT_MINING_CRITERIA.min_at_risk,
     min_expected_by_chance:
@@ -125,6 +101,43 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       `tolerance is ${criteria.tolerance}; expected a share in [0, 1)`,
     );
   }
+  return criteria;
+}
+
+/** A timeline tabulated for mining: per patient × item counts and first positions, day ranges. */
+interface Mining {
+  readonly timeline: Timeline;
+  readonly criteria: MiningCriteria;
+  readonly items: Item[];
+  /** Number of items. */
+  readonly I: number;
+  /** Number of patients. */
+  readonly P: number;
+  /** Occurrences per patient × item. */
+  readonly count: Int32Array;
+  /** Position of the first occurrence per patient × item (-1 none). */
+  readonly firstPos: Int32Array;
+  /** Last day of each patient. */
+  readonly followUp: Int32Array;
+  readonly minDay: Float64Array;
+  readonly maxDay: Float64Array;
+  /** Patients with each item. */
+  readonly withItem: number[];
+  readonly offsets: Timeline['offsets'];
+  readonly code: Timeline['events']['code'];
+  readonly day: Timeline['events']['day'];
+  /** Exceptions the tolerance allows among `atRisk` patients. */
+  readonly allowed: (atRisk: number) => number;
+  /** Whether a rule with these patients at risk and exceptions meets the criteria. */
+  readonly enough: (atRisk: number, exceptions: number) => boolean;
+  readonly support: (atRisk: number, exceptions: number, expected?: number) => Rule['support'];
+  readonly mined: { readonly severity: 'hard'; readonly origin: 'mined' };
+  /** The rules found so far, in the order they are mined. */
+  readonly rules: Rule[];
+}
+
+/** Tabulates the timeline for mining (one pass over the events). */
+function tabulate(timeline: Timeline, criteria: MiningCriteria): Mining {
   const { codes } = timeline.events;
   const P = timeline.patients.ids.length;
   const items = itemsOf(codes);
@@ -169,7 +182,32 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
   });
   const mined = { severity: 'hard' as const, origin: 'mined' as const };
   const rules: Rule[] = [];
+  return {
+    timeline,
+    criteria,
+    items,
+    I,
+    P,
+    count,
+    firstPos,
+    followUp,
+    minDay,
+    maxDay,
+    withItem,
+    offsets,
+    code,
+    day,
+    allowed,
+    enough,
+    support,
+    mined,
+    rules,
+  };
+}
 
+/** Rules `required`: items (nearly) every patient has; returns their indices. */
+function mineRequired(m: Mining): Set<number> {
+  const { items, P, withItem, enough, support, mined, rules } = m;
   // required
   const required = new Set<number>();
   items.forEach((it, k) => {
@@ -179,6 +217,12 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       rules.push({ kind: 'required', code: it.pattern, ...mined, support: support(P, exceptions) });
     }
   });
+  return required;
+}
+
+/** Rules `first`: items that (nearly) always come first; returns their indices. */
+function mineFirst(m: Mining): Set<number> {
+  const { items, I, P, firstPos, withItem, enough, support, mined, rules } = m;
   // first
   const first = new Set<number>();
   items.forEach((it, k) => {
@@ -194,6 +238,27 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       });
     }
   });
+  return first;
+}
+
+/** Rules `day_range`: one fixed day, or never after the last day seen (at a cliff). */
+function mineDayRanges(m: Mining): void {
+  const {
+    criteria,
+    items,
+    P,
+    followUp,
+    minDay,
+    maxDay,
+    withItem,
+    offsets,
+    code,
+    day,
+    enough,
+    support,
+    mined,
+    rules,
+  } = m;
   // day ranges: one fixed day, or never after the last day seen
   items.forEach((it, k) => {
     if (withItem[k] === 0) return;
@@ -241,6 +306,11 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       });
     }
   });
+}
+
+/** Each item's max count (tolerance allowing) and its `max_count` rule unless a family implies it. */
+function mineMaxCounts(m: Mining): Map<number, number> {
+  const { criteria, items, I, P, count, allowed, support, mined, rules } = m;
   // max counts (a code's is dropped when a family it belongs to has one as low)
   const maxOf = new Map<number, number>();
   items.forEach((_, k) => {
@@ -284,6 +354,13 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       support: support(reached, over),
     });
   });
+  return maxOf;
+}
+
+/** Rules `precedence` A → B, without the transitive ones. */
+function minePrecedence(m: Mining, required: Set<number>, first: Set<number>): void {
+  const { criteria, items, I, P, firstPos, withItem, offsets, day, enough, support, mined, rules } =
+    m;
   // precedence A → B: B never before the first A; kept when, had B's first day been drawn
   // independently of A's (from B's own first days), >= minExpected exceptions were expected
   const firstDay = (p: number, k: number) => {
@@ -344,6 +421,11 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       support: support(atRisk, exceptions, expected),
     });
   }
+}
+
+/** Rules `exclusive`: disjoint items (nearly) never seen together. */
+function mineExclusive(m: Mining, maxOf: Map<number, number>): void {
+  const { criteria, items, I, P, count, withItem, enough, support, mined, rules } = m;
   // exclusive pairs (disjoint items; not implied by a family seen at most once)
   for (let a = 0; a < I; a++) {
     for (let b = a + 1; b < I; b++) {
@@ -370,6 +452,11 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       });
     }
   }
+}
+
+/** Rules `code_requires_level` and `level_requires_code` from each categorical attribute. */
+function mineAttributeRules(m: Mining, required: Set<number>): void {
+  const { timeline, criteria, items, I, P, count, withItem, enough, support, mined, rules } = m;
   // attribute ↔ code, from the contingency table of each categorical attribute
   for (const attr of timeline.patients.attributes) {
     if (attr.kind !== 'categorical') continue;
@@ -429,6 +516,46 @@ export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): R
       }
     });
   }
+}
+
+/**
+ * Mines plausibility rules from a (real) timeline, each with its support: how many patients
+ * could have broken it (at risk) and how many did (exceptions). A rule is kept only when at
+ * least `minAtRisk` patients were at risk and at most `tolerance` × at-risk broke it;
+ * association rules also need `minExpectedByChance` exceptions expected under independence.
+ * Terminal codes are left to the timeline contract. Items are codes and code families
+ * (`TREATMENT_START:*`). Kinds:
+ *
+ * - `required`: every patient has the item (at risk: all patients);
+ * - `first`: the item's first occurrence is the patient's first event (at risk: patients with it);
+ * - `day_range`: every occurrence on one day d (at risk: patients with it), or never after the
+ *   last day X seen (at risk: patients followed beyond X);
+ * - `max_count`: never more than the most seen, m (at risk: patients who reached m);
+ * - `precedence`: B never before the first A (at risk: patients with B);
+ * - `exclusive`: A and B never in one patient (at risk: the smaller of the two groups);
+ * - `code_requires_level`: the item only with some levels of a categorical attribute (at risk:
+ *   patients with the other levels); `level_requires_code`: a level always has the item.
+ *
+ * Redundant rules are dropped: a code's `max_count` implied by its family's, an `exclusive`
+ * pair inside a family seen at most once, `precedence` after a required first item or
+ * implied by two others (A→C→B), rules on required items that say no more.
+ *
+ * @throws TrajsimError INVALID_ARGUMENT for bad criteria.
+ * @example
+ * mineRules(await readTimeline('out/colon')).rules.map(ruleId)
+ * // => ['required:DIAGNOSIS', 'required:TREATMENT_START:*', 'first:DIAGNOSIS', ...]
+ */
+export function mineRules(timeline: Timeline, options: MineRulesOptions = {}): RuleSet {
+  const criteria = miningCriteria(options);
+  const m = tabulate(timeline, criteria);
+  const required = mineRequired(m);
+  const first = mineFirst(m);
+  mineDayRanges(m);
+  const maxOf = mineMaxCounts(m);
+  minePrecedence(m, required, first);
+  mineExclusive(m, maxOf);
+  mineAttributeRules(m, required);
+  const { rules, P } = m;
   rules.sort((x, y) => {
     const d = KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind);
     if (d !== 0) return d;

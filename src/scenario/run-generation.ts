@@ -1,6 +1,6 @@
-// Over 400 lines, with runGeneration over 120: its split (pilot, resumable parts, record
-// assembly) belongs to the generation-run issue that reworks this file; left whole here so the
-// two changes do not collide.
+// Over 400 lines on purpose: runGeneration is a recipe of named steps (planGeneration ->
+// runPilot -> generateAtOnce | generateInParts -> generationRecord) that share the plan, the
+// job and the tally types; each function is short.
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -392,27 +392,25 @@ function pilotAcceptance(
   }));
 }
 
+/** Everything a generation run decided before sampling: the recipe's compiled ingredients. */
+interface GenerationPlan {
+  readonly options: RunGenerationOptions;
+  readonly scenario: Scenario;
+  readonly model: GenerationModel;
+  readonly logger: Logger;
+  /** performance.now() when the run began. */
+  readonly started: number;
+  readonly output: OutputOptions;
+  readonly compiled: ReturnType<typeof compileScenario>;
+  readonly indexDayRange: readonly [number, number];
+  readonly o: SampleRangeOptions;
+}
+
 /**
- * Generates the cohort a scenario asks for (or one shard of it) with a trained model, and
- * writes `generation.json` beside the data: the resolved scenario, the model fingerprint,
- * seed, shard, counts and a requested-vs-achieved table.
- *
- * With criteria, a pilot of {@link PILOT_CANDIDATES} candidates first estimates the
- * acceptance rate; the run is refused (INFEASIBLE, with the rate and the expected cost) when
- * it is below `scenario.min_acceptance_rate`. Every patient is then the first accepted
- * candidate of its own stream, so the cohort has exactly `patients` qualifying patients.
- *
- * With `resume`, patients are written in parts of `partPatients` into `<out>.partial/` and
- * merged at the end; a killed run restarted with `resume` skips the finished parts and ends
- * with the same bytes as an uninterrupted run.
- *
- * @example
- * await runGeneration({ model, modelDir: 'models/default', scenario, out: 'out/cohort' })
- * // => { record: { counts: { patients: 2000, ... }, requestedVsAchieved: ... }, manifest }
+ * Step 1, compile: checks the output folder, compiles the scenario against the model, checks
+ * the index dates and horizon, and resolves the sampling options.
  */
-export async function runGeneration(
-  options: RunGenerationOptions,
-): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
+function planGeneration(options: RunGenerationOptions): GenerationPlan {
   const { scenario } = options;
   const model = withScenarioRules(options.model, scenario, options.scenarioFile);
   const logger = options.logger ?? SILENT_LOGGER;
@@ -453,35 +451,67 @@ export async function runGeneration(
     indexDayRange,
     logger,
   });
+  return { options, scenario, model, logger, started, output, compiled, indexDayRange, o };
+}
 
-  let pilot: { candidates: number; acceptanceRate: number } | null = null;
-  if (scenario.criteria.length > 0) {
-    const p = await pilotAcceptance(model, scenario, compiled, o);
-    const rate = p.accepted / p.candidates;
-    pilot = { candidates: p.candidates, acceptanceRate: rate };
-    const perSecond = p.candidates / Math.max(p.seconds, 1e-6);
-    if (rate < scenario.min_acceptance_rate) {
-      const shown =
-        p.accepted === 0
-          ? `below ${(3 / p.candidates).toPrecision(2)} (0 of ${p.candidates} pilot candidates qualified)`
-          : `about ${(100 * rate).toPrecision(2)}% (${p.accepted} of ${p.candidates} pilot candidates)`;
-      const expected = p.accepted === 0 ? Number.POSITIVE_INFINITY : scenario.patients / rate;
-      throw new TrajsimError(
-        'INFEASIBLE',
-        `the criteria accept ${shown}, under min_acceptance_rate ${scenario.min_acceptance_rate}; ${
-          Number.isFinite(expected)
-            ? `${formatCount(scenario.patients)} patients would need about ${formatCount(expected)} candidates (~${Math.ceil(expected / perSecond / 60)} min at ${formatCount(perSecond)}/s)`
-            : 'the request looks infeasible for this model'
-        }. Relax the criteria, or lower min_acceptance_rate to accept the cost`,
-        { field: 'criteria', ...(options.scenarioFile ? { file: options.scenarioFile } : {}) },
-      );
-    }
-    logger.info(
-      MESSAGES.INFO,
-      `criteria accept about ${(100 * rate).toPrecision(3)}% of candidates (pilot of ${p.candidates}); expecting ~${formatCount(scenario.patients / Math.max(rate, 1e-9))} candidates`,
+/** The pilot's estimate of the criteria's acceptance rate (null without criteria). */
+type PilotResult = { candidates: number; acceptanceRate: number } | null;
+
+/**
+ * Step 2, pilot: with criteria, estimates their acceptance rate on {@link PILOT_CANDIDATES}
+ * candidates; throws INFEASIBLE when it is under `min_acceptance_rate`.
+ */
+async function runPilot(plan: GenerationPlan): Promise<PilotResult> {
+  const { scenario, model, compiled, o, logger, options } = plan;
+  if (scenario.criteria.length === 0) return null;
+  const p = await pilotAcceptance(model, scenario, compiled, o);
+  const rate = p.accepted / p.candidates;
+  const pilot = { candidates: p.candidates, acceptanceRate: rate };
+  const perSecond = p.candidates / Math.max(p.seconds, 1e-6);
+  if (rate < scenario.min_acceptance_rate) {
+    const shown =
+      p.accepted === 0
+        ? `below ${(3 / p.candidates).toPrecision(2)} (0 of ${p.candidates} pilot candidates qualified)`
+        : `about ${(100 * rate).toPrecision(2)}% (${p.accepted} of ${p.candidates} pilot candidates)`;
+    const expected = p.accepted === 0 ? Number.POSITIVE_INFINITY : scenario.patients / rate;
+    throw new TrajsimError(
+      'INFEASIBLE',
+      `the criteria accept ${shown}, under min_acceptance_rate ${scenario.min_acceptance_rate}; ${
+        Number.isFinite(expected)
+          ? `${formatCount(scenario.patients)} patients would need about ${formatCount(expected)} candidates (~${Math.ceil(expected / perSecond / 60)} min at ${formatCount(perSecond)}/s)`
+          : 'the request looks infeasible for this model'
+      }. Relax the criteria, or lower min_acceptance_rate to accept the cost`,
+      { field: 'criteria', ...(options.scenarioFile ? { file: options.scenarioFile } : {}) },
     );
   }
+  logger.info(
+    MESSAGES.INFO,
+    `criteria accept about ${(100 * rate).toPrecision(3)}% of candidates (pilot of ${p.candidates}); expecting ~${formatCount(scenario.patients / Math.max(rate, 1e-9))} candidates`,
+  );
+  return pilot;
+}
 
+/** A planned run after its pilot: the shard to generate, the source, the running tally. */
+interface GenerationJob extends GenerationPlan {
+  readonly pilot: PilotResult;
+  readonly shard: Shard;
+  readonly first: number;
+  readonly end: number;
+  readonly fingerprint: string;
+  readonly source: ReturnType<typeof generationSource>;
+  readonly writerOptions: {
+    name: string;
+    source: ReturnType<typeof generationSource>;
+    attributes: GenerationModel['attributes'];
+    codes: GenerationModel['stepModel']['codes'];
+  };
+  /** The tally of the whole shard. */
+  readonly tally: Tally;
+}
+
+/** The job of a planned run: its shard, model fingerprint, source and an empty tally. */
+function generationJob(plan: GenerationPlan, pilot: PilotResult): GenerationJob {
+  const { scenario, model, compiled, o, options } = plan;
   const shard = options.shard ?? { index: 1, count: 1 };
   const { start: first, end } = shardRange(scenario.patients, shard);
   const fingerprint = modelFingerprint(options.modelDir);
@@ -492,32 +522,90 @@ export async function runGeneration(
     attributes: model.attributes,
     codes: model.stepModel.codes,
   };
-
   const tally = emptyTally(compiled.requests, scenario.criteria.length, compiled.forced.length);
-  const runPart = async (
-    writer: TimelineWriter | typeof DISCARD_WRITER,
-    from: number,
-    to: number,
-    partTally: Tally,
-  ) => {
-    const hooks = hooksFor(model, scenario, compiled, partTally);
-    const counts: SampleRangeCounts = await sampleRange(model, writer, from, to, {
-      ...o,
-      hooks,
-      progressOffset: partTally === tally ? 0 : tally.patients,
-      progressTotal: end - first,
-    });
-    partTally.patients += counts.written;
-    partTally.events += counts.events;
-    partTally.candidates += counts.candidates;
-    partTally.capped += counts.capped;
-    if (hooks.criteriaTally) {
-      partTally.criteriaCandidates = hooks.criteriaTally.candidates;
-      partTally.criteriaMet = Array.from(hooks.criteriaTally.met);
-    }
-  };
+  return { ...plan, pilot, shard, first, end, fingerprint, source, writerOptions, tally };
+}
 
-  const record = (manifest: TimelineManifest): GenerationRecord => ({
+/** Step 3, generate: patients [from, to) of the job into `writer`, counted into `partTally`. */
+async function runPart(
+  job: GenerationJob,
+  writer: TimelineWriter | typeof DISCARD_WRITER,
+  from: number,
+  to: number,
+  partTally: Tally,
+): Promise<void> {
+  const { model, scenario, compiled, o, tally } = job;
+  const hooks = hooksFor(model, scenario, compiled, partTally);
+  const counts: SampleRangeCounts = await sampleRange(model, writer, from, to, {
+    ...o,
+    hooks,
+    progressOffset: partTally === tally ? 0 : tally.patients,
+    progressTotal: job.end - job.first,
+  });
+  partTally.patients += counts.written;
+  partTally.events += counts.events;
+  partTally.candidates += counts.candidates;
+  partTally.capped += counts.capped;
+  if (hooks.criteriaTally) {
+    partTally.criteriaCandidates = hooks.criteriaTally.candidates;
+    partTally.criteriaMet = Array.from(hooks.criteriaTally.met);
+  }
+}
+
+/** The requested-vs-achieved table of generation.json, from the job's tally. */
+function requestedVsAchieved(job: GenerationJob): GenerationRecord['requestedVsAchieved'] {
+  const { compiled, tally, model, scenario, pilot } = job;
+  return {
+    attributes: compiled.requests.map((r, k) => {
+      const a = tally.attributes[k]!;
+      if (r.kind === 'categorical') {
+        const spec = model.attributes[r.index] as { levels: readonly string[] };
+        const total = a.reduce((s, v) => s + v, 0);
+        return {
+          attribute: r.name,
+          requested: r.requested,
+          levels: spec.levels.map((level, i) => ({
+            level,
+            requested: r.requestedShares![i]!,
+            achieved: total > 0 ? a[i]! / total : Number.NaN,
+          })),
+        };
+      }
+      return {
+        attribute: r.name,
+        requested: r.requested,
+        achieved: {
+          mean: a[0]! > 0 ? a[1]! / a[0]! : Number.NaN,
+          min: a[0]! > 0 ? a[2]! : Number.NaN,
+          max: a[0]! > 0 ? a[3]! : Number.NaN,
+          requestedMean: r.requestedMean ?? null,
+        },
+      };
+    }),
+    criteria: {
+      pilot,
+      acceptanceRate: tally.candidates > 0 ? tally.patients / tally.candidates : 1,
+      perCriterion: scenario.criteria.map((c, k) => ({
+        criterion: compileCriteria([c], model.stepModel.codes).tally.labels[0]!,
+        metRate:
+          tally.criteriaCandidates > 0
+            ? tally.criteriaMet[k]! / tally.criteriaCandidates
+            : Number.NaN,
+      })),
+    },
+    interventions: compiled.forced.map((f, k) => ({
+      code: f.code,
+      day: f.day,
+      patientsWithEvent: tally.interventions[k]!,
+      share: tally.patients > 0 ? tally.interventions[k]! / tally.patients : Number.NaN,
+    })),
+  };
+}
+
+/** Step 4, record: generation.json of a finished job. */
+function generationRecord(job: GenerationJob, manifest: TimelineManifest): GenerationRecord {
+  const { scenario, options, model, fingerprint, shard, first, end, o, indexDayRange, tally } = job;
+  return {
     format: 'trajsim-generation',
     formatVersion: 1,
     trajsimVersion: VERSION,
@@ -535,79 +623,60 @@ export async function runGeneration(
       candidates: tally.candidates,
       cappedByMaxEvents: tally.capped,
     },
-    requestedVsAchieved: {
-      attributes: compiled.requests.map((r, k) => {
-        const a = tally.attributes[k]!;
-        if (r.kind === 'categorical') {
-          const spec = model.attributes[r.index] as { levels: readonly string[] };
-          const total = a.reduce((s, v) => s + v, 0);
-          return {
-            attribute: r.name,
-            requested: r.requested,
-            levels: spec.levels.map((level, i) => ({
-              level,
-              requested: r.requestedShares![i]!,
-              achieved: total > 0 ? a[i]! / total : Number.NaN,
-            })),
-          };
-        }
-        return {
-          attribute: r.name,
-          requested: r.requested,
-          achieved: {
-            mean: a[0]! > 0 ? a[1]! / a[0]! : Number.NaN,
-            min: a[0]! > 0 ? a[2]! : Number.NaN,
-            max: a[0]! > 0 ? a[3]! : Number.NaN,
-            requestedMean: r.requestedMean ?? null,
-          },
-        };
-      }),
-      criteria: {
-        pilot,
-        acceptanceRate: tally.candidates > 0 ? tally.patients / tally.candidates : 1,
-        perCriterion: scenario.criteria.map((c, k) => ({
-          criterion: compileCriteria([c], model.stepModel.codes).tally.labels[0]!,
-          metRate:
-            tally.criteriaCandidates > 0
-              ? tally.criteriaMet[k]! / tally.criteriaCandidates
-              : Number.NaN,
-        })),
-      },
-      interventions: compiled.forced.map((f, k) => ({
-        code: f.code,
-        day: f.day,
-        patientsWithEvent: tally.interventions[k]!,
-        share: tally.patients > 0 ? tally.interventions[k]! / tally.patients : Number.NaN,
-      })),
-    },
+    requestedVsAchieved: requestedVsAchieved(job),
     rules: {
       hard: (model.rules?.rules ?? []).filter((r) => r.severity === 'hard').map(ruleId),
       soft: (model.rules?.rules ?? []).filter((r) => r.severity === 'soft').map(ruleId),
     },
-    seconds: (performance.now() - started) / 1000,
-  });
-  const extraFiles = (manifest: TimelineManifest) => ({
-    [GENERATION_FILE]: `${JSON.stringify(record(manifest), null, 2)}\n`,
-  });
+    seconds: (performance.now() - job.started) / 1000,
+  };
+}
 
-  if (!options.resume) {
-    const writer = await TimelineWriter.create(options.out, { ...writerOptions, ...output });
-    try {
-      await runPart(writer, first, end, tally);
-      const manifest = await writer.close(extraFiles);
-      return {
-        record: JSON.parse(
-          readFileSync(join(options.out, GENERATION_FILE), 'utf8'),
-        ) as GenerationRecord,
-        manifest,
-      };
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
+/** The extra files a finished job writes beside its data (generation.json). */
+function extraFilesOf(job: GenerationJob) {
+  return (manifest: TimelineManifest) => ({
+    [GENERATION_FILE]: `${JSON.stringify(generationRecord(job, manifest), null, 2)}\n`,
+  });
+}
+
+/** The result of a run: generation.json as written, and the timeline manifest. */
+function readResult(
+  out: string,
+  manifest: TimelineManifest,
+): { record: GenerationRecord; manifest: TimelineManifest } {
+  return {
+    record: JSON.parse(readFileSync(join(out, GENERATION_FILE), 'utf8')) as GenerationRecord,
+    manifest,
+  };
+}
+
+/** Generates the whole shard into one atomically written output folder. */
+async function generateAtOnce(
+  job: GenerationJob,
+): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
+  const { options } = job;
+  const writer = await TimelineWriter.create(options.out, {
+    ...job.writerOptions,
+    ...job.output,
+  });
+  try {
+    await runPart(job, writer, job.first, job.end, job.tally);
+    const manifest = await writer.close(extraFilesOf(job));
+    return readResult(options.out, manifest);
+  } catch (error) {
+    await writer.abort();
+    throw error;
   }
+}
 
-  // Resume mode: checkpointed parts in <out>.partial, merged at the end.
+/**
+ * Resume mode: generates the shard in checkpointed parts in `<out>.partial` (skipping the
+ * finished ones of an earlier run with the same key), then merges them into `out`.
+ */
+async function generateInParts(
+  job: GenerationJob,
+): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
+  const { options, scenario, compiled, tally, o, logger } = job;
   const partPatients = options.partPatients ?? DEFAULT_PART_PATIENTS;
   const out = resolve(options.out);
   if (existsSync(join(out, TIMELINE_FILES.MANIFEST)) && !options.overwrite) {
@@ -619,12 +688,12 @@ export async function runGeneration(
   const partial = join(dirname(out), `${basename(out)}.partial`);
   const runKey = JSON.stringify({
     scenario,
-    fingerprint,
-    shard,
+    fingerprint: job.fingerprint,
+    shard: job.shard,
     partPatients,
     horizon: o.horizonDays,
     maxEvents: o.maxEvents,
-    indexDayRange,
+    indexDayRange: job.indexDayRange,
   });
   const runFile = join(partial, 'run.json');
   if (existsSync(runFile)) {
@@ -640,8 +709,8 @@ export async function runGeneration(
   }
   const partDirs: string[] = [];
   let resumed = 0;
-  for (let from = first, k = 0; from < end; from += partPatients, k++) {
-    const to = Math.min(end, from + partPatients);
+  for (let from = job.first, k = 0; from < job.end; from += partPatients, k++) {
+    const to = Math.min(job.end, from + partPatients);
     const dir = join(partial, `part-${String(k).padStart(6, '0')}`);
     partDirs.push(dir);
     const tallyFile = join(dir, 'tally.json');
@@ -655,9 +724,9 @@ export async function runGeneration(
       scenario.criteria.length,
       compiled.forced.length,
     );
-    const writer = await TimelineWriter.create(dir, { ...writerOptions, overwrite: true });
+    const writer = await TimelineWriter.create(dir, { ...job.writerOptions, overwrite: true });
     try {
-      await runPart(writer, from, to, partTally);
+      await runPart(job, writer, from, to, partTally);
       await writer.close(() => ({ 'tally.json': JSON.stringify(partTally) }));
     } catch (error) {
       await writer.abort();
@@ -668,15 +737,40 @@ export async function runGeneration(
   if (resumed > 0) logger.info(MESSAGES.INFO, partsResumed(resumed, partDirs.length));
   const manifest = await mergeTimelines(partDirs, options.out, {
     name: scenario.name,
-    source,
+    source: job.source,
     overwrite: options.overwrite ?? false,
-    extraFiles,
+    extraFiles: extraFilesOf(job),
   });
   rmSync(partial, { recursive: true, force: true });
-  return {
-    record: JSON.parse(
-      readFileSync(join(options.out, GENERATION_FILE), 'utf8'),
-    ) as GenerationRecord,
-    manifest,
-  };
+  return readResult(options.out, manifest);
+}
+
+/**
+ * Generates the cohort a scenario asks for (or one shard of it) with a trained model, and
+ * writes `generation.json` beside the data: the resolved scenario, the model fingerprint,
+ * seed, shard, counts and a requested-vs-achieved table.
+ *
+ * With criteria, a pilot of {@link PILOT_CANDIDATES} candidates first estimates the
+ * acceptance rate; the run is refused (INFEASIBLE, with the rate and the expected cost) when
+ * it is below `scenario.min_acceptance_rate`. Every patient is then the first accepted
+ * candidate of its own stream, so the cohort has exactly `patients` qualifying patients.
+ *
+ * With `resume`, patients are written in parts of `partPatients` into `<out>.partial/` and
+ * merged at the end; a killed run restarted with `resume` skips the finished parts and ends
+ * with the same bytes as an uninterrupted run.
+ *
+ * The recipe: compile ({@link planGeneration}) -> pilot -> generate (at once, or in parts)
+ * -> record (generation.json).
+ *
+ * @example
+ * await runGeneration({ model, modelDir: 'models/default', scenario, out: 'out/cohort' })
+ * // => { record: { counts: { patients: 2000, ... }, requestedVsAchieved: ... }, manifest }
+ */
+export async function runGeneration(
+  options: RunGenerationOptions,
+): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
+  const plan = planGeneration(options);
+  const pilot = await runPilot(plan);
+  const job = generationJob(plan, pilot);
+  return options.resume ? generateInParts(job) : generateAtOnce(job);
 }

@@ -53,31 +53,10 @@ export function coxInfluence(
     }
     throw error;
   }
-  // Centred covariates (row-major) and relative risks.
-  const x = new Float64Array(n * p);
-  for (let c = 0; c < p; c++) {
-    const col = design.columns[c] as Float64Array;
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += col[i] as number;
-    mean /= n;
-    for (let i = 0; i < n; i++) x[i * p + c] = (col[i] as number) - mean;
-  }
-  const risk = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let eta = 0;
-    for (let c = 0; c < p; c++) eta += (beta[c] as number) * (x[i * p + c] as number);
-    risk[i] = Math.exp(eta);
-  }
+  const { x, risk } = centredRisks(design.columns, beta, n);
   const order = sortedByTime(time);
   // Distinct times descending: risk-set sums S0, S1, S2 of {j: T_j ≥ t}.
-  const groups: { from: number; to: number }[] = [];
-  for (let i = 0; i < n; ) {
-    const t = time[order[i] as number] as number;
-    let j = i;
-    while (j < n && time[order[j] as number] === t) j++;
-    groups.push({ from: i, to: j });
-    i = j;
-  }
+  const groups = tiedGroups(time, order);
   const G = groups.length;
   const s0 = new Float64Array(G);
   const s1 = new Float64Array(G * p);
@@ -150,6 +129,47 @@ export function coxInfluence(
   const factor = events > p ? Math.sqrt(events / (events - p)) : Number.NaN;
   for (let i = 0; i < n; i++) out[i] = (out[i] as number) * factor;
   return { estimate: beta[k] as number, influence: out };
+}
+
+/** Centred covariates (row-major n×p) and relative risks exp(β·x) of every subject. */
+function centredRisks(
+  columns: readonly Float64Array[],
+  beta: readonly number[],
+  n: number,
+): { x: Float64Array; risk: Float64Array } {
+  const p = columns.length;
+  const x = new Float64Array(n * p);
+  for (let c = 0; c < p; c++) {
+    const col = columns[c] as Float64Array;
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += col[i] as number;
+    mean /= n;
+    for (let i = 0; i < n; i++) x[i * p + c] = (col[i] as number) - mean;
+  }
+  const risk = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let eta = 0;
+    for (let c = 0; c < p; c++) eta += (beta[c] as number) * (x[i * p + c] as number);
+    risk[i] = Math.exp(eta);
+  }
+  return { x, risk };
+}
+
+/** The runs [from, to) of equal times in `order` (subjects sorted by time). */
+function tiedGroups(
+  time: ArrayLike<number>,
+  order: ArrayLike<number>,
+): { from: number; to: number }[] {
+  const n = order.length;
+  const groups: { from: number; to: number }[] = [];
+  for (let i = 0; i < n; ) {
+    const t = time[order[i] as number] as number;
+    let j = i;
+    while (j < n && time[order[j] as number] === t) j++;
+    groups.push({ from: i, to: j });
+    i = j;
+  }
+  return groups;
 }
 
 /** Solves M v = e_k for a symmetric p×p matrix by Gauss–Jordan with partial pivoting. */

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one metric family (attribute structure and attribute effects on
+// survival) with the small statistics it alone uses (Cramér's V, η, Spearman); each function is short.
 import type { Attribute } from '../../timeline/types.js';
 import type { MetricContext, MetricValue } from '../metric.js';
 import type { TimelineSummary } from '../summary.js';
