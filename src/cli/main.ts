@@ -15,6 +15,9 @@ const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 const OUTPUT = {
   writeErr: (s: string) => process.stderr.write(s),
   writeOut: (s: string) => process.stdout.write(s),
+  // one line per error: commander's "(Did you mean --x?)" joins the line it explains
+  outputError: (s: string, write: (s: string) => void) =>
+    write(`${s.trimEnd().replace(/\n(?=\(Did you mean)/g, ' ')}\n`),
 };
 
 function allSubcommands(command: Command): Command[] {

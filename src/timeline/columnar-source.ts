@@ -9,6 +9,7 @@ import {
 } from 'apache-arrow';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
+import { arrowNonFinite, arrowUnsupportedType } from '../core/messages.js';
 import type { CsvRecord } from './csv-reader.js';
 import { readParquetBatches } from './parquet.js';
 
@@ -33,6 +34,39 @@ export async function* readColumnarBatches(
   path: string,
   format: ColumnarFormat,
 ): AsyncGenerator<RecordBatch> {
+  const file = basename(path);
+  let rows = 0;
+  for await (const batch of readBatches(path, format)) {
+    if (rows === 0) for (const f of batch.schema.fields) checkArrowColumnType(f.name, f.type, file);
+    checkFinite(batch, rows, file);
+    rows += batch.numRows;
+    yield batch;
+  }
+}
+
+/**
+ * Refuses NaN and ±Infinity in a floating-point column (a missing value is a null): they would
+ * otherwise read as missing or break the numeric attribute (issue 18 #21). Line = row + 2.
+ */
+function checkFinite(batch: RecordBatch, rowsBefore: number, file: string): void {
+  for (const f of batch.schema.fields) {
+    if (!DataType.isFloat(f.type)) continue;
+    const cells = numberCells(batch.getChild(f.name)!)!;
+    const vector = batch.getChild(f.name)!;
+    for (let i = 0; i < batch.numRows; i++) {
+      const v = cells(i);
+      if (!Number.isFinite(v) && vector.isValid(i)) {
+        throw new TrajsimError('INVALID_INPUT', arrowNonFinite(String(v)), {
+          file,
+          line: rowsBefore + i + 2,
+          field: f.name,
+        });
+      }
+    }
+  }
+}
+
+async function* readBatches(path: string, format: ColumnarFormat): AsyncGenerator<RecordBatch> {
   if (format === 'parquet') {
     yield* readParquetBatches(path);
     return;
@@ -227,5 +261,37 @@ export async function* columnarRecords(
   if (!headerSent) {
     const header = await columnarHeader(path, format);
     if (header.length > 0) yield { fields: header, line: 1 };
+  }
+}
+
+/**
+ * Refuses an Arrow column whose type the importer cannot read as text faithfully: anything
+ * but Utf8, Int, Float, Bool, Date, Timestamp, Null or a dictionary of those (Binary would be
+ * read as raw bytes: "60" -> "54,48").
+ *
+ * @param name - the column name.
+ * @param type - its Arrow type.
+ * @param file - the file name, for the error.
+ * @throws TrajsimError INVALID_INPUT naming the file and column.
+ * @example
+ * checkArrowColumnType('age', new Binary(), 'patients.arrow') // throws: age: Arrow type Binary ...
+ */
+export function checkArrowColumnType(name: string, type: DataType, file: string): void {
+  const inner = DataType.isDictionary(type) ? type.dictionary : type;
+  const ok =
+    DataType.isUtf8(inner) ||
+    DataType.isLargeUtf8(inner) ||
+    DataType.isInt(inner) ||
+    DataType.isFloat(inner) ||
+    DataType.isBool(inner) ||
+    DataType.isDate(inner) ||
+    DataType.isTimestamp(inner) ||
+    DataType.isNull(inner);
+  if (!ok) {
+    throw new TrajsimError('INVALID_INPUT', arrowUnsupportedType(String(type)), {
+      file,
+      line: 1,
+      field: name,
+    });
   }
 }

@@ -3,8 +3,8 @@ import { basename, extname } from 'node:path';
 import { DataType, type Table, tableFromIPC } from 'apache-arrow';
 import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
-import { arrowNonFinite, arrowUnsupportedType } from '../core/messages.js';
-import { columnarRecords } from './columnar-source.js';
+import { arrowNonFinite } from '../core/messages.js';
+import { checkArrowColumnType, columnarRecords } from './columnar-source.js';
 import { type CsvRecord, readCsv } from './csv-reader.js';
 
 /** Input formats an import accepts, decided by the file extension. */
@@ -97,35 +97,4 @@ export async function* readTableRecords(path: string): AsyncGenerator<CsvRecord>
 }
 
 // --- f18-robustness: Arrow column types are checked on read (issue 18 #3, #21) ---
-
-/**
- * Refuses an Arrow column whose type the importer cannot read as text faithfully: anything
- * but Utf8, Int, Float, Bool, Date, Timestamp, Null or a dictionary of those (Binary would be
- * read as raw bytes: "60" -> "54,48").
- *
- * @param name - the column name.
- * @param type - its Arrow type.
- * @param file - the file name, for the error.
- * @throws TrajsimError INVALID_INPUT naming the file and column.
- * @example
- * checkArrowColumnType('age', new Binary(), 'patients.arrow') // throws: age: Arrow type Binary ...
- */
-export function checkArrowColumnType(name: string, type: DataType, file: string): void {
-  const inner = DataType.isDictionary(type) ? type.dictionary : type;
-  const ok =
-    DataType.isUtf8(inner) ||
-    DataType.isLargeUtf8(inner) ||
-    DataType.isInt(inner) ||
-    DataType.isFloat(inner) ||
-    DataType.isBool(inner) ||
-    DataType.isDate(inner) ||
-    DataType.isTimestamp(inner) ||
-    DataType.isNull(inner);
-  if (!ok) {
-    throw new TrajsimError('INVALID_INPUT', arrowUnsupportedType(String(type)), {
-      file,
-      line: 1,
-      field: name,
-    });
-  }
-}
+// (checkArrowColumnType lives in columnar-source.ts, beside the columnar reader that also uses it.)
