@@ -1,7 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
+import { checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
 import { TrajsimError } from '../../core/errors.js';
 import { formatNumber } from '../../core/format.js';
 import type { Logger } from '../../core/messages.js';
@@ -10,6 +9,7 @@ import { DEFAULT_SEED } from '../../core/rng.js';
 import type { RunInferenceResult } from '../../infer/run-inference.js';
 import { withInferenceHtml, withInferenceJson } from '../../report/inference-section.js';
 import { renderReportHtml } from '../../report/render-report.js';
+import { writeReportFolder } from '../../report/write-report.js';
 import { readRuleEdits } from '../../rules/rules-file.js';
 import {
   type InferenceQuery,
@@ -66,34 +66,6 @@ function privacyOptions(opts: {
       ...(opts.model ? { model: opts.model } : {}),
     },
   };
-}
-
-/**
- * Writes report.json and report.html as one folder, atomically (both or neither).
- *
- * @param out - the report folder
- * @param json - report.json text
- * @param html - report.html text
- * @param options - overwrite, inputs, logger
- * @throws TrajsimError IO when the folder is taken or cannot be written (disk full, permission)
- * @example
- * writeReportFolder('out/fidelity', '{}\n', '<html></html>', { kind: 'report' })
- */
-export function writeReportFolder(
-  out: string,
-  json: string,
-  html: string,
-  options: OutputOptions = {},
-): void {
-  const dir = AtomicDir.create(out, { ...options, kind: 'report' });
-  try {
-    writeFileSync(dir.file('report.json'), json);
-    writeFileSync(dir.file('report.html'), html);
-    dir.commit();
-  } catch (error) {
-    dir.abort();
-    throw error;
-  }
 }
 
 interface InferFlags {
