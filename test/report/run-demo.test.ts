@@ -43,6 +43,13 @@ describe('runDemo (npm run demo): the bundled data through the default model', (
     ).toBe(true);
   }, 120_000);
 
+  it('passes on the tfjs engine too (the fallback when onnxruntime-node does not load)', async () => {
+    const result = await runDemo({ out: join(tmp, 'demo-tfjs'), engine: 'tfjs' });
+    expect(result.engine).toMatch(/^tfjs \(/);
+    expect(result.report.metrics.filter((m) => m.pass === false).map((m) => m.id)).toEqual([]);
+    expect(result.report.passed).toBe(true);
+  }, 120_000);
+
   it('refuses a folder with files no demo wrote, and a package without a default model', async () => {
     const foreign = join(tmp, 'foreign');
     mkdirSync(foreign);
