@@ -721,3 +721,42 @@ export function mergeRefused(reason: string): string {
 export function contentHashMismatch(): string {
   return 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again';
 }
+
+// --- f12b ---
+
+/**
+ * Note: a step of `trajsim demo` (runDemo) begins.
+ *
+ * @param step - the step, 1 to 3.
+ * @param what - what the step does.
+ * @returns the message text.
+ * @example
+ * demoStep(3, 'validating the synthetic cohort against the real data') // => '3/3 validating the synthetic cohort against the real data'
+ */
+export function demoStep(step: number, what: string): string {
+  return `${step}/3 ${what}`;
+}
+
+/**
+ * Error: the demo's --out holds files that no demo wrote.
+ *
+ * @param entries - the first foreign entries.
+ * @returns the message text.
+ * @example
+ * demoOutputForeign(['notes.txt']) // => "the folder holds files that are not a demo's output (notes.txt); choose another --out"
+ */
+export function demoOutputForeign(entries: readonly string[]): string {
+  return `the folder holds files that are not a demo's output (${entries.join(', ')}); choose another --out`;
+}
+
+/**
+ * Error: the package has no default model for the demo.
+ *
+ * @param modelDir - where the model was looked for.
+ * @returns the message text.
+ * @example
+ * demoNoDefaultModel('/app/models/default') // => 'no default model at /app/models/default; rebuild it with scripts/train-default-model.sh'
+ */
+export function demoNoDefaultModel(modelDir: string): string {
+  return `no default model at ${modelDir}; rebuild it with scripts/train-default-model.sh`;
+}

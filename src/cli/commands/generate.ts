@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
 import { shardsExceedPatients } from '../../core/messages.js';
@@ -11,8 +10,8 @@ import {
   parseEngineName,
   parseOnnxDevice,
 } from '../../model/engine-names.js';
-import { loadScenario } from '../../scenario/load-scenario.js';
-import { type Scenario, scenarioSchema } from '../../scenario/schema.js';
+import { scenarioOfOptions } from '../../scenario/scenario-of-options.js';
+import type { Scenario } from '../../scenario/schema.js';
 import type { CliContext, RegisterCommand } from '../context.js';
 import {
   integerIn,
@@ -45,27 +44,15 @@ interface GenerateFlags {
   twinsPerPatient: number;
 }
 
-/** The scenario of this run: the file (flags override patients, seed, horizon), or one made of the flags. */
+/** The scenario of this run (scenario/scenario-of-options.ts). */
 function scenarioOf(opts: GenerateFlags): Scenario {
-  const base: Scenario = opts.scenario
-    ? loadScenario(opts.scenario)
-    : scenarioSchema.parse({
-        name: basename(opts.out).replace(/[^A-Za-z0-9._-]/g, '_') || 'synthetic',
-        patients: opts.patients ?? 1,
-        seed: opts.seed ?? DEFAULT_SEED,
-      });
-  if (!opts.scenario && opts.patients === undefined) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      'give --patients N (or a --scenario file that says how many)',
-    );
-  }
-  return {
-    ...base,
+  return scenarioOfOptions({
+    out: opts.out,
+    ...(opts.scenario !== undefined ? { scenarioFile: opts.scenario } : {}),
     ...(opts.patients !== undefined ? { patients: opts.patients } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-    ...(opts.horizonDays !== undefined ? { horizon_days: opts.horizonDays } : {}),
-  };
+    ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
+  });
 }
 
 /** `generate --twins-of`: twins of real patients (src/infer/generate-twins.ts). */
@@ -87,31 +74,21 @@ async function twinsAction(opts: GenerateFlags, context: CliContext): Promise<vo
     }
   }
   // loaded here, not at startup (tfjs)
-  const { generateTwins } = await import('../../infer/generate-twins.js');
-  const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
-  const { selectBackend } = await import('../../model/backend.js');
-  const { loadModel } = await import('../../model/load-model.js');
-  const { readTimeline } = await import('../../timeline/read.js');
-  const modelDir = opts.model ?? 'models/default';
-  const loaded = loadModel(modelDir);
-  if (loaded.manifest.kind === 'gru') await selectBackend(opts.backend, { logger: context.logger });
-  const model = loadGenerationModel(loaded);
-  try {
-    const real = await readTimeline(opts.twinsOf as string);
-    const r = await generateTwins(model, real, {
-      perPatient: opts.twinsPerPatient,
-      seed: opts.seed ?? DEFAULT_SEED,
-      out: opts.out,
-      batchSize: opts.batchSize,
-      overwrite: opts.overwrite === true,
-      logger: context.logger,
-    });
-    context.out(
-      `generated ${r.generated} twins (${opts.twinsPerPatient} per patient of ${real.patients.ids.length}) in ${r.seconds.toFixed(1)} s → ${opts.out}`,
-    );
-  } finally {
-    model.stepModel.dispose();
-  }
+  const { generateTwinsOfDirs } = await import('../../infer/twins-of-dirs.js');
+  const { summary, realPatients } = await generateTwinsOfDirs({
+    modelDir: opts.model ?? 'models/default',
+    realDir: opts.twinsOf as string,
+    perPatient: opts.twinsPerPatient,
+    seed: opts.seed ?? DEFAULT_SEED,
+    out: opts.out,
+    backend: opts.backend,
+    batchSize: opts.batchSize,
+    overwrite: opts.overwrite === true,
+    logger: context.logger,
+  });
+  context.out(
+    `generated ${summary.generated} twins (${opts.twinsPerPatient} per patient of ${realPatients}) in ${summary.seconds.toFixed(1)} s → ${opts.out}`,
+  );
 }
 
 /** `trajsim generate`: a model folder (+ a scenario) → a synthetic timeline directory (or one shard of it). */

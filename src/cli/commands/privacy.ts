@@ -1,12 +1,11 @@
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { AtomicDir, checkOutputDir } from '../../core/atomic-output.js';
+import { checkOutputDir } from '../../core/atomic-output.js';
 import { parseBackendName } from '../../model/backend.js';
-import { renderPrivacySection } from '../../report/render-privacy.js';
+import { writePrivacyReport } from '../../report/write-report.js';
+import { privacyFailureLines } from '../../validate/failure-lines.js';
 import { assessPrivacyDirs } from '../../validate/privacy/privacy-dirs.js';
 import {
   defaultPrivacyThresholds,
-  type PrivacyReport,
   type PrivacyThresholds,
   privacyReportJson,
   readPrivacyThresholds,
@@ -17,16 +16,6 @@ import { integerIn, nonNegativeNumber, positiveNumber } from '../options.js';
 /** Reads `--privacy-thresholds FILE`, else the shipped thresholds/privacy.json. */
 export function privacyThresholdsOption(file: string | undefined): PrivacyThresholds {
   return file ? readPrivacyThresholds(file) : defaultPrivacyThresholds();
-}
-
-/** One line per privacy metric that failed its gate. */
-export function privacyFailureLines(report: PrivacyReport): string[] {
-  return report.metrics
-    .filter((m) => m.pass === false)
-    .map(
-      (m) =>
-        `FAIL ${m.id}: ${m.value.toPrecision(3)} (95% CI ${m.lower.toPrecision(3)}–${m.upper.toPrecision(3)}; no memorisation: ${m.nullValue}); threshold ${m.threshold.max !== undefined ? `max ${m.threshold.max}` : `min ${m.threshold.min}`}`,
-    );
 }
 
 /** `trajsim privacy`: privacy risk of a synthetic cohort against training and holdout data. */
@@ -121,26 +110,13 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
             logger: context.logger,
             ...(opts.model ? { model: opts.model } : {}),
           });
-          const json = privacyReportJson(report);
-          if (opts.out) {
-            const dir = AtomicDir.create(opts.out, {
-              overwrite: opts.overwrite ?? false,
-              kind: 'privacy',
-              inputs: [opts.train, opts.holdout, ...opts.synthetic, opts.model],
-              logger: context.logger,
-            });
-            try {
-              writeFileSync(dir.file('privacy.json'), json);
-              writeFileSync(
-                dir.file('privacy.html'),
-                `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim privacy report</title></head><body>${renderPrivacySection(report)}</body></html>\n`,
-              );
-              dir.commit();
-            } catch (error) {
-              dir.abort();
-              throw error;
-            }
-          }
+          const json = opts.out
+            ? writePrivacyReport(opts.out, report, {
+                overwrite: opts.overwrite ?? false,
+                inputs: [opts.train, opts.holdout, ...opts.synthetic, opts.model],
+                logger: context.logger,
+              })
+            : privacyReportJson(report);
           if (opts.json) context.out(json.trimEnd());
           else {
             const gated = report.metrics.filter((m) => m.pass !== null).length;

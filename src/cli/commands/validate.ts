@@ -1,47 +1,18 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { AtomicDir, checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
+import { checkOutputDir, type OutputOptions } from '../../core/atomic-output.js';
 import { TrajsimError } from '../../core/errors.js';
-import { formatNumber } from '../../core/format.js';
-import type { Logger } from '../../core/messages.js';
 import { privacyNeedsTrain } from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
-import type { RunInferenceResult } from '../../infer/run-inference.js';
-import { withInferenceHtml, withInferenceJson } from '../../report/inference-section.js';
-import { renderReportHtml } from '../../report/render-report.js';
+import { writeFidelityReport } from '../../report/write-report.js';
 import { readRuleEdits } from '../../rules/rules-file.js';
-import {
-  type InferenceQuery,
-  parseInferenceTarget,
-} from '../../stats/inference/inference-target.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
-import { type FidelityReport, fidelityReportJson } from '../../validate/fidelity-report.js';
+import { failureLines, privacyFailureLines } from '../../validate/failure-lines.js';
 import { readThresholds } from '../../validate/thresholds.js';
 import { type ValidateDirsOptions, validateTimelineDirs } from '../../validate/validate-dirs.js';
 import { type RegisterCommand, setExitCode } from '../context.js';
 import { integerIn, nonEmpty, nonNegativeInt } from '../options.js';
-import { privacyFailureLines, privacyThresholdsOption } from './privacy.js';
-
-const fmt = (v: number): string => formatNumber(v);
-
-/** One line per failed metric: value, threshold, noise floor. */
-export function failureLines(report: FidelityReport): string[] {
-  return report.metrics
-    .filter((m) => m.pass === false)
-    .map((m) => {
-      const t = m.threshold;
-      const bounds = [
-        t.maxRatio !== undefined
-          ? `maxRatio ${t.maxRatio}${t.tolerance !== undefined ? ` (tolerance ${t.tolerance})` : ''}`
-          : '',
-        t.maxValue !== undefined ? `maxValue ${t.maxValue}` : '',
-      ]
-        .filter(Boolean)
-        .join(', ');
-      return `FAIL ${m.id}: value ${fmt(m.value)} ${m.unit}, ratio ${fmt(m.ratio)} (matched ${fmt(m.matched.mean)} vs noise floor ${fmt(m.noiseFloor.mean)}, SD ${fmt(m.noiseFloor.sd)}); threshold ${bounds}`;
-    });
-}
+import { privacyThresholdsOption } from './privacy.js';
 
 /** The privacy part of the validate options, from --train/--holdout/--model. */
 function privacyOptions(opts: {
@@ -66,85 +37,6 @@ function privacyOptions(opts: {
       ...(opts.model ? { model: opts.model } : {}),
     },
   };
-}
-
-/**
- * Writes report.json and report.html as one folder, atomically (both or neither).
- *
- * @param out - the report folder
- * @param json - report.json text
- * @param html - report.html text
- * @param options - overwrite, inputs, logger
- * @throws TrajsimError IO when the folder is taken or cannot be written (disk full, permission)
- * @example
- * writeReportFolder('out/fidelity', '{}\n', '<html></html>', { kind: 'report' })
- */
-export function writeReportFolder(
-  out: string,
-  json: string,
-  html: string,
-  options: OutputOptions = {},
-): void {
-  const dir = AtomicDir.create(out, { ...options, kind: 'report' });
-  try {
-    writeFileSync(dir.file('report.json'), json);
-    writeFileSync(dir.file('report.html'), html);
-    dir.commit();
-  } catch (error) {
-    dir.abort();
-    throw error;
-  }
-}
-
-interface InferFlags {
-  real: string;
-  synthetic: string[];
-  seed: string;
-  infer: string;
-  inferBy?: string;
-  inferLevels?: string;
-  inferModel?: string;
-}
-
-/** `validate --infer`: the inference rows of each target (src/infer/run-inference.ts). */
-async function inferForReport(opts: InferFlags, logger: Logger): Promise<RunInferenceResult[]> {
-  if (opts.synthetic.length !== 1) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `--infer takes one synthetic directory, got ${opts.synthetic.length} (merge shards with trajsim merge)`,
-      { field: 'infer' },
-    );
-  }
-  const levels = (opts.inferLevels ?? '').split(',').filter(Boolean);
-  if (opts.inferLevels !== undefined && levels.length !== 2) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `--infer-levels '${opts.inferLevels}': expected A,B`,
-      {
-        field: 'infer-levels',
-      },
-    );
-  }
-  const queries = opts.infer.split(',').map((spec): InferenceQuery => {
-    const target = parseInferenceTarget(spec);
-    return {
-      target,
-      endpoint: 'DEATH',
-      ...(opts.inferBy !== undefined && target.kind !== 'hr' ? { by: opts.inferBy } : {}),
-      ...(levels.length === 2
-        ? { levels: [levels[0] as string, levels[1] as string] as const }
-        : {}),
-    };
-  });
-  const { runInferences } = await import('../../infer/run-inference.js'); // loads tfjs: only when asked
-  return runInferences({
-    realDir: opts.real,
-    syntheticDir: opts.synthetic[0] as string,
-    queries,
-    ...(opts.inferModel !== undefined ? { model: opts.inferModel } : {}),
-    seed: opts.seed,
-    logger,
-  });
 }
 
 /** `trajsim validate`: fidelity of synthetic timelines against real ones, with a gate. */
@@ -264,16 +156,20 @@ export const registerValidate: RegisterCommand = (program, context) => {
             ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
             ...privacyOptions(opts),
           });
+          // loaded only when asked: inference loads tfjs
           const inference = opts.infer
-            ? await inferForReport(opts as InferFlags, context.logger)
+            ? await (await import('../../infer/report-inference.js')).inferencesForReport({
+                realDir: opts.real,
+                syntheticDirs: opts.synthetic,
+                targets: opts.infer,
+                ...(opts.inferBy !== undefined ? { by: opts.inferBy } : {}),
+                ...(opts.inferLevels !== undefined ? { levels: opts.inferLevels } : {}),
+                ...(opts.inferModel !== undefined ? { model: opts.inferModel } : {}),
+                seed: opts.seed,
+                logger: context.logger,
+              })
             : [];
-          const json = withInferenceJson(fidelityReportJson(report), inference);
-          writeReportFolder(
-            opts.out,
-            json,
-            withInferenceHtml(renderReportHtml(report), inference),
-            output,
-          );
+          const json = writeFidelityReport(opts.out, report, inference, output);
           const failures = failureLines(report);
           if (opts.json) context.out(json.trimEnd());
           else {
