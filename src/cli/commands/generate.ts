@@ -216,6 +216,15 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         }
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
+        // rules (the model's and the --rules edits) are checked before the engine starts, so a
+        // malformed file ends the run on one line with nothing else printed or spent
+        const { editRules, readModelRules, readRuleEdits } = await import(
+          '../../rules/rules-file.js'
+        );
+        const modelRules = readModelRules(loaded.dir);
+        const editedRules = opts.rules
+          ? editRules(modelRules, readRuleEdits(opts.rules), opts.rules)
+          : undefined;
         const { stepModel, engine } = await createEngineStepModel(loaded, {
           backend: opts.backend,
           ...(opts.engine ? { engine: opts.engine } : {}),
@@ -223,11 +232,8 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           ...(opts.device ? { device: opts.device } : {}),
           logger: context.logger,
         });
-        const { editRules, readRuleEdits } = await import('../../rules/rules-file.js');
         const base = loadGenerationModel(loaded, stepModel);
-        const model = opts.rules
-          ? { ...base, rules: editRules(base.rules, readRuleEdits(opts.rules), opts.rules) }
-          : base;
+        const model = editedRules ? { ...base, rules: editedRules } : base;
         try {
           const { record, manifest } = await runGeneration({
             model,
