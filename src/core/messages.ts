@@ -719,3 +719,45 @@ export function mergeRefused(reason: string): string {
 export function contentHashMismatch(): string {
   return 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again';
 }
+
+// --- f18b ---
+
+/**
+ * Error: a checkpoint of `generate --resume` that cannot be read back (truncated or edited).
+ *
+ * @param file - the checkpoint file or part folder that failed.
+ * @param partial - the checkpoint folder (`<out>.partial`).
+ * @param reason - what is wrong with it.
+ * @returns the message text.
+ * @example
+ * corruptCheckpoint('o.partial/part-000000/tally.json', 'o.partial', 'not valid JSON') // => 'the --resume checkpoint o.partial/part-000000/tally.json is damaged (not valid JSON); delete the checkpoint folder o.partial to start over, or run without --resume'
+ */
+export function corruptCheckpoint(file: string, partial: string, reason: string): string {
+  return `the --resume checkpoint ${file} is damaged (${reason}); delete the checkpoint folder ${partial} to start over, or run without --resume`;
+}
+
+/**
+ * Error: another `generate --resume` run (a live process) holds the checkpoint folder.
+ *
+ * @param partial - the checkpoint folder.
+ * @param pid - the owner's process id.
+ * @returns the message text.
+ * @example
+ * resumeLocked('o.partial', 4242) // => 'another generate --resume run (pid 4242) is writing o.partial; wait for it to finish, or stop it first (two runs into one --out would overwrite each other)'
+ */
+export function resumeLocked(partial: string, pid: number): string {
+  return `another generate --resume run (pid ${pid}) is writing ${partial}; wait for it to finish, or stop it first (two runs into one --out would overwrite each other)`;
+}
+
+/**
+ * Warning: the lock of a `--resume` checkpoint left by a process that no longer runs is taken over.
+ *
+ * @param partial - the checkpoint folder.
+ * @param owner - the dead owner's pid as written in the lock (text; may be unreadable).
+ * @returns the message text.
+ * @example
+ * staleResumeLockTaken('o.partial', '4242') // => 'o.partial was locked by pid 4242, which no longer runs (a killed run); taking the checkpoint over'
+ */
+export function staleResumeLockTaken(partial: string, owner: string): string {
+  return `${partial} was locked by pid ${owner}, which no longer runs (a killed run); taking the checkpoint over`;
+}

@@ -49,6 +49,7 @@ import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
 import { type ResolvedAttributeRequest, resolveAttributeRequests } from './attribute-requests.js';
 import { compileCriteria } from './criteria.js';
+import { lockCheckpoint, readCheckpointTally, verifyCheckpointPart } from './resume-checkpoint.js';
 import type { Scenario } from './schema.js';
 
 /** The file every generation run writes beside its data. */
@@ -627,56 +628,68 @@ export async function runGeneration(
     indexDayRange,
   });
   const runFile = join(partial, 'run.json');
-  if (existsSync(runFile)) {
-    if (readFileSync(runFile, 'utf8') !== runKey) {
-      throw new TrajsimError(
-        'IO',
-        `${partial} holds parts of a different run (another scenario, seed, model or shard); remove it, or run without --resume`,
+  mkdirSync(partial, { recursive: true });
+  const release = lockCheckpoint(partial, logger);
+  try {
+    return await resumeParts();
+  } finally {
+    release();
+  }
+
+  async function resumeParts(): Promise<{ record: GenerationRecord; manifest: TimelineManifest }> {
+    if (existsSync(runFile)) {
+      if (readFileSync(runFile, 'utf8') !== runKey) {
+        throw new TrajsimError(
+          'IO',
+          `${partial} holds parts of a different run (another scenario, seed, model or shard); remove it, or run without --resume`,
+        );
+      }
+    } else {
+      writeFileSync(runFile, runKey);
+    }
+    const partDirs: string[] = [];
+    let resumed = 0;
+    for (let from = first, k = 0; from < end; from += partPatients, k++) {
+      const to = Math.min(end, from + partPatients);
+      const dir = join(partial, `part-${String(k).padStart(6, '0')}`);
+      partDirs.push(dir);
+      const tallyFile = join(dir, 'tally.json');
+      const partTally = emptyTally(
+        compiled.requests,
+        scenario.criteria.length,
+        compiled.forced.length,
       );
+      if (existsSync(join(dir, TIMELINE_FILES.MANIFEST)) && existsSync(tallyFile)) {
+        const done = readCheckpointTally(tallyFile, partial, partTally);
+        await verifyCheckpointPart(dir, partial);
+        addTally(tally, done, compiled.requests);
+        resumed++;
+        continue;
+      }
+      const writer = await TimelineWriter.create(dir, { ...writerOptions, overwrite: true });
+      try {
+        await runPart(writer, from, to, partTally);
+        await writer.close(() => ({ 'tally.json': JSON.stringify(partTally) }));
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+      addTally(tally, partTally, compiled.requests);
     }
-  } else {
-    mkdirSync(partial, { recursive: true });
-    writeFileSync(runFile, runKey);
+    if (resumed > 0) logger.info(MESSAGES.INFO, partsResumed(resumed, partDirs.length));
+    const manifest = await mergeTimelines(partDirs, options.out, {
+      name: scenario.name,
+      source,
+      overwrite: options.overwrite ?? false,
+      extraFiles,
+    });
+    release();
+    rmSync(partial, { recursive: true, force: true });
+    return {
+      record: JSON.parse(
+        readFileSync(join(options.out, GENERATION_FILE), 'utf8'),
+      ) as GenerationRecord,
+      manifest,
+    };
   }
-  const partDirs: string[] = [];
-  let resumed = 0;
-  for (let from = first, k = 0; from < end; from += partPatients, k++) {
-    const to = Math.min(end, from + partPatients);
-    const dir = join(partial, `part-${String(k).padStart(6, '0')}`);
-    partDirs.push(dir);
-    const tallyFile = join(dir, 'tally.json');
-    if (existsSync(join(dir, TIMELINE_FILES.MANIFEST)) && existsSync(tallyFile)) {
-      addTally(tally, JSON.parse(readFileSync(tallyFile, 'utf8')) as Tally, compiled.requests);
-      resumed++;
-      continue;
-    }
-    const partTally = emptyTally(
-      compiled.requests,
-      scenario.criteria.length,
-      compiled.forced.length,
-    );
-    const writer = await TimelineWriter.create(dir, { ...writerOptions, overwrite: true });
-    try {
-      await runPart(writer, from, to, partTally);
-      await writer.close(() => ({ 'tally.json': JSON.stringify(partTally) }));
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
-    addTally(tally, partTally, compiled.requests);
-  }
-  if (resumed > 0) logger.info(MESSAGES.INFO, partsResumed(resumed, partDirs.length));
-  const manifest = await mergeTimelines(partDirs, options.out, {
-    name: scenario.name,
-    source,
-    overwrite: options.overwrite ?? false,
-    extraFiles,
-  });
-  rmSync(partial, { recursive: true, force: true });
-  return {
-    record: JSON.parse(
-      readFileSync(join(options.out, GENERATION_FILE), 'utf8'),
-    ) as GenerationRecord,
-    manifest,
-  };
 }
