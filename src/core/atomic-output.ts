@@ -211,7 +211,15 @@ export function checkOutputDir(out: string, options: OutputOptions = {}): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/**
+ * Whether a process with this pid is running (ours or another user's).
+ *
+ * @param pid - a process id; anything not a positive safe integer is "not running".
+ * @returns true when the process exists. Never throws.
+ * @example
+ * pidAlive(process.pid) // => true
+ */
+export function pidAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

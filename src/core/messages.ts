@@ -760,3 +760,100 @@ export function demoOutputForeign(entries: readonly string[]): string {
 export function demoNoDefaultModel(modelDir: string): string {
   return `no default model at ${modelDir}; rebuild it with scripts/train-default-model.sh`;
 }
+
+// --- f18b ---
+
+/**
+ * Error: a checkpoint of `generate --resume` that cannot be read back (truncated or edited).
+ *
+ * @param file - the checkpoint file or part folder that failed.
+ * @param partial - the checkpoint folder (`<out>.partial`).
+ * @param reason - what is wrong with it.
+ * @returns the message text.
+ * @example
+ * corruptCheckpoint('o.partial/part-000000/tally.json', 'o.partial', 'not valid JSON') // => 'the --resume checkpoint o.partial/part-000000/tally.json is damaged (not valid JSON); delete the checkpoint folder o.partial to start over, or run without --resume'
+ */
+export function corruptCheckpoint(file: string, partial: string, reason: string): string {
+  return `the --resume checkpoint ${file} is damaged (${reason}); delete the checkpoint folder ${partial} to start over, or run without --resume`;
+}
+
+/**
+ * Error: another `generate --resume` run (a live process) holds the checkpoint folder.
+ *
+ * @param partial - the checkpoint folder.
+ * @param pid - the owner's process id.
+ * @returns the message text.
+ * @example
+ * resumeLocked('o.partial', 4242) // => 'another generate --resume run (pid 4242) is writing o.partial; wait for it to finish, or stop it first (two runs into one --out would overwrite each other)'
+ */
+export function resumeLocked(partial: string, pid: number): string {
+  return `another generate --resume run (pid ${pid}) is writing ${partial}; wait for it to finish, or stop it first (two runs into one --out would overwrite each other)`;
+}
+
+/**
+ * Warning: the lock of a `--resume` checkpoint left by a process that no longer runs is taken over.
+ *
+ * @param partial - the checkpoint folder.
+ * @param owner - the dead owner's pid as written in the lock (text; may be unreadable).
+ * @returns the message text.
+ * @example
+ * staleResumeLockTaken('o.partial', '4242') // => 'o.partial was locked by pid 4242, which no longer runs (a killed run); taking the checkpoint over'
+ */
+export function staleResumeLockTaken(partial: string, owner: string): string {
+  return `${partial} was locked by pid ${owner}, which no longer runs (a killed run); taking the checkpoint over`;
+}
+
+/** Bytes as a short decimal size (kB, MB, GB, TB). */
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${Math.round(v)} bytes` : `${v.toPrecision(3)} ${units[u]}`;
+}
+
+/** A duration as seconds, minutes, hours or days. */
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toPrecision(2)} h`;
+  return `${(seconds / 86400).toPrecision(2)} days`;
+}
+
+/**
+ * Note: the expected size and time of a large generate run, printed before it starts.
+ *
+ * @param e - patients, events, bytes (on disk at the peak) and seconds.
+ * @param rate - the patients per second the time assumes.
+ * @param free - free bytes where the output goes (undefined: unknown).
+ * @param where - the output's parent folder.
+ * @returns the message text.
+ * @example
+ * generationEstimate({ patients: 2e6, events: 7e6, bytes: 3.54e8, seconds: 400 }, 5000, 7.7e10, '/w') // => 'expected output: 2,000,000 patients, ~7,000,000 events, ~354 MB; ~7 min at ~5,000 patients/s; 77.0 GB free in /w'
+ */
+export function generationEstimate(
+  e: { patients: number; events: number; bytes: number; seconds: number },
+  rate: number,
+  free: number | undefined,
+  where: string,
+): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  return `expected output: ${n(e.patients)} patients, ~${n(e.events)} events, ~${formatBytes(e.bytes)}; ~${formatDuration(e.seconds)} at ~${n(rate)} patients/s; ${free === undefined ? 'free disk unknown' : `${formatBytes(free)} free`} in ${where}`;
+}
+
+/**
+ * Error: a generate run whose expected output does not fit the free disk.
+ *
+ * @param bytes - the expected output size (bytes).
+ * @param free - free bytes where it goes.
+ * @param where - the output's parent folder.
+ * @returns the message text.
+ * @example
+ * notEnoughDisk(1.7e11, 7.7e10, '/w') // => 'the output would need about 170 GB but /w has 77.0 GB free; generate fewer patients, use --shard to split the run over disks, or free space (see docs/limits.md)'
+ */
+export function notEnoughDisk(bytes: number, free: number, where: string): string {
+  return `the output would need about ${formatBytes(bytes)} but ${where} has ${formatBytes(free)} free; generate fewer patients, use --shard to split the run over disks, or free space (see docs/limits.md)`;
+}

@@ -49,6 +49,7 @@ import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
 import { type ResolvedAttributeRequest, resolveAttributeRequests } from './attribute-requests.js';
 import { compileCriteria } from './criteria.js';
+import { lockCheckpoint, readCheckpointTally, verifyCheckpointPart } from './resume-checkpoint.js';
 import type { Scenario } from './schema.js';
 
 /** The file every generation run writes beside its data. */
@@ -696,53 +697,63 @@ async function generateInParts(
     indexDayRange: job.indexDayRange,
   });
   const runFile = join(partial, 'run.json');
-  if (existsSync(runFile)) {
-    if (readFileSync(runFile, 'utf8') !== runKey) {
-      throw new TrajsimError(
-        'IO',
-        `${partial} holds parts of a different run (another scenario, seed, model or shard); remove it, or run without --resume`,
+  mkdirSync(partial, { recursive: true });
+  // one run at a time on a checkpoint (issue 18 #24): a live owner refuses, a dead one's lock is taken over
+  const release = lockCheckpoint(partial, logger);
+  try {
+    if (existsSync(runFile)) {
+      if (readFileSync(runFile, 'utf8') !== runKey) {
+        throw new TrajsimError(
+          'IO',
+          `${partial} holds parts of a different run (another scenario, seed, model or shard); remove it, or run without --resume`,
+        );
+      }
+    } else {
+      writeFileSync(runFile, runKey);
+    }
+    const partDirs: string[] = [];
+    let resumed = 0;
+    for (let from = job.first, k = 0; from < job.end; from += partPatients, k++) {
+      const to = Math.min(job.end, from + partPatients);
+      const dir = join(partial, `part-${String(k).padStart(6, '0')}`);
+      partDirs.push(dir);
+      const tallyFile = join(dir, 'tally.json');
+      const partTally = emptyTally(
+        compiled.requests,
+        scenario.criteria.length,
+        compiled.forced.length,
       );
+      if (existsSync(join(dir, TIMELINE_FILES.MANIFEST)) && existsSync(tallyFile)) {
+        // a finished part is reused only when it reads back whole (a damaged one is a clear error)
+        const done = readCheckpointTally(tallyFile, partial, partTally);
+        await verifyCheckpointPart(dir, partial);
+        addTally(tally, done, compiled.requests);
+        resumed++;
+        continue;
+      }
+      const writer = await TimelineWriter.create(dir, { ...job.writerOptions, overwrite: true });
+      try {
+        await runPart(job, writer, from, to, partTally);
+        await writer.close(() => ({ 'tally.json': JSON.stringify(partTally) }));
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+      addTally(tally, partTally, compiled.requests);
     }
-  } else {
-    mkdirSync(partial, { recursive: true });
-    writeFileSync(runFile, runKey);
+    if (resumed > 0) logger.info(MESSAGES.INFO, partsResumed(resumed, partDirs.length));
+    const manifest = await mergeTimelines(partDirs, options.out, {
+      name: scenario.name,
+      source: job.source,
+      overwrite: options.overwrite ?? false,
+      extraFiles: extraFilesOf(job),
+    });
+    release();
+    rmSync(partial, { recursive: true, force: true });
+    return readResult(options.out, manifest);
+  } finally {
+    release();
   }
-  const partDirs: string[] = [];
-  let resumed = 0;
-  for (let from = job.first, k = 0; from < job.end; from += partPatients, k++) {
-    const to = Math.min(job.end, from + partPatients);
-    const dir = join(partial, `part-${String(k).padStart(6, '0')}`);
-    partDirs.push(dir);
-    const tallyFile = join(dir, 'tally.json');
-    if (existsSync(join(dir, TIMELINE_FILES.MANIFEST)) && existsSync(tallyFile)) {
-      addTally(tally, JSON.parse(readFileSync(tallyFile, 'utf8')) as Tally, compiled.requests);
-      resumed++;
-      continue;
-    }
-    const partTally = emptyTally(
-      compiled.requests,
-      scenario.criteria.length,
-      compiled.forced.length,
-    );
-    const writer = await TimelineWriter.create(dir, { ...job.writerOptions, overwrite: true });
-    try {
-      await runPart(job, writer, from, to, partTally);
-      await writer.close(() => ({ 'tally.json': JSON.stringify(partTally) }));
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
-    addTally(tally, partTally, compiled.requests);
-  }
-  if (resumed > 0) logger.info(MESSAGES.INFO, partsResumed(resumed, partDirs.length));
-  const manifest = await mergeTimelines(partDirs, options.out, {
-    name: scenario.name,
-    source: job.source,
-    overwrite: options.overwrite ?? false,
-    extraFiles: extraFilesOf(job),
-  });
-  rmSync(partial, { recursive: true, force: true });
-  return readResult(options.out, manifest);
 }
 
 /**

@@ -45,11 +45,46 @@ export function unescapeFormula(text: string): string {
   return text.charCodeAt(0) === 39 ? text.slice(1) : text;
 }
 
+/** Cell texts that import reads as a missing value; a categorical level spelled so is escaped. */
+const MISSING_SPELLINGS: ReadonlySet<string> = new Set(['', 'NA']);
+
+/**
+ * A categorical level as an export cell: formula-escaped like {@link escapeFormula}, and a
+ * level spelled like a missing value (`NA`, or empty) gets the apostrophe too (`'NA`, `'`), so
+ * it reads back as that level while an empty cell stays a missing value.
+ *
+ * @param level - the level text.
+ * @returns the cell text (before CSV quoting).
+ * @example
+ * escapeLevel('NA') // => "'NA"
+ * escapeLevel('') // => "'"
+ * escapeLevel('Obs') // => 'Obs'
+ */
+export function escapeLevel(level: string): string {
+  return MISSING_SPELLINGS.has(level) ? `'${level}` : escapeFormula(level);
+}
+
+/**
+ * Reads a categorical cell of an escaped column written by {@link escapeLevel}: a bare `NA` or
+ * empty cell is a missing value (undefined); anything else is unescaped.
+ *
+ * @param cell - the cell as read (CSV-unquoted).
+ * @returns the level, or undefined for a missing value.
+ * @example
+ * readEscapedLevel("'NA") // => 'NA'
+ * readEscapedLevel('NA') // => undefined
+ */
+export function readEscapedLevel(cell: string): string | undefined {
+  return MISSING_SPELLINGS.has(cell) ? undefined : unescapeFormula(cell);
+}
+
 const sidecarSchema = z
   .object({
     format: z.literal('trajsim-export'),
     version: z.literal(1),
     escape: z.literal('leading-apostrophe'),
+    /** Categorical levels spelled like a missing value, escaped too (`'NA`, `'`); absent in older exports. */
+    escapedMissing: z.array(z.string()).optional(),
     escapedColumns: z
       .object({
         patients: z.array(z.string()),
@@ -79,6 +114,7 @@ export function exportSidecarText(attributes: readonly AttributeSpec[]): string 
     format: 'trajsim-export',
     version: 1,
     escape: 'leading-apostrophe',
+    escapedMissing: [...MISSING_SPELLINGS],
     escapedColumns: {
       patients: [
         'patient_id',

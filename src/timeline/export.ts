@@ -4,7 +4,7 @@ import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import type { Logger } from '../core/messages.js';
 import { writeTimelineParquet } from './export-parquet.js';
-import { EXPORT_SIDECAR, escapeFormula, exportSidecarText } from './export-sidecar.js';
+import { EXPORT_SIDECAR, escapeFormula, escapeLevel, exportSidecarText } from './export-sidecar.js';
 import { readTimeline } from './read.js';
 
 export interface ExportOptions {
@@ -126,7 +126,7 @@ export async function exportTimeline(
           line += ',';
           if (a.kind === 'categorical') {
             const c = a.codes[p]!;
-            line += c < 0 ? '' : textField(a.levels[c]!);
+            line += c < 0 ? '' : csvField(escapeLevel(a.levels[c]!));
           } else line += numberField(a.values[p]!);
         }
         await write(`${line}\n`);

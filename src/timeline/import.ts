@@ -21,7 +21,12 @@ import {
   stringCells,
 } from './columnar-source.js';
 import type { CsvRecord } from './csv-reader.js';
-import { type ExportSidecar, readExportSidecar, unescapeFormula } from './export-sidecar.js';
+import {
+  type ExportSidecar,
+  readEscapedLevel,
+  readExportSidecar,
+  unescapeFormula,
+} from './export-sidecar.js';
 import { readTableRecords, tableFormatOf } from './table-source.js';
 import { type AttributeSpec, isTerminalCode, type TimelineManifest } from './types.js';
 import { TimelineWriter } from './writer.js';
@@ -221,10 +226,15 @@ async function readPatients(given: ReadOptions): Promise<PatientsRead> {
   const options = await withDictionaryColumns(given);
   const format = tableFormatOf(options.patients);
   if (format !== 'csv') return readPatientsColumnar(options, format);
+  // categorical columns of an export are unescaped per cell in encodeAttribute, where a bare
+  // NA or empty cell is missing and an escaped one ('NA, ') is that level
+  const escapedLevels = new Set(
+    options.sidecar?.attributes.filter((a) => a.kind === 'categorical').map((a) => a.name) ?? [],
+  );
   const { file, records, header, index } = await openTable(
     options.patients,
     ['patient_id', 'index_date'],
-    options.sidecar?.escapedColumns.patients,
+    options.sidecar?.escapedColumns.patients.filter((c) => !escapedLevels.has(c)),
   );
   const idCol = index.get('patient_id')!;
   const dateCol = index.get('index_date')!;
@@ -290,7 +300,14 @@ async function readPatients(given: ReadOptions): Promise<PatientsRead> {
   const attributeValues: (Int32Array | Float64Array)[] = [];
   attrNames.forEach((name, a) => {
     const values = raw[a]!;
-    const { spec, column } = encodeAttribute(name, values, lines.data, file, options);
+    const { spec, column } = encodeAttribute(
+      name,
+      values,
+      lines.data,
+      file,
+      options,
+      escapedLevels.has(name),
+    );
     attributes.push(spec);
     attributeValues.push(column);
   });
@@ -439,7 +456,20 @@ function encodeAttribute(
   lines: Int32Array,
   file: string,
   options: ImportOptions,
+  escaped = false,
 ): { spec: AttributeSpec; column: Int32Array | Float64Array } {
+  if (escaped) {
+    // a categorical column of a trajsim export (export-sidecar.ts): levels as escaped there
+    const cells = values.map(readEscapedLevel);
+    const levels = [...new Set(cells.filter((v) => v !== undefined))].sort(compareCodeUnits);
+    const levelIndex = new Map(levels.map((l, i) => [l, i]));
+    const column = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = cells[i];
+      column[i] = v === undefined ? -1 : levelIndex.get(v)!;
+    }
+    return { spec: { name, kind: 'categorical', levels }, column };
+  }
   const forcedCategorical = options.categorical?.includes(name) ?? false;
   const forcedNumeric = options.numeric?.includes(name) ?? false;
   let present = 0;

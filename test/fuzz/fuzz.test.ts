@@ -29,6 +29,7 @@ import {
   runCliCase,
   runCsvCase,
   runModelCase,
+  runRulesCase,
   runScenarioCase,
   runThresholdsCase,
 } from './surfaces.js';
@@ -385,6 +386,68 @@ describe('fuzz: thresholds JSON', () => {
         tally('thresholds', runThresholdsCase(raw(JSON.stringify(doc))));
       }),
       { seed: SEED, numRuns: 200 },
+    );
+  });
+});
+
+describe('fuzz: rules JSON', () => {
+  const base = JSON.parse(readFileSync('models/default/rules.json', 'utf8')) as unknown;
+  const modelPaths = [
+    ['format'],
+    ['format_version'],
+    ['source', 'patients'],
+    ['criteria', 'min_at_risk'],
+    ['rules'],
+    ['rules', '0', 'kind'],
+    ['rules', '0', 'code'],
+    ['rules', '3', 'min_day'],
+    ['rules', '3', 'max_day'],
+    ['rules', '8', 'max'],
+    ['rules', '9', 'severity'],
+    ['rules', '11', 'attribute'],
+    ['rules', '14', 'level'],
+    ['rules', '2', 'support', 'exceptions'],
+  ];
+  const edits = {
+    add: [
+      { kind: 'precedence', before: 'TREATMENT_START:*', code: 'RECURRENCE', severity: 'hard' },
+    ],
+    remove: ['max_count:RECURRENCE'],
+    relax: ['day_range:DIAGNOSIS', { id: 'max_count:DIAGNOSIS', max: 2 }],
+  };
+  const editPaths = [
+    ['add'],
+    ['add', '0', 'kind'],
+    ['add', '0', 'before'],
+    ['add', '0', 'code'],
+    ['add', '0', 'severity'],
+    ['add', '1'],
+    ['remove', '0'],
+    ['remove', '1'],
+    ['relax', '0'],
+    ['relax', '1', 'id'],
+    ['relax', '1', 'max'],
+    ['relax', '1', 'min_day'],
+    ['extra'],
+  ];
+  it('150 edited model rules.json files load or are refused naming the file and JSON path', () => {
+    fc.assert(
+      fc.property(jsonEdits(modelPaths), rawEdit, (e, raw) => {
+        const doc = e.reduce<unknown>((d, x) => setPath(d, x.path, x.value), base);
+        const text = raw(JSON.stringify(doc));
+        tally('rules', runRulesCase(caseDir('rules-model'), { kind: 'model', text }));
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+  });
+  it('150 edited --rules edit files apply or are refused naming the file and JSON path', () => {
+    fc.assert(
+      fc.property(jsonEdits(editPaths), rawEdit, (e, raw) => {
+        const doc = e.reduce<unknown>((d, x) => setPath(d, x.path, x.value), edits);
+        const text = raw(JSON.stringify(doc));
+        tally('rules', runRulesCase(caseDir('rules-edits'), { kind: 'edits', text }));
+      }),
+      { seed: SEED, numRuns: 150 },
     );
   });
 });

@@ -12,6 +12,7 @@ import {
   runCliCase,
   runCsvCase,
   runModelCase,
+  runRulesCase,
   runScenarioCase,
   runThresholdsCase,
 } from './surfaces.js';
@@ -44,6 +45,9 @@ describe('fuzz regressions', () => {
         );
         break;
       }
+      case 'rules':
+        expect(runRulesCase(dir, c)).toBe('refused');
+        break;
       case 'cli': {
         mkdirSync(dir, { recursive: true });
         const out = join(dir, 'out');

@@ -11,6 +11,8 @@ import { runCli } from '../../src/cli/main.js';
 import { describeUserError } from '../../src/cli/user-errors.js';
 import { TrajsimError } from '../../src/core/errors.js';
 import { loadModel } from '../../src/model/load-model.js';
+import { compileRules } from '../../src/rules/compile-rules.js';
+import { editRules, parseRuleEdits, readModelRules } from '../../src/rules/rules-file.js';
 import { resolveAttributeRequests } from '../../src/scenario/attribute-requests.js';
 import { parseScenario } from '../../src/scenario/load-scenario.js';
 import { importTimeline } from '../../src/timeline/import.js';
@@ -23,7 +25,8 @@ export type FuzzCase =
   | { surface: 'scenario'; text: string }
   | { surface: 'thresholds'; text: string }
   | { surface: 'model'; manifest: string | null; weightsLength: number; weightsPatch: number[] }
-  | { surface: 'cli'; argv: string[] };
+  | { surface: 'cli'; argv: string[] }
+  | { surface: 'rules'; kind: 'model' | 'edits'; text: string };
 
 /** Checks that `error` is what a user must see: a known user error, one line. */
 export function expectUserError(error: unknown): void {
@@ -149,9 +152,51 @@ export async function runCliCase(argv: readonly string[], out: string): Promise<
     const lines = stderr
       .trim()
       .split('\n')
-      .filter((l) => !l.startsWith('(run with --help') && !l.startsWith('warning ['));
+      .filter(
+        (l) =>
+          !l.startsWith('(run with --help') &&
+          !l.startsWith('(Did you mean') && // commander's spelling hint, like its usage hint
+          !l.startsWith('warning ['),
+      );
     expect(lines.length, stderr).toBeLessThanOrEqual(1);
     expect(existsSync(out), `${out} written by a failed run`).toBe(false);
   }
   return code;
+}
+
+/** The codes and attributes rules are compiled against (those of models/default's training data). */
+const RULE_CODES = [
+  'DIAGNOSIS',
+  'TREATMENT_START:Lev',
+  'TREATMENT_START:Obs',
+  'RECURRENCE',
+  'DEATH',
+];
+
+/**
+ * A rules text: as a model folder's rules.json (`kind: 'model'`, read from `dir`) or as a
+ * `--rules` edits file applied to models/default's rules (`kind: 'edits'`), then compiled;
+ * or a user error naming the file (nothing written either way).
+ */
+export function runRulesCase(
+  dir: string,
+  c: { kind: 'model' | 'edits'; text: string },
+): 'ok' | 'refused' {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'rules.json');
+  writeFileSync(file, c.text);
+  try {
+    const set =
+      c.kind === 'model'
+        ? readModelRules(dir)
+        : editRules(readModelRules('models/default'), parseRuleEdits(c.text, file), file);
+    if (set) compileRules(set.rules, RULE_CODES, MODEL_ATTRIBUTES);
+    expectOnly(dir, ['rules.json']);
+    return 'ok';
+  } catch (error) {
+    expectUserError(error);
+    expect(describeUserError(error)?.message).toContain('rules.json');
+    expectOnly(dir, ['rules.json']);
+    return 'refused';
+  }
 }

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { shardsExceedPatients } from '../../core/messages.js';
+import { MESSAGES, shardsExceedPatients } from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
-import type { Shard } from '../../core/shard.js';
+import { type Shard, shardRange } from '../../core/shard.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import {
   type EngineName,
@@ -193,6 +193,23 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         }
         const modelDir = opts.model ?? scenario.model ?? 'models/default';
         const loaded = loadModel(modelDir);
+        // size, time and free disk before any work: a run that cannot fit is refused here
+        const { checkRunFits, estimateGeneration } = await import('../../scenario/estimate-run.js');
+        const range = shardRange(scenario.patients, opts.shard ?? { index: 1, count: 1 });
+        const estimate = checkRunFits(
+          estimateGeneration(range.end - range.start, loaded.manifest.training, !!opts.resume),
+          opts.out,
+        );
+        if (estimate) context.logger.info(MESSAGES.INFO, estimate);
+        // rules (the model's and the --rules edits) are checked before the engine starts, so a
+        // malformed file ends the run on one line with nothing else printed or spent
+        const { editRules, readModelRules, readRuleEdits } = await import(
+          '../../rules/rules-file.js'
+        );
+        const modelRules = readModelRules(loaded.dir);
+        const editedRules = opts.rules
+          ? editRules(modelRules, readRuleEdits(opts.rules), opts.rules)
+          : undefined;
         const { stepModel, engine } = await createEngineStepModel(loaded, {
           backend: opts.backend,
           ...(opts.engine ? { engine: opts.engine } : {}),
@@ -200,11 +217,8 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           ...(opts.device ? { device: opts.device } : {}),
           logger: context.logger,
         });
-        const { editRules, readRuleEdits } = await import('../../rules/rules-file.js');
         const base = loadGenerationModel(loaded, stepModel);
-        const model = opts.rules
-          ? { ...base, rules: editRules(base.rules, readRuleEdits(opts.rules), opts.rules) }
-          : base;
+        const model = editedRules ? { ...base, rules: editedRules } : base;
         try {
           const { record, manifest } = await runGeneration({
             model,
