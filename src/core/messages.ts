@@ -721,3 +721,19 @@ export function mergeRefused(reason: string): string {
 export function contentHashMismatch(): string {
   return 'patients.arrow and events.arrow are not the files this timeline.json describes (edited or replaced); import or generate the timeline again';
 }
+
+// --- r-dedupe ---
+
+/**
+ * Error: a command-line name (backend, engine, …) outside its closed set.
+ *
+ * @param what - what is named, e.g. 'backend'.
+ * @param text - the value given.
+ * @param allowed - the allowed values, in order.
+ * @returns the message text.
+ * @example
+ * unknownName('engine', 'gpu', ['onnx', 'tfjs']) // => "unknown engine 'gpu'; expected one of onnx, tfjs"
+ */
+export function unknownName(what: string, text: string, allowed: readonly string[]): string {
+  return `unknown ${what} '${text}'; expected one of ${allowed.join(', ')}`;
+}
