@@ -857,3 +857,19 @@ export function generationEstimate(
 export function notEnoughDisk(bytes: number, free: number, where: string): string {
   return `the output would need about ${formatBytes(bytes)} but ${where} has ${formatBytes(free)} free; generate fewer patients, use --shard to split the run over disks, or free space (see docs/limits.md)`;
 }
+
+// --- r-dedupe ---
+
+/**
+ * Error: a command-line name (backend, engine, …) outside its closed set.
+ *
+ * @param what - what is named, e.g. 'backend'.
+ * @param text - the value given.
+ * @param allowed - the allowed values, in order.
+ * @returns the message text.
+ * @example
+ * unknownName('engine', 'gpu', ['onnx', 'tfjs']) // => "unknown engine 'gpu'; expected one of onnx, tfjs"
+ */
+export function unknownName(what: string, text: string, allowed: readonly string[]): string {
+  return `unknown ${what} '${text}'; expected one of ${allowed.join(', ')}`;
+}

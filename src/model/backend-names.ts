@@ -2,7 +2,7 @@
  * The names of the tfjs backends and of the "no backend" a Markov model records, in one
  * place that does not load tfjs (the CLI parses `--backend` before any model runs).
  */
-import { TrajsimError } from '../core/errors.js';
+import { parseOneOf } from '../core/closed-set.js';
 
 /** The tfjs backends trajsim can select (see `selectBackend`). */
 export const BACKENDS = { WASM: 'wasm', CPU: 'cpu', TENSORFLOW: 'tensorflow' } as const;
@@ -36,13 +36,5 @@ export function generationBackendLabel(kind: 'gru' | 'markov', backend: BackendN
  * parseBackendName('cpu') // => 'cpu'
  */
 export function parseBackendName(text: string): BackendName {
-  const names = Object.values(BACKENDS) as string[];
-  if (!names.includes(text)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `unknown backend '${text}'; expected one of ${names.join(', ')}`,
-      { field: '--backend' },
-    );
-  }
-  return text as BackendName;
+  return parseOneOf(text, BACKENDS, 'backend', '--backend');
 }

@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Timeline } from '../timeline/types.js';
-import { attributeRowsOf, encodeAttributeRows, encodedWidth } from './attribute-encoder.js';
+import { encodeTimelineForGru, recordedMaxSteps } from './encode-timeline.js';
 import { GruNetwork } from './gru-network.js';
 import { gruShapeOf } from './gru-step-model.js';
 import type { ModelManifest } from './manifest.js';
-import {
-  type EncodedTimeline,
-  MAX_TRAIN_STEPS,
-  makeSequenceBatch,
-  sequenceLength,
-} from './sequence-batches.js';
-import { mapCodesToVocabulary } from './vocabulary.js';
+import { makeSequenceBatch, sequenceLength } from './sequence-batches.js';
 
 /** Observed and expected (teacher-forced) number of events per code. */
 export interface CodeCalibration {
@@ -45,23 +39,9 @@ export function codeCalibration(
   const V = shape.vocabularySize;
   const n = timeline.patients.ids.length;
   const batchSize = options.batchSize ?? 256;
-  const { maxSteps: recorded } = manifest.hyperparameters;
-  const maxSteps = options.maxSteps ?? (typeof recorded === 'number' ? recorded : MAX_TRAIN_STEPS);
+  const maxSteps = options.maxSteps ?? recordedMaxSteps(manifest);
   const rows = Int32Array.from({ length: n }, (_, i) => i);
-  const A = encodedWidth(manifest.encoders);
-  const attributes = new Float32Array(n * A);
-  encodeAttributeRows(
-    manifest.encoders,
-    attributeRowsOf(manifest.encoders, timeline.patients.attributes, rows),
-    attributes,
-  );
-  const data: EncodedTimeline = {
-    timeline,
-    codeMap: mapCodesToVocabulary(manifest.vocabulary, timeline.events.codes),
-    vocabularySize: V,
-    attributes,
-    attributeWidth: A,
-  };
+  const data = encodeTimelineForGru(manifest, shape, timeline);
   const order = Array.from(rows).sort(
     (a, b) =>
       sequenceLength(timeline, a, maxSteps) - sequenceLength(timeline, b, maxSteps) || a - b,

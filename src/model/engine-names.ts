@@ -2,6 +2,7 @@
  * The names of the generation engines and ONNX devices, in one place that loads neither tfjs
  * nor ONNX Runtime (the CLI parses `--engine` and `--device` before any model runs).
  */
+import { parseOneOf } from '../core/closed-set.js';
 import { TrajsimError } from '../core/errors.js';
 
 /**
@@ -24,15 +25,7 @@ export type OnnxDevice = (typeof ONNX_DEVICES)[keyof typeof ONNX_DEVICES];
  * parseEngineName('onnx') // => 'onnx'
  */
 export function parseEngineName(text: string): EngineName {
-  const names = Object.values(ENGINES) as string[];
-  if (!names.includes(text)) {
-    throw new TrajsimError(
-      'INVALID_ARGUMENT',
-      `unknown engine '${text}'; expected one of ${names.join(', ')}`,
-      { field: '--engine' },
-    );
-  }
-  return text as EngineName;
+  return parseOneOf(text, ENGINES, 'engine', '--engine');
 }
 
 /**

@@ -2,17 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import { likelihoodNeedsGru } from '../core/messages.js';
 import type { Timeline } from '../timeline/types.js';
-import { attributeRowsOf, encodeAttributeRows, encodedWidth } from './attribute-encoder.js';
+import { encodeTimelineForGru, recordedMaxSteps } from './encode-timeline.js';
 import { GruNetwork } from './gru-network.js';
 import { gruShapeOf } from './gru-step-model.js';
 import type { LoadedModel } from './load-model.js';
-import {
-  type EncodedTimeline,
-  MAX_TRAIN_STEPS,
-  makeSequenceBatch,
-  sequenceLength,
-} from './sequence-batches.js';
-import { mapCodesToVocabulary } from './vocabulary.js';
+import { makeSequenceBatch, sequenceLength } from './sequence-batches.js';
 
 /**
  * The GRU's own negative log-likelihood of each given patient's events (teacher forced,
@@ -39,26 +33,9 @@ export function trajectoryNll(
     throw new TrajsimError('MODEL', likelihoodNeedsGru(model.dir, manifest.kind));
   }
   const shape = gruShapeOf(manifest);
-  const recorded = manifest.hyperparameters['maxSteps'];
-  const maxSteps = typeof recorded === 'number' ? recorded : MAX_TRAIN_STEPS;
+  const maxSteps = recordedMaxSteps(manifest);
   const batchSize = options.batchSize ?? 256;
-  const A = encodedWidth(manifest.encoders);
-  const n = timeline.patients.ids.length;
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  const attributes = new Float32Array(n * A);
-  encodeAttributeRows(
-    manifest.encoders,
-    attributeRowsOf(manifest.encoders, timeline.patients.attributes, all),
-    attributes,
-  );
-  const data: EncodedTimeline = {
-    timeline,
-    codeMap: mapCodesToVocabulary(manifest.vocabulary, timeline.events.codes),
-    vocabularySize: shape.vocabularySize,
-    attributes,
-    attributeWidth: A,
-    ...(shape.gapBinEdges ? { gapBinEdges: shape.gapBinEdges } : {}),
-  };
+  const data = encodeTimelineForGru(manifest, shape, timeline);
   const order = Array.from(rows.keys()).sort(
     (a, b) =>
       sequenceLength(timeline, rows[a]!, maxSteps) - sequenceLength(timeline, rows[b]!, maxSteps) ||

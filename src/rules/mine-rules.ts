@@ -308,6 +308,27 @@ function mineDayRanges(m: Mining): void {
   });
 }
 
+/**
+ * Among `P` patients, how many have item `k` at least `bound` times (`reached`) and more than
+ * `bound` times (`over`); `count` is the patient × item count matrix, row-major, `I` items.
+ */
+function reachedAndOver(
+  count: ArrayLike<number>,
+  I: number,
+  P: number,
+  k: number,
+  bound: number,
+): { reached: number; over: number } {
+  let reached = 0;
+  let over = 0;
+  for (let p = 0; p < P; p++) {
+    const n = count[p * I + k]!;
+    if (n >= bound) reached++;
+    if (n > bound) over++;
+  }
+  return { reached, over };
+}
+
 /** Each item's max count (tolerance allowing) and its `max_count` rule unless a family implies it. */
 function mineMaxCounts(m: Mining): Map<number, number> {
   const { criteria, items, I, P, count, allowed, support, mined, rules } = m;
@@ -319,13 +340,7 @@ function mineMaxCounts(m: Mining): Map<number, number> {
     if (m === 0) return;
     // smallest bound m' whose exceptions (count > m') the tolerance allows among those reaching m'
     for (let bound = 1; bound <= m; bound++) {
-      let reached = 0;
-      let over = 0;
-      for (let p = 0; p < P; p++) {
-        const n = count[p * I + k]!;
-        if (n >= bound) reached++;
-        if (n > bound) over++;
-      }
+      const { reached, over } = reachedAndOver(count, I, P, k, bound);
       if (over <= allowed(reached)) {
         if (reached >= criteria.min_at_risk) maxOf.set(k, bound);
         break;
@@ -339,13 +354,7 @@ function mineMaxCounts(m: Mining): Map<number, number> {
       (f, j) => j !== k && it.codes.every((c) => f.member[c]) && (maxOf.get(j) ?? Infinity) <= m,
     );
     if (implied) return;
-    let reached = 0;
-    let over = 0;
-    for (let p = 0; p < P; p++) {
-      const n = count[p * I + k]!;
-      if (n >= m) reached++;
-      if (n > m) over++;
-    }
+    const { reached, over } = reachedAndOver(count, I, P, k, m);
     rules.push({
       kind: 'max_count',
       code: it.pattern,

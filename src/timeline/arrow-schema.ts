@@ -7,7 +7,9 @@ import {
   Int32,
   makeData,
   makeVector,
+  RecordBatch,
   Schema,
+  Struct,
   Utf8,
   type Vector,
 } from 'apache-arrow';
@@ -175,4 +177,37 @@ export function utf8Data(offsets: Int32Array, bytes: Uint8Array): Data<Utf8> {
     valueOffsets: offsets,
     data: bytes,
   });
+}
+
+/**
+ * Utf8 data from already-encoded strings: concatenates `texts` with their offsets.
+ *
+ * @param texts - UTF-8 bytes of each value, in row order.
+ * @throws nothing.
+ * @example
+ * makeVector(utf8DataOfEncoded([new TextEncoder().encode('P1')])).toArray() // => ['P1']
+ */
+export function utf8DataOfEncoded(texts: readonly Uint8Array[]): Data<Utf8> {
+  const offsets = new Int32Array(texts.length + 1);
+  for (let i = 0; i < texts.length; i++) offsets[i + 1] = offsets[i]! + texts[i]!.length;
+  const bytes = new Uint8Array(offsets[texts.length]!);
+  for (let i = 0; i < texts.length; i++) bytes.set(texts[i]!, offsets[i]!);
+  return utf8Data(offsets, bytes);
+}
+
+/**
+ * One Arrow record batch of `schema` from its column data (no nulls at the struct level).
+ *
+ * @param schema - the table schema; `children` follow its field order.
+ * @param length - rows in the batch.
+ * @param children - one column's data per schema field.
+ * @throws nothing.
+ * @example
+ * recordBatchOf(eventsSchema(), 0, children).numRows // => 0
+ */
+export function recordBatchOf(schema: Schema, length: number, children: Data[]): RecordBatch {
+  return new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }),
+  );
 }

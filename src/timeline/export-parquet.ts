@@ -4,10 +4,8 @@ import {
   type Dictionary,
   Field,
   type Int32,
-  makeData,
-  RecordBatch,
+  type RecordBatch,
   Schema,
-  Struct,
   type Utf8,
 } from 'apache-arrow';
 import {
@@ -18,28 +16,13 @@ import {
   float64Data,
   int32Data,
   patientsSchema,
-  utf8Data,
+  recordBatchOf,
+  utf8DataOfEncoded,
 } from './arrow-schema.js';
 import { PARQUET_ROW_GROUP_ROWS, writeParquetBatches } from './parquet.js';
 import type { AttributeSpec, Timeline } from './types.js';
 
 const encoder = new TextEncoder();
-
-/** UTF-8 offsets and bytes of `texts[from..to)`. */
-function utf8Of(texts: readonly Uint8Array[]): Data {
-  const offsets = new Int32Array(texts.length + 1);
-  for (let i = 0; i < texts.length; i++) offsets[i + 1] = offsets[i]! + texts[i]!.length;
-  const bytes = new Uint8Array(offsets[texts.length]!);
-  for (let i = 0; i < texts.length; i++) bytes.set(texts[i]!, offsets[i]!);
-  return utf8Data(offsets, bytes);
-}
-
-function batchOf(schema: Schema, length: number, children: Data[]): RecordBatch {
-  return new RecordBatch(
-    schema,
-    makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }),
-  );
-}
 
 /**
  * The patients table of a timeline as one Arrow record batch (the patients.arrow schema:
@@ -56,7 +39,7 @@ export function patientsBatch(t: Timeline): RecordBatch {
   );
   const schema = patientsSchema(specs);
   const children: Data[] = [
-    utf8Of(t.patients.ids.map((id) => encoder.encode(id))),
+    utf8DataOfEncoded(t.patients.ids.map((id) => encoder.encode(id))),
     dateDayData(t.patients.indexDay),
   ];
   t.patients.attributes.forEach((a, i) => {
@@ -67,7 +50,7 @@ export function patientsBatch(t: Timeline): RecordBatch {
         : float64Data(a.values),
     );
   });
-  return batchOf(schema, t.patients.ids.length, children);
+  return recordBatchOf(schema, t.patients.ids.length, children);
 }
 
 /**
@@ -101,13 +84,13 @@ export function* eventBatches(
       dates[i - from] = t.patients.indexDay[p]! + t.events.day[i]!;
     }
     const children: Data[] = [
-      utf8Of(idBytes),
+      utf8DataOfEncoded(idBytes),
       int32Data(t.events.day.subarray(from, to)),
       dictionaryData(codeType as Dictionary<Utf8, Int32>, t.events.code.subarray(from, to), codes),
       float64Data(t.events.value.subarray(from, to)),
     ];
     if (withDates) children.push(dateDayData(dates));
-    yield batchOf(schema, to - from, children);
+    yield recordBatchOf(schema, to - from, children);
   }
 }
 

@@ -2,13 +2,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import {
   AsyncByteQueue,
+  type Data,
   type Dictionary,
   type Int32,
-  makeData,
-  RecordBatch,
   RecordBatchFileWriter,
   type Schema,
-  Struct,
   type Utf8,
   type Vector,
 } from 'apache-arrow';
@@ -23,7 +21,9 @@ import {
   float64Data,
   int32Data,
   patientsSchema,
+  recordBatchOf,
   utf8Data,
+  utf8DataOfEncoded,
 } from './arrow-schema.js';
 import {
   type AttributeSpec,
@@ -80,14 +80,8 @@ class ArrowFile {
     this.writer.reset(new FileSink(this.fd, this.hash), schema);
   }
 
-  writeBatch(length: number, children: ReturnType<typeof makeData>[]): void {
-    const struct = makeData({
-      type: new Struct(this.schema.fields),
-      length,
-      nullCount: 0,
-      children,
-    });
-    this.writer.write(new RecordBatch(this.schema, struct));
+  writeBatch(length: number, children: Data[]): void {
+    this.writer.write(recordBatchOf(this.schema, length, children));
   }
 
   finish(): string {
@@ -383,13 +377,8 @@ export class TimelineWriter {
   private flushPatients(): void {
     const n = this.pLen;
     const schema = this.patientsFile.schema;
-    const ids = this.pIds;
-    const encoded = ids.map((s) => encoder.encode(s));
-    const offsets = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + encoded[i]!.length;
-    const bytes = new Uint8Array(offsets[n]!);
-    for (let i = 0; i < n; i++) bytes.set(encoded[i]!, offsets[i]!);
-    const children = [utf8Data(offsets, bytes), dateDayData(this.pIndexDay.slice(0, n))];
+    const encoded = this.pIds.map((s) => encoder.encode(s));
+    const children: Data[] = [utf8DataOfEncoded(encoded), dateDayData(this.pIndexDay.slice(0, n))];
     this.options.attributes.forEach((a, k) => {
       const col = this.pAttrs[k]!;
       if (a.kind === 'categorical') {
@@ -398,10 +387,10 @@ export class TimelineWriter {
             schema.fields[k + 2]!.type as Dictionary<Utf8, Int32>,
             (col as Int32Array).slice(0, n),
             this.dictionaries[k]!,
-          ) as never,
+          ),
         );
       } else {
-        children.push(float64Data((col as Float64Array).slice(0, n)) as never);
+        children.push(float64Data((col as Float64Array).slice(0, n)));
       }
     });
     this.patientsFile.writeBatch(n, children);
@@ -420,10 +409,10 @@ export class TimelineWriter {
         schema.fields[2]!.type as Dictionary<Utf8, Int32>,
         this.eCode.slice(0, n),
         this.codeDictionary,
-      ) as never,
-      float64Data(this.eValue.slice(0, n)) as never,
+      ),
+      float64Data(this.eValue.slice(0, n)),
     ];
-    this.eventsFile.writeBatch(n, children as never);
+    this.eventsFile.writeBatch(n, children);
     this.eLen = 0;
     this.eIdOffsets[0] = 0;
   }

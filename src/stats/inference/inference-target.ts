@@ -5,7 +5,7 @@
  */
 
 import { TrajsimError } from '../../core/errors.js';
-import type { CategoricalAttribute, Timeline } from '../../timeline/types.js';
+import type { Attribute, CategoricalAttribute, Timeline } from '../../timeline/types.js';
 import { type CoxCovariate, coxDesign } from '../cox-design.js';
 import { endpointTimes } from '../endpoints.js';
 import { coxInfluence } from './cox-influence.js';
@@ -145,7 +145,8 @@ export function estimateTarget(timeline: Timeline, q: InferenceQuery): Influence
   return { estimate: eb.estimate - ea.estimate, influence };
 }
 
-function categorical(t: Timeline, name: string, field: string): CategoricalAttribute {
+/** The attribute `name` of `t`; throws INVALID_ARGUMENT naming `field` and the attributes. */
+function attributeNamed(t: Timeline, name: string, field: string): Attribute {
   const attr = t.patients.attributes.find((x) => x.name === name);
   if (!attr) {
     throw new TrajsimError(
@@ -154,6 +155,11 @@ function categorical(t: Timeline, name: string, field: string): CategoricalAttri
       { field },
     );
   }
+  return attr;
+}
+
+function categorical(t: Timeline, name: string, field: string): CategoricalAttribute {
+  const attr = attributeNamed(t, name, field);
   if (attr.kind !== 'categorical') {
     throw new TrajsimError(
       'INVALID_ARGUMENT',
@@ -206,14 +212,7 @@ function hazardRatio(
 ): InfluenceEstimate {
   const n = time.length;
   const covariate = (name: string, field: string, main: boolean): CoxCovariate => {
-    const attr = timeline.patients.attributes.find((x) => x.name === name);
-    if (!attr) {
-      throw new TrajsimError(
-        'INVALID_ARGUMENT',
-        `${timeline.name}: no attribute '${name}'; attributes are ${timeline.patients.attributes.map((x) => x.name).join(', ')}`,
-        { field },
-      );
-    }
+    const attr = attributeNamed(timeline, name, field);
     if (attr.kind === 'numeric') return { name, kind: 'numeric', values: attr.values };
     if (main && q.levels) {
       for (const level of q.levels) rowsOfLevel(attr, level, timeline.name);

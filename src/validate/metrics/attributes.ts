@@ -400,12 +400,7 @@ export function attributeMetrics(
   const zDetails: Record<string, number> = {};
   let maxZ = terms.length > 0 ? 0 : Number.NaN;
   for (const t of terms) {
-    zDetails[`${t.term}.ref_coef`] = t.refCoef;
-    zDetails[`${t.term}.ref_se`] = t.refSe;
-    zDetails[`${t.term}.other_coef`] = t.otherCoef;
-    zDetails[`${t.term}.other_se`] = t.otherSe;
-    zDetails[`${t.term}.z`] = t.z;
-    zDetails[`${t.term}.z2`] = t.z2;
+    putTermDetails(zDetails, t);
     if (!Number.isNaN(t.z2)) maxZ = Math.max(maxZ, Math.abs(t.z2));
   }
   out.push({
@@ -416,6 +411,16 @@ export function attributeMetrics(
   });
   out.push(univariateCoxMetric(ref, other, ctx));
   return out;
+}
+
+/** Writes one Cox term's comparison (both sides' coefficient and SE, z, z2) into `details`. */
+function putTermDetails(details: Record<string, number>, t: CoxTermComparison): void {
+  details[`${t.term}.ref_coef`] = t.refCoef;
+  details[`${t.term}.ref_se`] = t.refSe;
+  details[`${t.term}.other_coef`] = t.otherCoef;
+  details[`${t.term}.other_se`] = t.otherSe;
+  details[`${t.term}.z`] = t.z;
+  details[`${t.term}.z2`] = t.z2;
 }
 
 /**
@@ -440,12 +445,7 @@ function univariateCoxMetric(
       continue;
     }
     for (const t of terms) {
-      details[`${t.term}.ref_coef`] = t.refCoef;
-      details[`${t.term}.ref_se`] = t.refSe;
-      details[`${t.term}.other_coef`] = t.otherCoef;
-      details[`${t.term}.other_se`] = t.otherSe;
-      details[`${t.term}.z`] = t.z;
-      details[`${t.term}.z2`] = t.z2;
+      putTermDetails(details, t);
       if (!Number.isNaN(t.z2))
         maxZ = Number.isNaN(maxZ) ? Math.abs(t.z2) : Math.max(maxZ, Math.abs(t.z2));
     }

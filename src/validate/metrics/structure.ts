@@ -4,7 +4,7 @@ import {
   totalVariation,
   wasserstein1FromCounts,
 } from '../../stats/distances.js';
-import type { MetricContext, MetricValue } from '../metric.js';
+import type { MetricContext, MetricFamily, MetricValue } from '../metric.js';
 import { KEY_SEPARATOR, splitKey, type TimelineSummary } from '../summary.js';
 
 const FAMILY = 'structure';
@@ -17,6 +17,47 @@ const FAMILY = 'structure';
  */
 export function displayKey(key: string): string {
   return splitKey(key).join(' → ');
+}
+
+/**
+ * The two metrics of one count distribution compared: `<stem>.ks` (Kolmogorov–Smirnov, a
+ * probability) and `<stem>.w1` (Wasserstein-1, in `unit`), labelled `<label> (KS)` / `(W1)`.
+ *
+ * @param stem - id stem, e.g. 'gaps'.
+ * @param family - the metric family.
+ * @param label - human-readable name without the statistic.
+ * @param unit - unit of the counted values (W₁'s unit).
+ * @param ref - reference counts (index = value).
+ * @param other - other side's counts.
+ * @throws nothing.
+ * @example
+ * ksAndW1Metrics('follow_up', 'time', 'Follow-up length', 'days', a, b).map((m) => m.id)
+ * // => ['follow_up.ks', 'follow_up.w1']
+ */
+export function ksAndW1Metrics(
+  stem: string,
+  family: MetricFamily,
+  label: string,
+  unit: string,
+  ref: Float64Array,
+  other: Float64Array,
+): [MetricValue, MetricValue] {
+  return [
+    {
+      id: `${stem}.ks`,
+      family,
+      label: `${label} (KS)`,
+      unit: 'probability',
+      value: ksFromCounts(ref, other),
+    },
+    {
+      id: `${stem}.w1`,
+      family,
+      label: `${label} (W1)`,
+      unit,
+      value: wasserstein1FromCounts(ref, other),
+    },
+  ];
 }
 
 /**
@@ -99,20 +140,16 @@ export function structureMetrics(
   ctx: MetricContext,
 ): MetricValue[] {
   const out: MetricValue[] = [];
-  out.push({
-    id: 'events_per_patient.ks',
-    family: FAMILY,
-    label: 'Events per patient (KS)',
-    unit: 'probability',
-    value: ksFromCounts(ref.eventsPerPatient, other.eventsPerPatient),
-  });
-  out.push({
-    id: 'events_per_patient.w1',
-    family: FAMILY,
-    label: 'Events per patient (W1)',
-    unit: 'events',
-    value: wasserstein1FromCounts(ref.eventsPerPatient, other.eventsPerPatient),
-  });
+  out.push(
+    ...ksAndW1Metrics(
+      'events_per_patient',
+      FAMILY,
+      'Events per patient',
+      'events',
+      ref.eventsPerPatient,
+      other.eventsPerPatient,
+    ),
+  );
 
   const codes = new Set([...ref.codePatients.keys(), ...other.codePatients.keys()]);
   const prevalence: Record<string, number> = {};

@@ -8,7 +8,7 @@ import {
 import { firstOccurrenceOf } from '../merge-summaries.js';
 import type { MetricContext, MetricValue } from '../metric.js';
 import type { TimelineSummary } from '../summary.js';
-import { displayKey } from './structure.js';
+import { displayKey, ksAndW1Metrics } from './structure.js';
 
 const FAMILY = 'time';
 const EMPTY = new Float64Array(0);
@@ -28,20 +28,16 @@ export function timeMetrics(
   ctx: MetricContext,
 ): MetricValue[] {
   const out: MetricValue[] = [];
-  out.push({
-    id: 'gaps.ks',
-    family: FAMILY,
-    label: 'Inter-event gaps, all transitions (KS)',
-    unit: 'probability',
-    value: ksFromCounts(ref.gaps, other.gaps),
-  });
-  out.push({
-    id: 'gaps.w1',
-    family: FAMILY,
-    label: 'Inter-event gaps, all transitions (W1)',
-    unit: 'days',
-    value: wasserstein1FromCounts(ref.gaps, other.gaps),
-  });
+  out.push(
+    ...ksAndW1Metrics(
+      'gaps',
+      FAMILY,
+      'Inter-event gaps, all transitions',
+      'days',
+      ref.gaps,
+      other.gaps,
+    ),
+  );
 
   const ks: Record<string, number> = {};
   const w1: Record<string, number> = {};
@@ -112,19 +108,15 @@ export function timeMetrics(
     });
   }
 
-  out.push({
-    id: 'follow_up.ks',
-    family: FAMILY,
-    label: 'Follow-up length (KS)',
-    unit: 'probability',
-    value: ksFromCounts(ref.followUp, other.followUp),
-  });
-  out.push({
-    id: 'follow_up.w1',
-    family: FAMILY,
-    label: 'Follow-up length (W1)',
-    unit: 'days',
-    value: wasserstein1FromCounts(ref.followUp, other.followUp),
-  });
+  out.push(
+    ...ksAndW1Metrics(
+      'follow_up',
+      FAMILY,
+      'Follow-up length',
+      'days',
+      ref.followUp,
+      other.followUp,
+    ),
+  );
   return out;
 }
