@@ -23,22 +23,22 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
  */
 const ALLOWED_FUNCTIONS: Record<string, { maxLines: number; why: string }> = {
   'src/cli/commands/generate.ts:registerGenerate': {
-    maxLines: 137,
-    why: 'CLI flags (the robustness branch edits them now): not split here to avoid a merge collision',
+    maxLines: 143,
+    why: 'CLI flags: the CLI-thinning branch splits src/cli/commands/* now; not touched here to avoid a collision',
   },
   'src/cli/commands/validate.ts:registerValidate': {
-    maxLines: 123,
-    why: 'validate CLI (the privacy branch edits it now): not split here to avoid a merge collision',
+    maxLines: 158,
+    why: 'validate CLI: the CLI-thinning branch splits src/cli/commands/* now; not touched here to avoid a collision',
+  },
+  'src/cli/commands/privacy.ts:registerPrivacy': {
+    maxLines: 132,
+    why: 'privacy CLI: the CLI-thinning branch splits src/cli/commands/* now; not touched here to avoid a collision',
   },
 };
 const ALLOWED_FILES: Record<string, { maxLines: number; why: string }> = {
-  'src/timeline/import.ts': {
-    maxLines: 550,
-    why: 'timeline import (the robustness branch edits it now): not touched here to avoid a collision',
-  },
   'src/timeline/writer.ts': {
     maxLines: 430,
-    why: 'timeline writer (the robustness and interop branches edit it now): not touched here',
+    why: 'timeline writer (the dedupe branch edits it now): not split here to avoid a collision',
   },
 };
 

@@ -1,5 +1,6 @@
 import type { FidelityReport } from '../validate/fidelity-report.js';
-import { COLORS, escapeXml, heatmap } from './svg.js';
+import { COLORS, escapeXml } from './svg.js';
+import { heatmap } from './svg-plots.js';
 
 const f3 = (v: number | undefined): string =>
   v === undefined || Number.isNaN(v) ? '—' : v.toFixed(Math.abs(v) >= 100 ? 0 : 3);

@@ -59,21 +59,7 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
 
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   for await (const chunk of stream) {
-    let text: string;
-    try {
-      text = decoder.decode(chunk as Buffer, { stream: true });
-    } catch (cause) {
-      const lineOfBadByte = locateBadUtf8(chunk as Buffer, line);
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        'bytes that are not valid UTF-8; save the file as UTF-8',
-        {
-          file,
-          line: lineOfBadByte,
-          cause,
-        },
-      );
-    }
+    const text = decodeChunk(decoder, chunk as Buffer, file, line);
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);
       if (++recordChars > MAX_CSV_RECORD_CHARS) throw tooLong('record', MAX_CSV_RECORD_CHARS);
@@ -132,15 +118,7 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
       }
     }
   }
-  try {
-    decoder.decode();
-  } catch (cause) {
-    throw new TrajsimError('INVALID_INPUT', 'file ends inside a UTF-8 character', {
-      file,
-      line,
-      cause,
-    });
-  }
+  finishDecoding(decoder, file, line);
   if (inQuotes) {
     throw new TrajsimError('INVALID_INPUT', 'unterminated quoted field (a " is never closed)', {
       file,
@@ -150,6 +128,46 @@ export async function* readCsv(path: string): AsyncGenerator<CsvRecord> {
   if (field !== '' || fields.length > 0) {
     const rec = endRecord();
     if (rec) yield rec;
+  }
+}
+
+/** One chunk of the file as text (streaming decode). Throws INVALID_INPUT naming the bad byte's line. */
+function decodeChunk(
+  decoder: InstanceType<typeof TextDecoder>,
+  chunk: Buffer,
+  file: string,
+  line: number,
+): string {
+  try {
+    return decoder.decode(chunk, { stream: true });
+  } catch (cause) {
+    const lineOfBadByte = locateBadUtf8(chunk, line);
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      'bytes that are not valid UTF-8; save the file as UTF-8',
+      {
+        file,
+        line: lineOfBadByte,
+        cause,
+      },
+    );
+  }
+}
+
+/** Ends the streaming decode. Throws INVALID_INPUT when the file ends inside a character. */
+function finishDecoding(
+  decoder: InstanceType<typeof TextDecoder>,
+  file: string,
+  line: number,
+): void {
+  try {
+    decoder.decode();
+  } catch (cause) {
+    throw new TrajsimError('INVALID_INPUT', 'file ends inside a UTF-8 character', {
+      file,
+      line,
+      cause,
+    });
   }
 }
 

@@ -5,7 +5,7 @@ import { TrajsimError } from '../../core/errors.js';
 import { type Logger, MESSAGES, omopUnmappedCodes, SILENT_LOGGER } from '../../core/messages.js';
 import { csvField } from '../export.js';
 import { readTimeline } from '../read.js';
-import { TERMINAL_CODES } from '../types.js';
+import { TERMINAL_CODES, type Timeline } from '../types.js';
 import {
   type ConceptMapping,
   EPISODE_ROLES,
@@ -121,21 +121,7 @@ export async function exportOmop(
     const age = ageAttr?.kind === 'numeric' ? ageAttr.values[p]! : Number.NaN;
     const birthYear = Number.isNaN(age) ? year : year - Math.floor(age);
     lines.person.push(`${personId},0,${birthYear},0,0,${csvField(t.patients.ids[p]!)}`);
-    for (const [position, a] of attrs.entries()) {
-      const source = csvField(`${OMOP_ATTRIBUTE_PREFIX}${a.name}`);
-      if (a.kind === 'numeric') {
-        if (Number.isNaN(a.values[p]!)) continue;
-        lines.observation.push(
-          `${++ids.observation},${personId},0,${indexDate},${TYPE_EHR},${num(a.values[p]!)},,${source},${position}`,
-        );
-      } else {
-        const c = a.codes[p]!;
-        if (c < 0) continue;
-        lines.observation.push(
-          `${++ids.observation},${personId},0,${indexDate},${TYPE_EHR},,${csvField(a.levels[c]!)},${source},${position}`,
-        );
-      }
-    }
+    lines.observation.push(...attributeRows(attrs, p, personId, indexDate, ids));
     const first = t.offsets[p]!;
     const last = t.offsets[p + 1]! - 1;
     const endDate = formatIsoDay(index + t.events.day[last]!);
@@ -160,33 +146,7 @@ export async function exportOmop(
       const table = TABLE_OF[domain];
       const id = ++ids[table];
       const src = csvField(code);
-      switch (domain) {
-        case 'Condition':
-          lines[table].push(
-            `${id},${personId},${concept},${date},${TYPE_EHR},${src},${seq},${num(value)}`,
-          );
-          break;
-        case 'Drug':
-          lines[table].push(
-            `${id},${personId},${concept},${date},${date},${TYPE_EHR},${src},${seq},${num(value)}`,
-          );
-          break;
-        case 'Procedure':
-          lines[table].push(
-            `${id},${personId},${concept},${date},${TYPE_EHR},${src},${seq},${num(value)}`,
-          );
-          break;
-        case 'Measurement':
-          lines[table].push(
-            `${id},${personId},${concept},${date},${TYPE_EHR},${num(value)},${src},${seq}`,
-          );
-          break;
-        case 'Observation':
-          lines[table].push(
-            `${id},${personId},${concept},${date},${TYPE_EHR},${num(value)},,${src},${seq}`,
-          );
-          break;
-      }
+      lines[table].push(eventRow(domain, id, personId, concept, date, src, seq, value));
       if (m?.episodeRole) {
         const isTreatment = m.episodeRole === 'treatment_regimen';
         // a disease episode ends where the next disease episode starts; a regimen where the next regimen starts
@@ -235,4 +195,56 @@ export async function exportOmop(
     Object.entries(lines).map(([k, v]) => [k, v.length - 1]),
   ) as Record<OmopTable, number>;
   return { rows, unmapped };
+}
+
+/** The row of one event in its domain's table (value in that table's value column). */
+function eventRow(
+  domain: OmopDomain,
+  id: number,
+  personId: number,
+  concept: number,
+  date: string,
+  src: string,
+  seq: number,
+  value: number,
+): string {
+  switch (domain) {
+    case 'Condition':
+      return `${id},${personId},${concept},${date},${TYPE_EHR},${src},${seq},${num(value)}`;
+    case 'Drug':
+      return `${id},${personId},${concept},${date},${date},${TYPE_EHR},${src},${seq},${num(value)}`;
+    case 'Procedure':
+      return `${id},${personId},${concept},${date},${TYPE_EHR},${src},${seq},${num(value)}`;
+    case 'Measurement':
+      return `${id},${personId},${concept},${date},${TYPE_EHR},${num(value)},${src},${seq}`;
+    case 'Observation':
+      return `${id},${personId},${concept},${date},${TYPE_EHR},${num(value)},,${src},${seq}`;
+  }
+}
+
+/** The OBSERVATION rows of patient `p`'s attributes on index_date (missing values skipped). */
+function attributeRows(
+  attrs: Timeline['patients']['attributes'],
+  p: number,
+  personId: number,
+  indexDate: string,
+  ids: Record<OmopTable, number>,
+): string[] {
+  const rows: string[] = [];
+  for (const [position, a] of attrs.entries()) {
+    const source = csvField(`${OMOP_ATTRIBUTE_PREFIX}${a.name}`);
+    if (a.kind === 'numeric') {
+      if (Number.isNaN(a.values[p]!)) continue;
+      rows.push(
+        `${++ids.observation},${personId},0,${indexDate},${TYPE_EHR},${num(a.values[p]!)},,${source},${position}`,
+      );
+    } else {
+      const c = a.codes[p]!;
+      if (c < 0) continue;
+      rows.push(
+        `${++ids.observation},${personId},0,${indexDate},${TYPE_EHR},,${csvField(a.levels[c]!)},${source},${position}`,
+      );
+    }
+  }
+  return rows;
 }

@@ -74,10 +74,7 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
   if (!existsSync(join(dir, 'person.csv'))) {
     throw new TrajsimError('IO', `no person.csv in ${dir}; expected OMOP CDM CSV tables`);
   }
-  const persons = new Map<
-    string,
-    { id: string; index: number; end: number; events: OmopEvent[] }
-  >();
+  const persons = new Map<string, OmopPerson>();
   const order: string[] = [];
   for await (const r of rows(dir, 'person')) {
     persons.set(r.get('person_id'), {
@@ -88,34 +85,8 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
     });
     order.push(r.get('person_id'));
   }
-  const person = (personId: string, table: string, line: number) => {
-    const p = persons.get(personId);
-    if (!p) {
-      throw new TrajsimError('INVALID_INPUT', `person_id '${personId}' is not in person.csv`, {
-        file: `${table}.csv`,
-        line,
-        field: 'person_id',
-      });
-    }
-    return p;
-  };
-  const dayOf = (text: string, table: string, field: string, line: number) => {
-    const d = parseIsoDay(text);
-    if (Number.isNaN(d)) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `'${text}' is not a valid date; expected YYYY-MM-DD`,
-        {
-          file: `${table}.csv`,
-          line,
-          field,
-        },
-      );
-    }
-    return d;
-  };
   for await (const r of rows(dir, 'observation_period')) {
-    const p = person(r.get('person_id'), 'observation_period', r.line);
+    const p = personOf(persons, r.get('person_id'), 'observation_period', r.line);
     p.index = dayOf(
       r.get('observation_period_start_date'),
       'observation_period',
@@ -129,14 +100,11 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
       r.line,
     );
   }
-  const attributes = new Map<
-    string,
-    { kind: 'numeric' | 'categorical'; position: number; values: Map<string, string> }
-  >();
+  const attributes = new Map<string, OmopAttribute>();
   let counter = 0;
   for (const [table, dateCol, sourceCol, valueCol] of EVENT_TABLES) {
     for await (const r of rows(dir, table)) {
-      const p = person(r.get('person_id'), table, r.line);
+      const p = personOf(persons, r.get('person_id'), table, r.line);
       const source = r.get(sourceCol);
       if (table === 'observation' && source.startsWith(OMOP_ATTRIBUTE_PREFIX)) {
         const name = source.slice(OMOP_ATTRIBUTE_PREFIX.length);
@@ -165,7 +133,7 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
     }
   }
   for await (const r of rows(dir, 'death')) {
-    const p = person(r.get('person_id'), 'death', r.line);
+    const p = personOf(persons, r.get('person_id'), 'death', r.line);
     const seqText = r.get('trajsim_seq');
     p.events.push({
       day: dayOf(r.get('death_date'), 'death', 'death_date', r.line) - p.index,
@@ -180,29 +148,7 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
   );
   const tmp = mkdtempSync(join(tmpdir(), 'trajsim-omop-'));
   try {
-    const patientLines = [['patient_id', 'index_date', ...names].map(csvField).join(',')];
-    const eventLines = ['patient_id,day,code,value'];
-    for (const key of order) {
-      const p = persons.get(key)!;
-      patientLines.push(
-        [p.id, formatIsoDay(p.index), ...names.map((n) => attributes.get(n)!.values.get(key) ?? '')]
-          .map(csvField)
-          .join(','),
-      );
-      if (!p.events.some((e) => e.code === TERMINAL_CODES.DEATH)) {
-        p.events.push({
-          day: p.end - p.index,
-          seq: Number.POSITIVE_INFINITY,
-          order: counter++,
-          code: TERMINAL_CODES.END_OF_FOLLOWUP,
-          value: '',
-        });
-      }
-      const withSeq = p.events.every((e) => !Number.isNaN(e.seq));
-      p.events.sort((a, b) => (withSeq ? a.seq - b.seq : 0) || a.day - b.day || a.order - b.order);
-      for (const e of p.events)
-        eventLines.push(`${csvField(p.id)},${e.day},${csvField(e.code)},${e.value}`);
-    }
+    const { patientLines, eventLines } = timelineLines(order, persons, names, attributes, counter);
     writeFileSync(join(tmp, 'patients.csv'), `${patientLines.join('\n')}\n`);
     writeFileSync(join(tmp, 'events.csv'), `${eventLines.join('\n')}\n`);
     const categorical = names.filter((n) => attributes.get(n)!.kind === 'categorical');
@@ -220,4 +166,88 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A person of person.csv: its source id, observation period (epoch days) and events. */
+interface OmopPerson {
+  id: string;
+  index: number;
+  end: number;
+  events: OmopEvent[];
+}
+
+/** A `trajsim_attribute:NAME` observation: its kind, column position and value per person_id. */
+interface OmopAttribute {
+  kind: 'numeric' | 'categorical';
+  position: number;
+  values: Map<string, string>;
+}
+
+/** The person of `personId`. Throws INVALID_INPUT naming the table row when there is none. */
+function personOf(
+  persons: Map<string, OmopPerson>,
+  personId: string,
+  table: string,
+  line: number,
+): OmopPerson {
+  const p = persons.get(personId);
+  if (!p) {
+    throw new TrajsimError('INVALID_INPUT', `person_id '${personId}' is not in person.csv`, {
+      file: `${table}.csv`,
+      line,
+      field: 'person_id',
+    });
+  }
+  return p;
+}
+
+/** An OMOP date as an epoch day. Throws INVALID_INPUT naming the table row and field. */
+function dayOf(text: string, table: string, field: string, line: number): number {
+  const d = parseIsoDay(text);
+  if (Number.isNaN(d)) {
+    throw new TrajsimError('INVALID_INPUT', `'${text}' is not a valid date; expected YYYY-MM-DD`, {
+      file: `${table}.csv`,
+      line,
+      field,
+    });
+  }
+  return d;
+}
+
+/**
+ * The patients.csv and events.csv lines of the persons in `order` (END_OF_FOLLOWUP added for a
+ * person without death; same-day order by trajsim_seq when every event has one, else day, then
+ * table order). `counter` continues the table-order numbering.
+ */
+function timelineLines(
+  order: readonly string[],
+  persons: Map<string, OmopPerson>,
+  names: readonly string[],
+  attributes: Map<string, OmopAttribute>,
+  counter: number,
+): { patientLines: string[]; eventLines: string[] } {
+  const patientLines = [['patient_id', 'index_date', ...names].map(csvField).join(',')];
+  const eventLines = ['patient_id,day,code,value'];
+  for (const key of order) {
+    const p = persons.get(key)!;
+    patientLines.push(
+      [p.id, formatIsoDay(p.index), ...names.map((n) => attributes.get(n)!.values.get(key) ?? '')]
+        .map(csvField)
+        .join(','),
+    );
+    if (!p.events.some((e) => e.code === TERMINAL_CODES.DEATH)) {
+      p.events.push({
+        day: p.end - p.index,
+        seq: Number.POSITIVE_INFINITY,
+        order: counter++,
+        code: TERMINAL_CODES.END_OF_FOLLOWUP,
+        value: '',
+      });
+    }
+    const withSeq = p.events.every((e) => !Number.isNaN(e.seq));
+    p.events.sort((a, b) => (withSeq ? a.seq - b.seq : 0) || a.day - b.day || a.order - b.order);
+    for (const e of p.events)
+      eventLines.push(`${csvField(p.id)},${e.day},${csvField(e.code)},${e.value}`);
+  }
+  return { patientLines, eventLines };
 }

@@ -155,7 +155,6 @@ export class NearestNeighbourIndex {
       count === 0 ? 0 : (this.options.attributeWeight ?? DEFAULT_ATTRIBUTE_WEIGHT) / count;
     const tau = this.options.timeScaleDays ?? DEFAULT_TIME_SCALE_DAYS;
     const invTau = 1 / tau;
-    const ranges = space.numericRanges;
     const cells = this.cellCount;
     const distances = new Float64Array(queries.size * k).fill(Number.POSITIVE_INFINITY);
     const nearest = new Int32Array(queries.size).fill(-1);
@@ -187,59 +186,11 @@ export class NearestNeighbourIndex {
       if (scratch.length < 2 * (maxLen + 1)) scratch = new Float64Array(2 * (maxLen + 1));
       best.fill(Number.POSITIVE_INFINITY);
       let bestRow = -1;
-      let minCell = 0;
-      for (let c = 0; c < cells; c++) {
-        let pos = 0;
-        let neg = 0;
-        const o = c * K;
-        for (let j = 0; j < K; j++) {
-          const d = hq[j]! - this.bags[o + j]!;
-          if (d > 0) pos += d;
-          else neg -= d;
-        }
-        const ev = Math.max(pos, neg);
-        let attr = 0;
-        for (let j = 0; j < C; j++) {
-          if (j !== skip && queries.categorical[q * C + j] !== this.cellCategorical[c * C + j])
-            attr += 1;
-        }
-        for (let j = 0; j < N; j++) {
-          const v = queries.numeric[q * N + j]!;
-          const i = c * N + j;
-          const lo = this.cellMin[i]!;
-          if (Number.isNaN(v)) {
-            if (!this.cellMissing[i]) attr += 1;
-          } else if (Number.isNaN(lo)) attr += 1;
-          else {
-            const hi = this.cellMax[i]!;
-            const d = v < lo ? lo - v : v > hi ? v - hi : 0;
-            const g = d / space.numericRanges[j]!;
-            attr += Math.min(g, 1);
-          }
-        }
-        eventBounds[c] = ev;
-        bounds[c] = ev + attrScale * attr;
-        if (bounds[c]! < bounds[minCell]!) minCell = c;
-      }
+      const minCell = this.cellBounds(queries, q, hq, skip, attrScale, eventBounds, bounds);
       const visit = (c: number): void => {
         for (let r = this.cellStart[c]!; r < this.cellStart[c + 1]!; r++) {
           const p = this.rows[r]!;
-          let attr = 0;
-          for (let j = 0; j < C; j++) {
-            if (j !== skip && queries.categorical[q * C + j] !== set.categorical[p * C + j])
-              attr += 1;
-          }
-          for (let j = 0; j < N; j++) {
-            const x = queries.numeric[q * N + j]!;
-            const y = set.numeric[p * N + j]!;
-            const xm = Number.isNaN(x);
-            const ym = Number.isNaN(y);
-            if (xm || ym) attr += xm && ym ? 0 : 1;
-            else {
-              const g = Math.abs(x - y) / ranges[j]!;
-              attr += Math.min(g, 1);
-            }
-          }
+          const attr = this.attributeMismatch(queries, q, p, skip);
           const a = attrScale * attr;
           const kth = best[k - 1]!;
           if (eventBounds[c]! + a >= kth) continue;
@@ -307,5 +258,83 @@ export class NearestNeighbourIndex {
       if (onProgress && (q + 1) % 1000 === 0) onProgress(q + 1);
     }
     return { k, distances, nearest, exactComputations: exact };
+  }
+
+  /**
+   * The lower bound of every cell for query `q` (its code bag `hq`): the event part into
+   * `eventBounds`, event + scaled attribute part into `bounds`. Returns the cell of least bound.
+   */
+  private cellBounds(
+    queries: TrajectorySet,
+    q: number,
+    hq: Int32Array,
+    skip: number,
+    attrScale: number,
+    eventBounds: Float64Array,
+    bounds: Float64Array,
+  ): number {
+    const { space, K } = this;
+    const C = space.categoricalNames.length;
+    const N = space.numericNames.length;
+    const cells = this.cellCount;
+    let minCell = 0;
+    for (let c = 0; c < cells; c++) {
+      let pos = 0;
+      let neg = 0;
+      const o = c * K;
+      for (let j = 0; j < K; j++) {
+        const d = hq[j]! - this.bags[o + j]!;
+        if (d > 0) pos += d;
+        else neg -= d;
+      }
+      const ev = Math.max(pos, neg);
+      let attr = 0;
+      for (let j = 0; j < C; j++) {
+        if (j !== skip && queries.categorical[q * C + j] !== this.cellCategorical[c * C + j])
+          attr += 1;
+      }
+      for (let j = 0; j < N; j++) {
+        const v = queries.numeric[q * N + j]!;
+        const i = c * N + j;
+        const lo = this.cellMin[i]!;
+        if (Number.isNaN(v)) {
+          if (!this.cellMissing[i]) attr += 1;
+        } else if (Number.isNaN(lo)) attr += 1;
+        else {
+          const hi = this.cellMax[i]!;
+          const d = v < lo ? lo - v : v > hi ? v - hi : 0;
+          const g = d / space.numericRanges[j]!;
+          attr += Math.min(g, 1);
+        }
+      }
+      eventBounds[c] = ev;
+      bounds[c] = ev + attrScale * attr;
+      if (bounds[c]! < bounds[minCell]!) minCell = c;
+    }
+    return minCell;
+  }
+
+  /** The attribute part (before scaling) of the distance of query `q` to indexed row `p`. */
+  private attributeMismatch(queries: TrajectorySet, q: number, p: number, skip: number): number {
+    const { space, set } = this;
+    const C = space.categoricalNames.length;
+    const N = space.numericNames.length;
+    const ranges = space.numericRanges;
+    let attr = 0;
+    for (let j = 0; j < C; j++) {
+      if (j !== skip && queries.categorical[q * C + j] !== set.categorical[p * C + j]) attr += 1;
+    }
+    for (let j = 0; j < N; j++) {
+      const x = queries.numeric[q * N + j]!;
+      const y = set.numeric[p * N + j]!;
+      const xm = Number.isNaN(x);
+      const ym = Number.isNaN(y);
+      if (xm || ym) attr += xm && ym ? 0 : 1;
+      else {
+        const g = Math.abs(x - y) / ranges[j]!;
+        attr += Math.min(g, 1);
+      }
+    }
+    return attr;
   }
 }
