@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the streaming Arrow writer is one lifecycle (create -> add
+// patients and events in fixed-size record batches with explicit dictionary ids -> close with
+// timeline.json and the content hash -> atomic commit, or abort); each method is short.
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import {

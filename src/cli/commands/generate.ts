@@ -177,75 +177,76 @@ export const registerGenerate: RegisterCommand = (program, context) => {
           '  trajsim generate --scenario scenarios/what-if-lev5fu.json --out out/what-if\n' +
           '  trajsim generate --scenario scenarios/demo.json --shard auto --resume --out /results/shard-0001',
       )
-      .action(async (opts: GenerateFlags) => {
-        if (opts.twinsOf !== undefined) return twinsAction(opts, context);
-        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
-        const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
-        const { createEngineStepModel } = await import('../../model/engine.js');
-        const { loadModel } = await import('../../model/load-model.js');
-        const { runGeneration } = await import('../../scenario/run-generation.js');
-        const scenario = scenarioOf(opts);
-        if (opts.shard && opts.shard.count > scenario.patients) {
-          throw new TrajsimError(
-            'INVALID_ARGUMENT',
-            shardsExceedPatients(opts.shard.count, scenario.patients),
-          );
-        }
-        const modelDir = opts.model ?? scenario.model ?? 'models/default';
-        const loaded = loadModel(modelDir);
-        // size, time and free disk before any work: a run that cannot fit is refused here
-        const { checkRunFits, estimateGeneration } = await import('../../scenario/estimate-run.js');
-        const range = shardRange(scenario.patients, opts.shard ?? { index: 1, count: 1 });
-        const estimate = checkRunFits(
-          estimateGeneration(range.end - range.start, loaded.manifest.training, !!opts.resume),
-          opts.out,
-        );
-        if (estimate) context.logger.info(MESSAGES.INFO, estimate);
-        // rules (the model's and the --rules edits) are checked before the engine starts, so a
-        // malformed file ends the run on one line with nothing else printed or spent
-        const { editRules, readModelRules, readRuleEdits } = await import(
-          '../../rules/rules-file.js'
-        );
-        const modelRules = readModelRules(loaded.dir);
-        const editedRules = opts.rules
-          ? editRules(modelRules, readRuleEdits(opts.rules), opts.rules)
-          : undefined;
-        const { stepModel, engine } = await createEngineStepModel(loaded, {
-          backend: opts.backend,
-          ...(opts.engine ? { engine: opts.engine } : {}),
-          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-          ...(opts.device ? { device: opts.device } : {}),
-          logger: context.logger,
-        });
-        const base = loadGenerationModel(loaded, stepModel);
-        const model = editedRules ? { ...base, rules: editedRules } : base;
-        try {
-          const { record, manifest } = await runGeneration({
-            model,
-            modelDir,
-            scenario,
-            ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
-            out: opts.out,
-            batchSize: opts.batchSize,
-            ...(opts.shard ? { shard: opts.shard } : {}),
-            ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
-            ...(opts.resume ? { resume: true } : {}),
-            ...(opts.partPatients !== undefined ? { partPatients: opts.partPatients } : {}),
-            overwrite: opts.overwrite === true,
-            backend: engine,
-            logger: context.logger,
-          });
-          const c = manifest.counts;
-          const s = record.shard;
-          const rate = record.requestedVsAchieved.criteria.acceptanceRate;
-          context.out(
-            `generated ${c.patients} patients${s.count > 1 ? ` (shard ${s.index}/${s.count}: ${s.firstPatient}..${s.firstPatient + s.patients - 1})` : ''}, ${c.events} events ` +
-              `(${c.deaths} deaths, ${c.censored} censored) in ${record.seconds.toFixed(1)} s` +
-              `${scenario.criteria.length > 0 ? `; criteria accepted ${(100 * rate).toFixed(2)}% of ${record.counts.candidates} candidates` : ''} → ${opts.out}`,
-          );
-        } finally {
-          model.stepModel.dispose();
-        }
-      }),
+      .action((opts: GenerateFlags) => generateAction(opts, context)),
   );
 };
+
+/** `trajsim generate`'s work: scenario, estimate, rules, engine, then the one generation run. */
+async function generateAction(opts: GenerateFlags, context: CliContext): Promise<void> {
+  if (opts.twinsOf !== undefined) return twinsAction(opts, context);
+  // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+  const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+  const { createEngineStepModel } = await import('../../model/engine.js');
+  const { loadModel } = await import('../../model/load-model.js');
+  const { runGeneration } = await import('../../scenario/run-generation.js');
+  const scenario = scenarioOf(opts);
+  if (opts.shard && opts.shard.count > scenario.patients) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      shardsExceedPatients(opts.shard.count, scenario.patients),
+    );
+  }
+  const modelDir = opts.model ?? scenario.model ?? 'models/default';
+  const loaded = loadModel(modelDir);
+  // size, time and free disk before any work: a run that cannot fit is refused here
+  const { checkRunFits, estimateGeneration } = await import('../../scenario/estimate-run.js');
+  const range = shardRange(scenario.patients, opts.shard ?? { index: 1, count: 1 });
+  const estimate = checkRunFits(
+    estimateGeneration(range.end - range.start, loaded.manifest.training, !!opts.resume),
+    opts.out,
+  );
+  if (estimate) context.logger.info(MESSAGES.INFO, estimate);
+  // rules (the model's and the --rules edits) are checked before the engine starts, so a
+  // malformed file ends the run on one line with nothing else printed or spent
+  const { editRules, readModelRules, readRuleEdits } = await import('../../rules/rules-file.js');
+  const modelRules = readModelRules(loaded.dir);
+  const editedRules = opts.rules
+    ? editRules(modelRules, readRuleEdits(opts.rules), opts.rules)
+    : undefined;
+  const { stepModel, engine } = await createEngineStepModel(loaded, {
+    backend: opts.backend,
+    ...(opts.engine ? { engine: opts.engine } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.device ? { device: opts.device } : {}),
+    logger: context.logger,
+  });
+  const base = loadGenerationModel(loaded, stepModel);
+  const model = editedRules ? { ...base, rules: editedRules } : base;
+  try {
+    const { record, manifest } = await runGeneration({
+      model,
+      modelDir,
+      scenario,
+      ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
+      out: opts.out,
+      batchSize: opts.batchSize,
+      ...(opts.shard ? { shard: opts.shard } : {}),
+      ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+      ...(opts.resume ? { resume: true } : {}),
+      ...(opts.partPatients !== undefined ? { partPatients: opts.partPatients } : {}),
+      overwrite: opts.overwrite === true,
+      backend: engine,
+      logger: context.logger,
+    });
+    const c = manifest.counts;
+    const s = record.shard;
+    const rate = record.requestedVsAchieved.criteria.acceptanceRate;
+    context.out(
+      `generated ${c.patients} patients${s.count > 1 ? ` (shard ${s.index}/${s.count}: ${s.firstPatient}..${s.firstPatient + s.patients - 1})` : ''}, ${c.events} events ` +
+        `(${c.deaths} deaths, ${c.censored} censored) in ${record.seconds.toFixed(1)} s` +
+        `${scenario.criteria.length > 0 ? `; criteria accepted ${(100 * rate).toFixed(2)}% of ${record.counts.candidates} candidates` : ''} → ${opts.out}`,
+    );
+  } finally {
+    model.stepModel.dispose();
+  }
+}

@@ -10,7 +10,7 @@ import { defaultThresholds } from '../../validate/default-thresholds.js';
 import { failureLines, privacyFailureLines } from '../../validate/failure-lines.js';
 import { readThresholds } from '../../validate/thresholds.js';
 import { type ValidateDirsOptions, validateTimelineDirs } from '../../validate/validate-dirs.js';
-import { type RegisterCommand, setExitCode } from '../context.js';
+import { type CliContext, type RegisterCommand, setExitCode } from '../context.js';
 import { integerIn, nonEmpty, nonNegativeInt } from '../options.js';
 import { privacyThresholdsOption } from './privacy.js';
 
@@ -98,107 +98,107 @@ export const registerValidate: RegisterCommand = (program, context) => {
         'after',
         '\nExample:\n  trajsim validate --real data/real --synthetic out/syn-0 out/syn-1 --out out/fidelity',
       )
-      .action(
-        async (
-          opts: {
-            real: string;
-            synthetic: string[];
-            out: string;
-            thresholds?: string;
-            horizonDays?: number;
-            seed: string;
-            repeats: number;
-            json?: boolean;
-            rules?: string;
-            infer?: string;
-            inferBy?: string;
-            inferLevels?: string;
-            inferModel?: string;
-            train?: string;
-            holdout?: string;
-            model?: string;
-            privacyThresholds?: string;
-            overwrite?: boolean;
-          },
-          command: Command,
-        ) => {
-          const output: OutputOptions = {
-            overwrite: opts.overwrite ?? false,
-            kind: 'report',
-            inputs: [
-              opts.real,
-              ...opts.synthetic,
-              opts.thresholds,
-              opts.train,
-              opts.holdout,
-              opts.model,
-              opts.privacyThresholds,
-            ],
-            logger: context.logger,
-          };
-          checkOutputDir(opts.out, output);
-          const thresholds = opts.thresholds
-            ? readThresholds(opts.thresholds)
-            : defaultThresholds();
-          const report = await validateTimelineDirs(opts.real, opts.synthetic, {
-            thresholds,
-            seed: opts.seed,
-            repeats: opts.repeats,
-            logger: context.logger,
-            provenance: {
-              createdAt: new Date().toISOString(),
-              commandLine: ['trajsim', ...process.argv.slice(2)],
-              thresholdsFile: opts.thresholds ?? 'built-in default (thresholds/default.json)',
-            },
-            ...(opts.rules
-              ? { rules: { edits: readRuleEdits(opts.rules), file: opts.rules } }
-              : {}),
-            ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
-            ...privacyOptions(opts),
-          });
-          // loaded only when asked: inference loads tfjs
-          const inference = opts.infer
-            ? await (await import('../../infer/report-inference.js')).inferencesForReport({
-                realDir: opts.real,
-                syntheticDirs: opts.synthetic,
-                targets: opts.infer,
-                ...(opts.inferBy !== undefined ? { by: opts.inferBy } : {}),
-                ...(opts.inferLevels !== undefined ? { levels: opts.inferLevels } : {}),
-                ...(opts.inferModel !== undefined ? { model: opts.inferModel } : {}),
-                seed: opts.seed,
-                logger: context.logger,
-              })
-            : [];
-          const json = writeFidelityReport(opts.out, report, inference, output);
-          const failures = failureLines(report);
-          if (opts.json) context.out(json.trimEnd());
-          else {
-            const gated = report.metrics.filter((m) => m.pass !== null).length;
-            context.out(
-              `${report.passed ? 'PASS' : 'FAIL'}: ${gated - failures.length}/${gated} gated metrics pass (${report.synthetic.patients} synthetic vs ${report.real.patients} real patients)`,
-            );
-            const p = report.plausibility;
-            if (p) {
-              const broken = p.rules.filter((r) => r.pass === false).length;
-              const hard = p.rules.filter((r) => r.pass !== null).length;
-              context.out(
-                `plausibility: ${hard - broken}/${hard} hard rules hold (synthetic violation rate within the real one's noise)`,
-              );
-            }
-            context.out(`report: ${join(opts.out, 'report.html')}`);
-          }
-          for (const f of report.findings)
-            if (f.code === 'CONSTRAINT_VIOLATION' || f.code === 'PLAUSIBILITY_FAILED')
-              context.note(`${f.severity}: ${f.message}`);
-          if (!report.passed) {
-            for (const line of failures) process.stderr.write(`${line}\n`);
-            if (report.privacy) {
-              for (const line of privacyFailureLines(report.privacy))
-                process.stderr.write(`${line}\n`);
-            }
-            setExitCode(command, 1);
-          }
-        },
-      ),
+      .action((opts: ValidateFlags, command: Command) => validateAction(opts, command, context)),
   );
 };
+
+/** The flags of `trajsim validate`. */
+interface ValidateFlags {
+  real: string;
+  synthetic: string[];
+  out: string;
+  thresholds?: string;
+  horizonDays?: number;
+  seed: string;
+  repeats: number;
+  json?: boolean;
+  rules?: string;
+  infer?: string;
+  inferBy?: string;
+  inferLevels?: string;
+  inferModel?: string;
+  train?: string;
+  holdout?: string;
+  model?: string;
+  privacyThresholds?: string;
+  overwrite?: boolean;
+}
+
+/** `trajsim validate`'s work: check the output, validate, infer if asked, write and print the report. */
+async function validateAction(
+  opts: ValidateFlags,
+  command: Command,
+  context: CliContext,
+): Promise<void> {
+  const output: OutputOptions = {
+    overwrite: opts.overwrite ?? false,
+    kind: 'report',
+    inputs: [
+      opts.real,
+      ...opts.synthetic,
+      opts.thresholds,
+      opts.train,
+      opts.holdout,
+      opts.model,
+      opts.privacyThresholds,
+    ],
+    logger: context.logger,
+  };
+  checkOutputDir(opts.out, output);
+  const thresholds = opts.thresholds ? readThresholds(opts.thresholds) : defaultThresholds();
+  const report = await validateTimelineDirs(opts.real, opts.synthetic, {
+    thresholds,
+    seed: opts.seed,
+    repeats: opts.repeats,
+    logger: context.logger,
+    provenance: {
+      createdAt: new Date().toISOString(),
+      commandLine: ['trajsim', ...process.argv.slice(2)],
+      thresholdsFile: opts.thresholds ?? 'built-in default (thresholds/default.json)',
+    },
+    ...(opts.rules ? { rules: { edits: readRuleEdits(opts.rules), file: opts.rules } } : {}),
+    ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
+    ...privacyOptions(opts),
+  });
+  // loaded only when asked: inference loads tfjs
+  const inference = opts.infer
+    ? await (await import('../../infer/report-inference.js')).inferencesForReport({
+        realDir: opts.real,
+        syntheticDirs: opts.synthetic,
+        targets: opts.infer,
+        ...(opts.inferBy !== undefined ? { by: opts.inferBy } : {}),
+        ...(opts.inferLevels !== undefined ? { levels: opts.inferLevels } : {}),
+        ...(opts.inferModel !== undefined ? { model: opts.inferModel } : {}),
+        seed: opts.seed,
+        logger: context.logger,
+      })
+    : [];
+  const json = writeFidelityReport(opts.out, report, inference, output);
+  const failures = failureLines(report);
+  if (opts.json) context.out(json.trimEnd());
+  else {
+    const gated = report.metrics.filter((m) => m.pass !== null).length;
+    context.out(
+      `${report.passed ? 'PASS' : 'FAIL'}: ${gated - failures.length}/${gated} gated metrics pass (${report.synthetic.patients} synthetic vs ${report.real.patients} real patients)`,
+    );
+    const p = report.plausibility;
+    if (p) {
+      const broken = p.rules.filter((r) => r.pass === false).length;
+      const hard = p.rules.filter((r) => r.pass !== null).length;
+      context.out(
+        `plausibility: ${hard - broken}/${hard} hard rules hold (synthetic violation rate within the real one's noise)`,
+      );
+    }
+    context.out(`report: ${join(opts.out, 'report.html')}`);
+  }
+  for (const f of report.findings)
+    if (f.code === 'CONSTRAINT_VIOLATION' || f.code === 'PLAUSIBILITY_FAILED')
+      context.note(`${f.severity}: ${f.message}`);
+  if (!report.passed) {
+    for (const line of failures) process.stderr.write(`${line}\n`);
+    if (report.privacy) {
+      for (const line of privacyFailureLines(report.privacy)) process.stderr.write(`${line}\n`);
+    }
+    setExitCode(command, 1);
+  }
+}
