@@ -199,20 +199,9 @@ export function sampleBinnedGapDays(
   const w = binWeights;
   let max = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < B; j++) max = Math.max(max, params[at + j]!);
-  let total = 0;
-  for (let j = 0; j < B; j++) {
-    const e = Math.exp(params[at + j]! - max);
-    w[j] = e;
-    total += e;
-  }
-  let u = rng.uniform() * total;
-  let j = 0;
-  for (; j < B - 1; j++) {
-    u -= w[j]!;
-    if (u < 0) break;
-  }
-  const width = edges[j + 1]! - edges[j]!;
-  return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
+  for (let j = 0; j < B; j++) w[j] = Math.exp(params[at + j]! - max);
+  // the unnormalised weights are summed in the same order there: the same draws
+  return sampleBinnedGapDaysFromProbabilities(w, 0, edges, rng);
 }
 
 /**

@@ -178,14 +178,7 @@ function eventAcceptor(
   let lastCodeText = '';
   let lastC = -1;
   /** Checks one event against its patient and appends it (every format ends here). */
-  const accept = (
-    id: string,
-    day: number,
-    dayText: string | undefined,
-    code: string,
-    value: number,
-    line: number,
-  ) => {
+  const accept: AcceptEvent = (id, day, dayText, code, value, line) => {
     let p = lastP;
     if (id !== lastId || p < 0) {
       const found = patients.idRow.get(id);

@@ -99,20 +99,7 @@ export async function readPatients(given: ReadOptions): Promise<PatientsRead> {
   const days = new GrowableColumn(int32s);
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
-    if (id === '')
-      throw new TrajsimError('INVALID_INPUT', 'patient_id is empty', {
-        file,
-        line,
-        field: 'patient_id',
-      });
-    const previous = idRow.get(id);
-    if (previous !== undefined) {
-      throw new TrajsimError(
-        'INVALID_INPUT',
-        `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,
-        { file, line, field: 'patient_id' },
-      );
-    }
+    checkPatientId(id, idRow, lines, file, line);
     const dateText = fields[dateCol]!;
     const day = parseIsoDay(dateText);
     if (Number.isNaN(day)) {
@@ -211,20 +198,7 @@ async function readPatientsColumnar(
     for (let i = 0; i < batch.numRows; i++) {
       line++;
       const id = idAt(i);
-      if (id === '')
-        throw new TrajsimError('INVALID_INPUT', 'patient_id is empty', {
-          file,
-          line,
-          field: 'patient_id',
-        });
-      const previous = idRow.get(id);
-      if (previous !== undefined) {
-        throw new TrajsimError(
-          'INVALID_INPUT',
-          `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,
-          { file, line, field: 'patient_id' },
-        );
-      }
+      checkPatientId(id, idRow, lines, file, line);
       const k = i + dateOffset;
       let day =
         directDays && !(dateValid && !((dateValid[k >> 3]! >> (k & 7)) & 1))
@@ -367,4 +341,31 @@ function encodeAttribute(
   const column = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) column[i] = levelIndex.get(values[i]!) ?? -1;
   return { spec: { name, kind: 'categorical', levels }, column };
+}
+
+/**
+ * Refuses an empty or repeated patient id (every format's patients reader calls this).
+ * `lines` holds the line of each id already read, by row.
+ */
+function checkPatientId(
+  id: string,
+  idRow: ReadonlyMap<string, number>,
+  lines: GrowableColumn<Int32Array>,
+  file: string,
+  line: number,
+): void {
+  if (id === '')
+    throw new TrajsimError('INVALID_INPUT', 'patient_id is empty', {
+      file,
+      line,
+      field: 'patient_id',
+    });
+  const previous = idRow.get(id);
+  if (previous !== undefined) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,
+      { file, line, field: 'patient_id' },
+    );
+  }
 }
