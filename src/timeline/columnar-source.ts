@@ -51,8 +51,8 @@ export async function* readColumnarBatches(
 function checkFinite(batch: RecordBatch, rowsBefore: number, file: string): void {
   for (const f of batch.schema.fields) {
     if (!DataType.isFloat(f.type)) continue;
-    const cells = numberCells(batch.getChild(f.name)!)!;
     const vector = batch.getChild(f.name)!;
+    const cells = numberCells(vector)!;
     for (let i = 0; i < batch.numRows; i++) {
       const v = cells(i);
       if (!Number.isFinite(v) && vector.isValid(i)) {

@@ -1,10 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { DataType, type Table, tableFromIPC } from 'apache-arrow';
-import { formatIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
-import { arrowNonFinite } from '../core/messages.js';
-import { checkArrowColumnType, columnarRecords } from './columnar-source.js';
+import { columnarRecords } from './columnar-source.js';
 import { type CsvRecord, readCsv } from './csv-reader.js';
 
 /** Input formats an import accepts, decided by the file extension. */
@@ -46,55 +42,6 @@ export async function* readTableRecords(path: string): AsyncGenerator<CsvRecord>
     yield* readCsv(path);
     return;
   }
-  if (format === 'parquet') {
-    yield* columnarRecords(path, format);
-    return;
-  }
-  if (!existsSync(path)) throw new TrajsimError('IO', `file not found: ${path}`);
-  let table: Table;
-  try {
-    table = tableFromIPC(readFileSync(path));
-  } catch (cause) {
-    throw new TrajsimError(
-      'INVALID_INPUT',
-      `not a readable Arrow IPC file (${(cause as Error).message})`,
-      {
-        file: basename(path),
-        cause,
-      },
-    );
-  }
-  const fields = table.schema.fields;
-  const file = basename(path);
-  for (const f of fields) checkArrowColumnType(f.name, f.type, file);
-  yield { fields: fields.map((f) => f.name), line: 1 };
-  const columns = fields.map((f) => {
-    const vec = table.getChild(f.name)!;
-    const isDate = DataType.isDate(f.type);
-    const isTimestamp = DataType.isTimestamp(f.type);
-    const isFloat = DataType.isFloat(f.type);
-    return (i: number): string => {
-      const v = vec.get(i) as unknown;
-      if (v === null || v === undefined) return '';
-      if (isFloat && !Number.isFinite(v as number)) {
-        throw new TrajsimError('INVALID_INPUT', arrowNonFinite(String(v)), {
-          file,
-          line: i + 2,
-          field: f.name,
-        });
-      }
-      if (isDate || isTimestamp) {
-        const ms = v instanceof Date ? v.getTime() : Number(v);
-        return formatIsoDay(Math.floor(ms / 86_400_000));
-      }
-      if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-      return String(v);
-    };
-  });
-  for (let i = 0; i < table.numRows; i++) {
-    yield { fields: columns.map((c) => c(i)), line: i + 2 };
-  }
+  // Arrow and Parquet: by columns, with the column-type and finite-value checks there
+  yield* columnarRecords(path, format);
 }
-
-// --- f18-robustness: Arrow column types are checked on read (issue 18 #3, #21) ---
-// (checkArrowColumnType lives in columnar-source.ts, beside the columnar reader that also uses it.)
