@@ -152,12 +152,7 @@ export async function runCliCase(argv: readonly string[], out: string): Promise<
     const lines = stderr
       .trim()
       .split('\n')
-      .filter(
-        (l) =>
-          !l.startsWith('(run with --help') &&
-          !l.startsWith('(Did you mean') && // commander's spelling hint, like its usage hint
-          !l.startsWith('warning ['),
-      );
+      .filter((l) => !l.startsWith('(run with --help') && !l.startsWith('warning ['));
     expect(lines.length, stderr).toBeLessThanOrEqual(1);
     expect(existsSync(out), `${out} written by a failed run`).toBe(false);
   }
