@@ -140,14 +140,7 @@ export async function readPatients(given: ReadOptions): Promise<PatientsRead> {
     attributes.push(spec);
     attributeValues.push(column);
   });
-  return {
-    ids,
-    idRow,
-    lines: lines.data.slice(0, ids.length),
-    indexDay: days.data.slice(0, ids.length),
-    attributes,
-    attributeValues,
-  };
+  return patientsRead(ids, idRow, lines, days, attributes, attributeValues);
 }
 
 /**
@@ -249,14 +242,7 @@ async function readPatientsColumnar(
     attributes.push(spec);
     attributeValues.push(column);
   });
-  return {
-    ids,
-    idRow,
-    lines: lines.data.slice(0, ids.length),
-    indexDay: days.data.slice(0, ids.length),
-    attributes,
-    attributeValues,
-  };
+  return patientsRead(ids, idRow, lines, days, attributes, attributeValues);
 }
 
 function encodeAttribute(
@@ -368,4 +354,23 @@ function checkPatientId(
       { file, line, field: 'patient_id' },
     );
   }
+}
+
+/** The read patients table, its growable line and index-day columns cut to the patients read. */
+function patientsRead(
+  ids: string[],
+  idRow: Map<string, number>,
+  lines: GrowableColumn<Int32Array>,
+  days: GrowableColumn<Int32Array>,
+  attributes: AttributeSpec[],
+  attributeValues: (Int32Array | Float64Array)[],
+): PatientsRead {
+  return {
+    ids,
+    idRow,
+    lines: lines.data.slice(0, ids.length),
+    indexDay: days.data.slice(0, ids.length),
+    attributes,
+    attributeValues,
+  };
 }
