@@ -22,6 +22,8 @@ export interface ForcedEvent {
    * its own first-line treatment next to the forced one).
    */
   readonly replaces?: readonly string[];
+  /** The event's value (an intervention can set a lab or marker value); absent or NaN: none. */
+  readonly value?: number;
 }
 
 /** A generated patient, as the hooks see it (views valid during the call). */
@@ -35,6 +37,8 @@ export interface GeneratedPatient {
   readonly days: Int32Array;
   /** Indices into the model's codes. */
   readonly codes: Int32Array;
+  /** Event values parallel to `codes` (NaN: the event has no value). */
+  readonly values: Float64Array;
 }
 
 /** Hooks for a scenario engine; every hook is called with the patient's global index. */
@@ -224,6 +228,7 @@ interface Finished {
   readonly attributes: Float64Array;
   readonly days: Int32Array;
   readonly codes: Int32Array;
+  readonly values: Float64Array;
 }
 
 /**
@@ -438,6 +443,7 @@ function finishCandidate(s: RangeState, i: number): void {
     attributes: attrs.slice(i * nA, (i + 1) * nA),
     days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
     codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
+    values: new Float64Array(count[i]!).fill(Number.NaN),
   };
   s.freeSlots[s.nFree++] = i;
   if (!hooks.accept || hooks.accept(patient)) {
@@ -459,7 +465,7 @@ async function flush(s: RangeState): Promise<void> {
   for (let p = done.get(s.nextOut); p !== undefined; p = done.get(s.nextOut)) {
     done.delete(s.nextOut);
     writer.addPatient(syntheticPatientId(s.nextOut), p.indexDay, p.attributes);
-    for (let e = 0; e < p.days.length; e++) writer.addEvent(p.days[e]!, p.codes[e]!, Number.NaN);
+    for (let e = 0; e < p.days.length; e++) writer.addEvent(p.days[e]!, p.codes[e]!, p.values[e]!);
     hooks.written?.(p as GeneratedPatient);
     counts.written++;
     counts.events += p.days.length;

@@ -23,13 +23,15 @@ export interface StepModel {
   replaceRows(positions: Int32Array, attributes: AttributeRows): void | Promise<void>;
   /**
    * Advances every current row by its previous event (code, gap since the event before it,
-   * day) and returns the next-code probabilities, [rows × codes.length] (valid until the next
+   * day, and its value in data units, NaN for none; `prevValue` is passed only to models with
+   * `valuedCodes`) and returns the next-code probabilities, [rows × codes.length] (valid until the next
    * call).
    */
   step(
     prevCode: Int32Array,
     prevGapDays: Int32Array,
     prevDay: Int32Array,
+    prevValue?: Float64Array,
   ): Float32Array | Promise<Float32Array>;
   /**
    * Second stage of a step: the next code drawn for every current row (any valid code for
@@ -39,6 +41,16 @@ export interface StepModel {
   setNextCodes(nextCodes: Int32Array): void | Promise<void>;
   /** Draws the gap in days (integer >= 0) before `code` (the code set for `row`) for `row` of the last step. */
   sampleGapDays(row: number, code: number, rng: Rng): number;
+  /**
+   * Event values (issue 10). `valuedCodes[c]` is 1 for a code whose events carry a value;
+   * absent (or all 0): the model generates no values and makes no value draws, so cohorts of
+   * models without values keep their bytes. For a valued code the sampler calls
+   * `sampleValue(row, code, rng)` right after `sampleGapDays` for that row, with the
+   * patient's own stream (draw order per event: code, gap, value); it returns the value in the
+   * data's units, or NaN for "no value recorded".
+   */
+  readonly valuedCodes?: Uint8Array;
+  sampleValue?(row: number, code: number, rng: Rng): number;
   /** Keeps only the given rows (ascending positions among the current rows). */
   keepRows(rows: Int32Array): void;
   /** Ends the batch (frees its state). */
