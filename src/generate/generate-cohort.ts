@@ -41,6 +41,28 @@ export interface GeneratedPatient {
   readonly values: Float64Array;
 }
 
+/**
+ * An observed history a candidate steps through before sampling (digital twins): its events
+ * are fed to the model by teacher forcing (the same `step` calls, with the real codes, gaps
+ * and days) and recorded as they are; sampling starts after the last one.
+ */
+export interface HistoryPrefix {
+  /** The candidate's index day (days since 1970-01-01), instead of a drawn one. */
+  readonly indexDay: number;
+  /** Event days (days since index, non-decreasing), codes (model code indices, no terminal code), values (NaN: none). */
+  readonly days: Int32Array;
+  readonly codes: Int32Array;
+  readonly values: Float64Array;
+  /**
+   * The landmark: the first sampled event falls strictly after this day (its gap is drawn
+   * again, up to MAX_LANDMARK_DRAWS times, then the day is set to `afterDay + 1`).
+   */
+  readonly afterDay: number;
+}
+
+/** Gap draws for the first event after a history prefix before its day is set past the landmark. */
+export const MAX_LANDMARK_DRAWS = 64;
+
 /** Hooks for a scenario engine; every hook is called with the patient's global index. */
 export interface GenerationHooks {
   /**
@@ -67,6 +89,10 @@ export interface GenerationHooks {
   readonly accept?: (patient: GeneratedPatient) => boolean;
   /** Called for every patient written, in output order (for tallies). */
   readonly written?: (patient: GeneratedPatient) => void;
+  /** (d) an observed history to step through before sampling ({@link HistoryPrefix}). */
+  readonly history?: (globalIndex: number) => HistoryPrefix | undefined;
+  /** The written patient's id (default {@link syntheticPatientId}). */
+  readonly patientId?: (globalIndex: number) => string;
 }
 
 export interface GenerateCohortOptions {
@@ -266,6 +292,7 @@ interface RangeState {
   readonly prevGap: Int32Array;
   readonly prevDay: Int32Array;
   readonly forced: (readonly ForcedEvent[] | undefined)[];
+  readonly history: (HistoryPrefix | undefined)[];
   readonly forcedNext: Int32Array;
   readonly replaced: (Set<number> | undefined)[];
   readonly replacedUntil: Int32Array;
@@ -341,6 +368,7 @@ function createRangeState(
     prevGap: new Int32Array(cap),
     prevDay: new Int32Array(cap),
     forced: new Array(cap),
+    history: new Array(cap),
     forcedNext: new Int32Array(cap),
     replaced: new Array(cap),
     replacedUntil: new Int32Array(cap),
@@ -420,6 +448,9 @@ function startCandidate(s: RangeState, i: number): void {
     hooks.forcedAttributes?.(g, rng.fork('requested')),
   );
   indexDay[i] = indexLo + rng.fork('index-date').int(indexHi - indexLo + 1);
+  const h = hooks.history?.(g);
+  s.history[i] = h;
+  if (h) indexDay[i] = h.indexDay;
   const f = hooks.forcedEvents?.(g);
   s.forced[i] = f && f.length > 0 ? f : undefined;
   s.forcedNext[i] = 0;
@@ -445,6 +476,8 @@ function finishCandidate(s: RangeState, i: number): void {
     codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
     values: new Float64Array(count[i]!).fill(Number.NaN),
   };
+  const h = s.history[i];
+  if (h) patient.values.set(h.values.subarray(0, Math.min(h.values.length, count[i]!)));
   s.freeSlots[s.nFree++] = i;
   if (!hooks.accept || hooks.accept(patient)) {
     s.done.set(g, patient);
@@ -464,7 +497,8 @@ async function flush(s: RangeState): Promise<void> {
   const { hooks } = o;
   for (let p = done.get(s.nextOut); p !== undefined; p = done.get(s.nextOut)) {
     done.delete(s.nextOut);
-    writer.addPatient(syntheticPatientId(s.nextOut), p.indexDay, p.attributes);
+    const id = hooks.patientId?.(s.nextOut) ?? syntheticPatientId(s.nextOut);
+    writer.addPatient(id, p.indexDay, p.attributes);
     for (let e = 0; e < p.days.length; e++) writer.addEvent(p.days[e]!, p.codes[e]!, p.values[e]!);
     hooks.written?.(p as GeneratedPatient);
     counts.written++;
@@ -490,7 +524,7 @@ async function flush(s: RangeState): Promise<void> {
  */
 async function sampleCodes(s: RangeState): Promise<void> {
   const { rows, m, inCode, inGap, inDay, prevCode, prevGap, prevDay, BOS, sm, V, rngs } = s;
-  const { nextCode, ruleMask } = s;
+  const { nextCode, ruleMask, history, count } = s;
   for (let k = 0; k < m; k++) {
     const i = rows[k]!;
     inCode[k] = i < 0 ? BOS : prevCode[i]!;
@@ -503,6 +537,12 @@ async function sampleCodes(s: RangeState): Promise<void> {
     const i = rows[k]!;
     if (i < 0) {
       nextCode[k] = 0;
+      continue;
+    }
+    const h = history[i];
+    if (h && count[i]! < h.codes.length) {
+      nextCode[k] = h.codes[count[i]!]!; // teacher forcing: the observed code, no draw
+      ruleMask?.sync(i);
       continue;
     }
     const code = sampleCode(probs, k, V, rngs[i]!);
@@ -524,7 +564,13 @@ function recordEvent(s: RangeState, k: number, i: number): void {
   const { maxEvents, horizonDays: horizon } = s.o;
   const rng = rngs[i]!;
   let c = nextCode[k]!;
+  const h = s.history[i];
+  if (h && count[i]! < h.codes.length) {
+    recordObserved(s, i, h.days[count[i]!]!, c);
+    return;
+  }
   let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
+  if (h && count[i] === h.codes.length) day = afterLandmark(s, k, c, day, h.afterDay);
   if (ruleMask) day = ruleMask.checkDay(i, k, c, day, prevDay[i]!, sm, rng);
   const f = forced[i];
   const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
@@ -579,6 +625,27 @@ function recordEvent(s: RangeState, k: number, i: number): void {
     s.live--;
     finishCandidate(s, i);
   }
+}
+
+/** Records an observed event of a history prefix (teacher forcing: no draw). */
+function recordObserved(s: RangeState, i: number, day: number, c: number): void {
+  const e = i * s.o.maxEvents + s.count[i]!;
+  s.evDay[e] = day;
+  s.evCode[e] = c;
+  s.count[i]!++;
+  s.prevGap[i] = day - s.prevDay[i]!;
+  s.prevDay[i] = day;
+  s.prevCode[i] = c;
+}
+
+/** The first sampled day after a history prefix: its gap drawn again until past the landmark. */
+function afterLandmark(s: RangeState, k: number, c: number, day: number, landmark: number): number {
+  const rng = s.rngs[s.rows[k]!]!;
+  const prev = s.prevDay[s.rows[k]!]!;
+  let d = day;
+  for (let t = 0; d <= landmark && t < MAX_LANDMARK_DRAWS; t++)
+    d = prev + s.sm.sampleGapDays(k, c, rng);
+  return d <= landmark ? landmark + 1 : d;
 }
 
 /**

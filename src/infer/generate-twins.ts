@@ -65,6 +65,45 @@ export async function generateTwins(
       field: 'perPatient',
     });
   }
+  const forcedOfRow = realAttributes(model, real);
+  const n = real.patients.ids.length;
+  const record: TwinsRecord = {
+    format: 'trajsim-twins',
+    twinsOf: real.name,
+    realIds: real.patients.ids,
+    perPatient: k,
+    seed: options.seed,
+  };
+  return generateCohort(model, {
+    patients: n * k,
+    seed: options.seed,
+    out: options.out,
+    name: `twins-of-${real.name}`,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    hooks: {
+      forcedAttributes: (g) => forcedOfRow(Math.floor(g / k)),
+    },
+    extraFiles: () => ({ [TWINS_FILE]: `${JSON.stringify(record, null, 2)}\n` }),
+  });
+}
+
+/**
+ * The model's attributes of each real patient, as forced attribute values (by name; a
+ * missing value stays missing): twins get their real patient's attributes, not drawn ones.
+ *
+ * @param model - the generation model (its attributes are matched to the real ones by name).
+ * @param real - the real timeline.
+ * @returns a function of the real row giving its forced values.
+ * @throws TrajsimError INVALID_ARGUMENT for a model attribute the real timeline lacks (or of another kind).
+ * @example
+ * realAttributes(model, real)(0) // => { sex: 'female', age: 61 }
+ */
+export function realAttributes(
+  model: GenerationModel,
+  real: Timeline,
+): (row: number) => Record<string, ForcedAttributeValue> {
   const getters = model.attributes.map((spec) => {
     const attr = real.patients.attributes.find((a) => a.name === spec.name);
     if (!attr || attr.kind !== spec.kind) {
@@ -83,32 +122,11 @@ export async function generateTwins(
       return c < 0 ? null : (attr.levels[c] as string);
     };
   });
-  const n = real.patients.ids.length;
-  const record: TwinsRecord = {
-    format: 'trajsim-twins',
-    twinsOf: real.name,
-    realIds: real.patients.ids,
-    perPatient: k,
-    seed: options.seed,
+  return (row) => {
+    const forced: Record<string, ForcedAttributeValue> = {};
+    model.attributes.forEach((spec, j) => {
+      forced[spec.name] = (getters[j] as (r: number) => ForcedAttributeValue)(row);
+    });
+    return forced;
   };
-  return generateCohort(model, {
-    patients: n * k,
-    seed: options.seed,
-    out: options.out,
-    name: `twins-of-${real.name}`,
-    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-    ...(options.overwrite ? { overwrite: true } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-    hooks: {
-      forcedAttributes: (g) => {
-        const row = Math.floor(g / k);
-        const forced: Record<string, ForcedAttributeValue> = {};
-        model.attributes.forEach((spec, j) => {
-          forced[spec.name] = (getters[j] as (r: number) => ForcedAttributeValue)(row);
-        });
-        return forced;
-      },
-    },
-    extraFiles: () => ({ [TWINS_FILE]: `${JSON.stringify(record, null, 2)}\n` }),
-  });
 }

@@ -66,7 +66,12 @@ export class RuleMask {
     this.firstRules = compiled.rules.flatMap((r, k) => (r.hard && r.kind === 'first' ? [k] : []));
   }
 
-  private sync(row: number): void {
+  /**
+   * Brings `row`'s rule state up to the sampler's buffers (replays the events written since
+   * the last call; a row with no events starts afresh). The sampler calls it for rows that
+   * step through an observed history without a draw, so the rules see those events.
+   */
+  sync(row: number): void {
     const r = this.rows;
     const n = r.count[row]!;
     if (n === 0) {

@@ -1,0 +1,375 @@
+/**
+ * History-conditioned digital twins: for every real patient alive and followed at a
+ * landmark, their own attributes and their events up to the landmark are fed through the
+ * model (teacher forcing), then N futures are sampled from that state; optionally a second
+ * arm with an intervention at the landmark, from the same per-patient streams.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-output.js';
+import { TrajsimError } from '../core/errors.js';
+import { codeNotInVocabulary, type Logger } from '../core/messages.js';
+import { type Shard, shardRange } from '../core/shard.js';
+import {
+  type ForcedEvent,
+  type GenerationHooks,
+  resolveSampleOptions,
+  sampleRange,
+} from '../generate/generate-cohort.js';
+import type { GenerationModel } from '../generate/step-model.js';
+import type { ForcedAttributeValue } from '../model/attribute-model.js';
+import { csvField } from '../timeline/export.js';
+import type { Timeline } from '../timeline/types.js';
+import { TimelineWriter } from '../timeline/writer.js';
+import { realAttributes, TWINS_FILE, type TwinsRecord } from './generate-twins.js';
+import {
+  type ExcludedPatients,
+  type HistoryPrefixes,
+  historyPrefixes,
+  type LandmarkSpec,
+} from './history-prefixes.js';
+import {
+  DEFAULT_TWIN_HORIZONS_DAYS,
+  TwinSummaryAccumulator,
+  type TwinSummaryRow,
+  twinSummaryArrow,
+  twinSummaryCsv,
+} from './twin-summary.js';
+
+/** An intervention at the landmark: events (`day` counts days after the landmark) and attributes it sets. */
+export interface TwinIntervention {
+  /** Forced events, `day` relative to each patient's landmark (0: on the landmark day). */
+  readonly events: readonly ForcedEvent[];
+  /** Attribute values the intervention implies (they replace the real ones). */
+  readonly attributes?: Readonly<Record<string, ForcedAttributeValue>>;
+}
+
+/** Options of {@link generateHistoryTwins}. */
+export interface HistoryTwinsOptions {
+  /** Landmark day since index, for everyone or per patient. */
+  readonly landmark: LandmarkSpec;
+  /** Futures per real patient (≥ 1). */
+  readonly futures: number;
+  readonly seed: string | number;
+  /** Output folder: twins/ (or observed/ and intervened/), summaries, excluded.json. */
+  readonly out: string;
+  /** With an intervention: a second arm, and the per-patient differences. */
+  readonly intervention?: TwinIntervention;
+  /** Horizons of the predicted risks, days after the landmark (default 365, 730, 1826). */
+  readonly horizonsDays?: readonly number[];
+  /** Follow-up of the futures, days since index (default: the model's, at least the last landmark + the longest horizon + 1). */
+  readonly horizonDays?: number;
+  readonly batchSize?: number;
+  /** One shard of the real patients (futures of a patient are never split). */
+  readonly shard?: Shard;
+  readonly overwrite?: boolean;
+  readonly logger?: Logger;
+}
+
+/** Per-patient and average differences intervened − observed. */
+export interface TwinArmDifference {
+  /** [patients][codes × horizons]: risk(intervened) − risk(observed). */
+  readonly risk: readonly Float64Array[];
+  /** Mean over patients of `risk`. */
+  readonly meanRisk: Float64Array;
+  /** Mean difference of the median time to death (days; NaN when undefined for any patient). */
+  readonly meanMedianDeathDays: number;
+}
+
+/** What {@link generateHistoryTwins} returns. */
+export interface HistoryTwinsResult {
+  /** Codes of `risk` rows (the model's). */
+  readonly codes: readonly string[];
+  readonly horizonsDays: readonly number[];
+  /** One row per eligible real patient of this shard, in timeline order (the observed arm). */
+  readonly rows: readonly TwinSummaryRow[];
+  /** The intervened arm's rows (with an intervention). */
+  readonly intervened?: readonly TwinSummaryRow[];
+  readonly difference?: TwinArmDifference;
+  /** Eligible real patients (all shards) and those excluded. */
+  readonly eligible: number;
+  readonly excluded: ExcludedPatients;
+  /** Twin trajectories written (this shard, every arm). */
+  readonly generated: number;
+  readonly seconds: number;
+}
+
+/** Output names inside `out`. */
+export const HISTORY_TWINS_FILES = {
+  TWINS: 'twins',
+  OBSERVED: 'observed',
+  INTERVENED: 'intervened',
+  EXCLUDED: 'excluded.json',
+  DIFFERENCE: 'difference.csv',
+} as const;
+
+interface ArmContext {
+  readonly model: GenerationModel;
+  readonly real: Timeline;
+  readonly prefixes: HistoryPrefixes;
+  readonly options: HistoryTwinsOptions;
+  readonly horizons: readonly number[];
+  readonly horizonDays: number;
+  readonly maxEvents: number;
+  readonly range: { start: number; end: number };
+}
+
+/** The generation hooks of one arm: real attributes, the history, ids, the summary tally. */
+function armHooks(
+  a: ArmContext,
+  intervention: TwinIntervention | undefined,
+  rows: TwinSummaryRow[],
+): GenerationHooks {
+  const N = a.options.futures;
+  const attrs = realAttributes(a.model, a.real);
+  const acc = new TwinSummaryAccumulator(a.model.stepModel.codes, N, a.horizons);
+  const { prefixes } = a;
+  let cached = { j: -1, prefix: undefined as ReturnType<HistoryPrefixes['prefix']> | undefined };
+  const prefixOf = (j: number) => {
+    if (cached.j !== j) cached = { j, prefix: prefixes.prefix(j) };
+    return cached.prefix;
+  };
+  return {
+    forcedAttributes: (g) => ({
+      ...attrs(prefixes.rows[Math.floor(g / N)]!),
+      ...(intervention?.attributes ?? {}),
+    }),
+    history: (g) => prefixOf(Math.floor(g / N)),
+    ...(intervention && intervention.events.length > 0
+      ? {
+          forcedEvents: (g: number) => {
+            const landmark = prefixes.landmarkDays[Math.floor(g / N)]!;
+            return intervention.events.map((e) => ({ ...e, day: landmark + e.day }));
+          },
+        }
+      : {}),
+    patientId: (g) => `${prefixes.ids[Math.floor(g / N)]}#${(g % N) + 1}`,
+    written: (p) => {
+      const j = Math.floor(p.globalIndex / N);
+      const row = acc.add(p, prefixes.ids[j]!, prefixes.landmarkDays[j]!, prefixes.lengths[j]!);
+      if (row) rows.push(row);
+    },
+  };
+}
+
+/** Generates one arm into `out/<dir>` and writes its summary files; returns its rows. */
+async function runArm(
+  a: ArmContext,
+  dir: string,
+  intervention: TwinIntervention | undefined,
+): Promise<{ rows: TwinSummaryRow[]; written: number }> {
+  const { model, options: o, prefixes } = a;
+  const N = o.futures;
+  const rows: TwinSummaryRow[] = [];
+  const sample = resolveSampleOptions(model, {
+    patients: prefixes.ids.length * N,
+    seed: o.seed,
+    horizonDays: a.horizonDays,
+    maxEvents: a.maxEvents,
+    hooks: armHooks(a, intervention, rows),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
+  const record: TwinsRecord = {
+    format: 'trajsim-twins',
+    twinsOf: a.real.name,
+    realIds: prefixes.ids,
+    perPatient: N,
+    seed: o.seed,
+  };
+  const writer = await TimelineWriter.create(join(o.out, dir), {
+    name: `${dir}-twins-of-${a.real.name}`,
+    source: `trajsim twins: ${model.description}; seed ${o.seed}; ${prefixes.ids.length} patients × ${N} futures; horizon ${a.horizonDays} d${intervention ? '; with the intervention' : ''}`,
+    attributes: model.attributes,
+    codes: model.stepModel.codes,
+    ...(o.overwrite ? { overwrite: true } : {}),
+  });
+  let written = 0;
+  try {
+    const counts = await sampleRange(model, writer, a.range.start * N, a.range.end * N, sample);
+    written = counts.written;
+    await writer.close(() => ({ [TWINS_FILE]: `${JSON.stringify(record, null, 2)}\n` }));
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  const codes = model.stepModel.codes;
+  const stem = dir === HISTORY_TWINS_FILES.TWINS ? 'summary' : `summary-${dir}`;
+  writeFileAtomic(join(o.out, `${stem}.csv`), twinSummaryCsv(rows, codes, a.horizons));
+  writeFileAtomic(join(o.out, `${stem}.arrow`), twinSummaryArrow(rows, codes, a.horizons));
+  return { rows, written };
+}
+
+/** Per-patient and mean differences intervened − observed. */
+function armDifference(
+  observed: readonly TwinSummaryRow[],
+  intervened: readonly TwinSummaryRow[],
+): TwinArmDifference {
+  const width = observed[0]?.risk.length ?? 0;
+  const risk = observed.map((o, i) => {
+    const d = new Float64Array(width);
+    for (let j = 0; j < width; j++) d[j] = intervened[i]!.risk[j]! - o.risk[j]!;
+    return d;
+  });
+  const meanRisk = new Float64Array(width);
+  for (const d of risk) for (let j = 0; j < width; j++) meanRisk[j]! += d[j]! / risk.length;
+  let median = 0;
+  observed.forEach((o, i) => {
+    median += (intervened[i]!.medianDeathDays - o.medianDeathDays) / observed.length;
+  });
+  return { risk, meanRisk, meanMedianDeathDays: median };
+}
+
+/** difference.csv: one row per patient, then `mean`. */
+function differenceCsv(
+  observed: readonly TwinSummaryRow[],
+  d: TwinArmDifference,
+  codes: readonly string[],
+  horizons: readonly number[],
+): string {
+  const header = ['patient_id', ...codes.flatMap((c) => horizons.map((h) => `${c}@${h}d`))];
+  const line = (id: string, v: Float64Array) =>
+    [csvField(id), ...Array.from(v, (x) => (Number.isNaN(x) ? 'NA' : String(x)))].join(',');
+  return `${[
+    header.map(csvField).join(','),
+    ...observed.map((o, i) => line(o.patientId, d.risk[i]!)),
+    line('mean', d.meanRisk),
+  ].join('\n')}\n`;
+}
+
+/** An intervention's codes and attributes, checked against the model before any work. */
+function checkIntervention(model: GenerationModel, iv: TwinIntervention | undefined): void {
+  const codes = model.stepModel.codes;
+  iv?.events.forEach((e, k) => {
+    if (!codes.includes(e.code)) {
+      throw new TrajsimError('INVALID_ARGUMENT', codeNotInVocabulary(e.code, codes), {
+        field: `intervention.events[${k}].code`,
+      });
+    }
+    if (!(Number.isSafeInteger(e.day) && e.day >= 0)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `intervention day ${e.day}: expected days >= 0 after the landmark`,
+        {
+          field: `intervention.events[${k}].day`,
+        },
+      );
+    }
+  });
+  for (const name of Object.keys(iv?.attributes ?? {})) {
+    if (!model.attributes.some((a) => a.name === name)) {
+      throw new TrajsimError(
+        'INVALID_ARGUMENT',
+        `the model has no attribute '${name}'; it has: ${model.attributes.map((a) => a.name).join(', ')}`,
+        { field: `intervention.attributes.${name}` },
+      );
+    }
+  }
+}
+
+/** The follow-up (days since index) and most events of the futures. */
+function futureLimits(
+  model: GenerationModel,
+  prefixes: HistoryPrefixes,
+  horizons: readonly number[],
+  horizonDays: number | undefined,
+): { horizonDays: number; maxEvents: number } {
+  let last = 0;
+  for (const d of prefixes.landmarkDays) last = Math.max(last, d);
+  return {
+    horizonDays: horizonDays ?? Math.max(model.maxFollowUpDays, last + Math.max(...horizons) + 1),
+    maxEvents: prefixes.longest + Math.max(16, 2 * model.maxEvents),
+  };
+}
+
+/**
+ * Generates history-conditioned twins of every real patient alive and followed at their
+ * landmark: the patient's attributes are forced, their events up to and including the
+ * landmark day are fed through the model by teacher forcing (the sampler's own `step`
+ * calls, through {@link GenerationHooks.history}), and `futures` futures are sampled from that
+ * state, the first event strictly after the landmark. Twin g = (eligible patient j) × N + k
+ * (id `<id>#<k+1>`) draws from the candidate stream of g, so bytes depend neither on the batch
+ * size nor on the shards. Writes, inside `out`: the twins timeline (`twins/`, or `observed/`
+ * and `intervened/` with an intervention, each with twins.json), `summary*.csv|arrow` (one
+ * row per patient, {@link TwinSummaryRow}), `excluded.json` (patients dead or censored
+ * before their landmark), and with an intervention `difference.csv`.
+ *
+ * @param model - a loaded generation model.
+ * @param real - the real (history) timeline; its attributes must include the model's.
+ * @param options - landmark, futures, seed, out, intervention, horizons (days), batch size, shard.
+ * @returns the summary rows (`deathRisk` by horizon is the evaluation's predicted risk), the
+ *   intervened rows and differences, and the exclusions.
+ * @throws TrajsimError INVALID_ARGUMENT for futures < 1, bad horizons, a bad landmark or a
+ *   model attribute the real timeline lacks; INVALID_INPUT for a real code the model cannot
+ *   represent; IO when an output exists (without `overwrite`).
+ * @example
+ * const r = await generateHistoryTwins(model, real, { landmark: 365, futures: 100, seed: 1, out: 'out/twins' });
+ * r.rows[0].deathRisk // => Float64Array [P(death ≤ 1 y), P(≤ 2 y), P(≤ 5 y)] after the landmark
+ */
+export async function generateHistoryTwins(
+  model: GenerationModel,
+  real: Timeline,
+  options: HistoryTwinsOptions,
+): Promise<HistoryTwinsResult> {
+  const started = performance.now();
+  const N = options.futures;
+  const horizons = options.horizonsDays ?? DEFAULT_TWIN_HORIZONS_DAYS;
+  if (!(Number.isSafeInteger(N) && N >= 1)) {
+    throw new TrajsimError('INVALID_ARGUMENT', `futures is ${N}; expected an integer >= 1`, {
+      field: 'futures',
+    });
+  }
+  if (horizons.length === 0 || !horizons.every((h) => Number.isSafeInteger(h) && h > 0)) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      `horizons ${horizons.join(', ')}: expected days > 0`,
+      {
+        field: 'horizonsDays',
+      },
+    );
+  }
+  checkIntervention(model, options.intervention);
+  const prefixes = historyPrefixes(real, model.stepModel.codes, options.landmark);
+  const limits = futureLimits(model, prefixes, horizons, options.horizonDays);
+  const n = prefixes.ids.length;
+  const range = options.shard ? shardRange(n, options.shard) : { start: 0, end: n };
+  const a: ArmContext = { model, real, prefixes, options, horizons, ...limits, range };
+  mkdirSync(options.out, { recursive: true });
+  const { excluded } = prefixes;
+  writeFileAtomic(
+    join(options.out, HISTORY_TWINS_FILES.EXCLUDED),
+    `${JSON.stringify(
+      {
+        landmark: typeof options.landmark === 'number' ? options.landmark : 'per patient',
+        eligible: n,
+        dead: { count: excluded.dead.length, ids: excluded.dead },
+        censored: { count: excluded.censored.length, ids: excluded.censored },
+        no_landmark: { count: excluded.noLandmark.length, ids: excluded.noLandmark },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const base = { codes: model.stepModel.codes, horizonsDays: horizons, eligible: n, excluded };
+  if (!options.intervention) {
+    const arm = await runArm(a, HISTORY_TWINS_FILES.TWINS, undefined);
+    const seconds = (performance.now() - started) / 1000;
+    return { ...base, rows: arm.rows, generated: arm.written, seconds };
+  }
+  const observed = await runArm(a, HISTORY_TWINS_FILES.OBSERVED, undefined);
+  const intervened = await runArm(a, HISTORY_TWINS_FILES.INTERVENED, options.intervention);
+  const difference = armDifference(observed.rows, intervened.rows);
+  writeFileAtomic(
+    join(options.out, HISTORY_TWINS_FILES.DIFFERENCE),
+    differenceCsv(observed.rows, difference, base.codes, horizons),
+  );
+  return {
+    ...base,
+    rows: observed.rows,
+    intervened: intervened.rows,
+    difference,
+    generated: observed.written + intervened.written,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
