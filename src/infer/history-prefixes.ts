@@ -142,8 +142,14 @@ export function historyPrefixes(
     for (let e = offsets[p]!; e < offsets[p + 1]!; e++) {
       const c = events.code[e]!;
       const d = events.day[e]!;
-      if (c === death && d <= day) return void dead.push(id);
-      if (c === censor && d < day) return void censored.push(id);
+      if (c === death && d <= day) {
+        dead.push(id);
+        return;
+      }
+      if (c === censor && d < day) {
+        censored.push(id);
+        return;
+      }
       if (d <= day && c !== death && c !== censor) end = e + 1;
     }
     rows.push(p);
