@@ -13,6 +13,7 @@ import { registerReference } from './reference.js';
 import { registerRules } from './rules.js';
 import { registerStats } from './stats.js';
 import { registerTrain } from './train.js';
+import { registerTwins } from './twins.js';
 import { registerValidate } from './validate.js';
 
 export type { RegisterCommand } from '../context.js';
@@ -36,5 +37,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerValidate,
   registerStats,
   registerInfer,
+  registerTwins,
   registerDemo,
 ];
