@@ -88,6 +88,7 @@ export {
   type GenerateCohortOptions,
   type GenerationHooks,
   generateCohort,
+  type HistoryPrefix,
 } from './generate/generate-cohort.js';
 export { loadGenerationModel } from './generate/load-generation-model.js';
 export type { GenerationModel, StepModel } from './generate/step-model.js';
@@ -127,6 +128,27 @@ export {
   type InferenceTarget,
   parseInferenceTarget,
 } from './stats/inference/inference-target.js';
+
+// --- Digital twins: futures of real patients from their history to a landmark (docs/twins.md) ---
+
+export {
+  type ExcludedPatients,
+  historyPrefixes,
+  type LandmarkSpec,
+  readLandmarkFile,
+} from './infer/history-prefixes.js';
+export {
+  generateHistoryTwins,
+  type HistoryTwinsOptions,
+  type HistoryTwinsResult,
+  type TwinArmDifference,
+  type TwinIntervention,
+} from './infer/history-twins.js';
+export { historyTwinsOfDirs, twinInterventionOf } from './infer/history-twins-of-dirs.js';
+export {
+  DEFAULT_TWIN_HORIZONS_DAYS,
+  type TwinSummaryRow,
+} from './infer/twin-summary.js';
 
 // --- Privacy: copies, holdout DCR, membership and attribute inference (docs/privacy.md) ---
 
