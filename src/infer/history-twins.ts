@@ -14,6 +14,7 @@ import { type Shard, shardRange } from '../core/shard.js';
 import {
   type ForcedEvent,
   type GenerationHooks,
+  type HistoryPrefix,
   resolveSampleOptions,
   sampleRange,
 } from '../generate/generate-cohort.js';
@@ -125,17 +126,25 @@ function armHooks(
   const attrs = realAttributes(a.model, a.real);
   const acc = new TwinSummaryAccumulator(a.model.stepModel.codes, N, a.horizons);
   const { prefixes } = a;
-  let cached = { j: -1, prefix: undefined as ReturnType<HistoryPrefixes['prefix']> | undefined };
+  const replaced = landmarkReplaced(a.model.stepModel.codes, intervention);
+  let cached = { j: -1, prefix: undefined as HistoryPrefix | undefined };
   const prefixOf = (j: number) => {
-    if (cached.j !== j) cached = { j, prefix: prefixes.prefix(j) };
+    if (cached.j !== j) cached = { j, prefix: withoutReplaced(prefixes.prefix(j), replaced) };
     return cached.prefix;
   };
+  const lengths: Int32Array | undefined =
+    replaced.size > 0 ? new Int32Array(prefixes.ids.length) : undefined;
   return {
     forcedAttributes: (g) => ({
       ...attrs(prefixes.rows[Math.floor(g / N)]!),
       ...(intervention?.attributes ?? {}),
     }),
-    history: (g) => prefixOf(Math.floor(g / N)),
+    history: (g) => {
+      const j = Math.floor(g / N);
+      const h = prefixOf(j);
+      if (lengths && h) lengths[j] = h.codes.length;
+      return h;
+    },
     ...(intervention && intervention.events.length > 0
       ? {
           forcedEvents: (g: number) => {
@@ -150,6 +159,36 @@ function armHooks(
       const row = acc.add(p, prefixes.ids[j]!, prefixes.landmarkDays[j]!, prefixes.lengths[j]!);
       if (row) rows.push(row);
     },
+  };
+}
+
+/** Codes an intervention on the landmark day replaces (its `replaces` prefixes). */
+function landmarkReplaced(
+  codes: readonly string[],
+  intervention: TwinIntervention | undefined,
+): Set<number> {
+  const prefixes = (intervention?.events ?? []).flatMap((e) =>
+    e.day === 0 ? (e.replaces ?? []) : [],
+  );
+  return new Set(codes.flatMap((c, i) => (prefixes.some((p) => c.startsWith(p)) ? [i] : [])));
+}
+
+/**
+ * The history of the intervened arm: observed events on the landmark day whose code the
+ * intervention replaces are dropped (the forced event stands in for them).
+ */
+function withoutReplaced(h: HistoryPrefix, replaced: ReadonlySet<number>): HistoryPrefix {
+  if (replaced.size === 0) return h;
+  const keep: number[] = [];
+  for (let e = 0; e < h.codes.length; e++) {
+    if (!(h.days[e] === h.afterDay && replaced.has(h.codes[e]!))) keep.push(e);
+  }
+  if (keep.length === h.codes.length) return h;
+  return {
+    ...h,
+    days: Int32Array.from(keep, (e) => h.days[e]!),
+    codes: Int32Array.from(keep, (e) => h.codes[e]!),
+    values: Float64Array.from(keep, (e) => h.values[e]!),
   };
 }
 
