@@ -701,7 +701,8 @@ async function refillOrCompact(s: RangeState, refillAt: number): Promise<void> {
  * trajectories do not wait for the longest one). Candidate (g, a) draws from its own stream
  * ({@link candidateRng}): attributes from `.fork('attributes')`, the index date from
  * `.fork('index-date')`, each step's code ({@link sampleCode}) and gap from the stream itself,
- * in order. A
+ * in order. A candidate with a history ({@link GenerationHooks.history}) first steps through
+ * its observed events (teacher forcing, no draws), then samples after its landmark. A
  * rejected candidate is retried as (g, a + 1) in the next free row, and finished patients wait
  * in a reorder buffer until every lower index is written. So the bytes depend on neither
  * the batch size nor the range split (shards, resume parts).

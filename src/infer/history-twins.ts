@@ -55,7 +55,11 @@ export interface HistoryTwinsOptions {
   readonly seed: string | number;
   /** Output folder: twins/ (or observed/ and intervened/), summaries, excluded.json. */
   readonly out: string;
-  /** With an intervention: a second arm, and the per-patient differences. */
+  /**
+   * With an intervention: a second arm (same seed, same per-patient streams) and the
+   * per-patient differences. Observed landmark-day events whose code a day-0 intervention
+   * `replaces` are dropped from that arm's history.
+   */
   readonly intervention?: TwinIntervention;
   /** Horizons of the predicted risks, days after the landmark (default 365, 730, 1826). */
   readonly horizonsDays?: readonly number[];
