@@ -141,10 +141,10 @@ export {
   generateHistoryTwins,
   type HistoryTwinsOptions,
   type HistoryTwinsResult,
-  type TwinArmDifference,
   type TwinIntervention,
 } from './infer/history-twins.js';
 export { historyTwinsOfDirs, twinInterventionOf } from './infer/history-twins-of-dirs.js';
+export type { TwinArmDifference } from './infer/twin-difference.js';
 export {
   DEFAULT_TWIN_HORIZONS_DAYS,
   type TwinSummaryRow,

@@ -20,7 +20,6 @@ import {
 } from '../generate/generate-cohort.js';
 import type { GenerationModel } from '../generate/step-model.js';
 import type { ForcedAttributeValue } from '../model/attribute-model.js';
-import { csvField } from '../timeline/export.js';
 import type { Timeline } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
 import { realAttributes, TWINS_FILE, type TwinsRecord } from './generate-twins.js';
@@ -30,6 +29,7 @@ import {
   historyPrefixes,
   type LandmarkSpec,
 } from './history-prefixes.js';
+import { armDifference, differenceCsv, type TwinArmDifference } from './twin-difference.js';
 import {
   DEFAULT_TWIN_HORIZONS_DAYS,
   TwinSummaryAccumulator,
@@ -70,16 +70,6 @@ export interface HistoryTwinsOptions {
   readonly shard?: Shard;
   readonly overwrite?: boolean;
   readonly logger?: Logger;
-}
-
-/** Per-patient and average differences intervened − observed. */
-export interface TwinArmDifference {
-  /** [patients][codes × horizons]: risk(intervened) − risk(observed). */
-  readonly risk: readonly Float64Array[];
-  /** Mean over patients of `risk`. */
-  readonly meanRisk: Float64Array;
-  /** Mean difference of the median time to death (days; NaN when undefined for any patient). */
-  readonly meanMedianDeathDays: number;
 }
 
 /** What {@link generateHistoryTwins} returns. */
@@ -242,43 +232,6 @@ async function runArm(
   writeFileAtomic(join(o.out, `${stem}.csv`), twinSummaryCsv(rows, codes, a.horizons));
   writeFileAtomic(join(o.out, `${stem}.arrow`), twinSummaryArrow(rows, codes, a.horizons));
   return { rows, written };
-}
-
-/** Per-patient and mean differences intervened − observed. */
-function armDifference(
-  observed: readonly TwinSummaryRow[],
-  intervened: readonly TwinSummaryRow[],
-): TwinArmDifference {
-  const width = observed[0]?.risk.length ?? 0;
-  const risk = observed.map((o, i) => {
-    const d = new Float64Array(width);
-    for (let j = 0; j < width; j++) d[j] = intervened[i]!.risk[j]! - o.risk[j]!;
-    return d;
-  });
-  const meanRisk = new Float64Array(width);
-  for (const d of risk) for (let j = 0; j < width; j++) meanRisk[j]! += d[j]! / risk.length;
-  let median = 0;
-  observed.forEach((o, i) => {
-    median += (intervened[i]!.medianDeathDays - o.medianDeathDays) / observed.length;
-  });
-  return { risk, meanRisk, meanMedianDeathDays: median };
-}
-
-/** difference.csv: one row per patient, then `mean`. */
-function differenceCsv(
-  observed: readonly TwinSummaryRow[],
-  d: TwinArmDifference,
-  codes: readonly string[],
-  horizons: readonly number[],
-): string {
-  const header = ['patient_id', ...codes.flatMap((c) => horizons.map((h) => `${c}@${h}d`))];
-  const line = (id: string, v: Float64Array) =>
-    [csvField(id), ...Array.from(v, (x) => (Number.isNaN(x) ? 'NA' : String(x)))].join(',');
-  return `${[
-    header.map(csvField).join(','),
-    ...observed.map((o, i) => line(o.patientId, d.risk[i]!)),
-    line('mean', d.meanRisk),
-  ].join('\n')}\n`;
 }
 
 /** An intervention's codes and attributes, checked against the model before any work. */
