@@ -8,6 +8,8 @@ import { selectBackend } from '../../src/model/backend.js';
 import { writeModelFolder } from '../../src/model/manifest.js';
 import { fitMarkov, type MarkovParameters } from '../../src/model/markov.js';
 import { simulateReference } from '../../src/reference/reference-process.js';
+import { auditRules } from '../../src/rules/audit-rules.js';
+import { mineRules } from '../../src/rules/mine-rules.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import type { Timeline } from '../../src/timeline/types.js';
 import { useTempDir } from '../helpers/tmp.js';
@@ -206,6 +208,41 @@ describe('generateHistoryTwins (Markov: known transition rows)', () => {
       );
     }
     expect(readFileSync(join(root, 'cf', 'difference.csv'), 'utf8')).toContain('\nmean,');
+  });
+});
+
+describe('generateHistoryTwins (rules)', () => {
+  it('the rule mask counts the observed events: no fourth PROGRESSION after three observed ones', async () => {
+    const mined = mineRules(toy);
+    const rule = mined.rules.find((r) => r.kind === 'max_count' && r.code === 'PROGRESSION');
+    expect(rule).toMatchObject({ max: 3, severity: 'hard' });
+    // landmark: the day of each patient's third PROGRESSION
+    const many = makeToyTimeline(4000, 12);
+    const days: Record<string, number> = {};
+    many.patients.ids.forEach((id, p) => {
+      let n = 0;
+      for (let e = many.offsets[p]!; e < many.offsets[p + 1]!; e++) {
+        if (many.events.code[e] === code('PROGRESSION') && ++n === 3)
+          days[id] = many.events.day[e]!;
+      }
+    });
+    const run = (rules: boolean, out: string) =>
+      withModel(markovDir, (m) => {
+        const model = { ...m, ...(rules ? { rules: { ...mined, rules: [rule!] } } : {}) };
+        return generateHistoryTwins(model, many, {
+          landmark: { defaultDay: 0, days }, // the others at day 0: rows change hands between both kinds
+          futures: 1,
+          seed: 4,
+          out: join(root, out),
+          batchSize: 16, // rows are reused: a stale rule state would show
+        });
+      });
+    await run(false, 'rules-off');
+    await run(true, 'rules-on');
+    const violating = async (out: string) =>
+      auditRules(await readTimeline(join(root, out, 'twins')), [rule!]).counts[0]!.violating;
+    expect(await violating('rules-off')).toBeGreaterThan(0);
+    expect(await violating('rules-on')).toBe(0);
   });
 });
 
