@@ -207,7 +207,7 @@ async function runArm(
   const record: TwinsRecord = {
     format: 'trajsim-twins',
     twinsOf: a.real.name,
-    realIds: prefixes.ids,
+    realIds: prefixes.ids.slice(a.range.start, a.range.end),
     perPatient: N,
     seed: o.seed,
   };

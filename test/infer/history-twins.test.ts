@@ -288,6 +288,11 @@ describe('generateHistoryTwins (GRU: bytes)', () => {
       Array.from(t.events.day, (d, e) => `${d}:${t.events.codes[t.events.code[e]!]}`);
     expect(parts.flatMap(events)).toEqual(events(whole));
     expect(s1.rows.length + s2.rows.length).toBe(a.rows.length);
+    // each shard's twins.json maps its own rows to real ids (row r → realIds[⌊r / N⌋])
+    const record = (out: string) =>
+      JSON.parse(readFileSync(join(root, out, 'twins', 'twins.json'), 'utf8')).realIds;
+    expect([...record('s1'), ...record('s2')]).toEqual(record('b7'));
+    expect(record('s2')[0]).toBe(parts[1]!.patients.ids[0]!.split('#')[0]);
     expect([...s1.rows, ...s2.rows].map((r) => Array.from(r.deathRisk))).toEqual(
       a.rows.map((r) => Array.from(r.deathRisk)),
     );
