@@ -12,6 +12,7 @@ import { TrajsimError } from '../core/errors.js';
 import { codeNotInVocabulary, type Logger } from '../core/messages.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import {
+  DISCARD_WRITER,
   type ForcedEvent,
   type GenerationHooks,
   type HistoryPrefix,
@@ -53,8 +54,11 @@ export interface HistoryTwinsOptions {
   /** Futures per real patient (≥ 1). */
   readonly futures: number;
   readonly seed: string | number;
-  /** Output folder: twins/ (or observed/ and intervened/), summaries, excluded.json. */
-  readonly out: string;
+  /**
+   * Output folder: twins/ (or observed/ and intervened/), summaries, excluded.json. Absent:
+   * nothing is written and only the result is returned (an evaluation that needs the risks only).
+   */
+  readonly out?: string;
   /**
    * With an intervention: a second arm (same seed, same per-patient streams) and the
    * per-patient differences. Observed landmark-day events whose code a day-0 intervention
@@ -211,6 +215,16 @@ async function runArm(
     perPatient: N,
     seed: o.seed,
   };
+  if (o.out === undefined) {
+    const counts = await sampleRange(
+      model,
+      DISCARD_WRITER,
+      a.range.start * N,
+      a.range.end * N,
+      sample,
+    );
+    return { rows, written: counts.written };
+  }
   const writer = await TimelineWriter.create(join(o.out, dir), {
     name: `${dir}-twins-of-${a.real.name}`,
     source: `trajsim twins: ${model.description}; seed ${o.seed}; ${prefixes.ids.length} patients × ${N} futures; horizon ${a.horizonDays} d${intervention ? '; with the intervention' : ''}`,
@@ -262,6 +276,30 @@ function checkIntervention(model: GenerationModel, iv: TwinIntervention | undefi
       );
     }
   }
+}
+
+/** excluded.json: who has no twins, and why. */
+function writeExcluded(
+  out: string,
+  landmark: LandmarkSpec,
+  eligible: number,
+  excluded: ExcludedPatients,
+): void {
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(
+    join(out, HISTORY_TWINS_FILES.EXCLUDED),
+    `${JSON.stringify(
+      {
+        landmark: typeof landmark === 'number' ? landmark : 'per patient',
+        eligible,
+        dead: { count: excluded.dead.length, ids: excluded.dead },
+        censored: { count: excluded.censored.length, ids: excluded.censored },
+        no_landmark: { count: excluded.noLandmark.length, ids: excluded.noLandmark },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }
 
 /** The follow-up (days since index) and most events of the futures. */
@@ -331,22 +369,8 @@ export async function generateHistoryTwins(
   const n = prefixes.ids.length;
   const range = options.shard ? shardRange(n, options.shard) : { start: 0, end: n };
   const a: ArmContext = { model, real, prefixes, options, horizons, ...limits, range };
-  mkdirSync(options.out, { recursive: true });
   const { excluded } = prefixes;
-  writeFileAtomic(
-    join(options.out, HISTORY_TWINS_FILES.EXCLUDED),
-    `${JSON.stringify(
-      {
-        landmark: typeof options.landmark === 'number' ? options.landmark : 'per patient',
-        eligible: n,
-        dead: { count: excluded.dead.length, ids: excluded.dead },
-        censored: { count: excluded.censored.length, ids: excluded.censored },
-        no_landmark: { count: excluded.noLandmark.length, ids: excluded.noLandmark },
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  if (options.out !== undefined) writeExcluded(options.out, options.landmark, n, excluded);
   const base = { codes: model.stepModel.codes, horizonsDays: horizons, eligible: n, excluded };
   if (!options.intervention) {
     const arm = await runArm(a, HISTORY_TWINS_FILES.TWINS, undefined);
@@ -356,10 +380,12 @@ export async function generateHistoryTwins(
   const observed = await runArm(a, HISTORY_TWINS_FILES.OBSERVED, undefined);
   const intervened = await runArm(a, HISTORY_TWINS_FILES.INTERVENED, options.intervention);
   const difference = armDifference(observed.rows, intervened.rows);
-  writeFileAtomic(
-    join(options.out, HISTORY_TWINS_FILES.DIFFERENCE),
-    differenceCsv(observed.rows, difference, base.codes, horizons),
-  );
+  if (options.out !== undefined) {
+    writeFileAtomic(
+      join(options.out, HISTORY_TWINS_FILES.DIFFERENCE),
+      differenceCsv(observed.rows, difference, base.codes, horizons),
+    );
+  }
   return {
     ...base,
     rows: observed.rows,

@@ -164,6 +164,11 @@ describe('generateHistoryTwins (Markov: known transition rows)', () => {
       expect(row.deathRisk[1]!).toBeLessThanOrEqual(row.deathRisk[2]!);
       expect(row.deathRisk[2]).toBeLessThanOrEqual(1);
     }
+    // without `out` nothing is written and the rows are the same
+    const inMemory = await withModel(markovDir, (m) =>
+      generateHistoryTwins(m, toy, { landmark, futures: 2, seed: 5 }),
+    );
+    expect(inMemory.rows).toEqual(r.rows);
     const csv = readFileSync(join(root, 'm365', 'summary.csv'), 'utf8')
       .trim()
       .split('\n');
