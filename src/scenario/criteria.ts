@@ -78,7 +78,7 @@ function compileValueCriterion(
   valuedCodes: ArrayLike<number> | undefined,
   where: string,
 ): PatientPredicate {
-  if (!valuedCodes || valuedCodes[target] !== 1) {
+  if (valuedCodes?.[target] !== 1) {
     const valued = vocabulary.filter((_, i) => valuedCodes?.[i] === 1);
     throw new TrajsimError('SCENARIO', codeWithoutValues(c.code, valued), {
       field: `${where}.${c.value_above !== undefined ? 'value_above' : 'value_below'}`,
