@@ -229,8 +229,8 @@ export const REFERENCE_MARKER = {
   patientSd: 0.5,
   measurementSd: 0.3,
   /** By state kind: untreated disease (waiting for a line) high, on a line lower, responding lowest, supportive care highest. */
-  stateLevel: { WAIT: 1.0, ON: 0.6, RESP: 0, SUPPORTIVE: 1.5 },
-  perPriorDiseaseEvent: 0.3,
+  stateLevel: { WAIT: 0.6, ON: 0.3, RESP: -0.2, SUPPORTIVE: 1.0 },
+  perPriorDiseaseEvent: 0.2,
   /** Growth of the log level per year in the state: a failing line (ON) and regrowth after response (RESP). */
   slopePerYear: { WAIT: 0, ON: 0.8, RESP: 0.25, SUPPORTIVE: 0 },
   /** Measured at diagnosis (day 0) always, and at each VISIT with probability 1 − missedVisitProbability. */

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the simulator class keeps its per-patient buffers, both event paths
+// (default and with the tumour marker) and the streaming writer loop together, so one patient is
+// simulated with no per-event allocation; each function is short.
 import { requireIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
