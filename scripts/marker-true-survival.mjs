@@ -2,10 +2,11 @@
 // (the analytic trueSurvival() table is for the default process only; the marker changes the
 // hazards along each path, so no state-space integration is attempted). Kaplan–Meier on
 // whole days of a large simulated cohort (censoring is independent, so KM is consistent);
-// prints JSON with its 95% pointwise standard errors next to the default process's exact values.
+// prints JSON with Greenwood standard errors next to the default process's exact values.
 // Usage: npm run build && node scripts/marker-true-survival.mjs [patients=200000] [seed=marker-truth]
-import { ReferenceSimulator } from '../dist/reference/reference-process.js';
+
 import { REFERENCE_CODES, REFERENCE_PARAMETERS } from '../dist/reference/reference-parameters.js';
+import { ReferenceSimulator } from '../dist/reference/reference-process.js';
 import { trueSurvival } from '../dist/reference/true-survival.js';
 
 const patients = Number(process.argv[2] ?? 200_000);
