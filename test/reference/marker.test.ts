@@ -10,6 +10,7 @@ import {
 import { simulateReference } from '../../src/reference/reference-process.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import type { Timeline } from '../../src/timeline/types.js';
+import { runTrajsim } from '../helpers/cli.js';
 import { coxFit, tempRoot } from './helpers.js';
 
 const PATIENTS = 20_000;
@@ -80,6 +81,25 @@ describe('reference process with the tumour marker (--marker)', () => {
     expect(sha(tmp.path('m1'), 'patients.arrow')).toBe(PINNED['patients.arrow']);
     const m = await readTimeline(tmp.path('m1'));
     expect(m.events.codes).toEqual([...REFERENCE_CODES, 'LAB:CEA']);
+  });
+
+  it('is what `trajsim reference --marker` writes', async () => {
+    const out = tmp.path('cli');
+    const r = runTrajsim([
+      'reference',
+      '--patients',
+      '400',
+      '--seed',
+      'pin-bytes',
+      '--marker',
+      '--out',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(sha(out, 'events.arrow')).toBe(sha(tmp.path('m1'), 'events.arrow'));
+    const manifest = JSON.parse(readFileSync(join(out, 'timeline.json'), 'utf8'));
+    expect(manifest.source).toBe('trajsim reference process v1 seed=pin-bytes marker');
+    expect(manifest.codes.at(-1)).toBe('LAB:CEA');
   });
 
   it('measures at diagnosis always and at ~85% of visits; day-0 log values follow the documented normal', () => {
