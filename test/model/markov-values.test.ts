@@ -1,8 +1,12 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
+import { createStepModel, loadModel } from '../../src/model/load-model.js';
 import type { ModelManifest } from '../../src/model/manifest.js';
 import { fitMarkov, type MarkovParameters, MarkovStepModel } from '../../src/model/markov.js';
 import { previousValueBin } from '../../src/model/markov-values.js';
+import { trainModel } from '../../src/model/train-model.js';
 import type { Timeline } from '../../src/timeline/types.js';
 import { importNafldSubset } from '../helpers/nafld.js';
 import { useTempDir } from '../helpers/tmp.js';
@@ -158,5 +162,24 @@ describe('Markov per-code value model (nafld, 5000 patients)', () => {
     const rng = new Rng('y');
     expect(model.sampleValue(0, 12, rng)).toBeNaN();
     expect(rng.uniform()).toBe(new Rng('y').uniform());
+  });
+
+  it('round-trips through a model folder; a malformed value section is refused', async () => {
+    const out = join(root, 'model');
+    await trainModel({
+      data: join(root, 'nafld'),
+      out,
+      kind: 'markov',
+      condition: 'none',
+      seed: 1,
+    });
+    const step = createStepModel(loadModel(out));
+    const hdl = step.codes.indexOf('LAB:hdl');
+    expect(step.valuedCodes?.[hdl]).toBe(1);
+    const file = join(out, 'markov.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    json.values.codes[0].code = 999;
+    writeFileSync(file, JSON.stringify(json));
+    expect(() => loadModel(out)).toThrow(/value model does not match the \d+-code vocabulary/);
   });
 });
