@@ -173,7 +173,7 @@ describe('Markov per-code value model (nafld, 5000 patients)', () => {
       condition: 'none',
       seed: 1,
     });
-    const step = createStepModel(loadModel(out));
+    const step = createStepModel(loadModel(out)) as MarkovStepModel;
     const hdl = step.codes.indexOf('LAB:hdl');
     expect(step.valuedCodes?.[hdl]).toBe(1);
     const file = join(out, 'markov.json');
