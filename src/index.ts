@@ -50,7 +50,7 @@ export { restrictedMean } from './stats/restricted-mean.js';
 
 // --- Reference: the known-truth oncology process ---
 
-export { REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
+export { REFERENCE_MARKER, REFERENCE_PARAMETERS } from './reference/reference-parameters.js';
 export { type SimulateReferenceOptions, simulateReference } from './reference/reference-process.js';
 export { trueSurvival } from './reference/true-survival.js';
 

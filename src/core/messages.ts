@@ -873,3 +873,19 @@ export function notEnoughDisk(bytes: number, free: number, where: string): strin
 export function unknownName(what: string, text: string, allowed: readonly string[]): string {
   return `unknown ${what} '${text}'; expected one of ${allowed.join(', ')}`;
 }
+
+// --- g10-data ---
+
+/**
+ * Error text: a scenario value criterion (value_above / value_below) on a code whose events
+ * the model gives no values.
+ *
+ * @param code - the criterion's code
+ * @param valued - the model's valued codes, in vocabulary order
+ * @returns the message text
+ * @example
+ * codeWithoutValues('DEATH', ['LAB:hdl']) // => "code 'DEATH' is not a valued code of the model (value criteria need one); valued codes: LAB:hdl"
+ */
+export function codeWithoutValues(code: string, valued: readonly string[]): string {
+  return `code '${code}' is not a valued code of the model (value criteria need one); valued codes: ${valued.length > 0 ? valued.join(', ') : 'none (the model generates no values)'}`;
+}

@@ -80,6 +80,29 @@ export function loadModel(dir: string): LoadedModel {
       field: 'counts',
     });
   }
+  const values = markov.values as unknown;
+  if (
+    values !== undefined &&
+    !(
+      typeof values === 'object' &&
+      values !== null &&
+      Array.isArray((values as { codes?: unknown }).codes) &&
+      (values as { codes: unknown[] }).codes.every(
+        (c) =>
+          typeof c === 'object' &&
+          c !== null &&
+          Number.isInteger((c as { code?: unknown }).code) &&
+          (c as { code: number }).code >= 0 &&
+          (c as { code: number }).code < V &&
+          Array.isArray((c as { bins?: unknown }).bins),
+      )
+    )
+  ) {
+    throw new TrajsimError('MODEL', `value model does not match the ${V}-code vocabulary`, {
+      file: path,
+      field: 'values',
+    });
+  }
   return { dir, manifest, markov };
 }
 

@@ -7,6 +7,11 @@ import { VERSION } from '../core/version.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
 import { type AttributeRows, fitAttributeEncoders } from './attribute-encoder.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
+import {
+  fitMarkovValues,
+  type MarkovValueParameters,
+  MarkovValueSampler,
+} from './markov-values.js';
 import { manifestDataSections, prepareTraining } from './training-summary.js';
 import { mapCodesToVocabulary, type RareCodePolicy } from './vocabulary.js';
 
@@ -36,6 +41,8 @@ export interface MarkovParameters {
   readonly counts: number[][][];
   /** Gap histograms by key `cell|prev|next` (cell-specific) and `*|prev|next` (pooled), `*|*|next` (fallback). */
   readonly gaps: Record<string, GapHistogram>;
+  /** Per-code value model (src/model/markov-values.ts); absent when no code is valued and in older models. */
+  readonly values?: MarkovValueParameters;
 }
 
 export interface FitMarkovOptions {
@@ -201,12 +208,14 @@ export function fitMarkov(
     const days = [...h.keys()].sort((a, b) => a - b);
     gaps[key] = { days, counts: days.map((d) => h.get(d)!) };
   }
+  const values = fitMarkovValues(timeline, train, codeMap, V);
   const markov: MarkovParameters = {
     condition: condAttr
       ? { name: condAttr.name, attributeIndex: condIndex, levels: [...condAttr.levels] }
       : null,
     counts,
     gaps,
+    ...(values ? { values } : {}),
   };
   // validation NLL of codes
   const probs = markovProbabilities(markov, V);
@@ -292,6 +301,9 @@ interface CumulativeHistogram {
 /** The Markov baseline as a StepModel (see src/generate/step-model.ts). */
 export class MarkovStepModel {
   readonly codes: readonly string[];
+  /** Valued codes (absent when the model has no value model: no value draws). */
+  readonly valuedCodes?: Uint8Array;
+  private readonly values: MarkovValueSampler | undefined;
   private readonly V: number;
   private readonly probs: Float32Array;
   private readonly condColumn: number;
@@ -310,6 +322,8 @@ export class MarkovStepModel {
       ? manifest.attributes.findIndex((a) => a.name === markov.condition!.name)
       : -1;
     this.nLevels = markov.condition ? markov.condition.levels.length : 0;
+    this.values = markov.values ? new MarkovValueSampler(markov.values, this.V) : undefined;
+    if (this.values) this.valuedCodes = this.values.valuedCodes;
     for (const [key, h] of Object.entries(markov.gaps)) {
       const cumulative = new Float64Array(h.counts.length);
       let s = 0;
@@ -322,6 +336,12 @@ export class MarkovStepModel {
   }
 
   start(attributes: AttributeRows): void {
+    this.startRows(attributes);
+    this.values?.start(this.rows);
+  }
+
+  /** Per-row cells of a new batch (the value state is left to the caller). */
+  private startRows(attributes: AttributeRows): void {
     const nA = attributes.rows > 0 ? attributes.values.length / attributes.rows : 0;
     this.rows = attributes.rows;
     this.cells = new Int32Array(this.rows);
@@ -338,7 +358,7 @@ export class MarkovStepModel {
     const cells = this.cells;
     const prev = this.prev;
     const rows = this.rows;
-    this.start(attributes);
+    this.startRows(attributes);
     const added = this.cells;
     const last = positions.length > 0 ? positions[positions.length - 1]! : -1;
     this.rows = Math.max(rows, last + 1);
@@ -350,10 +370,17 @@ export class MarkovStepModel {
       this.cells[k] = added[j]!;
     });
     this.out = new Float32Array(this.rows * this.V);
+    this.values?.replaceRows(positions);
   }
 
-  step(prevCode: Int32Array, _prevGapDays: Int32Array, _prevDay: Int32Array): Float32Array {
+  step(
+    prevCode: Int32Array,
+    _prevGapDays: Int32Array,
+    _prevDay: Int32Array,
+    prevValue?: Float64Array,
+  ): Float32Array {
     const V = this.V;
+    this.values?.observe(prevCode, prevValue);
     for (let r = 0; r < this.rows; r++) {
       const p = prevCode[r]!;
       this.prev[r] = p;
@@ -385,7 +412,17 @@ export class MarkovStepModel {
     return h.days[lo]!;
   }
 
+  /**
+   * Draws the value of a valued `code` for `row` from the code's empirical distribution given
+   * the bin of the row's previous recorded value of that code (as fed back through `step`'s
+   * `prevValue`); NaN for "no value" (its training share) or a code without values (no draw).
+   */
+  sampleValue(row: number, code: number, rng: Rng): number {
+    return this.values ? this.values.sample(row, code, rng) : Number.NaN;
+  }
+
   keepRows(keep: Int32Array): void {
+    this.values?.keepRows(keep);
     const cells = new Int32Array(keep.length);
     const prev = new Int32Array(keep.length);
     keep.forEach((k, i) => {

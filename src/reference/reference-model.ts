@@ -5,6 +5,8 @@ import { TrajsimError } from '../core/errors.js';
 import {
   DAYS_PER_YEAR,
   REFERENCE_CODES,
+  REFERENCE_MARKER,
+  REFERENCE_MARKER_CODES,
   REFERENCE_PARAMETERS,
   REMOVABLE_TRANSITIONS,
   type ReferencePerturbations,
@@ -48,13 +50,16 @@ export const CODE = {
   FIRST_LINE: FIRST_LINES.map((t) => code(`TREATMENT:${t}`)),
 } as const;
 
-/** Same-day order of codes: DIAGNOSIS < TREATMENT < VISIT < clinical events < terminal. */
-export const CODE_RANK: Int8Array = Int8Array.from(REFERENCE_CODES, (c) =>
+/**
+ * Same-day order of codes: DIAGNOSIS < TREATMENT < VISIT and the marker (written after its
+ * visit) < clinical events < terminal. Indexed by the marker timeline's codes (a superset).
+ */
+export const CODE_RANK: Int8Array = Int8Array.from(REFERENCE_MARKER_CODES, (c) =>
   c === 'DIAGNOSIS'
     ? 0
     : c.startsWith('TREATMENT:')
       ? 1
-      : c === 'VISIT'
+      : c === 'VISIT' || c === REFERENCE_MARKER.code
         ? 2
         : c === 'DEATH' || c === 'END_OF_FOLLOWUP'
           ? 4

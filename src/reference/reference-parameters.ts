@@ -210,3 +210,38 @@ export interface ReferencePerturbations {
    */
   readonly forceFirstLine?: string;
 }
+
+/**
+ * The optional tumour marker of the reference process (`--marker`; docs/reference-process.md,
+ * "Tumour marker"). Kept apart from {@link REFERENCE_PARAMETERS} so that the committed true
+ * survival table (hashed from those) and the default cohorts are untouched.
+ *
+ * Latent log level at time t (days since diagnosis) in state s entered at time t_s:
+ * ℓ(t) = logMean + u + stateLevel[kind(s)] + perPriorDiseaseEvent · k(s)
+ *        + slopePerYear[kind(s)] · (t − t_s) / 365.25, with u ~ Normal(0, patientSd²) per patient.
+ * A measurement is m = ℓ(t) + measurementSd · ε (ε ~ Normal(0, 1)), written as exp(m)
+ * rounded to `roundTo` (at least `roundTo`); the hazards use the log of the written value.
+ */
+export const REFERENCE_MARKER = {
+  code: 'LAB:CEA',
+  /** ng/mL; log of the marker's reference level (3 ng/mL). */
+  logMean: Math.log(3),
+  patientSd: 0.5,
+  measurementSd: 0.3,
+  /** By state kind: untreated disease (waiting for a line) high, on a line lower, responding lowest, supportive care highest. */
+  stateLevel: { WAIT: 0.6, ON: 0.3, RESP: -0.2, SUPPORTIVE: 1.0 },
+  perPriorDiseaseEvent: 0.2,
+  /** Growth of the log level per year in the state: a failing line (ON) and regrowth after response (RESP). */
+  slopePerYear: { WAIT: 0, ON: 0.8, RESP: 0.25, SUPPORTIVE: 0 },
+  /** Measured at diagnosis (day 0) always, and at each VISIT with probability 1 − missedVisitProbability. */
+  missedVisitProbability: 0.15,
+  roundTo: 0.01,
+  /**
+   * Log hazard ratios per unit of (log of the most recent written value − logMean): the death
+   * hazard (all states) and the disease-event hazards (PROGRESSION, RECURRENCE).
+   */
+  logHazardRatioPerLogUnit: { death: Math.log(1.5), diseaseEvent: 0.5 },
+} as const;
+
+/** The codes of a reference timeline with the marker: the default codes, then the marker's. */
+export const REFERENCE_MARKER_CODES = [...REFERENCE_CODES, REFERENCE_MARKER.code] as const;

@@ -1,8 +1,12 @@
+// Over 400 lines on purpose: the simulator class keeps its per-patient buffers, both event paths
+// (default and with the tumour marker) and the streaming writer loop together, so one patient is
+// simulated with no per-event allocation; each function is short.
 import { requireIsoDay } from '../core/days.js';
 import { TrajsimError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
+import { simulateMarkerPath } from './marker-path.js';
 import {
   CODE,
   CODE_RANK,
@@ -16,6 +20,7 @@ import {
 import {
   REFERENCE_ATTRIBUTES,
   REFERENCE_CODES,
+  REFERENCE_MARKER_CODES,
   REFERENCE_PARAMETERS,
   type ReferencePerturbations,
 } from './reference-parameters.js';
@@ -70,9 +75,21 @@ export class ReferenceSimulator {
   private eventDay = new Int32Array(256);
   private eventCode = new Int32Array(256);
   private eventKey = new Float64Array(256);
+  private eventValue = new Float64Array(256);
   private counts = { patients: 0, events: 0, deaths: 0, censored: 0 };
+  /** Whether patients carry the tumour marker (`LAB:CEA`, code index after the default codes). */
+  readonly marker: boolean;
+  private readonly pushEvent = (day: number, code: number, value: number): void => {
+    this.markerEvents = this.push(this.markerEvents, day, code, value);
+  };
+  private markerEvents = 0;
 
-  constructor(seed: string | number, perturbations: ReferencePerturbations = {}) {
+  constructor(
+    seed: string | number,
+    perturbations: ReferencePerturbations = {},
+    options: { readonly marker?: boolean } = {},
+  ) {
+    this.marker = options.marker ?? false;
     this.model = compileReference(perturbations);
     this.patientRoot = new Rng(seed).fork('patient');
     this.rates = createTransitionRates(this.model);
@@ -153,8 +170,53 @@ export class ReferenceSimulator {
     // Censoring: loss to follow-up or the data cutoff, whichever first (days after index).
     const censorTime = Math.min(rng.exponential(m.dropoutPerDay), this.cutoffDay - indexDay);
 
-    // Clinical path: competing exponential hazards in each state of the chain.
     fillTransitionRates(m, this.rates, ageYears, male, stage, ecog, biomarker, firstLine);
+    const { n, died } = this.marker
+      ? this.markerPath(rng, censorTime)
+      : this.clinicalPath(rng, censorTime);
+
+    this.sortEvents(n);
+    const dayBuf = this.eventDay;
+    const codeBuf = this.eventCode;
+    const valueBuf = this.eventValue;
+
+    const attrs = this.attributeValues;
+    attrs[0] = ageYears;
+    attrs[1] = male;
+    attrs[2] = recordedStage;
+    attrs[3] = ecog;
+    attrs[4] = biomarker;
+    sink.addPatient(referencePatientId(index), indexDay, attrs);
+    for (let i = 0; i < n; i++) sink.addEvent(dayBuf[i]!, codeBuf[i]!, valueBuf[i]!);
+
+    this.counts.patients++;
+    this.counts.events += n;
+    if (died) this.counts.deaths++;
+    else this.counts.censored++;
+    return n;
+  }
+
+  /** The process with the tumour marker (src/reference/marker-path.ts) into the event buffers. */
+  private markerPath(rng: Rng, censorTime: number): { n: number; died: boolean } {
+    this.markerEvents = this.push(0, 0, CODE.DIAGNOSIS);
+    const { died, endTime } = simulateMarkerPath(
+      rng,
+      this.model,
+      this.rates,
+      censorTime,
+      this.pushEvent,
+    );
+    const n = this.push(
+      this.markerEvents,
+      Math.floor(endTime),
+      died ? CODE.DEATH : CODE.END_OF_FOLLOWUP,
+    );
+    return { n, died };
+  }
+
+  /** Clinical path: competing exponential hazards in each state of the chain, then the visits. */
+  private clinicalPath(rng: Rng, censorTime: number): { n: number; died: boolean } {
+    const m = this.model;
     const { death, rateA, rateB, targetA, targetB, codeA, codeB } = this.rates;
     let n = 0;
     n = this.push(n, 0, CODE.DIAGNOSIS);
@@ -193,25 +255,7 @@ export class ReferenceSimulator {
       v += interval + jitter * (2 * rng.uniform() - 1);
     }
     n = this.push(n, Math.floor(endTime), died ? CODE.DEATH : CODE.END_OF_FOLLOWUP);
-
-    this.sortEvents(n);
-    const dayBuf = this.eventDay;
-    const codeBuf = this.eventCode;
-
-    const attrs = this.attributeValues;
-    attrs[0] = ageYears;
-    attrs[1] = male;
-    attrs[2] = recordedStage;
-    attrs[3] = ecog;
-    attrs[4] = biomarker;
-    sink.addPatient(referencePatientId(index), indexDay, attrs);
-    for (let i = 0; i < n; i++) sink.addEvent(dayBuf[i]!, codeBuf[i]!, Number.NaN);
-
-    this.counts.patients++;
-    this.counts.events += n;
-    if (died) this.counts.deaths++;
-    else this.counts.censored++;
-    return n;
+    return { n, died };
   }
 
   /** Stable insertion sort of the first n buffered events by (day, rank): nearly sorted already. */
@@ -219,24 +263,28 @@ export class ReferenceSimulator {
     const key = this.eventKey;
     const dayBuf = this.eventDay;
     const codeBuf = this.eventCode;
+    const valueBuf = this.eventValue;
     for (let i = 1; i < n; i++) {
       const k = key[i]!;
       const dd = dayBuf[i]!;
       const cc = codeBuf[i]!;
+      const vv = valueBuf[i]!;
       let j = i - 1;
       while (j >= 0 && key[j]! > k) {
         key[j + 1] = key[j]!;
         dayBuf[j + 1] = dayBuf[j]!;
         codeBuf[j + 1] = codeBuf[j]!;
+        valueBuf[j + 1] = valueBuf[j]!;
         j--;
       }
       key[j + 1] = k;
       dayBuf[j + 1] = dd;
       codeBuf[j + 1] = cc;
+      valueBuf[j + 1] = vv;
     }
   }
 
-  private push(n: number, day: number, code: number): number {
+  private push(n: number, day: number, code: number, value = Number.NaN): number {
     if (n === this.eventDay.length) {
       const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
         b.set(a);
@@ -245,9 +293,11 @@ export class ReferenceSimulator {
       this.eventDay = grow(this.eventDay, new Int32Array(n * 2));
       this.eventCode = grow(this.eventCode, new Int32Array(n * 2));
       this.eventKey = grow(this.eventKey, new Float64Array(n * 2));
+      this.eventValue = grow(this.eventValue, new Float64Array(n * 2));
     }
     this.eventDay[n] = day;
     this.eventCode[n] = code;
+    this.eventValue[n] = value;
     this.eventKey[n] = day * 8 + CODE_RANK[code]!;
     return n + 1;
   }
@@ -284,6 +334,11 @@ export interface SimulateReferenceOptions extends ReferencePerturbations {
   readonly firstPatient?: number;
   /** Patients between writer commits (default 4096). Does not change the output bytes. */
   readonly chunkPatients?: number;
+  /**
+   * Adds the tumour marker `LAB:CEA` (docs/reference-process.md, "Tumour marker"; default
+   * false: the default process, byte for byte).
+   */
+  readonly marker?: boolean;
   /** Dataset name in timeline.json (default 'reference'). */
   readonly name?: string;
   /** Replace an existing output directory (default false). */
@@ -331,13 +386,13 @@ export async function simulateReference(
       );
     }
   }
-  const simulator = new ReferenceSimulator(seed, options);
+  const simulator = new ReferenceSimulator(seed, options, { marker: options.marker ?? false });
   const started = performance.now();
   const writer = await TimelineWriter.create(dir, {
     name: options.name ?? 'reference',
     source: describeSource(seed, first, options),
     attributes: REFERENCE_ATTRIBUTES,
-    codes: REFERENCE_CODES,
+    codes: options.marker ? REFERENCE_MARKER_CODES : REFERENCE_CODES,
     overwrite: options.overwrite ?? false,
   });
   try {
@@ -373,5 +428,6 @@ function describeSource(seed: string | number, first: number, p: ReferencePertur
   if (p.removeTransition !== undefined) parts.push(`removeTransition=${p.removeTransition}`);
   if (p.shuffleStage) parts.push('shuffleStage');
   if (p.forceFirstLine !== undefined) parts.push(`forceFirstLine=${p.forceFirstLine}`);
+  if ((p as { marker?: boolean }).marker) parts.push('marker');
   return parts.join(' ');
 }

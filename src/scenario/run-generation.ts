@@ -48,7 +48,7 @@ import { mergeTimelines } from '../timeline/merge.js';
 import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
 import { TimelineWriter } from '../timeline/writer.js';
 import { type ResolvedAttributeRequest, resolveAttributeRequests } from './attribute-requests.js';
-import { compileCriteria } from './criteria.js';
+import { compileCriteria, describeCriterion } from './criteria.js';
 import { lockCheckpoint, readCheckpointTally, verifyCheckpointPart } from './resume-checkpoint.js';
 import type { Scenario } from './schema.js';
 
@@ -319,7 +319,9 @@ function hooksFor(
   const codes = model.stepModel.codes;
   const forcedCodes = forced.map((f) => codes.indexOf(f.code));
   const criteria =
-    scenario.criteria.length > 0 ? compileCriteria(scenario.criteria, codes) : undefined;
+    scenario.criteria.length > 0
+      ? compileCriteria(scenario.criteria, codes, model.stepModel.valuedCodes)
+      : undefined;
   const hasForcedAttributes = requests.length > 0 || fixed.size > 0;
   return {
     ...(hasForcedAttributes
@@ -338,7 +340,8 @@ function hooksFor(
     ...(forced.length > 0 ? { forcedEvents: () => forced } : {}),
     ...(criteria
       ? {
-          accept: (p: GeneratedPatient) => criteria.accept(p.codes, p.days, 0, p.codes.length),
+          accept: (p: GeneratedPatient) =>
+            criteria.accept(p.codes, p.days, 0, p.codes.length, p.values),
           criteriaTally: criteria.tally,
         }
       : {}),
@@ -587,7 +590,7 @@ function requestedVsAchieved(job: GenerationJob): GenerationRecord['requestedVsA
       pilot,
       acceptanceRate: tally.candidates > 0 ? tally.patients / tally.candidates : 1,
       perCriterion: scenario.criteria.map((c, k) => ({
-        criterion: compileCriteria([c], model.stepModel.codes).tally.labels[0]!,
+        criterion: describeCriterion(c),
         metRate:
           tally.criteriaCandidates > 0
             ? tally.criteriaMet[k]! / tally.criteriaCandidates

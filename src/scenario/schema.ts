@@ -68,8 +68,23 @@ export const criterionSchema = z.union([
       code: z.string().min(1).describe('an event code the patient must have'),
       within_days: z.number().int().nonnegative().optional().describe('...on or before this day'),
       after_days: z.number().int().nonnegative().optional().describe('...on or after this day'),
+      value_above: z
+        .number()
+        .optional()
+        .describe(
+          '...with a value strictly greater than this (data units; events without a value never match; the code must be a valued code of the model)',
+        ),
+      value_below: z
+        .number()
+        .optional()
+        .describe('...with a value strictly less than this (data units; both: an open interval)'),
     })
-    .strict(),
+    .strict()
+    .refine(
+      (c) =>
+        c.value_above === undefined || c.value_below === undefined || c.value_above < c.value_below,
+      { message: 'value_above must be less than value_below', path: ['value_above'] },
+    ),
   z
     .object({
       not_code: z.string().min(1).describe('an event code the patient must not have'),

@@ -50,6 +50,10 @@ export const registerReference: RegisterCommand = (program, context) => {
         '--force-first-line <treatment>',
         'what-if: every patient gets this first-line treatment (e.g. TREATMENT:IMMUNO)',
       )
+      .option(
+        '--marker',
+        'add the tumour marker LAB:CEA (measured at diagnosis and visits; raises progression and death hazards; docs/reference-process.md)',
+      )
       .option('--name <name>', 'dataset name in timeline.json', 'reference')
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
@@ -67,6 +71,7 @@ export const registerReference: RegisterCommand = (program, context) => {
           removeTransition?: RemovableTransition;
           shuffleStage?: boolean;
           forceFirstLine?: string;
+          marker?: boolean;
           name: string;
           overwrite?: boolean;
         }) => {
@@ -88,6 +93,7 @@ export const registerReference: RegisterCommand = (program, context) => {
               : {}),
             ...(opts.shuffleStage ? { shuffleStage: true } : {}),
             ...(opts.forceFirstLine !== undefined ? { forceFirstLine: opts.forceFirstLine } : {}),
+            ...(opts.marker ? { marker: true } : {}),
             onProgress: (done, total) => context.logger.progress?.('reference', done, total),
           });
           const c = run.manifest.counts;
