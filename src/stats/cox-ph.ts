@@ -187,7 +187,9 @@ function entryExits(
     }
   }
   const order = sortedByTime(time);
-  const byEntry = Int32Array.from(order.keys()).sort((i, j) => entry[order[j]!]! - entry[order[i]!]!);
+  const byEntry = Int32Array.from(order.keys()).sort(
+    (i, j) => entry[order[j]!]! - entry[order[i]!]!,
+  );
   return { rows: byEntry, entry: Float64Array.from(byEntry, (r) => entry[order[r]!]!) };
 }
 

@@ -32,7 +32,8 @@ export interface MetricContextOptions {
 /**
  * The codes whose values the metrics compare: non-terminal codes of the real summary with at
  * least `minValues` values on at least `minValueShare` of their events, sorted by name, with the
- * mean and sample SD of their real values.
+ * mean and sample SD of their real values, their number of consecutive pairs and of deaths
+ * after a measurement (which decide whether the pair and Cox metrics are computed).
  *
  * @example
  * valuedCodes(nafldSummary).map((v) => v.code) // => ['LAB:fib4', 'LAB:hdl', 'LAB:sbp', 'LAB:smoke']
@@ -53,7 +54,9 @@ export function valuedCodes(
     let ss = 0;
     for (let i = 0; i < n; i++) ss += (v.values[i]! - mean) ** 2;
     const sd = Math.sqrt(ss / (n - 1));
-    out.push({ code, mean, sd: sd > 0 ? sd : 1 });
+    let deaths = 0;
+    for (let i = 0; i < v.intervals.event.length; i++) deaths += v.intervals.event[i]!;
+    out.push({ code, mean, sd: sd > 0 ? sd : 1, pairs: v.lagPrev.length, deaths });
   }
   return out.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }

@@ -62,4 +62,8 @@ export interface ValuedCode {
   readonly mean: number;
   /** Sample SD of the real values (1 when they are constant). */
   readonly sd: number;
+  /** Real consecutive pairs of values within patients (autocorrelation and slope need ≥ 30). */
+  readonly pairs: number;
+  /** Real deaths after a measurement of the code (the value → death Cox model needs ≥ 10). */
+  readonly deaths: number;
 }

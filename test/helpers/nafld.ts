@@ -16,5 +16,9 @@ export async function nafldSubset(dir: string, n: number): Promise<Timeline> {
     name: 'nafld',
   });
   const full = await readTimeline(dir);
-  return selectPatients(full, Int32Array.from({ length: n }, (_, i) => i), `nafld-${n}`);
+  return selectPatients(
+    full,
+    Int32Array.from({ length: n }, (_, i) => i),
+    `nafld-${n}`,
+  );
 }

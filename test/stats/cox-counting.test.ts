@@ -23,10 +23,10 @@ describe('counting-process Cox matches survival::coxph(Surv(tstart, tstop, event
     it(`${c.name} (coef, se, z, p, loglik to 1e-6)`, () => {
       const names = Object.keys(c.input).filter((k) => k.startsWith('x'));
       const fit = coxPh(
-        c.input.tstop!,
-        c.input.event!,
+        c.input['tstop']!,
+        c.input['event']!,
         { names, columns: names.map((k) => Float64Array.from(c.input[k]!)) },
-        { ties: c.ties, entry: c.input.tstart! },
+        { ties: c.ties, entry: c.input['tstart']! },
       );
       expect(fit.n).toBe(c.n);
       expect(fit.events).toBe(c.events);

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { coxPh } from '../../src/stats/cox-ph.js';
+import { selectPatients } from '../../src/timeline/select-patients.js';
 import type { Timeline } from '../../src/timeline/types.js';
 import { mergeSummaries } from '../../src/validate/merge-summaries.js';
 import { summarizeTimeline } from '../../src/validate/summarize-timeline.js';
-import { selectPatients } from '../../src/timeline/select-patients.js';
 import { expectClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 import { nafldSubset } from '../helpers/nafld.js';
 import { useTempDir } from '../helpers/tmp.js';
@@ -130,8 +130,14 @@ describe('value → death Cox on nafld matches R (first 2,000 patients)', () => 
 
   it('the summaries of two shards merge into the summary of the whole, column for column', () => {
     const n = nafld.patients.ids.length;
-    const first = selectPatients(nafld, Int32Array.from({ length: 700 }, (_, i) => i));
-    const rest = selectPatients(nafld, Int32Array.from({ length: n - 700 }, (_, i) => 700 + i));
+    const first = selectPatients(
+      nafld,
+      Int32Array.from({ length: 700 }, (_, i) => i),
+    );
+    const rest = selectPatients(
+      nafld,
+      Int32Array.from({ length: n - 700 }, (_, i) => 700 + i),
+    );
     const merged = mergeSummaries([summarizeTimeline(first), summarizeTimeline(rest)]).values;
     const whole = summarizeTimeline(nafld).values;
     expect([...merged.keys()].sort()).toEqual([...whole.keys()].sort());

@@ -11,6 +11,19 @@ import type { CodeValues } from '../value-summary.js';
 
 const FAMILY = 'values';
 const DAYS_PER_YEAR = 365.25;
+/** Autocorrelation and slopes are compared when the real data has at least this many pairs. */
+export const MIN_VALUE_PAIRS = 30;
+/** The value → death Cox model is compared when the real data has at least this many deaths... */
+export const MIN_COX_DEATHS = 10;
+/** ...and fitted on a side only when it has at least this many. */
+const MIN_SIDE_DEATHS = 5;
+/** A |log HR per SD| beyond this is a monotone likelihood (an infinite estimate), not an estimate... */
+const MAX_ABS_COEF = 10;
+/**
+ * ...and so is an SE beyond this (log HR per SD; the 95% CI would span a factor e¹²): with a
+ * binary value and few deaths in one group, coxph's estimate runs off to ±∞ with SE ~ 10³.
+ */
+const MAX_SE = 3;
 
 const EMPTY: CodeValues = {
   events: 0,
@@ -56,7 +69,8 @@ const coxCache = new WeakMap<CodeValues, Map<string, CoxResult | Error>>();
  * The Cox model of DEATH on the most recent value of a code as a time-dependent covariate
  * (counting process, Efron ties), the value standardised with the real mean and SD: coef is
  * the log hazard ratio per real SD. Cached per summary; an Error when not estimable (no
- * intervals, no death, a constant value).
+ * intervals, fewer than 5 deaths, a constant value, no convergence, or |log HR per SD| > 10 or its SE
+ * > 3: a monotone likelihood whose estimate is infinite).
  *
  * @example
  * const fit = valueCox(summary.values.get('LAB:hdl')!, { code: 'LAB:hdl', mean: 50, sd: 15 });
@@ -76,9 +90,20 @@ export function valueCox(v: CodeValues, vc: ValuedCode): CoxResult | Error {
       if (stop.length === 0) throw new Error('no interval with a value before the terminal day');
       let deaths = 0;
       for (let i = 0; i < event.length; i++) deaths += event[i]!;
-      if (deaths === 0) throw new Error('no death after a measurement');
+      if (deaths < MIN_SIDE_DEATHS) {
+        throw new Error(
+          `${deaths} death(s) after a measurement; at least ${MIN_SIDE_DEATHS} needed`,
+        );
+      }
       const x = Float64Array.from(value, (y) => (y - vc.mean) / vc.sd);
       fit = coxPh(stop, event, { names: ['value'], columns: [x] }, { entry: start });
+      const coef = fit.terms[0]!.coef;
+      const se = fit.terms[0]!.se;
+      if (!fit.converged || !(Math.abs(coef) <= MAX_ABS_COEF) || !(se <= MAX_SE)) {
+        throw new Error(
+          `log HR per SD ${coef.toFixed(2)}, SE ${se.toFixed(2)} (${fit.converged ? 'monotone likelihood' : 'not converged'}): not a finite estimate`,
+        );
+      }
     } catch (error) {
       fit = error instanceof Error ? error : new Error(String(error));
     }
@@ -96,7 +121,8 @@ function coxMetric(
   const fa = valueCox(a, vc);
   const fb = valueCox(b, vc);
   if (fa instanceof Error || fb instanceof Error) {
-    const why = fa instanceof Error ? `reference: ${fa.message}` : `other: ${(fb as Error).message}`;
+    const why =
+      fa instanceof Error ? `reference: ${fa.message}` : `other: ${(fb as Error).message}`;
     return { ...base, value: Number.NaN, note: `Cox model not estimable (${why})` };
   }
   const ta = fa.terms[0]!;
@@ -152,6 +178,29 @@ function codeMetrics(ref: CodeValues, other: CodeValues, vc: ValuedCode): Metric
     details: { ref: missingShare(ref), other: missingShare(other) },
     ...(other.events === 0 ? { note: 'no events of this code on the other side' } : {}),
   });
+  if (vc.pairs >= MIN_VALUE_PAIRS) out.push(...pairMetrics(ref, other, vc));
+  if (vc.deaths >= MIN_COX_DEATHS) {
+    out.push(
+      coxMetric(
+        {
+          id: id('cox.abs_diff'),
+          family: FAMILY,
+          label: `${vc.code} value → death: |Δ log HR per SD| (most recent value, time-dependent Cox)`,
+          unit: 'log HR per SD',
+        },
+        ref,
+        other,
+        vc,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Autocorrelation and change per year of consecutive values of one code. */
+function pairMetrics(ref: CodeValues, other: CodeValues, vc: ValuedCode): MetricValue[] {
+  const id = (s: string) => `values.${vc.code}.${s}`;
+  const out: MetricValue[] = [];
   const ra = pearson(ref.lagPrev, ref.lagNext);
   const rb = pearson(other.lagPrev, other.lagNext);
   out.push({
@@ -160,7 +209,12 @@ function codeMetrics(ref: CodeValues, other: CodeValues, vc: ValuedCode): Metric
     label: `${vc.code} values: lag-1 autocorrelation within patients, |difference|`,
     unit: 'correlation',
     value: Math.abs(ra - rb),
-    details: { ref: ra, other: rb, ref_pairs: ref.lagPrev.length, other_pairs: other.lagPrev.length },
+    details: {
+      ref: ra,
+      other: rb,
+      ref_pairs: ref.lagPrev.length,
+      other_pairs: other.lagPrev.length,
+    },
   });
   const sa = valueSlopes(ref, vc.sd);
   const sb = valueSlopes(other, vc.sd);
@@ -177,19 +231,6 @@ function codeMetrics(ref: CodeValues, other: CodeValues, vc: ValuedCode): Metric
       other_pairs: sb.length,
     },
   });
-  out.push(
-    coxMetric(
-      {
-        id: id('cox.abs_diff'),
-        family: FAMILY,
-        label: `${vc.code} value → death: |Δ log HR per SD| (most recent value, time-dependent Cox)`,
-        unit: 'log HR per SD',
-      },
-      ref,
-      other,
-      vc,
-    ),
-  );
   return out;
 }
 
@@ -198,7 +239,8 @@ function codeMetrics(ref: CodeValues, other: CodeValues, vc: ValuedCode): Metric
  * distribution of the values (KS; W₁ of the value standardised with the real mean and SD),
  * the share of the code's events without a value, the lag-1 autocorrelation of consecutive
  * values within patients (Pearson), the change per year between consecutive values (KS of
- * the per-year slopes of pairs ≥ 1 day apart; medians in details), and value → outcome: the
+ * the per-year slopes of pairs ≥ 1 day apart; medians in details) — these two when the real
+ * data has ≥ 30 pairs —, and (when ≥ 10 real deaths follow a measurement) value → outcome: the
  * log hazard ratio of DEATH per real SD of the most recent value, a time-dependent covariate
  * in a counting-process Cox model with Efron ties (coxph(Surv(tstart, tstop, death) ~ value)
  * on tmerge-built intervals). Each metric is an absolute difference or a distance.
