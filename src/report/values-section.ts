@@ -37,8 +37,9 @@ function bandSeries(
   return { name, color, x, y: b.median, lower: b.q1, upper: b.q3, dashed };
 }
 
-/** y range over the quartiles of both sides, padded by 5%; [0, 1] when there is none. */
+/** y range over the quartiles of both sides, padded by 5%; [0, 1] when there is none or for shares. */
 function yDomain(t: ValueTrajectory): [number, number] {
+  if (t.kind === 'share') return [0, 1];
   const all = [...t.real.q1, ...t.real.q3, ...t.synthetic.q1, ...t.synthetic.q3].filter(
     Number.isFinite,
   );
@@ -59,9 +60,12 @@ function trajectoryChart(t: ValueTrajectory): string {
       bandSeries(`synthetic (${formatNumber(nSyn)})`, COLORS.synthetic, x, t.synthetic, true),
     ],
     {
-      title: `${t.code}: median and quartiles by months before ${t.anchor}`,
+      title:
+        t.kind === 'share'
+          ? `${t.code}: share of 1s (95% CI) by months before ${t.anchor}`
+          : `${t.code}: median and quartiles by months before ${t.anchor}`,
       xLabel: `months before ${t.anchor} (0 = ${t.anchor}; bins of ${x[1] ?? 6} months)`,
-      yLabel: `${t.code} value`,
+      yLabel: t.kind === 'share' ? `${t.code} = 1 (share)` : `${t.code} value`,
       yDomain: yDomain(t),
       step: false,
       width: 460,
@@ -91,5 +95,5 @@ export function valuesSection(report: FidelityReport): string {
     const t = trajectories.find((x) => x.code === code);
     return `<h3><code>${escapeXml(code)}</code></h3><div class="row">${t ? trajectoryChart(t) : ''}${metricTable(metrics, code)}</div>`;
   });
-  return `<section><h2>Values</h2><p class="method">Event values per code that carries them in the real data. Metrics: distribution (KS; W₁ of the value standardised with the real mean and SD), share of events without a value, lag-1 autocorrelation of consecutive values within patients, change per year between consecutive values (KS of the slopes), and value → death (log hazard ratio per real SD of the most recent value, a time-dependent covariate in a counting-process Cox model). Ratio = matched distance ÷ real-vs-real noise floor, as in the metrics table. Plots: median (line) and quartiles (band) per 6-month bin, bins with fewer than 10 values left out.</p>${blocks.join('')}</section>`;
+  return `<section><h2>Values</h2><p class="method">Event values per code that carries them in the real data. Metrics: distribution (KS; W₁ of the value standardised with the real mean and SD), share of events without a value, lag-1 autocorrelation of consecutive values within patients, change per year between consecutive values (KS of the slopes), and value → death (log hazard ratio per real SD of the most recent value, a time-dependent covariate in a counting-process Cox model). Ratio = matched distance ÷ real-vs-real noise floor, as in the metrics table. Plots: median (line) and quartiles (band) per 6-month bin — for a 0/1 code the share of 1s and its Wilson 95% interval —, real solid, synthetic dashed, bins with fewer than 10 values left out.</p>${blocks.join('')}</section>`;
 }
