@@ -8,7 +8,7 @@
 // across the code's events (seeded), which keeps their distribution but breaks the
 // within-patient autocorrelation and the value → death association. Prints JSON.
 //
-//   npm run build && nice -n 10 node scripts/calibrate-values.mjs --splits 20 --n 6000
+//   npm run build && nice -n 10 node scripts/calibrate-values.mjs --splits 20 --n 6000 [--null-only]
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '6000' },
     code: { type: 'string', default: 'LAB:hdl' },
     label: { type: 'string', default: 'values' },
+    'null-only': { type: 'boolean', default: false },
   },
 });
 const splits = Number(args.splits);
@@ -91,6 +92,7 @@ for (let s = 0; s < splits; s++) {
   const X = selectPatients(full, idx.slice(0, N / 2).sort(), 'X');
   const Y = selectPatients(full, idx.slice(N / 2, N).sort(), 'Y');
   for (const [name, make] of Object.entries(variants)) {
+    if (args['null-only'] && name !== 'same') continue;
     const report = assessTimelines(X, [make(Y, rng.fork(name))], { thresholds, seed: String(s) });
     const failed = report.metrics
       .filter((m) => m.pass === false)
@@ -125,5 +127,12 @@ result.nullRatios = Object.fromEntries(
     { n: xs.length, median: q(xs, 0.5), p95: q(xs, 0.95), p99: q(xs, 0.99), max: Math.max(...xs) },
   ]),
 );
-result.settings = { splits, n: N, code: args.code, sd, seconds: (Date.now() - started) / 1000 };
+result.settings = {
+  splits,
+  n: N,
+  code: args.code,
+  sd,
+  label: args.label,
+  seconds: (Date.now() - started) / 1000,
+};
 console.log(JSON.stringify(result, null, 1));
