@@ -13,9 +13,9 @@ import type { Timeline } from '../timeline/types.js';
 /** Counting-process rows (tstart, tstop] of the most recent value as a time-dependent covariate. */
 export interface ValueIntervals {
   /** Day the value was measured (the interval is open on the left). */
-  readonly start: Float64Array;
+  readonly start: Int32Array;
   /** Day of the next measurement of the code, or the terminal day. */
-  readonly stop: Float64Array;
+  readonly stop: Int32Array;
   /** 1 when the interval ends with the patient's DEATH. */
   readonly event: Uint8Array;
   /** The value in force on the interval. */
@@ -63,8 +63,8 @@ class CodeColumns {
   readonly lagPrev = new GrowableColumn(f64, 16);
   readonly lagNext = new GrowableColumn(f64, 16);
   readonly lagDays = new GrowableColumn(i32, 16);
-  readonly start = new GrowableColumn(f64, 16);
-  readonly stop = new GrowableColumn(f64, 16);
+  readonly start = new GrowableColumn(i32, 16);
+  readonly stop = new GrowableColumn(i32, 16);
   readonly event = new GrowableColumn(u8, 16);
   readonly value = new GrowableColumn(f64, 16);
 
@@ -248,11 +248,11 @@ export function mergeCodeValues(
       intervals: {
         start: concat(
           ps.map((p) => p.intervals.start),
-          f64,
+          i32,
         ),
         stop: concat(
           ps.map((p) => p.intervals.stop),
-          f64,
+          i32,
         ),
         event: concat(
           ps.map((p) => p.intervals.event),

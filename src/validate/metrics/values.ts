@@ -35,8 +35,8 @@ const EMPTY: CodeValues = {
   lagNext: new Float64Array(0),
   lagDays: new Int32Array(0),
   intervals: {
-    start: new Float64Array(0),
-    stop: new Float64Array(0),
+    start: new Int32Array(0),
+    stop: new Int32Array(0),
     event: new Uint8Array(0),
     value: new Float64Array(0),
   },
