@@ -93,7 +93,7 @@ export function valueTrajectories(
     let deathValues = 0;
     if (r) for (let i = 0; i < r.died.length; i++) deathValues += r.died[i]!;
     const deathOnly = deathValues >= MIN_DEATH_VALUES;
-    const share = r !== undefined && r.values.every((x) => x === 0 || x === 1);
+    const share = r?.values.every((x) => x === 0 || x === 1) ?? false;
     return {
       code: vc.code,
       anchor: deathOnly ? 'death' : 'end of follow-up',
