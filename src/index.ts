@@ -43,10 +43,12 @@ export { coxDesign } from './stats/cox-design.js';
 export { type CoxResult, coxPh } from './stats/cox-ph.js';
 export { cumulativeIncidence } from './stats/cumulative-incidence.js';
 export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
+export { type CodeValueDescription, describeValues } from './stats/describe-values.js';
 export { endpointTimes } from './stats/endpoints.js';
 export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
 export { logRankTest } from './stats/log-rank.js';
 export { restrictedMean } from './stats/restricted-mean.js';
+export { ksSamples, wasserstein1Samples } from './stats/sample-distances.js';
 
 // --- Reference: the known-truth oncology process ---
 
@@ -112,6 +114,7 @@ export { mergeSummaries } from './validate/merge-summaries.js';
 export { summarizeTimeline } from './validate/summarize-timeline.js';
 export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
+export type { CodeValues } from './validate/value-summary.js';
 
 // --- Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md) ---
 

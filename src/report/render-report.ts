@@ -16,6 +16,7 @@ import { renderPrivacySection } from './render-privacy.js';
 import { chartsSection } from './report-charts.js';
 import { formatNumber } from './report-format.js';
 import { escapeXml } from './svg.js';
+import { valuesSection } from './values-section.js';
 
 export { formatNumber } from './report-format.js';
 
@@ -279,6 +280,7 @@ ${plausibilitySectionHtml(report)}
 ${report.privacy ? renderPrivacySection(report.privacy) : ''}
 ${chartsSection(report)}
 ${attributeSection(report)}
+${valuesSection(report)}
 ${provenanceSection(report.provenance, report)}
 ${generationSection(report)}
 <section><h2>Method</h2><p class="method">Every metric is a distance (0 = identical). <b>value</b> compares the whole synthetic cohort with the whole real data. The <b>noise floor</b> is the same metric between two random halves A and B of the real patients (mean and SD over ${formatNumber(s.repeats)} splits). <b>matched</b> compares half A with a random synthetic subsample of exactly |B| patients, so matched and noise floor are computed at the same sample sizes and have the same distribution when the generator reproduces the real process; <b>ratio</b> = mean matched ÷ mean noise floor (≈ 1 for a faithful generator). Counts and survival risk tables are exact integer-day tables, merged across shards. Curves are compared on days 0–${s.horizonDays}. See docs/validation.md.</p></section>

@@ -1,5 +1,6 @@
 import { formatIsoDay } from '../core/days.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
+import { type CodeValueDescription, describeValues } from './describe-values.js';
 import { kaplanMeier } from './kaplan-meier.js';
 
 /** What `trajsim inspect` reports about a timeline. Times in days. */
@@ -35,6 +36,8 @@ export interface TimelineDescription {
         readonly median: number;
       }
   )[];
+  /** Per-code event values (codes with at least one value; issue 10). */
+  readonly values: readonly CodeValueDescription[];
   readonly terminal: { readonly deaths: number; readonly censored: number };
   readonly followUpDays: {
     /** Median of the terminal day over all patients. */
@@ -158,6 +161,7 @@ export function describeTimeline(t: Timeline): TimelineDescription {
       .map((code, c) => ({ code, events: codeEvents[c]!, patients: codePatients[c]! }))
       .sort((x, y) => y.events - x.events || (x.code < y.code ? -1 : 1)),
     attributes,
+    values: describeValues(t),
     terminal: { deaths, censored: nP - deaths },
     followUpDays: {
       medianObserved: quantileSorted(sortedFollowUp, 0.5),

@@ -5,6 +5,7 @@ import { logRankTest } from '../stats/log-rank.js';
 import { restrictedMean } from '../stats/restricted-mean.js';
 import { TERMINAL_CODES } from '../timeline/types.js';
 import { atRiskDays, cifPanel, grid, kmPanel, round, sampleDaily } from './chart-survival.js';
+import { valueTrajectories } from './chart-values.js';
 import { expandSurvival } from './expand-counts.js';
 import type { ExcludedLevel, FidelityCharts, ForestData, ForestTerm } from './fidelity-report.js';
 import { firstOccurrenceOf, levelSurvivalOf } from './merge-summaries.js';
@@ -202,5 +203,6 @@ export function chartData(
       real: rowProbabilities(real, from, codes),
       synthetic: rowProbabilities(synthetic, from, codes),
     },
+    values: valueTrajectories(real, synthetic, ctx),
   };
 }

@@ -5,6 +5,7 @@
  */
 
 import { toJsonText } from '../core/format.js';
+import type { ValueTrajectory } from './chart-values.js';
 import type { MetricValue } from './metric.js';
 import type { PlausibilitySection } from './metrics/plausibility.js';
 import type { PrivacyReport } from './privacy/privacy-report.js';
@@ -162,6 +163,8 @@ export interface FidelityCharts {
     readonly real: readonly (readonly number[])[];
     readonly synthetic: readonly (readonly number[])[];
   };
+  /** Value trajectories per valued code (issue 10); absent in reports written before them. */
+  readonly values?: readonly ValueTrajectory[];
 }
 
 /**

@@ -24,6 +24,7 @@ import { constraintMetrics } from './metrics/constraints.js';
 import { displayKey, structureMetrics } from './metrics/structure.js';
 import { survivalMetrics } from './metrics/survival.js';
 import { timeMetrics } from './metrics/time.js';
+import { valueMetrics } from './metrics/values.js';
 import {
   DEFAULT_REPEATS,
   MatchedSubsample,
@@ -53,6 +54,8 @@ export function compareSummaries(
     ...survivalMetrics(ref, other, ctx),
     // issue 17: attribute structure and per-term Cox z (a block of its own)
     ...attributeMetrics(ref, other, ctx),
+    // issue 10: event values per valued code
+    ...valueMetrics(ref, other, ctx),
   ];
 }
 

@@ -6,6 +6,7 @@ import type {
   SurvivalCounts,
   TimelineSummary,
 } from './summary.js';
+import { mergeCodeValues } from './value-summary.js';
 
 /**
  * Element-wise sum of count tables of any lengths.
@@ -217,6 +218,7 @@ export function mergeSummaries(summaries: readonly TimelineSummary[]): TimelineS
     firstOccurrence,
     osByLevel,
     violations,
+    values: mergeCodeValues(summaries.map((s) => s.values)),
     perPatient: { osDay, osStatus, attributes: mergeAttributes(summaries, patients) },
   };
 }

@@ -2,7 +2,7 @@ import { assertArgument } from '../core/errors.js';
 import { DEFAULT_SEED } from '../core/rng.js';
 import { countTotal } from '../stats/distances.js';
 import { TERMINAL_CODES } from '../timeline/types.js';
-import type { MetricContext } from './metric.js';
+import type { MetricContext, ValuedCode } from './metric.js';
 import { START_CODE, splitKey, type TimelineSummary } from './summary.js';
 
 /** Options of {@link metricContext}; every field has a documented default. */
@@ -23,6 +23,42 @@ export interface MetricContextOptions {
   readonly coxMaxPatients?: number;
   /** Seed for subsampling (default {@link DEFAULT_SEED}, '1'). */
   readonly seed?: string | number;
+  /** A code's values are compared when at least this share of its real events has one (default 0.5)... */
+  readonly minValueShare?: number;
+  /** ...and it has at least this many real values (default 30). */
+  readonly minValues?: number;
+}
+
+/**
+ * The codes whose values the metrics compare: non-terminal codes of the real summary with at
+ * least `minValues` values on at least `minValueShare` of their events, sorted by name, with the
+ * mean and sample SD of their real values, their number of consecutive pairs and of deaths
+ * after a measurement (which decide whether the pair and Cox metrics are computed).
+ *
+ * @example
+ * valuedCodes(nafldSummary).map((v) => v.code) // => ['LAB:fib4', 'LAB:hdl', 'LAB:sbp', 'LAB:smoke']
+ */
+export function valuedCodes(
+  real: TimelineSummary,
+  options: Pick<MetricContextOptions, 'minValueShare' | 'minValues'> = {},
+): ValuedCode[] {
+  const minShare = options.minValueShare ?? 0.5;
+  const minValues = options.minValues ?? 30;
+  const out: ValuedCode[] = [];
+  for (const [code, v] of real.values) {
+    const n = v.values.length;
+    if (n < minValues || n < minShare * v.events) continue;
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += v.values[i]!;
+    mean /= n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (v.values[i]! - mean) ** 2;
+    const sd = Math.sqrt(ss / (n - 1));
+    let deaths = 0;
+    for (let i = 0; i < v.intervals.event.length; i++) deaths += v.intervals.event[i]!;
+    out.push({ code, mean, sd: sd > 0 ? sd : 1, pairs: v.lagPrev.length, deaths });
+  }
+  return out.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
 /**
@@ -105,5 +141,6 @@ export function metricContext(
     topNgrams: options.topNgrams ?? 20,
     coxMaxPatients: options.coxMaxPatients ?? 200_000,
     seed: String(options.seed ?? DEFAULT_SEED),
+    valuedCodes: valuedCodes(real, options),
   };
 }

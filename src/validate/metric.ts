@@ -9,6 +9,7 @@ export const METRIC_FAMILIES = {
   STRUCTURE: 'structure',
   TIME: 'time',
   SURVIVAL: 'survival',
+  VALUES: 'values',
 } as const;
 
 export type MetricFamily = (typeof METRIC_FAMILIES)[keyof typeof METRIC_FAMILIES];
@@ -50,4 +51,19 @@ export interface MetricContext {
   readonly coxMaxPatients: number;
   /** Seed of the Cox subsample. */
   readonly seed: string;
+  /** Codes whose event values are compared, with the real mean and SD used to standardise. */
+  readonly valuedCodes: readonly ValuedCode[];
+}
+
+/** A code that carries values in the real data (metric-context.ts says when). */
+export interface ValuedCode {
+  readonly code: string;
+  /** Mean of the real values. */
+  readonly mean: number;
+  /** Sample SD of the real values (1 when they are constant). */
+  readonly sd: number;
+  /** Real consecutive pairs of values within patients (autocorrelation and slope need ≥ 30). */
+  readonly pairs: number;
+  /** Real deaths after a measurement of the code (the value → death Cox model needs ≥ 10). */
+  readonly deaths: number;
 }

@@ -13,6 +13,7 @@ import {
   type SurvivalCounts,
   type TimelineSummary,
 } from './summary.js';
+import { ValueSummaryBuilder } from './value-summary.js';
 
 /** Options of {@link summarizeTimeline}. */
 export interface SummarizeOptions {
@@ -88,6 +89,7 @@ export class SummaryBuilder {
   private readonly osDay = new GrowableColumn((n) => new Int32Array(n), 64);
   private readonly osStatus = new GrowableColumn((n) => new Uint8Array(n), 64);
   private stamp = 0;
+  private readonly valueBuilder: ValueSummaryBuilder;
 
   constructor(private readonly timeline: Timeline) {
     const codes = timeline.events.codes;
@@ -98,6 +100,7 @@ export class SummaryBuilder {
       c === TERMINAL_CODES.DEATH || c === TERMINAL_CODES.END_OF_FOLLOWUP ? 1 : 0,
     );
     this.deathCode = codes.indexOf(TERMINAL_CODES.DEATH);
+    this.valueBuilder = new ValueSummaryBuilder(timeline, this.isTerminal);
     this.codeEvents = new Float64Array(k);
     this.codePatients = new Float64Array(k);
     this.seen = new Int32Array(k);
@@ -178,6 +181,7 @@ export class SummaryBuilder {
     (died ? this.osEvents : this.osCensored).add(lastDay);
     this.osDay.push(lastDay);
     this.osStatus.push(died);
+    this.valueBuilder.addPatient(start, end, lastDay, died);
     for (let c = 0; c < k; c++) {
       if (this.isTerminal[c] === 1) continue;
       if (this.seen[c] === stamp) this.firstEvent[c]!.add(this.firstDay[c]!);
@@ -281,6 +285,7 @@ export class SummaryBuilder {
       firstOccurrence,
       osByLevel,
       violations: { ...this.violations },
+      values: this.valueBuilder.finish(),
       perPatient: {
         osDay: this.osDay.toArray(),
         osStatus: this.osStatus.toArray(),

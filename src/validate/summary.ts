@@ -9,13 +9,15 @@
  * metrics are exactly those of the whole cohort. Codes and attribute levels are keyed by name,
  * so shards with different dictionaries merge correctly.
  *
- * The one part that is not a count table is `perPatient` (overall-survival time, status and
- * attributes per patient), kept for the Cox model; it merges by concatenation.
+ * The parts that are not count tables are `perPatient` (overall-survival time, status and
+ * attributes per patient), kept for the Cox model, and `values` (event values per code, which
+ * are real numbers); both merge by concatenation.
  *
  * This module holds the summary's shape; `summarize-timeline.ts` computes it.
  */
 
 import type { Attribute } from '../timeline/types.js';
+import type { CodeValues } from './value-summary.js';
 
 /** Separator of the codes inside a transition or n-gram key. */
 export const KEY_SEPARATOR = '\u001f';
@@ -91,6 +93,8 @@ export interface TimelineSummary {
   /** Overall survival per level of each categorical attribute (attribute → level → counts). */
   readonly osByLevel: ReadonlyMap<string, ReadonlyMap<string, SurvivalCounts>>;
   readonly violations: ConstraintViolations;
+  /** Event values per non-terminal code with events (value-summary.ts; merges by concatenation). */
+  readonly values: ReadonlyMap<string, CodeValues>;
   readonly perPatient: PatientColumns;
 }
 

@@ -23,6 +23,13 @@ function render(d: TimelineDescription): string[] {
     lines.push(
       `    ${c.code.padEnd(28)} ${String(c.events).padStart(9)} ${String(c.patients).padStart(9)}`,
     );
+  if (d.values.length > 0) {
+    lines.push('  values (with value / events, missing share; min, median, mean, max):');
+    for (const v of d.values)
+      lines.push(
+        `    ${v.code.padEnd(28)} ${v.withValue}/${v.events}, missing ${fmt(v.missingShare * 100, 1)}%; min ${fmt(v.min, 2)}, median ${fmt(v.median, 2)}, mean ${fmt(v.mean, 2)}, max ${fmt(v.max, 2)}${v.integer ? `; integer (${v.distinct > 1000 ? '> 1000' : v.distinct} distinct)` : ''}`,
+      );
+  }
   lines.push('  attributes:');
   for (const a of d.attributes) {
     if (a.kind === 'categorical') {
@@ -43,8 +50,8 @@ export const registerInspect: RegisterCommand = (program, context) => {
   program.addCommand(
     new Command('inspect')
       .description(
-        'Summarise a timeline: patients, events per patient, codes, attributes, deaths vs censored,\n' +
-          'median follow-up (observed and reverse Kaplan–Meier) and date range.',
+        'Summarise a timeline: patients, events per patient, codes, event values per code, attributes,\n' +
+          'deaths vs censored, median follow-up (observed and reverse Kaplan–Meier) and date range.',
       )
       .argument('<dir>', 'timeline directory')
       .option('--json', 'print JSON instead of text')
