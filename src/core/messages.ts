@@ -873,3 +873,29 @@ export function notEnoughDisk(bytes: number, free: number, where: string): strin
 export function unknownName(what: string, text: string, allowed: readonly string[]): string {
   return `unknown ${what} '${text}'; expected one of ${allowed.join(', ')}`;
 }
+
+// --- g11-scale ---
+
+/**
+ * Note: `generate --threads N` with the tfjs engine, which samples on the main thread only.
+ *
+ * @param threads - the threads asked for.
+ * @returns the message text.
+ * @example
+ * tfjsSingleThread(2) // => 'the tfjs engine samples on one thread (--threads 2 applies to the onnx engine); using 1 thread'
+ */
+export function tfjsSingleThread(threads: number): string {
+  return `the tfjs engine samples on one thread (--threads ${threads} applies to the onnx engine); using 1 thread`;
+}
+
+/**
+ * Note: how many worker threads a generation run samples on.
+ *
+ * @param threads - worker threads.
+ * @returns the message text.
+ * @example
+ * generationThreads(2) // => 'sampling on 2 worker threads (ONNX Runtime: 1 intra-op thread each)'
+ */
+export function generationThreads(threads: number): string {
+  return `sampling on ${threads} worker threads (ONNX Runtime: 1 intra-op thread each)`;
+}
