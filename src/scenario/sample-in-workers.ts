@@ -82,19 +82,27 @@ export type WorkerRequest =
   | { readonly type: 'range'; readonly chunk: number; readonly from: number; readonly to: number }
   | { readonly type: 'stop' };
 
+/**
+ * Fewest patients for which `generate` samples on worker threads by default: below it, the
+ * workers' start (each loads the model and opens its ONNX sessions, ~1 s of CPU) costs more
+ * than it saves. An explicit `--threads N` always uses N.
+ */
+export const PARALLEL_MIN_PATIENTS = 20_000;
+
 /** Chunks a thread may run ahead of the writer (bounds the memory of waiting chunks). */
 export const CHUNKS_AHEAD_PER_THREAD = 2;
 
 /**
  * Patients per chunk: at least 16 batches (so a chunk's draining tail is a small share of
- * it), at least 16,384, and no more than an even share per thread.
+ * it), at least 4,096, and no more than an even share per thread.
  *
  * @example
  * chunkPatients(1_000_000, 4096, 2) // => 65536
+ * chunkPatients(10_000, 64, 2) // => 4096
  * chunkPatients(1000, 1024, 2) // => 500
  */
 export function chunkPatients(patients: number, batchSize: number, threads: number): number {
-  const wanted = Math.max(16_384, 16 * batchSize);
+  const wanted = Math.max(4096, 16 * batchSize);
   return Math.max(1, Math.min(wanted, Math.ceil(patients / threads)));
 }
 

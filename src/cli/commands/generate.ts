@@ -157,7 +157,7 @@ export const registerGenerate: RegisterCommand = (program, context) => {
       )
       .option(
         '--threads <n>',
-        'worker threads that sample in parallel, 1 ONNX Runtime thread each (default: the machine’s cores; same bytes for any N)',
+        'worker threads that sample in parallel, 1 ONNX Runtime thread each (default: the machine’s cores from 20,000 patients, else 1; same bytes for any N)',
         integerIn(1, 256),
       )
       .option(
@@ -230,7 +230,10 @@ async function generateAction(opts: GenerateFlags, context: CliContext): Promise
     ...(opts.device ? { device: opts.device } : {}),
     logger: context.logger,
   });
-  let threads = opts.threads ?? Math.max(1, cpus().length);
+  const { PARALLEL_MIN_PATIENTS } = await import('../../scenario/sample-in-workers.js');
+  let threads =
+    opts.threads ??
+    (range.end - range.start >= PARALLEL_MIN_PATIENTS ? Math.max(1, cpus().length) : 1);
   if (threads > 1 && engine.startsWith('tfjs')) {
     context.logger.info(MESSAGES.INFO, tfjsSingleThread(threads));
     threads = 1;
