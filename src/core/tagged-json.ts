@@ -2,7 +2,7 @@
  * Exact JSON for in-memory structures with typed arrays, Maps and non-finite numbers (e.g. a
  * validation summary): generic over the fields, so a structure that gains a field serialises
  * it too. Typed arrays are stored as base64 of their bytes (exact, compact; little-endian as
- * on every platform Node supports), Maps as entry lists in insertion order, NaN, ±Infinity
+ * on every platform Node supports; a mostly-zero Float64Array as its non-zero entries), Maps as entry lists in insertion order, NaN, ±Infinity
  * and −0 by name. A tag is an object with one `$`-key; object keys starting with `$` are
  * escaped by doubling the `$`.
  */
@@ -23,6 +23,56 @@ function typedTag(v: unknown): TypedTag | undefined {
   return undefined;
 }
 
+const base64 = (t: Int32Array | Float64Array) =>
+  Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64');
+
+/**
+ * A mostly-zero Float64Array (a count table over days) as its length and its non-zero entries
+ * (`$f64z`: indices and values), when that is under half its dense size; else undefined.
+ */
+function sparseOf(t: Float64Array): { $f64z: { n: number; i: string; v: string } } | undefined {
+  let nonZero = 0;
+  for (let k = 0; k < t.length; k++) if (!Object.is(t[k], 0)) nonZero++;
+  if (12 * nonZero >= 4 * t.length) return undefined;
+  const i = new Int32Array(nonZero);
+  const v = new Float64Array(nonZero);
+  let j = 0;
+  for (let k = 0; k < t.length; k++) {
+    if (Object.is(t[k], 0)) continue;
+    i[j] = k;
+    v[j++] = t[k]!;
+  }
+  return { $f64z: { n: t.length, i: base64(i), v: base64(v) } };
+}
+
+/** The Float64Array of a `$f64z` tag. */
+function decodeSparse(z: unknown, path: string): Float64Array {
+  const { n, i, v } = (z ?? {}) as { n?: unknown; i?: unknown; v?: unknown };
+  if (!(Number.isSafeInteger(n) && (n as number) >= 0)) {
+    throw new TrajsimError('INVALID_INPUT', `${path}: $f64z needs a length n`);
+  }
+  const at = decodeTyped('$i32', i, `${path}.i`) as Int32Array;
+  const values = decodeTyped('$f64', v, `${path}.v`) as Float64Array;
+  const out = new Float64Array(n as number);
+  if (at.length !== values.length) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      `${path}: $f64z has ${at.length} indices and ${values.length} values`,
+    );
+  }
+  for (let k = 0; k < at.length; k++) {
+    const idx = at[k]!;
+    if (!(idx >= 0 && idx < out.length)) {
+      throw new TrajsimError(
+        'INVALID_INPUT',
+        `${path}: $f64z index ${idx} outside 0..${out.length - 1}`,
+      );
+    }
+    out[idx] = values[k]!;
+  }
+  return out;
+}
+
 /**
  * The JSON-ready form of a value (see the module comment). Throws INTERNAL for what JSON
  * cannot carry exactly (functions, symbols, bigints, other typed arrays, class instances).
@@ -38,6 +88,10 @@ export function encodeTagged(value: unknown): unknown {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && !Object.is(value, -0)) return value;
     return { $num: Object.is(value, -0) ? '-0' : String(value) };
+  }
+  if (value instanceof Float64Array) {
+    const sparse = sparseOf(value);
+    if (sparse) return sparse;
   }
   const tag = typedTag(value);
   if (tag) {
@@ -90,6 +144,7 @@ export function decodeTagged(json: unknown, path = '$'): unknown {
   if (entries.length === 1) {
     const [k, v] = entries[0]!;
     if (k in TYPED) return decodeTyped(k as TypedTag, v, path);
+    if (k === '$f64z') return decodeSparse(v, path);
     if (k === '$num') return v === '-0' ? -0 : Number(v);
     if (k === '$undef') return undefined;
     if (k === '$map' || k === '$set') {
