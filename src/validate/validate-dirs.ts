@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: validation of timeline directories is one recipe in named steps
+// (prepareRealSide -> summarizeSyntheticDir per shard -> assessSyntheticParts, with the
+// provenance, plausibility, privacy and comparability checks they share); each function is short.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
