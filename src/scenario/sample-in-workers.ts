@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TrajsimError } from '../core/errors.js';
+import { GrowableColumn } from '../core/growable.js';
 import {
   type GeneratedPatient,
   type PatientWriter,
@@ -114,19 +115,22 @@ function workerUrl(): URL {
   return new URL('../../dist/scenario/generation-worker.js', import.meta.url);
 }
 
-/** A packing {@link PatientWriter} for workers: collects a chunk's patients into typed arrays. */
+const int32 = (n: number) => new Int32Array(n);
+const float64 = (n: number) => new Float64Array(n);
+
+/** A packing {@link PatientWriter} for workers: collects a chunk's patients into typed columns. */
 export class ChunkPacker implements PatientWriter {
-  private indexDay: number[] = [];
-  private attempt: number[] = [];
-  private attributes: number[] = [];
-  private offsets: number[] = [0];
-  private days: number[] = [];
-  private codes: number[] = [];
-  private values: number[] = [];
+  private indexDay = new GrowableColumn(int32);
+  private attempt = new GrowableColumn(int32);
+  private attributes = new GrowableColumn(float64);
+  private offsets = new GrowableColumn(int32);
+  private days = new GrowableColumn(int32, 16_384);
+  private codes = new GrowableColumn(int32, 16_384);
+  private values = new GrowableColumn(float64, 16_384);
 
   /** Records a patient's index day and attributes (the id is rebuilt from its index). */
   addPatient(_id: string, indexDay: number, attributeValues: ArrayLike<number>): void {
-    if (this.indexDay.length > 0) this.offsets.push(this.days.length);
+    this.offsets.push(this.days.length);
     this.indexDay.push(indexDay);
     for (let i = 0; i < attributeValues.length; i++) this.attributes.push(attributeValues[i]!);
   }
@@ -145,26 +149,21 @@ export class ChunkPacker implements PatientWriter {
 
   async commit(): Promise<void> {}
 
-  /** The packed chunk, and a fresh packer state. */
+  /** The packed chunk (exact-size copies, so their buffers can be transferred); the packer empties. */
   take(): Omit<PackedChunk, 'chunk' | 'from' | 'counts' | 'criteriaMet' | 'criteriaCandidates'> {
-    if (this.indexDay.length > 0) this.offsets.push(this.days.length);
+    this.offsets.push(this.days.length);
     const packed = {
       patients: this.indexDay.length,
-      indexDay: Int32Array.from(this.indexDay),
-      attempt: Int32Array.from(this.attempt),
-      attributes: Float64Array.from(this.attributes),
-      offsets: Int32Array.from(this.offsets),
-      days: Int32Array.from(this.days),
-      codes: Int32Array.from(this.codes),
-      values: Float64Array.from(this.values),
+      indexDay: this.indexDay.toArray(),
+      attempt: this.attempt.toArray(),
+      attributes: this.attributes.toArray(),
+      offsets: this.offsets.toArray(),
+      days: this.days.toArray(),
+      codes: this.codes.toArray(),
+      values: this.values.toArray(),
     };
-    this.indexDay = [];
-    this.attempt = [];
-    this.attributes = [];
-    this.offsets = [0];
-    this.days = [];
-    this.codes = [];
-    this.values = [];
+    for (const c of [this.indexDay, this.attempt, this.attributes, this.offsets]) c.length = 0;
+    for (const c of [this.days, this.codes, this.values]) c.length = 0;
     return packed;
   }
 }
