@@ -168,6 +168,7 @@ for (const batch of args.batches.split(',').map(Number)) {
   const steps = batch >= 4096 ? 10 : 30;
   // tfjs wasm (one thread in Node): the committed two-stage step.
   {
+    const loadBefore = await load1();
     const { stepModel, engine } = await createEngineStepModel(loaded, { engine: 'tfjs' });
     const e2e = await endToEnd(stepModel, batch);
     stepModel.dispose();
@@ -182,6 +183,7 @@ for (const batch of args.batches.split(',').map(Number)) {
       engine,
       batch,
       threads: 1,
+      loadAverage1m: [loadBefore, await load1()],
       rawStepEventsPerSecond: raw.eventsPerSecond,
       endToEnd: e2e,
       endToEndShareOfRawStep: e2e.eventsPerSecond / raw.eventsPerSecond,
