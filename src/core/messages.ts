@@ -889,3 +889,50 @@ export function unknownName(what: string, text: string, allowed: readonly string
 export function codeWithoutValues(code: string, valued: readonly string[]): string {
   return `code '${code}' is not a valued code of the model (value criteria need one); valued codes: ${valued.length > 0 ? valued.join(', ') : 'none (the model generates no values)'}`;
 }
+
+// --- g11-scale ---
+
+/**
+ * Note: `generate --threads N` with the tfjs engine, which samples on the main thread only.
+ *
+ * @param threads - the threads asked for.
+ * @returns the message text.
+ * @example
+ * tfjsSingleThread(2) // => 'the tfjs engine samples on one thread (--threads 2 applies to the onnx engine); using 1 thread'
+ */
+export function tfjsSingleThread(threads: number): string {
+  return `the tfjs engine samples on one thread (--threads ${threads} applies to the onnx engine); using 1 thread`;
+}
+
+/**
+ * Note: how many worker threads a generation run samples on.
+ *
+ * @param threads - worker threads.
+ * @returns the message text.
+ * @example
+ * generationThreads(2) // => 'sampling on 2 worker threads (ONNX Runtime: 1 intra-op thread each)'
+ */
+export function generationThreads(threads: number): string {
+  return `sampling on ${threads} worker threads (ONNX Runtime: 1 intra-op thread each)`;
+}
+
+/**
+ * Error: serialised summaries (validate --summaries) that are not the shards of one cohort in order.
+ *
+ * @param file - the summary (or directory) that does not fit.
+ * @param part - its first patient, patients and cohort total.
+ * @param expectedFirst - the first patient expected there.
+ * @param expectedTotal - the cohort total of the first summary.
+ * @returns the message text.
+ * @example
+ * summaryPartsDoNotTile('s2.json', { firstPatient: 0, totalPatients: 10, full: { patients: 5 } }, 5, 10)
+ * // => 's2.json holds patients 0..4 of a cohort of 10; expected patients from 5 of a cohort of 10 here (give the summaries of every shard once, in shard order)'
+ */
+export function summaryPartsDoNotTile(
+  file: string,
+  part: { firstPatient: number; totalPatients: number; full: { patients: number } },
+  expectedFirst: number,
+  expectedTotal: number,
+): string {
+  return `${file} holds patients ${part.firstPatient}..${part.firstPatient + part.full.patients - 1} of a cohort of ${part.totalPatients}; expected patients from ${expectedFirst} of a cohort of ${expectedTotal} here (give the summaries of every shard once, in shard order)`;
+}

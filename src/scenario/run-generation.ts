@@ -50,6 +50,7 @@ import { TimelineWriter } from '../timeline/writer.js';
 import { type ResolvedAttributeRequest, resolveAttributeRequests } from './attribute-requests.js';
 import { compileCriteria, describeCriterion } from './criteria.js';
 import { lockCheckpoint, readCheckpointTally, verifyCheckpointPart } from './resume-checkpoint.js';
+import { sampleInWorkers, type WorkerSetup } from './sample-in-workers.js';
 import type { Scenario } from './schema.js';
 
 /** The file every generation run writes beside its data. */
@@ -76,6 +77,19 @@ export interface RunGenerationOptions {
   readonly overwrite?: boolean;
   readonly backend?: string;
   readonly logger?: Logger;
+  /**
+   * Sample on worker threads (same bytes as one thread; src/scenario/sample-in-workers.ts):
+   * each worker loads `modelDir` with this engine, so `model` must be that folder's model.
+   * Absent or threads 1: the main thread samples.
+   */
+  readonly parallel?: ParallelOptions;
+}
+
+/** Worker threads of a generation run and the engine they load the model with. */
+export interface ParallelOptions {
+  readonly threads: number;
+  readonly engine: WorkerSetup['engine'];
+  readonly device?: WorkerSetup['device'];
 }
 
 /** generation.json: what was asked, what was made, and how. */
@@ -304,7 +318,8 @@ function compileScenario(scenario: Scenario, model: GenerationModel) {
   return { requests, fixed, forced };
 }
 
-interface ScenarioHooks extends GenerationHooks {
+/** The generation hooks of a compiled scenario. */
+export interface ScenarioHooks extends GenerationHooks {
   /** Candidates seen and criteria met, counted by the accept hook. */
   readonly criteriaTally?: { readonly met: Float64Array; readonly candidates: number };
 }
@@ -365,6 +380,21 @@ function hooksFor(
       });
     },
   };
+}
+
+/**
+ * The hooks of a scenario for a model (attributes, interventions, criteria with their tally),
+ * without the written tally: what a generation worker recompiles from the scenario's JSON.
+ * Throws SCENARIO like the main run does (unknown codes, attributes, levels, broken rules).
+ *
+ * @example
+ * compileScenarioHooks(model, scenario).accept?.(patient) // => true when the criteria hold
+ */
+export function compileScenarioHooks(model: GenerationModel, scenario: Scenario): ScenarioHooks {
+  const compiled = compileScenario(scenario, model);
+  const tally = emptyTally(compiled.requests, scenario.criteria.length, compiled.forced.length);
+  const { written: _written, ...hooks } = hooksFor(model, scenario, compiled, tally);
+  return hooks;
 }
 
 function pilotAcceptance(
@@ -540,20 +570,53 @@ async function runPart(
 ): Promise<void> {
   const { model, scenario, compiled, o, tally } = job;
   const hooks = hooksFor(model, scenario, compiled, partTally);
-  const counts: SampleRangeCounts = await sampleRange(model, writer, from, to, {
+  const ro: SampleRangeOptions = {
     ...o,
     hooks,
     progressOffset: partTally === tally ? 0 : tally.patients,
     progressTotal: job.end - job.first,
-  });
+  };
+  const parallel = job.options.parallel;
+  let counts: SampleRangeCounts;
+  if (parallel && parallel.threads > 1) {
+    const setup: WorkerSetup = {
+      modelDir: job.options.modelDir,
+      rules: model.rules,
+      scenario,
+      engine: parallel.engine,
+      ...(parallel.device ? { device: parallel.device } : {}),
+      sample: {
+        seed: o.seed,
+        batchSize: o.batchSize,
+        horizonDays: o.horizonDays,
+        maxEvents: o.maxEvents,
+        maxAttempts: o.maxAttempts,
+        indexDayRange: o.indexDayRange,
+      },
+    };
+    const r = await sampleInWorkers(
+      setup,
+      writer,
+      from,
+      to,
+      ro,
+      parallel.threads,
+      model.attributes.length,
+    );
+    counts = r.counts;
+    partTally.criteriaCandidates = r.criteriaCandidates;
+    partTally.criteriaMet = Array.from(r.criteriaMet);
+  } else {
+    counts = await sampleRange(model, writer, from, to, ro);
+    if (hooks.criteriaTally) {
+      partTally.criteriaCandidates = hooks.criteriaTally.candidates;
+      partTally.criteriaMet = Array.from(hooks.criteriaTally.met);
+    }
+  }
   partTally.patients += counts.written;
   partTally.events += counts.events;
   partTally.candidates += counts.candidates;
   partTally.capped += counts.capped;
-  if (hooks.criteriaTally) {
-    partTally.criteriaCandidates = hooks.criteriaTally.candidates;
-    partTally.criteriaMet = Array.from(hooks.criteriaTally.met);
-  }
 }
 
 /** The requested-vs-achieved table of generation.json, from the job's tally. */

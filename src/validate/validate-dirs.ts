@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: validation of timeline directories is one recipe in named steps
+// (prepareRealSide -> summarizeSyntheticDir per shard -> assessSyntheticParts, with the
+// provenance, plausibility, privacy and comparability checks they share); each function is short.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,6 +13,7 @@ import {
   SILENT_LOGGER,
   shardAttributesDiffer,
   summarisingReal,
+  summaryPartsDoNotTile,
   syntheticLacksAttributes,
   tooFewRealPatients,
 } from '../core/messages.js';
@@ -17,10 +21,10 @@ import { DEFAULT_SEED } from '../core/rng.js';
 import { VERSION } from '../core/version.js';
 import { auditRules, mergeRuleAudits, type RuleAudit } from '../rules/audit-rules.js';
 import { mineRules } from '../rules/mine-rules.js';
-import type { RuleEdits } from '../rules/rule-schema.js';
+import type { RuleEdits, RuleSet } from '../rules/rule-schema.js';
 import { applyRuleEdits } from '../rules/rules-file.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
-import { TIMELINE_FILES, type TimelineManifest } from '../timeline/types.js';
+import { TIMELINE_FILES, type Timeline, type TimelineManifest } from '../timeline/types.js';
 import { assessFidelity, type FidelityOptions } from './fidelity.js';
 import { FINDING_CODES, type FidelityReport, type ReportProvenance } from './fidelity-report.js';
 import { mergeSummaries } from './merge-summaries.js';
@@ -28,11 +32,12 @@ import { type PlausibilitySection, plausibilitySection } from './metrics/plausib
 import {
   DEFAULT_REPEATS,
   MatchedSubsample,
-  type ShardSummaries,
+  type RealSummaries,
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
 import { assessPrivacyDirs, type PrivacyDirsOptions } from './privacy/privacy-dirs.js';
+import type { TimelineSummary } from './summary.js';
 
 /** Options of {@link validateTimelineDirs}. */
 export interface ValidateDirsOptions extends FidelityOptions {
@@ -129,12 +134,203 @@ export function syntheticProvenance(
   };
 }
 
+/** The real side of a validation: its summaries with random halves, mined rules and their audit. */
+export interface RealSide {
+  readonly realDir: string;
+  readonly real: Timeline;
+  readonly realManifest: TimelineManifest;
+  readonly summaries: RealSummaries;
+  readonly ruleSet: RuleSet | undefined;
+  readonly audit: RuleAudit | undefined;
+  readonly repeats: number;
+  readonly seed: string;
+}
+
+/**
+ * Reads and summarises the real timeline of a validation (with its `repeats` random halves),
+ * mines its plausibility rules (with the user's edits) and audits it: what every synthetic
+ * shard is compared with. Throws like {@link validateTimelineDirs}.
+ *
+ * @example
+ * const real = await prepareRealSide('data/colon', { thresholds, seed: '1' });
+ * real.summaries.halves.length // => 5
+ */
+export async function prepareRealSide(
+  realDir: string,
+  options: ValidateDirsOptions,
+): Promise<RealSide> {
+  const logger = options.logger ?? SILENT_LOGGER;
+  const repeats = options.repeats ?? DEFAULT_REPEATS;
+  const seed = String(options.seed ?? DEFAULT_SEED);
+  const real = await readTimeline(realDir);
+  if (real.patients.ids.length < MIN_REAL_PATIENTS) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      tooFewRealPatients(realDir, real.patients.ids.length, MIN_REAL_PATIENTS),
+    );
+  }
+  logger.info(MESSAGES.INFO, summarisingReal(realDir, real.patients.ids.length, repeats));
+  const summaries = summarizeWithHalves(real, { repeats, seed });
+  let ruleSet = options.plausibility === false ? undefined : mineRules(real);
+  if (ruleSet && options.rules)
+    ruleSet = applyRuleEdits(ruleSet, options.rules.edits, options.rules.file);
+  const audit = ruleSet ? auditRules(real, ruleSet.rules) : undefined;
+  const realManifest = readTimelineManifest(realDir);
+  return { realDir, real, realManifest, summaries, ruleSet, audit, repeats, seed };
+}
+
+/** One synthetic directory's share of a validation: all a report needs of it (serialisable). */
+export interface SyntheticPart {
+  readonly manifest: TimelineManifest;
+  /** Global index of its first patient, and the patients of the whole synthetic cohort. */
+  readonly firstPatient: number;
+  readonly totalPatients: number;
+  readonly full: TimelineSummary;
+  /** Its patients of each matched subsample (repeat r). */
+  readonly matched: readonly TimelineSummary[];
+  /** Its audit against the rules mined from the real side (undefined: no plausibility audit). */
+  readonly audit: RuleAudit | undefined;
+  readonly generation: { readonly source: string; readonly content: unknown } | undefined;
+  readonly provenance: SyntheticProvenance;
+}
+
+/** The matched subsamples of a synthetic cohort of `totalPatients` against `real`'s halves. */
+function matchedSubsampleOf(real: RealSide, totalPatients: number): MatchedSubsample {
+  return new MatchedSubsample(
+    totalPatients,
+    real.summaries.halves[0]!.b.patients,
+    real.repeats,
+    real.seed,
+  );
+}
+
+/**
+ * Summarises one synthetic directory for a validation against `real`: its summary, its part
+ * of the matched subsamples of a cohort of `totalPatients` in which its first patient has
+ * index `firstPatient`, its rule audit, its generation.json and provenance. Parts of the
+ * shards of one cohort combine exactly ({@link assessSyntheticParts}).
+ *
+ * @throws TrajsimError IO / INVALID_INPUT for a missing or malformed directory,
+ *   INVALID_ARGUMENT when the shard runs past `totalPatients`.
+ * @example
+ * const part = await summarizeSyntheticDir('out/syn-1', real, 0, 20_000);
+ * part.full.patients // => the shard's patients
+ */
+export async function summarizeSyntheticDir(
+  dir: string,
+  real: RealSide,
+  firstPatient: number,
+  totalPatients: number,
+  subsample: MatchedSubsample = matchedSubsampleOf(real, totalPatients),
+): Promise<SyntheticPart> {
+  const manifest = readTimelineManifest(dir);
+  checkComparable(real.realDir, real.real.patients.attributes, [dir], [manifest]);
+  const timeline = await readTimeline(dir);
+  const { full, matched } = summarizeShard(timeline, firstPatient, subsample);
+  const audit = real.ruleSet ? auditRules(timeline, real.ruleSet.rules) : undefined;
+  const genPath = join(dir, TIMELINE_FILES.GENERATION);
+  const content = existsSync(genPath) ? parseJsonText(readTextFile(genPath), genPath) : undefined;
+  return {
+    manifest,
+    firstPatient,
+    totalPatients,
+    full,
+    matched,
+    audit,
+    generation: content === undefined ? undefined : { source: genPath, content },
+    provenance: syntheticProvenance(dir, manifest, content),
+  };
+}
+
+/**
+ * The fidelity report of synthetic parts (the shards of one cohort, in order) against the
+ * real side: their summaries merged exactly (count tables add), then the metrics, provenance
+ * and plausibility section, as {@link validateTimelineDirs} makes them.
+ *
+ * @throws TrajsimError INVALID_INPUT when the parts do not tile one cohort in order, or have
+ *   different attributes.
+ * @example
+ * const report = assessSyntheticParts(real, [part1, part2], { thresholds, seed: '1' });
+ */
+export function assessSyntheticParts(
+  real: RealSide,
+  parts: readonly SyntheticPart[],
+  options: ValidateDirsOptions,
+  names: readonly string[] = parts.map((p) => p.provenance.path),
+): FidelityReport {
+  const logger = options.logger ?? SILENT_LOGGER;
+  checkComparable(
+    real.realDir,
+    real.real.patients.attributes,
+    names,
+    parts.map((p) => p.manifest),
+  );
+  let first = 0;
+  parts.forEach((p, i) => {
+    const total = parts[0]!.totalPatients;
+    if (p.firstPatient !== first || p.totalPatients !== total) {
+      throw new TrajsimError('INVALID_INPUT', summaryPartsDoNotTile(names[i]!, p, first, total));
+    }
+    first += p.full.patients;
+  });
+  if (first !== parts[0]!.totalPatients) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      summaryPartsDoNotTile(
+        names[parts.length - 1]!,
+        parts[parts.length - 1]!,
+        first,
+        parts[0]!.totalPatients,
+      ),
+    );
+  }
+  logger.info(MESSAGES.INFO, computingMetrics());
+  const report = assessFidelity(
+    {
+      real: real.summaries,
+      realName: real.real.name,
+      synthetic: mergeSummaries(parts.map((s) => s.full)),
+      syntheticNames: parts.map((p) => p.manifest.name),
+      matched: Array.from({ length: real.repeats }, (_, r) =>
+        mergeSummaries(parts.map((s) => s.matched[r]!)),
+      ),
+      generation: parts.flatMap((p) => (p.generation ? [p.generation] : [])),
+    },
+    { ...options, seed: real.seed },
+  );
+  const provenance: ReportProvenance = {
+    trajsimVersion: VERSION,
+    ...(options.provenance ?? {}),
+    real: {
+      path: resolve(real.realDir),
+      contentHash: real.realManifest.contentHash,
+      ...real.realManifest.counts,
+    },
+    synthetic: parts.map((p) => p.provenance),
+  };
+  const withProvenance: FidelityReport = { ...report, provenance };
+  let synAudit: RuleAudit | undefined;
+  for (const p of parts) {
+    if (!p.audit) continue;
+    if (synAudit) mergeRuleAudits(synAudit, p.audit);
+    else
+      synAudit = {
+        rules: p.audit.rules,
+        counts: p.audit.counts.map((c) => ({ ...c, examples: [...c.examples] })),
+      };
+  }
+  return real.audit && synAudit
+    ? withPlausibility(withProvenance, plausibilitySection(real.audit, synAudit))
+    : withProvenance;
+}
+
 /**
  * Validates synthetic timeline directories (shards of one cohort, in the order given)
  * against a real one. Reads one directory at a time, keeping only its summary, so memory is
  * bounded by the largest shard. A shard's `generation.json`, when present, is carried into
  * the report as is, and the provenance table (paths, content hashes, counts, model and
- * generation settings, version) is filled from the manifests.
+ * generation settings, version) is filled from the manifests. The same as summarising each
+ * directory ({@link summarizeSyntheticDir}, `trajsim summarize`) and assessing the parts.
  *
  * @throws TrajsimError IO for a missing directory, INVALID_INPUT for malformed files or
  *   generation.json, INVALID_ARGUMENT for no synthetic directory.
@@ -152,87 +348,28 @@ export async function validateTimelineDirs(
     throw new TrajsimError('INVALID_ARGUMENT', 'no synthetic timeline directory given');
   }
   const logger = options.logger ?? SILENT_LOGGER;
-  const repeats = options.repeats ?? DEFAULT_REPEATS;
-  const seed = String(options.seed ?? DEFAULT_SEED);
   const manifests = syntheticDirs.map((dir) => readTimelineManifest(dir));
-  const real = await readTimeline(realDir);
-  checkComparable(
-    realDir,
-    real.patients.attributes,
-    real.patients.ids.length,
-    syntheticDirs,
-    manifests,
-  );
-  logger.info(MESSAGES.INFO, summarisingReal(realDir, real.patients.ids.length, repeats));
-  const realSummaries = summarizeWithHalves(real, { repeats, seed });
-  let ruleSet = options.plausibility === false ? undefined : mineRules(real);
-  if (ruleSet && options.rules)
-    ruleSet = applyRuleEdits(ruleSet, options.rules.edits, options.rules.file);
-  const realAudit = ruleSet ? auditRules(real, ruleSet.rules) : undefined;
-  let synAudit: RuleAudit | undefined;
-  const realName = real.name;
+  const real = await prepareRealSide(realDir, options);
+  checkComparable(realDir, real.real.patients.attributes, syntheticDirs, manifests);
   const total = manifests.reduce((n, m) => n + m.counts.patients, 0);
-  const subsample = new MatchedSubsample(total, realSummaries.halves[0]!.b.patients, repeats, seed);
-  const shards: ShardSummaries[] = [];
-  const generation: { source: string; content: unknown }[] = [];
-  const synthetic: SyntheticProvenance[] = [];
+  const subsample = matchedSubsampleOf(real, total);
+  const parts: SyntheticPart[] = [];
   let first = 0;
   for (const [i, dir] of syntheticDirs.entries()) {
-    const timeline = await readTimeline(dir);
-    shards.push(summarizeShard(timeline, first, subsample));
-    if (ruleSet) {
-      const audit = auditRules(timeline, ruleSet.rules);
-      if (synAudit) mergeRuleAudits(synAudit, audit);
-      else synAudit = audit;
-    }
-    first += timeline.patients.ids.length;
+    const part = await summarizeSyntheticDir(dir, real, first, total, subsample);
+    parts.push(part);
+    first += part.full.patients;
     logger.progress?.(
       'summarising synthetic patients',
       first,
       total,
       `(shard ${i + 1}/${syntheticDirs.length})`,
     );
-    const genPath = join(dir, TIMELINE_FILES.GENERATION);
-    let content: unknown;
-    if (existsSync(genPath)) {
-      content = parseJsonText(readTextFile(genPath), genPath);
-      generation.push({ source: genPath, content });
-    }
-    synthetic.push(syntheticProvenance(dir, manifests[i]!, content));
   }
-  const realManifest = readTimelineManifest(realDir);
-  logger.info(MESSAGES.INFO, computingMetrics());
-  const report = assessFidelity(
-    {
-      real: realSummaries,
-      realName,
-      synthetic: mergeSummaries(shards.map((s) => s.full)),
-      syntheticNames: manifests.map((m) => m.name),
-      matched: Array.from({ length: repeats }, (_, r) =>
-        mergeSummaries(shards.map((s) => s.matched[r]!)),
-      ),
-      generation,
-    },
-    { ...options, seed },
-  );
-  const provenance: ReportProvenance = {
-    trajsimVersion: VERSION,
-    ...(options.provenance ?? {}),
-    real: {
-      path: resolve(realDir),
-      contentHash: realManifest.contentHash,
-      ...realManifest.counts,
-    },
-    synthetic,
-  };
-  const withProvenance: FidelityReport = { ...report, provenance };
-  const audited =
-    realAudit && synAudit
-      ? withPlausibility(withProvenance, plausibilitySection(realAudit, synAudit))
-      : withProvenance;
+  const report = assessSyntheticParts(real, parts, options, syntheticDirs);
   return options.privacy
-    ? withPrivacy(audited, realDir, syntheticDirs, options.privacy, logger)
-    : audited;
+    ? withPrivacy(report, realDir, syntheticDirs, options.privacy, logger)
+    : report;
 }
 
 /**
@@ -292,31 +429,23 @@ async function withPrivacy(
 export const MIN_REAL_PATIENTS = 20;
 
 /**
- * Refuses a validation that would pass vacuously or die later: too few real patients, a
- * synthetic shard without an attribute of the real data, or shards with different attributes.
+ * Refuses a validation that would pass vacuously or die later (too few real patients are
+ * refused by {@link prepareRealSide}): a synthetic shard without an attribute of the real data, or shards with different attributes.
  *
  * @param realDir - the real timeline directory (for the message).
  * @param realAttributes - its attribute specs.
- * @param realPatients - its patient count.
  * @param syntheticDirs - the synthetic shard directories.
  * @param manifests - their manifests, in the same order.
  * @throws TrajsimError INVALID_INPUT naming the directory and the attributes.
  * @example
- * checkComparable('data/real', real.patients.attributes, 929, ['syn'], [readTimelineManifest('syn')])
+ * checkComparable('data/real', real.patients.attributes, ['syn'], [readTimelineManifest('syn')])
  */
 function checkComparable(
   realDir: string,
   realAttributes: readonly { name: string }[],
-  realPatients: number,
   syntheticDirs: readonly string[],
   manifests: readonly TimelineManifest[],
 ): void {
-  if (realPatients < MIN_REAL_PATIENTS) {
-    throw new TrajsimError(
-      'INVALID_INPUT',
-      tooFewRealPatients(realDir, realPatients, MIN_REAL_PATIENTS),
-    );
-  }
   const names = (a: readonly { name: string }[]) => a.map((x) => x.name);
   const realNames = names(realAttributes);
   manifests.forEach((m, i) => {

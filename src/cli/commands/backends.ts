@@ -15,7 +15,8 @@ export const registerBackends: RegisterCommand = (program, context) => {
   program.addCommand(
     new Command('backends')
       .description(
-        'List the compute backends for the GRU (wasm: default, embedded; cpu: fallback; tensorflow: native\n' +
+        'List the generation engines: onnx (ONNX Runtime: version, providers cpu/cuda) and the tfjs backends\n' +
+          'for the GRU (wasm: default, embedded; cpu: fallback; tensorflow: native\n' +
           '@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node when installed) with a short throughput probe\n' +
           '(one GRU step + heads on random inputs, events/s).',
       )
@@ -62,10 +63,22 @@ export const registerBackends: RegisterCommand = (program, context) => {
             rows.push({ backend: name, available: false, detail: (error as Error).message });
           }
         }
+        const { onnxEngineInfo } = await import('../../model/onnx-engine-info.js');
+        const onnx = await onnxEngineInfo();
         if (opts.json) {
-          context.out(JSON.stringify({ hidden, batch, backends: rows }, null, 2));
+          context.out(
+            JSON.stringify({ hidden, batch, backends: rows, engines: { onnx } }, null, 2),
+          );
           return;
         }
+        context.out(
+          `${'onnx'.padEnd(11)} ${onnx.available ? 'available' : 'unavailable'}` +
+            (onnx.version ? `  onnxruntime-node ${onnx.version}` : '') +
+            (onnx.available
+              ? `  providers: cpu${onnx.providers.cuda ? ', cuda' : ''}  ${onnx.detail}`
+              : `  ${onnx.detail}`),
+        );
+        context.out('tfjs backends:');
         for (const r of rows) {
           context.out(
             `${r.backend.padEnd(11)} ${r.available ? 'available' : 'unavailable'}` +

@@ -1,6 +1,12 @@
+import { cpus } from 'node:os';
 import { Command } from 'commander';
 import { TrajsimError } from '../../core/errors.js';
-import { MESSAGES, shardsExceedPatients } from '../../core/messages.js';
+import {
+  generationThreads,
+  MESSAGES,
+  shardsExceedPatients,
+  tfjsSingleThread,
+} from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
 import { type Shard, shardRange } from '../../core/shard.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
@@ -149,7 +155,11 @@ export const registerGenerate: RegisterCommand = (program, context) => {
         'onnx (ONNX Runtime; the default when onnxruntime-node loads) or tfjs (the training network on --backend)',
         parseEngineName,
       )
-      .option('--threads <n>', 'ONNX Runtime threads (default: the machine’s cores)', positiveInt)
+      .option(
+        '--threads <n>',
+        'worker threads that sample in parallel, 1 ONNX Runtime thread each (default: the machine’s cores from 20,000 patients, else 1; same bytes for any N)',
+        integerIn(1, 256),
+      )
       .option(
         '--device <name>',
         'cpu (default) or cuda (ONNX Runtime’s CUDA 12 provider; see docs/model.md)',
@@ -216,10 +226,19 @@ async function generateAction(opts: GenerateFlags, context: CliContext): Promise
   const { stepModel, engine } = await createEngineStepModel(loaded, {
     backend: opts.backend,
     ...(opts.engine ? { engine: opts.engine } : {}),
-    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    threads: 1,
     ...(opts.device ? { device: opts.device } : {}),
     logger: context.logger,
   });
+  const { PARALLEL_MIN_PATIENTS } = await import('../../scenario/sample-in-workers.js');
+  let threads =
+    opts.threads ??
+    (range.end - range.start >= PARALLEL_MIN_PATIENTS ? Math.max(1, cpus().length) : 1);
+  if (threads > 1 && engine.startsWith('tfjs')) {
+    context.logger.info(MESSAGES.INFO, tfjsSingleThread(threads));
+    threads = 1;
+  }
+  if (threads > 1) context.logger.info(MESSAGES.INFO, generationThreads(threads));
   const base = loadGenerationModel(loaded, stepModel);
   const model = editedRules ? { ...base, rules: editedRules } : base;
   try {
@@ -237,6 +256,15 @@ async function generateAction(opts: GenerateFlags, context: CliContext): Promise
       overwrite: opts.overwrite === true,
       backend: engine,
       logger: context.logger,
+      ...(threads > 1
+        ? {
+            parallel: {
+              threads,
+              engine: 'onnx' as const,
+              ...(opts.device ? { device: opts.device } : {}),
+            },
+          }
+        : {}),
     });
     const c = manifest.counts;
     const s = record.shard;

@@ -12,6 +12,7 @@ import { registerPrivacy } from './privacy.js';
 import { registerReference } from './reference.js';
 import { registerRules } from './rules.js';
 import { registerStats } from './stats.js';
+import { registerSummarize } from './summarize.js';
 import { registerTrain } from './train.js';
 import { registerTwins } from './twins.js';
 import { registerValidate } from './validate.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerBackends,
   registerMerge,
   registerPrivacy,
+  registerSummarize,
   registerValidate,
   registerStats,
   registerInfer,

@@ -50,7 +50,11 @@ export const registerValidate: RegisterCommand = (program, context) => {
           'OUT/report.json and a self-contained OUT/report.html; exits 1 when a threshold fails.',
       )
       .requiredOption('--real <dir>', 'real timeline directory')
-      .requiredOption('--synthetic <dirs...>', 'synthetic timeline directories (shards, in order)')
+      .option('--synthetic <dirs...>', 'synthetic timeline directories (shards, in order)')
+      .option(
+        '--summaries <files...>',
+        'instead of --synthetic: shard summaries from trajsim summarize (in shard order), merged exactly',
+      )
       .requiredOption('--out <dir>', 'output directory for report.json and report.html')
       .option('--thresholds <file>', 'thresholds JSON (default: thresholds/default.json)')
       .option(
@@ -105,7 +109,8 @@ export const registerValidate: RegisterCommand = (program, context) => {
 /** The flags of `trajsim validate`. */
 interface ValidateFlags {
   real: string;
-  synthetic: string[];
+  synthetic?: string[];
+  summaries?: string[];
   out: string;
   thresholds?: string;
   horizonDays?: number;
@@ -124,6 +129,40 @@ interface ValidateFlags {
   overwrite?: boolean;
 }
 
+/** --synthetic dirs or --summaries files (exactly one); summaries cannot feed privacy or inference. */
+function syntheticInput(
+  opts: ValidateFlags,
+): { dirs: string[]; summaries?: undefined } | { summaries: string[]; dirs?: undefined } {
+  if (opts.summaries && opts.synthetic) {
+    throw new TrajsimError('INVALID_ARGUMENT', 'give --synthetic or --summaries, not both', {
+      field: '--summaries',
+    });
+  }
+  if (opts.summaries) {
+    for (const [flag, given] of [
+      ['--train', opts.train],
+      ['--infer', opts.infer],
+    ] as const) {
+      if (given !== undefined) {
+        throw new TrajsimError(
+          'INVALID_ARGUMENT',
+          `${flag} needs the synthetic timelines (--synthetic), not summaries`,
+          { field: flag },
+        );
+      }
+    }
+    return { summaries: opts.summaries };
+  }
+  if (!opts.synthetic) {
+    throw new TrajsimError(
+      'INVALID_ARGUMENT',
+      "required option '--synthetic <dirs...>' not specified (or --summaries <files...>)",
+      { field: '--synthetic' },
+    );
+  }
+  return { dirs: opts.synthetic };
+}
+
 /** `trajsim validate`'s work: check the output, validate, infer if asked, write and print the report. */
 async function validateAction(
   opts: ValidateFlags,
@@ -135,7 +174,8 @@ async function validateAction(
     kind: 'report',
     inputs: [
       opts.real,
-      ...opts.synthetic,
+      ...(opts.synthetic ?? []),
+      ...(opts.summaries ?? []),
       opts.thresholds,
       opts.train,
       opts.holdout,
@@ -144,9 +184,14 @@ async function validateAction(
     ],
     logger: context.logger,
   };
+  const synthetic = syntheticInput(opts);
   checkOutputDir(opts.out, output);
   const thresholds = opts.thresholds ? readThresholds(opts.thresholds) : defaultThresholds();
-  const report = await validateTimelineDirs(opts.real, opts.synthetic, {
+  const validate =
+    'summaries' in synthetic
+      ? (await import('../../validate/summary-file.js')).validateSummaryFiles
+      : validateTimelineDirs;
+  const report = await validate(opts.real, synthetic.summaries ?? synthetic.dirs, {
     thresholds,
     seed: opts.seed,
     repeats: opts.repeats,
@@ -164,7 +209,7 @@ async function validateAction(
   const inference = opts.infer
     ? await (await import('../../infer/report-inference.js')).inferencesForReport({
         realDir: opts.real,
-        syntheticDirs: opts.synthetic,
+        syntheticDirs: synthetic.dirs ?? [],
         targets: opts.infer,
         ...(opts.inferBy !== undefined ? { by: opts.inferBy } : {}),
         ...(opts.inferLevels !== undefined ? { levels: opts.inferLevels } : {}),
