@@ -5,11 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concordanceIndex } from '../../src/stats/concordance-index.js';
 import { coxBaseline, coxPredictRisk } from '../../src/stats/cox-baseline.js';
 import { coxPh } from '../../src/stats/cox-ph.js';
-import {
-  fitLandmarkCox,
-  landmarkCohort,
-  predictLandmarkRisk,
-} from '../../src/stats/landmark-cox.js';
+import { landmarkCohort } from '../../src/stats/landmark-cohort.js';
+import { fitLandmarkCox, predictLandmarkRisk } from '../../src/stats/landmark-cox.js';
 import type { Timeline } from '../../src/timeline/types.js';
 import { expectAllClose, expectClose, loadFixture, type RNumber } from '../fixtures/r/golden.js';
 import { importBundled } from '../rules/helpers.js';
