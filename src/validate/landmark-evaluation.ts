@@ -37,7 +37,7 @@ export interface LandmarkEvaluationOptions {
   readonly heldOutRows?: ArrayLike<number>;
   /** Landmark, days since index. */
   readonly landmarkDay: number;
-  /** Horizons after the landmark, days, ascending (default 365, 730, 1825). */
+  /** Horizons after the landmark, days, ascending (default 365, 730, 1826: ⌊365.25 · 1, 2, 5⌋, as `trajsim twins`). */
   readonly horizons?: readonly number[];
   /** Predictions to evaluate (e.g. the twins'); the Cox baseline is always added. */
   readonly predictions?: readonly LandmarkPredictions[];
@@ -123,7 +123,7 @@ export const TRUTH_PREDICTOR = 'true risk';
 export function evaluateLandmarkPredictions(
   options: LandmarkEvaluationOptions,
 ): LandmarkEvaluation {
-  const horizons = options.horizons ?? [365, 730, 1825];
+  const horizons = options.horizons ?? [365, 730, 1826];
   checkHorizons(horizons);
   const { heldOut, landmarkDay } = options;
   const cohort = landmarkCohort(heldOut, landmarkDay, options.heldOutRows);
