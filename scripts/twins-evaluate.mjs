@@ -17,7 +17,9 @@
 // timeline must come from `trajsim reference`, unperturbed). Prints the evaluation JSON on
 // stdout (or to --out) and a markdown table on stderr. --write-predictions DIR also writes the
 // Cox baseline's (and with --reference the true) risks of the held-out patients as
-// DIR/cox.csv, DIR/truth.csv in the generic layout (patient_id,risk_<days>,...).
+// DIR/cox.csv, DIR/truth.csv in the generic layout (patient_id,risk_<days>,...). --html FILE
+// writes the report section (table, C-index bars, calibration curves) as a standalone page;
+// `trajsim validate --twins-evaluation evaluation.json` adds it to a fidelity report.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +34,7 @@ const { evaluateLandmarkPredictions, heldOutSplit } = await import(
 const { readLandmarkPredictions } = await import(dist('validate/read-landmark-predictions.js'));
 const { fitLandmarkCox, predictLandmarkRisk } = await import(dist('stats/landmark-cox.js'));
 const { trueLandmarkRisk } = await import(dist('reference/landmark-risk.js'));
+const { renderTwinsEvaluationSection } = await import(dist('report/twins-evaluation-section.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +51,7 @@ const { values: args } = parseArgs({
     groups: { type: 'string', default: '10' },
     out: { type: 'string' },
     'write-predictions': { type: 'string' },
+    html: { type: 'string' },
   },
 });
 
@@ -176,4 +180,10 @@ if (args['write-predictions'] !== undefined) writePredictions(args['write-predic
 const json = `${JSON.stringify(evaluation, null, 2)}\n`;
 if (args.out !== undefined) writeFileSync(args.out, json);
 else process.stdout.write(json);
+if (args.html !== undefined) {
+  writeFileSync(
+    args.html,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim twins evaluation</title></head><body><main>${renderTwinsEvaluationSection(evaluation)}</main></body></html>\n`,
+  );
+}
 process.stderr.write(table(evaluation));
