@@ -16,12 +16,15 @@ export interface ReadPredictions extends LandmarkPredictions {
 
 const GENERIC = /^risk_(\d+)$/;
 const TWINS = /^DEATH@(\d+)d$/;
+/** Floating-point slack of a probability (e.g. 1 − KM written as 1.0000000000000002); clipped. */
+const ROUNDING = 1e-9;
 
 /**
  * Reads a predictions CSV: a `patient_id` column and one risk column per horizon, either
  * `risk_<days>` (generic) or `DEATH@<days>d` (the twins summary; its `_lo`/`_hi` interval
  * columns and the other codes are ignored). Columns are matched by name, in any order; `NA` or
- * an empty cell is a missing prediction (that patient is left out of the scores).
+ * an empty cell is a missing prediction (that patient is left out of the scores). A risk within
+ * 1e-9 outside [0, 1] (floating-point rounding) is clipped to it.
  *
  * @param path - the CSV file.
  * @param name - the predictor's name in the evaluation (e.g. 'twins').
@@ -71,14 +74,14 @@ export async function readLandmarkPredictions(
         const text = (record.fields[index] ?? '').trim();
         if (text === '' || text === 'NA') return Number.NaN;
         const v = Number(text);
-        if (!(v >= 0 && v <= 1)) {
+        if (!(v >= -ROUNDING && v <= 1 + ROUNDING)) {
           throw new TrajsimError('INVALID_INPUT', `${text} is not a probability in [0, 1]`, {
             file: path,
             line: record.line,
             field: header?.[index] ?? '',
           });
         }
-        return v;
+        return Math.min(1, Math.max(0, v));
       }),
     );
   }

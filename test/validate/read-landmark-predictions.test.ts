@@ -39,6 +39,14 @@ describe('readLandmarkPredictions', () => {
     expect(Array.from(p.risk[1]!)).toEqual([0.4]);
   });
 
+  it('clips a risk that floating-point rounding put just outside [0, 1]', async () => {
+    const p = await readLandmarkPredictions(
+      file('round.csv', 'patient_id,risk_365\nP1,1.0000000000000002\nP2,-1e-17\n'),
+      'x',
+    );
+    expect(Array.from(p.risk[0]!)).toEqual([1, 0]);
+  });
+
   it('names the file, line and column of a risk that is not a probability', async () => {
     const path = file('bad.csv', 'patient_id,risk_365\nP1,0.1\nP2,1.5\n');
     await expect(readLandmarkPredictions(path, 'x')).rejects.toThrow(
