@@ -6,7 +6,7 @@
 //   npm run build && node scripts/twins-evaluate.mjs --history DIR --landmark 365 \
 //        [--held-out-fraction 0.2] [--split-seed 1] [--write-split DIR] \
 //        [--predictions twins=out/twins/summary.csv ...] [--reference] \
-//        [--horizons 365,730,1826] [--groups 10] [--out evaluation.json]
+//        [--horizons 365,730,1826] [--groups 10] [--bootstrap 200] [--out evaluation.json]
 //   node scripts/twins-evaluate.mjs --train DIR --held-out DIR --landmark 365 ...
 //
 // --history splits one timeline (seeded shuffle, --held-out-fraction held out); --write-split
@@ -20,6 +20,8 @@
 // DIR/cox.csv, DIR/truth.csv in the generic layout (patient_id,risk_<days>,...). --html FILE
 // writes the report section (table, C-index bars, calibration curves) as a standalone page;
 // `trajsim validate --twins-evaluation evaluation.json` adds it to a fidelity report.
+// --bootstrap B (default 200; 0 = none): paired bootstrap of the scored patients (seed
+// --split-seed) for 95% intervals of Uno's C and of each predictor's C minus the Cox baseline's.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     'write-predictions': { type: 'string' },
     html: { type: 'string' },
+    bootstrap: { type: 'string', default: '200' },
   },
 });
 
@@ -137,13 +140,16 @@ function table(ev) {
   const lines = [
     `landmark day ${ev.landmarkDay}: ${ev.patients.scored} held-out patients scored (${ev.patients.deaths} deaths)`,
     '',
-    '| predictor | horizon | Harrell C | Uno C | Brier | calibration slope (KM deciles) | slope vs truth | IBS |',
-    '|---|---|---|---|---|---|---|---|',
+    '| predictor | horizon | Harrell C | Uno C [95% CI] | Uno C − Cox [95% CI] | Brier | calibration slope (KM deciles) | slope vs truth | IBS |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const p of ev.predictors) {
     for (const h of p.horizons) {
+      const ci = (x) => (x === undefined ? '' : ` [${f(x.lower)}, ${f(x.upper)}]`);
+      const diff =
+        h.unoMinusCox === undefined ? '' : `${f(h.unoMinusCox.estimate)}${ci(h.unoMinusCox)}`;
       lines.push(
-        `| ${p.name} | ${h.days} | ${f(h.harrell)} | ${f(h.uno)} | ${f(h.brier)} | ${f(h.calibration.slope)} | ${f(h.truthSlope)} | ${f(p.integratedBrier)} |`,
+        `| ${p.name} | ${h.days} | ${f(h.harrell)} | ${f(h.uno)}${ci(h.unoInterval)} | ${diff} | ${f(h.brier)} | ${f(h.calibration.slope)} | ${f(h.truthSlope)} | ${f(p.integratedBrier)} |`,
       );
     }
   }
@@ -175,6 +181,9 @@ const evaluation = evaluateLandmarkPredictions({
   predictions,
   groups: Number(args.groups),
   ...(args.reference ? { reference: {} } : {}),
+  ...(Number(args.bootstrap) > 0
+    ? { bootstrap: { replicates: Number(args.bootstrap), seed: args['split-seed'] } }
+    : {}),
 });
 if (args['write-predictions'] !== undefined) writePredictions(args['write-predictions'], data);
 const json = `${JSON.stringify(evaluation, null, 2)}\n`;

@@ -13,7 +13,8 @@ import { groupedBars } from './svg-plots.js';
 
 /**
  * Renders a landmark evaluation as an HTML section: per predictor and horizon Harrell's and
- * Uno's C, the Brier score, the calibration slope (KM deciles) and, on the reference process,
+ * Uno's C (with its bootstrap interval and difference from the Cox baseline's, when
+ * bootstrapped), the Brier score, the calibration slope (KM deciles) and, on the reference process,
  * the slope against the true risk; a bar chart of Uno's C; one calibration chart per horizon
  * (mean predicted against Kaplan–Meier observed risk by decile, the diagonal dashed).
  *
@@ -25,15 +26,17 @@ import { groupedBars } from './svg-plots.js';
 export function renderTwinsEvaluationSection(evaluation: LandmarkEvaluation): string {
   const { predictors, horizons, patients } = evaluation;
   const color = (k: number): string => COLORS.palette[k % COLORS.palette.length]!;
+  const interval = (b: { lower: number; upper: number } | undefined): string =>
+    b === undefined ? '' : ` [${formatNumber(b.lower)}, ${formatNumber(b.upper)}]`;
   const rows = predictors
     .flatMap((p) =>
       p.horizons.map(
         (h, k) =>
-          `<tr><td>${k === 0 ? escapeXml(p.name) : ''}</td><td class="num">${h.days}</td><td class="num">${formatNumber(h.harrell)}</td><td class="num">${formatNumber(h.uno)}</td><td class="num">${formatNumber(h.brier)}</td><td class="num">${formatNumber(h.calibration.slope)}</td><td class="num">${h.truthSlope === undefined ? '—' : formatNumber(h.truthSlope)}</td><td class="num">${k === 0 ? formatNumber(p.integratedBrier) : ''}</td></tr>`,
+          `<tr><td>${k === 0 ? escapeXml(p.name) : ''}</td><td class="num">${h.days}</td><td class="num">${formatNumber(h.harrell)}</td><td class="num">${formatNumber(h.uno)}${interval(h.unoInterval)}</td><td class="num">${h.unoMinusCox === undefined ? '—' : `${formatNumber(h.unoMinusCox.estimate)}${interval(h.unoMinusCox)}`}</td><td class="num">${formatNumber(h.brier)}</td><td class="num">${formatNumber(h.calibration.slope)}</td><td class="num">${h.truthSlope === undefined ? '—' : formatNumber(h.truthSlope)}</td><td class="num">${k === 0 ? formatNumber(p.integratedBrier) : ''}</td></tr>`,
       ),
     )
     .join('');
-  const table = `<table class="metrics"><thead><tr><th>predictor</th><th>horizon (days)</th><th>Harrell C</th><th>Uno C</th><th>Brier</th><th>calibration slope</th><th>slope vs truth</th><th>IBS</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const table = `<table class="metrics"><thead><tr><th>predictor</th><th>horizon (days)</th><th>Harrell C</th><th>Uno C [95% CI]</th><th>Uno C − Cox [95% CI]</th><th>Brier</th><th>calibration slope</th><th>slope vs truth</th><th>IBS</th></tr></thead><tbody>${rows}</tbody></table>`;
   const bars = groupedBars(
     horizons.map((h) => `Uno C, ${h} days`),
     predictors.map((p, k) => ({

@@ -4,7 +4,7 @@
  */
 
 import { TrajsimError } from '../core/errors.js';
-import type { Rng } from '../core/rng.js';
+import { Rng } from '../core/rng.js';
 import { trueLandmarkRisk } from '../reference/landmark-risk.js';
 import type { ReferencePerturbations } from '../reference/reference-parameters.js';
 import { integratedBrierScore } from '../stats/brier-score.js';
@@ -17,6 +17,7 @@ import { concordanceIndex } from '../stats/concordance-index.js';
 import { landmarkCohort } from '../stats/landmark-cohort.js';
 import { fitLandmarkCox, predictLandmarkRisk } from '../stats/landmark-cox.js';
 import type { Timeline } from '../timeline/types.js';
+import { type BootstrapInterval, bootstrapConcordance } from './concordance-bootstrap.js';
 
 /** Predicted risks of one predictor: risk[k][j] = P(death ≤ horizons[k] after the landmark) of ids[j]. */
 export interface LandmarkPredictions {
@@ -45,6 +46,11 @@ export interface LandmarkEvaluationOptions {
   readonly reference?: { readonly perturbations?: ReferencePerturbations };
   /** Calibration groups (default 10: deciles). */
   readonly groups?: number;
+  /**
+   * Paired bootstrap of Uno's C (resampling the scored patients): intervals of each C and of
+   * its difference from the Cox baseline's. Default: none.
+   */
+  readonly bootstrap?: { readonly replicates: number; readonly seed: string | number };
 }
 
 /** The scores of one predictor at one horizon. */
@@ -67,6 +73,10 @@ export interface HorizonScores {
   readonly truthIntercept?: number;
   /** Reference only: mean |predicted − true risk|. */
   readonly truthMeanAbsoluteError?: number;
+  /** With a bootstrap: 95% percentile interval of Uno's C. */
+  readonly unoInterval?: BootstrapInterval;
+  /** With a bootstrap: Uno's C minus the Cox baseline's, and its 95% interval (paired). */
+  readonly unoMinusCox?: BootstrapInterval & { readonly estimate: number };
 }
 
 /** The evaluation of one predictor. */
@@ -152,13 +162,25 @@ export function evaluateLandmarkPredictions(
     options.reference === undefined
       ? undefined
       : aligned.risk[all.length - 1]!.map((r) => Float64Array.from(scored, (i) => r[i]!));
-  const predictors = all.map((p, k) =>
-    scorePredictor(
-      p.name,
-      aligned.risk[k]!.map((r) => Float64Array.from(scored, (i) => r[i]!)),
-      { time, status, horizons, groups: options.groups ?? 10, truth: truthRisk },
-    ),
+  const risks = aligned.risk.map((cols) =>
+    cols.map((r) => Float64Array.from(scored, (i) => r[i]!)),
   );
+  const scores = all.map((p, k) =>
+    scorePredictor(p.name, risks[k]!, {
+      time,
+      status,
+      horizons,
+      groups: options.groups ?? 10,
+      truth: truthRisk,
+    }),
+  );
+  const predictors =
+    options.bootstrap === undefined
+      ? scores
+      : withBootstrap(scores, risks, time, status, horizons, {
+          ...options.bootstrap,
+          reference: all.findIndex((p) => p.name === COX_PREDICTOR),
+        });
   let deaths = 0;
   for (const s of status) deaths += s;
   return {
@@ -276,6 +298,41 @@ function alignPredictions(
     if (c === 1) keep.push(i);
   });
   return { risk, keep, missing };
+}
+
+/** Adds paired-bootstrap intervals of Uno's C and of its difference from the reference's. */
+function withBootstrap(
+  scores: readonly PredictorScores[],
+  risks: readonly Float64Array[][],
+  time: Float64Array,
+  status: Uint8Array,
+  horizons: readonly number[],
+  options: { replicates: number; seed: string | number; reference: number },
+): PredictorScores[] {
+  const root = new Rng(options.seed).fork('bootstrap');
+  const boots = horizons.map((h, k) =>
+    bootstrapConcordance(
+      time,
+      status,
+      risks.map((r) => r[k]!),
+      {
+        weighting: 'uno',
+        tau: h,
+        replicates: options.replicates,
+        reference: options.reference,
+        rng: root.fork(h),
+      },
+    ),
+  );
+  const ref = scores[options.reference]!;
+  return scores.map((p, j) => ({
+    ...p,
+    horizons: p.horizons.map((h, k) => ({
+      ...h,
+      unoInterval: boots[k]!.intervals[j]!,
+      unoMinusCox: { estimate: h.uno - ref.horizons[k]!.uno, ...boots[k]!.differences[j]! },
+    })),
+  }));
 }
 
 function scorePredictor(
