@@ -88,7 +88,9 @@ export function bootstrapConcordance(
       return concordanceIndex(t, s, r, c).concordance;
     });
     if (values.some((v) => !Number.isFinite(v))) continue;
-    values.forEach((v, k) => draws[k]!.push(v));
+    values.forEach((v, k) => {
+      draws[k]!.push(v);
+    });
   }
   const ref = draws[reference]!;
   return {

@@ -270,7 +270,9 @@ function alignPredictions(
       );
     }
     const index = new Map<string, number>();
-    p.ids.forEach((id, j) => index.set(id, j));
+    p.ids.forEach((id, j) => {
+      index.set(id, j);
+    });
     const cols = p.risk.map((col, k) => {
       if (col.length !== p.ids.length) {
         throw new TrajsimError(
