@@ -113,7 +113,7 @@ async function loadData() {
   return { train: await readTimeline(args.train), heldOut: await readTimeline(args['held-out']) };
 }
 
-function predictionsCsv(timeline, rows, risk) {
+function predictionsCsv(timeline, rows, risk, horizons) {
   const lines = [['patient_id', ...horizons.map((h) => `risk_${h}`)].join(',')];
   rows.forEach((p, i) => {
     lines.push([timeline.patients.ids[p], ...risk.map((r) => String(r[i]))].join(','));
@@ -121,17 +121,20 @@ function predictionsCsv(timeline, rows, risk) {
   return `${lines.join('\n')}\n`;
 }
 
-function writePredictions(dir, d) {
+function writePredictions(dir, d, landmarkDay, horizons) {
   mkdirSync(dir, { recursive: true });
   const all = Int32Array.from({ length: d.train.patients.ids.length }, (_, i) => i);
   const cox = fitLandmarkCox(d.train, d.trainRows ?? all, { landmarkDay });
   const heldOutRows =
     d.heldOutRows ?? Int32Array.from({ length: d.heldOut.patients.ids.length }, (_, i) => i);
   const c = predictLandmarkRisk(cox, d.heldOut, heldOutRows, horizons);
-  writeFileSync(join(dir, 'cox.csv'), predictionsCsv(d.heldOut, c.cohort.rows, c.risk));
+  writeFileSync(join(dir, 'cox.csv'), predictionsCsv(d.heldOut, c.cohort.rows, c.risk, horizons));
   if (args.reference) {
     const t = trueLandmarkRisk(d.heldOut, landmarkDay, horizons, { rows: heldOutRows });
-    writeFileSync(join(dir, 'truth.csv'), predictionsCsv(d.heldOut, t.cohort.rows, t.risk));
+    writeFileSync(
+      join(dir, 'truth.csv'),
+      predictionsCsv(d.heldOut, t.cohort.rows, t.risk, horizons),
+    );
   }
 }
 
@@ -157,42 +160,52 @@ function table(ev) {
 }
 
 const landmarkDay = Number(args.landmark);
-const predictions = [];
-for (const spec of args.predictions) {
-  const eq = spec.indexOf('=');
-  if (eq <= 0) fail(`--predictions ${spec}: expected NAME=FILE`);
-  predictions.push(await readLandmarkPredictions(spec.slice(eq + 1), spec.slice(0, eq)));
-}
-const horizons = args.horizons
-  ? args.horizons.split(',').map(Number)
-  : (predictions[0]?.horizons ?? [365, 730, 1826]);
-for (const p of predictions) {
-  if (p.horizons.join(',') !== horizons.join(',')) {
-    fail(
-      `predictions ${p.name} have horizons ${p.horizons.join(',')}; expected ${horizons.join(',')}`,
+async function main() {
+  const predictions = [];
+  for (const spec of args.predictions) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) fail(`--predictions ${spec}: expected NAME=FILE`);
+    predictions.push(await readLandmarkPredictions(spec.slice(eq + 1), spec.slice(0, eq)));
+  }
+  const horizons = args.horizons
+    ? args.horizons.split(',').map(Number)
+    : (predictions[0]?.horizons ?? [365, 730, 1826]);
+  for (const p of predictions) {
+    if (p.horizons.join(',') !== horizons.join(',')) {
+      fail(
+        `predictions ${p.name} have horizons ${p.horizons.join(',')}; expected ${horizons.join(',')}`,
+      );
+    }
+  }
+  const data = await loadData();
+  const evaluation = evaluateLandmarkPredictions({
+    ...data,
+    landmarkDay,
+    horizons,
+    predictions,
+    groups: Number(args.groups),
+    ...(args.reference ? { reference: {} } : {}),
+    ...(Number(args.bootstrap) > 0
+      ? { bootstrap: { replicates: Number(args.bootstrap), seed: args['split-seed'] } }
+      : {}),
+  });
+  if (args['write-predictions'] !== undefined)
+    writePredictions(args['write-predictions'], data, landmarkDay, horizons);
+  const json = `${JSON.stringify(evaluation, null, 2)}\n`;
+  if (args.out !== undefined) writeFileSync(args.out, json);
+  else process.stdout.write(json);
+  if (args.html !== undefined) {
+    writeFileSync(
+      args.html,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim twins evaluation</title></head><body><main>${renderTwinsEvaluationSection(evaluation)}</main></body></html>\n`,
     );
   }
+  process.stderr.write(table(evaluation));
 }
-const data = await loadData();
-const evaluation = evaluateLandmarkPredictions({
-  ...data,
-  landmarkDay,
-  horizons,
-  predictions,
-  groups: Number(args.groups),
-  ...(args.reference ? { reference: {} } : {}),
-  ...(Number(args.bootstrap) > 0
-    ? { bootstrap: { replicates: Number(args.bootstrap), seed: args['split-seed'] } }
-    : {}),
-});
-if (args['write-predictions'] !== undefined) writePredictions(args['write-predictions'], data);
-const json = `${JSON.stringify(evaluation, null, 2)}\n`;
-if (args.out !== undefined) writeFileSync(args.out, json);
-else process.stdout.write(json);
-if (args.html !== undefined) {
-  writeFileSync(
-    args.html,
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trajsim twins evaluation</title></head><body><main>${renderTwinsEvaluationSection(evaluation)}</main></body></html>\n`,
-  );
+
+try {
+  await main();
+} catch (error) {
+  // One line, like the CLI: every error exits 2.
+  fail(error instanceof Error ? error.message : String(error));
 }
-process.stderr.write(table(evaluation));
