@@ -152,6 +152,7 @@ async function validateAction(
     logger: context.logger,
   };
   checkOutputDir(opts.out, output);
+  const twins = opts.twinsEvaluation ? readTwinsEvaluation(opts.twinsEvaluation) : undefined;
   const thresholds = opts.thresholds ? readThresholds(opts.thresholds) : defaultThresholds();
   const report = await validateTimelineDirs(opts.real, opts.synthetic, {
     thresholds,
@@ -180,7 +181,6 @@ async function validateAction(
         logger: context.logger,
       })
     : [];
-  const twins = opts.twinsEvaluation ? readTwinsEvaluation(opts.twinsEvaluation) : undefined;
   const json = writeFidelityReport(opts.out, report, inference, output, twins);
   const failures = failureLines(report);
   if (opts.json) context.out(json.trimEnd());
