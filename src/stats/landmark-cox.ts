@@ -17,21 +17,23 @@ export type LandmarkFeature =
   | {
       readonly name: string;
       readonly kind: 'numeric';
-      readonly attribute: number;
+      /** Attribute name (features refer to attributes, levels and codes by name). */
+      readonly attribute: string;
       readonly fill: number;
     }
-  | { readonly name: string; readonly kind: 'missing'; readonly attribute: number }
+  | { readonly name: string; readonly kind: 'missing'; readonly attribute: string }
   | {
       readonly name: string;
       readonly kind: 'level';
-      readonly attribute: number;
-      readonly code: number;
+      readonly attribute: string;
+      /** The level, or null for a missing value. */
+      readonly level: string | null;
     }
-  | { readonly name: string; readonly kind: 'count' | 'since'; readonly eventCode: number }
+  | { readonly name: string; readonly kind: 'count' | 'since'; readonly code: string }
   | {
       readonly name: string;
       readonly kind: 'lastValue';
-      readonly eventCode: number;
+      readonly code: string;
       readonly fill: number;
     };
 
@@ -188,7 +190,7 @@ function candidateFeatures(
   minPrevalence: number,
 ): LandmarkFeature[] {
   const out: LandmarkFeature[] = [];
-  timeline.patients.attributes.forEach((attr, a) => {
+  timeline.patients.attributes.forEach((attr) => {
     if (attr.kind === 'numeric') {
       let sum = 0;
       let seen = 0;
@@ -199,9 +201,14 @@ function candidateFeatures(
           seen++;
         }
       }
-      out.push({ name: attr.name, kind: 'numeric', attribute: a, fill: seen > 0 ? sum / seen : 0 });
+      out.push({
+        name: attr.name,
+        kind: 'numeric',
+        attribute: attr.name,
+        fill: seen > 0 ? sum / seen : 0,
+      });
       if (seen < rows.length)
-        out.push({ name: `${attr.name}:missing`, kind: 'missing', attribute: a });
+        out.push({ name: `${attr.name}:missing`, kind: 'missing', attribute: attr.name });
       return;
     }
     const freq = new Float64Array(attr.levels.length + 1); // last slot: missing
@@ -214,8 +221,8 @@ function candidateFeatures(
       out.push({
         name: `${attr.name}=${level}`,
         kind: 'level',
-        attribute: a,
-        code: l === attr.levels.length ? -1 : l,
+        attribute: attr.name,
+        level: l === attr.levels.length ? null : level,
       });
     }
   });
@@ -234,13 +241,13 @@ function candidateFeatures(
       }
     }
     if (having < minPrevalence * rows.length) continue;
-    out.push({ name: `count:${codes[c]}`, kind: 'count', eventCode: c });
-    out.push({ name: `yearsSince:${codes[c]}`, kind: 'since', eventCode: c });
+    out.push({ name: `count:${codes[c]}`, kind: 'count', code: codes[c]! });
+    out.push({ name: `yearsSince:${codes[c]}`, kind: 'since', code: codes[c]! });
     if (valued > 0) {
       out.push({
         name: `lastValue:${codes[c]}`,
         kind: 'lastValue',
-        eventCode: c,
+        code: codes[c]!,
         fill: valueSum / valued,
       });
     }
@@ -248,50 +255,47 @@ function candidateFeatures(
   return out;
 }
 
+/**
+ * One design column for the rows. Attributes, levels and codes are looked up by name, so a
+ * held-out timeline imported apart (other dictionary order) gets the same columns; a code it
+ * lacks reads as never seen, a level it lacks as never taken.
+ */
 function featureColumn(
   f: LandmarkFeature,
   timeline: Timeline,
   rows: Int32Array,
   history: HistorySummaries,
 ): Float64Array {
-  const attrs = timeline.patients.attributes;
   const col = new Float64Array(rows.length);
+  if (f.kind === 'count' || f.kind === 'since' || f.kind === 'lastValue') {
+    const c = timeline.events.codes.indexOf(f.code);
+    const fill = f.kind === 'lastValue' ? f.fill : 0;
+    for (let i = 0; i < rows.length; i++) {
+      const j = i * history.nCodes + c;
+      if (f.kind === 'count') col[i] = c < 0 ? 0 : Math.log1p(history.count[j]!);
+      else if (f.kind === 'since') {
+        const last = c < 0 ? -1 : history.lastDay[j]!;
+        col[i] = (history.landmarkDay - Math.max(last, 0)) / DAYS_PER_YEAR;
+      } else {
+        const v = c < 0 ? Number.NaN : history.lastValue[j]!;
+        col[i] = Number.isFinite(v) ? v : fill;
+      }
+    }
+    return col;
+  }
+  if (!('attribute' in f)) return col;
+  const name = f.attribute;
+  const a = timeline.patients.attributes.find((x) => x.name === name);
   for (let i = 0; i < rows.length; i++) {
     const p = rows[i]!;
-    const j =
-      f.kind === 'count' || f.kind === 'since' || f.kind === 'lastValue'
-        ? i * history.nCodes + f.eventCode
-        : 0;
-    switch (f.kind) {
-      case 'numeric': {
-        const a = attrs[f.attribute];
-        const v = a?.kind === 'numeric' ? a.values[p]! : Number.NaN;
-        col[i] = Number.isFinite(v) ? v : f.fill;
-        break;
-      }
-      case 'missing': {
-        const a = attrs[f.attribute];
-        col[i] = a?.kind === 'numeric' && !Number.isFinite(a.values[p]!) ? 1 : 0;
-        break;
-      }
-      case 'level': {
-        const a = attrs[f.attribute];
-        col[i] = a?.kind === 'categorical' && Math.max(a.codes[p]!, -1) === f.code ? 1 : 0;
-        break;
-      }
-      case 'count':
-        col[i] = Math.log1p(history.count[j]!);
-        break;
-      case 'since': {
-        const last = history.lastDay[j]!;
-        col[i] = (history.landmarkDay - Math.max(last, 0)) / DAYS_PER_YEAR;
-        break;
-      }
-      case 'lastValue': {
-        const v = history.lastValue[j]!;
-        col[i] = Number.isFinite(v) ? v : f.fill;
-        break;
-      }
+    if (f.kind === 'level') {
+      let level: string | null | undefined;
+      if (a?.kind === 'categorical') level = a.codes[p]! < 0 ? null : a.levels[a.codes[p]!];
+      col[i] = level === f.level ? 1 : 0;
+    } else {
+      const v = a?.kind === 'numeric' ? a.values[p]! : Number.NaN;
+      if (f.kind === 'numeric') col[i] = Number.isFinite(v) ? v : f.fill;
+      else col[i] = Number.isFinite(v) ? 0 : 1;
     }
   }
   return col;

@@ -104,4 +104,42 @@ describe('fitLandmarkCox on colon (landmark day 365, every 5th patient held out)
     const c = concordanceIndex(cohort.time, cohort.status, risk[2]!, { tau: 1825 });
     expect(c.concordance).toBeGreaterThan(0.6);
   });
+  it('predicts the same risks for a held-out timeline with another code and level order', () => {
+    const n = colon.patients.ids.length;
+    const all = Array.from({ length: n }, (_, i) => i);
+    const model = fitLandmarkCox(
+      colon,
+      all.filter((i) => i % 5 !== 0),
+      { landmarkDay: 365 },
+    );
+    const test = all.filter((i) => i % 5 === 0);
+    const expected = predictLandmarkRisk(model, colon, test, [730]).risk[0]!;
+    const actual = predictLandmarkRisk(model, reencoded(colon), test, [730]).risk[0]!;
+    expect(Array.from(actual)).toEqual(Array.from(expected));
+  });
 });
+
+/** The same timeline with its code dictionary and every categorical level list reversed. */
+function reencoded(t: Timeline): Timeline {
+  const k = t.events.codes.length;
+  return {
+    ...t,
+    patients: {
+      ...t.patients,
+      attributes: t.patients.attributes.map((a) =>
+        a.kind === 'categorical'
+          ? {
+              ...a,
+              levels: [...a.levels].reverse(),
+              codes: a.codes.map((c) => (c < 0 ? c : a.levels.length - 1 - c)),
+            }
+          : a,
+      ),
+    },
+    events: {
+      ...t.events,
+      codes: [...t.events.codes].reverse(),
+      code: t.events.code.map((c) => k - 1 - c),
+    },
+  };
+}
