@@ -166,6 +166,22 @@ export {
 export { trajectoryDistance } from './validate/privacy/trajectory-distance.js';
 export { encodeTrajectories } from './validate/privacy/trajectory-space.js';
 
+// --- Twin evaluation: calibration and discrimination after a landmark (docs/twins-evaluation.md) ---
+
+export { trueLandmarkRisk } from './reference/landmark-risk.js';
+export { brierScore, integratedBrierScore } from './stats/brier-score.js';
+export { calibrationCurve, calibrationSlope } from './stats/calibration-curve.js';
+export { concordanceIndex } from './stats/concordance-index.js';
+export { landmarkCohort } from './stats/landmark-cohort.js';
+export { fitLandmarkCox, predictLandmarkRisk } from './stats/landmark-cox.js';
+export {
+  evaluateLandmarkPredictions,
+  type LandmarkEvaluation,
+  type LandmarkPredictions,
+} from './validate/landmark-evaluation.js';
+export { readLandmarkPredictions } from './validate/read-landmark-predictions.js';
+
 // --- Report ---
 
 export { renderReportHtml } from './report/render-report.js';
+export { renderTwinsEvaluationSection } from './report/twins-evaluation-section.js';

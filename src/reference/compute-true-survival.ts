@@ -194,8 +194,14 @@ function stageSurvival(
   return { curve, weight: totalWeight };
 }
 
-/** Writes the generator matrix (row-major, DEAD last) of the rates in `r`. */
-function generator(
+/**
+ * Writes the generator matrix Q (row-major, (states + 1)², DEAD last) of the rates in `r`.
+ *
+ * @internal shared with landmark-risk.ts
+ * @example
+ * generator(model, rates, q); // q[s * n + model.states] = death rate of state s (per day)
+ */
+export function generator(
   model: CompiledReference,
   r: ReturnType<typeof createTransitionRates>,
   q: Float64Array,
@@ -212,8 +218,15 @@ function generator(
   }
 }
 
-/** exp(q) for an n×n matrix by scaling and squaring a degree-16 Taylor series. */
-function expm(q: Float64Array, n: number, out: Float64Array, scratch: Float64Array): void {
+/**
+ * exp(q) for an n×n matrix (row-major) by scaling and squaring a degree-16 Taylor series.
+ *
+ * @internal shared with landmark-risk.ts
+ * @param scratch - 3·n² numbers of work space.
+ * @example
+ * expm(Float64Array.of(0), 1, out, new Float64Array(3)); // out = [1]
+ */
+export function expm(q: Float64Array, n: number, out: Float64Array, scratch: Float64Array): void {
   let norm = 0;
   for (let i = 0; i < n; i++) {
     let row = 0;

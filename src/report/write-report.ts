@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { AtomicDir, type OutputOptions } from '../core/atomic-output.js';
 import type { InferenceResult } from '../stats/inference/infer-from-timelines.js';
 import { type FidelityReport, fidelityReportJson } from '../validate/fidelity-report.js';
+import type { LandmarkEvaluation } from '../validate/landmark-evaluation.js';
 import { type PrivacyReport, privacyReportJson } from '../validate/privacy/privacy-report.js';
 import { withInferenceHtml, withInferenceJson } from './inference-section.js';
 import { renderPrivacySection } from './render-privacy.js';
 import { renderReportHtml } from './render-report.js';
+import { withTwinsEvaluationHtml } from './twins-evaluation-section.js';
 
 /** Writes the named files into `out` as one folder, atomically (all or none). */
 function writeFolder(
@@ -51,6 +53,7 @@ export function writeReportFolder(
  * @param report - the fidelity report (validateTimelineDirs)
  * @param inference - inference results to add (validate --infer); empty for none
  * @param options - overwrite, inputs, logger
+ * @param twinsEvaluation - a digital-twin evaluation to add to report.html (validate --twins-evaluation)
  * @returns the report.json text written
  * @throws TrajsimError IO when the folder is taken or cannot be written
  * @example
@@ -61,9 +64,14 @@ export function writeFidelityReport(
   report: FidelityReport,
   inference: readonly InferenceResult[] = [],
   options: OutputOptions = {},
+  twinsEvaluation?: LandmarkEvaluation,
 ): string {
   const json = withInferenceJson(fidelityReportJson(report), inference);
-  writeReportFolder(out, json, withInferenceHtml(renderReportHtml(report), inference), options);
+  const html = withTwinsEvaluationHtml(
+    withInferenceHtml(renderReportHtml(report), inference),
+    twinsEvaluation,
+  );
+  writeReportFolder(out, json, html, options);
   return json;
 }
 

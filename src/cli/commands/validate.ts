@@ -4,6 +4,7 @@ import { checkOutputDir, type OutputOptions } from '../../core/atomic-output.js'
 import { TrajsimError } from '../../core/errors.js';
 import { privacyNeedsTrain } from '../../core/messages.js';
 import { DEFAULT_SEED } from '../../core/rng.js';
+import { readTwinsEvaluation } from '../../report/twins-evaluation-section.js';
 import { writeFidelityReport } from '../../report/write-report.js';
 import { readRuleEdits } from '../../rules/rules-file.js';
 import { defaultThresholds } from '../../validate/default-thresholds.js';
@@ -97,6 +98,10 @@ export const registerValidate: RegisterCommand = (program, context) => {
         '--infer-model <dir>',
         'with --infer: model that generates twins of the real patients',
       )
+      .option(
+        '--twins-evaluation <file>',
+        'add the digital-twin evaluation (JSON of scripts/twins-evaluate.mjs) to report.html',
+      )
       .option('--overwrite', 'replace the report in --out if it exists')
       .addHelpText(
         'after',
@@ -126,6 +131,7 @@ interface ValidateFlags {
   holdout?: string;
   model?: string;
   privacyThresholds?: string;
+  twinsEvaluation?: string;
   overwrite?: boolean;
 }
 
@@ -181,11 +187,13 @@ async function validateAction(
       opts.holdout,
       opts.model,
       opts.privacyThresholds,
+      opts.twinsEvaluation,
     ],
     logger: context.logger,
   };
   const synthetic = syntheticInput(opts);
   checkOutputDir(opts.out, output);
+  const twins = opts.twinsEvaluation ? readTwinsEvaluation(opts.twinsEvaluation) : undefined;
   const thresholds = opts.thresholds ? readThresholds(opts.thresholds) : defaultThresholds();
   const validate =
     'summaries' in synthetic
@@ -218,7 +226,7 @@ async function validateAction(
         logger: context.logger,
       })
     : [];
-  const json = writeFidelityReport(opts.out, report, inference, output);
+  const json = writeFidelityReport(opts.out, report, inference, output, twins);
   const failures = failureLines(report);
   if (opts.json) context.out(json.trimEnd());
   else {
