@@ -53,9 +53,16 @@ function checkFinite(batch: RecordBatch, rowsBefore: number, file: string): void
     if (!DataType.isFloat(f.type)) continue;
     const vector = batch.getChild(f.name)!;
     const cells = numberCells(vector)!;
+    const one = vector.data.length === 1 ? vector.data[0]! : undefined;
+    const valid = one && one.nullCount > 0 ? one.nullBitmap : undefined;
+    const offset = one ? one.offset : 0;
+    const isValid = one
+      ? (i: number) =>
+          valid === undefined || ((valid[(i + offset) >> 3]! >> ((i + offset) & 7)) & 1) === 1
+      : (i: number) => vector.isValid(i);
     for (let i = 0; i < batch.numRows; i++) {
       const v = cells(i);
-      if (!Number.isFinite(v) && vector.isValid(i)) {
+      if (!Number.isFinite(v) && isValid(i)) {
         throw new TrajsimError('INVALID_INPUT', arrowNonFinite(String(v)), {
           file,
           line: rowsBefore + i + 2,

@@ -53,9 +53,18 @@ async function writeImported(
   const nE = events.patient.length;
   const start = new Int32Array(nP + 1);
   for (let p = 0; p < nP; p++) start[p + 1] = start[p]! + counts[p]!;
-  const order = new Int32Array(nE);
+  // patient-grouped columns, gathered once, so each patient's events go to the writer as one run
+  const day = new Int32Array(nE);
+  const code = new Int32Array(nE);
+  const value = new Float64Array(nE);
   const fill = start.slice(0, nP);
-  for (let i = 0; i < nE; i++) order[fill[events.patient.data[i]!]!++] = i;
+  const { patient: rowPatient, day: rowDay, code: rowCode, value: rowValue } = events;
+  for (let i = 0; i < nE; i++) {
+    const k = fill[rowPatient.data[i]!]!++;
+    day[k] = rowDay.data[i]!;
+    code[k] = remap[rowCode.data[i]!]!;
+    value[k] = rowValue.data[i]!;
+  }
 
   const writer = await TimelineWriter.create(options.out, {
     name: options.name ?? basename(options.out),
@@ -71,10 +80,7 @@ async function writeImported(
     for (let p = 0; p < nP; p++) {
       for (let a = 0; a < attrRow.length; a++) attrRow[a] = patients.attributeValues[a]![p]!;
       writer.addPatient(patients.ids[p]!, patients.indexDay[p]!, attrRow);
-      for (let k = start[p]!; k < start[p + 1]!; k++) {
-        const i = order[k]!;
-        writer.addEvent(events.day.data[i]!, remap[events.code.data[i]!]!, events.value.data[i]!);
-      }
+      writer.addEvents(day, code, value, start[p]!, start[p + 1]!);
       if ((p & 4095) === 4095) await writer.commit();
     }
     return await writer.close();
