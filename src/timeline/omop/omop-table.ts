@@ -114,7 +114,7 @@ export class OmopTable {
         const offsets = new Int32Array(n + 1);
         for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + bytes[i]!.length;
         const data = new Uint8Array(offsets[n]!);
-        bytes.forEach((b, i) => data.set(b, offsets[i]!));
+        for (let i = 0; i < n; i++) data.set(bytes[i]!, offsets[i]!);
         const nulls = validity(n, (i) => texts[i] === '');
         return makeData({ type: new Utf8(), length: n, valueOffsets: offsets, data, ...nulls });
       }
