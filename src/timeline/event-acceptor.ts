@@ -91,7 +91,8 @@ export interface EventColumns {
  */
 export class EventAcceptor {
   private readonly codeIndex = new Map<string, number>();
-  private readonly terminalCodeIds = new Set<number>();
+  /** 1 for a terminal code's index (codes are at most MAX_DISTINCT_CODES). */
+  private readonly terminalCodeIds = new Uint8Array(MAX_DISTINCT_CODES);
   readonly lastDay: Int32Array;
   readonly lastLine: Int32Array;
   private readonly terminalLine: Int32Array;
@@ -163,7 +164,7 @@ export class EventAcceptor {
     const c = codeNames.length;
     this.codeIndex.set(code, c);
     codeNames.push(code);
-    if (isTerminalCode(code)) this.terminalCodeIds.add(c);
+    if (isTerminalCode(code)) this.terminalCodeIds[c] = 1;
     return c;
   }
 
@@ -193,7 +194,7 @@ export class EventAcceptor {
         { file, line, field: 'day' },
       );
     }
-    if (this.terminalCodeIds.has(c)) {
+    if (this.terminalCodeIds[c] === 1) {
       terminalCode[p] = c;
       this.terminalLine[p] = line;
     }
@@ -213,7 +214,7 @@ export class EventAcceptor {
     const id = this.patients.ids[p];
     const code = codeNames[c];
     const first = `${codeNames[this.terminalCode[p]!]} on day ${this.lastDay[p]}`;
-    if (this.terminalCodeIds.has(c)) {
+    if (this.terminalCodeIds[c] === 1) {
       throw new TrajsimError(
         'INVALID_INPUT',
         `patient ${id} has a second terminal event ${code} on day ${day} (first: ${first}, line ${this.terminalLine[p]}); exactly one terminal event is allowed`,

@@ -100,7 +100,7 @@ export async function readPatients(given: ReadOptions): Promise<PatientsRead> {
   const days = new GrowableColumn(int32s);
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
-    checkPatientId(id, idRow, lines, file, line);
+    addPatientId(id, ids, idRow, lines, file, line);
     const dateText = fields[dateCol]!;
     const day = parseIsoDay(dateText);
     if (Number.isNaN(day)) {
@@ -114,7 +114,6 @@ export async function readPatients(given: ReadOptions): Promise<PatientsRead> {
         },
       );
     }
-    idRow.set(id, ids.length);
     ids.push(id);
     lines.push(line);
     days.push(day);
@@ -197,7 +196,7 @@ async function readPatientsColumnar(
     for (let i = 0; i < batch.numRows; i++) {
       line++;
       const id = idAt(i);
-      checkPatientId(id, idRow, lines, file, line);
+      addPatientId(id, ids, idRow, lines, file, line);
       const k = i + dateOffset;
       let day =
         directDays && !(dateValid && !((dateValid[k >> 3]! >> (k & 7)) & 1))
@@ -211,7 +210,6 @@ async function readPatientsColumnar(
           { file, line, field: 'index_date' },
         );
       }
-      idRow.set(id, ids.length);
       ids.push(id);
       lines.push(line);
       days.push(day);
@@ -340,12 +338,14 @@ function encodeAttribute(
 }
 
 /**
- * Refuses an empty or repeated patient id (every format's patients reader calls this).
+ * Maps a new patient id to its row (`ids.length`: the caller pushes it next), refusing an empty
+ * or repeated id (every format's patients reader calls this; one map operation per id).
  * `lines` holds the line of each id already read, by row.
  */
-function checkPatientId(
+function addPatientId(
   id: string,
-  idRow: ReadonlyMap<string, number>,
+  ids: readonly string[],
+  idRow: Map<string, number>,
   lines: GrowableColumn<Int32Array>,
   file: string,
   line: number,
@@ -356,8 +356,10 @@ function checkPatientId(
       line,
       field: 'patient_id',
     });
-  const previous = idRow.get(id);
-  if (previous !== undefined) {
+  const size = idRow.size;
+  idRow.set(id, ids.length);
+  if (idRow.size === size) {
+    const previous = ids.indexOf(id);
     throw new TrajsimError(
       'INVALID_INPUT',
       `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,
