@@ -1,7 +1,10 @@
 /**
  * trajsim: learn oncology patient timelines, generate synthetic cohorts from scenarios, and
  * prove their temporal fidelity. The public library API; the `trajsim` CLI is a thin layer
- * over it.
+ * over it. Grouped by pipeline verb (import/inspect/export, reference, train, rules, generate,
+ * validate, infer, privacy, report) after the shared core; each function's TSDoc has an
+ * @example. Internals (the timeline writer, step models, summary merging, distance indexes)
+ * are not exported: the package's `exports` map has "." only.
  */
 
 // --- Core: errors, seeded randomness, days, messages, shards ---
@@ -13,7 +16,7 @@ export { DEFAULT_SEED, Rng } from './core/rng.js';
 export { parseShard, type Shard, shardRange } from './core/shard.js';
 export { VERSION } from './core/version.js';
 
-// --- Timeline: the data contract and its I/O ---
+// --- Timeline: import, inspect, export (CSV, Arrow, Parquet, OMOP CDM) ---
 
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
@@ -35,14 +38,14 @@ export {
   type Timeline,
   type TimelineManifest,
 } from './timeline/types.js';
-export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
+export { inspectTimeline } from './validate/inspect-timeline.js';
+export type { TimelineDescription } from './stats/describe-timeline.js';
 
 // --- Statistics: survival statistics that match R survival ---
 
-export { coxDesign } from './stats/cox-design.js';
 export { type CoxResult, coxPh } from './stats/cox-ph.js';
 export { cumulativeIncidence } from './stats/cumulative-incidence.js';
-export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
+export { describeTimeline } from './stats/describe-timeline.js';
 export { endpointTimes } from './stats/endpoints.js';
 export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
 export { logRankTest } from './stats/log-rank.js';
@@ -57,14 +60,9 @@ export { trueSurvival } from './reference/true-survival.js';
 // --- Model: training, loading, backends ---
 
 export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
-export {
-  createEngineStepModel,
-  ENGINES,
-  type EngineName,
-  type EngineOptions,
-} from './model/engine.js';
+export { ENGINES, type EngineName, type EngineOptions } from './model/engine.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
-export { exportOnnx, ONNX_FILES, writeOnnxFiles } from './model/onnx-export.js';
+export { exportOnnx, ONNX_FILES } from './model/onnx-export.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---
@@ -90,7 +88,7 @@ export {
   generateCohort,
 } from './generate/generate-cohort.js';
 export { loadGenerationModel } from './generate/load-generation-model.js';
-export type { GenerationModel, StepModel } from './generate/step-model.js';
+export type { GenerationModel } from './generate/step-model.js';
 
 // --- Scenarios ---
 
@@ -105,11 +103,9 @@ export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/sc
 // --- Validation: fidelity of a synthetic cohort against real data ---
 
 export { defaultThresholds } from './validate/default-thresholds.js';
+export { readThresholds, type Thresholds } from './validate/thresholds.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
-export { mergeSummaries } from './validate/merge-summaries.js';
-export { summarizeTimeline } from './validate/summarize-timeline.js';
-export type { TimelineSummary } from './validate/summary.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
 
 // --- Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md) ---
@@ -131,15 +127,12 @@ export {
 // --- Privacy: copies, holdout DCR, membership and attribute inference (docs/privacy.md) ---
 
 export { assessPrivacy, type PrivacyOptions } from './validate/privacy/assess-privacy.js';
-export { NearestNeighbourIndex } from './validate/privacy/nearest-neighbours.js';
 export { assessPrivacyDirs } from './validate/privacy/privacy-dirs.js';
 export {
   defaultPrivacyThresholds,
   type PrivacyMetric,
   type PrivacyReport,
 } from './validate/privacy/privacy-report.js';
-export { trajectoryDistance } from './validate/privacy/trajectory-distance.js';
-export { encodeTrajectories } from './validate/privacy/trajectory-space.js';
 
 // --- Report ---
 
