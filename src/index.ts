@@ -18,6 +18,7 @@ export { VERSION } from './core/version.js';
 
 // --- Timeline: import, inspect, export (CSV, Arrow, Parquet, OMOP CDM) ---
 
+export type { TimelineDescription } from './stats/describe-timeline.js';
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
 export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
@@ -27,6 +28,7 @@ export {
   type OmopExportSummary,
 } from './timeline/omop/export-omop.js';
 export { importOmop, type OmopImportOptions } from './timeline/omop/import-omop.js';
+export { OMOP_FORMATS, type OmopFormat } from './timeline/omop/omop-table.js';
 export { readParquetBatches, writeParquetBatches } from './timeline/parquet.js';
 export { readTimeline, readTimelineManifest } from './timeline/read.js';
 export {
@@ -39,7 +41,6 @@ export {
   type TimelineManifest,
 } from './timeline/types.js';
 export { inspectTimeline } from './validate/inspect-timeline.js';
-export type { TimelineDescription } from './stats/describe-timeline.js';
 
 // --- Statistics: survival statistics that match R survival ---
 
@@ -103,9 +104,9 @@ export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/sc
 // --- Validation: fidelity of a synthetic cohort against real data ---
 
 export { defaultThresholds } from './validate/default-thresholds.js';
-export { readThresholds, type Thresholds } from './validate/thresholds.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
+export { readThresholds, type Thresholds } from './validate/thresholds.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
 
 // --- Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md) ---
