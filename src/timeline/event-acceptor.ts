@@ -132,9 +132,17 @@ export class EventAcceptor {
     this.acceptResolved(p, c, day, dayText, value, line);
   }
 
-  /** The patients-table row of `id`. Throws INVALID_INPUT when it is not there. */
-  patientRow(id: string, line: number): number {
-    const found = this.patients.idRow.get(id);
+  /** The patient ids, by row of the patients table. */
+  get patientIds(): readonly string[] {
+    return this.patients.ids;
+  }
+
+  /**
+   * The patients-table row of `id` (`known`: the caller's row for it, taken without a lookup).
+   * Throws INVALID_INPUT when it is not there.
+   */
+  patientRow(id: string, line: number, known?: number): number {
+    const found = known ?? this.patients.idRow.get(id);
     if (found === undefined) {
       throw new TrajsimError(
         'INVALID_INPUT',

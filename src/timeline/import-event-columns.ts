@@ -153,6 +153,7 @@ function acceptTyped(
   slow: RowReader,
 ): void {
   const levelCode = new Int32Array(t.codeLevels.length).fill(-1);
+  const ids = acceptor.patientIds;
   let runStart = -1;
   let runEnd = -1;
   let p = -1;
@@ -174,7 +175,11 @@ function acceptTyped(
     const start = t.idOffsets[ki]!;
     const end = t.idOffsets[ki + 1]!;
     if (p < 0 || !sameBytes(t.idBytes, start, end, runStart, runEnd)) {
-      p = acceptor.patientRow(decoder.decode(t.idBytes.subarray(start, end)), line);
+      // events usually follow the patients table: try the next patient's id before a lookup
+      const next = p + 1 < ids.length && isAsciiOf(t.idBytes, start, end, ids[p + 1]!);
+      p = next
+        ? acceptor.patientRow(ids[p + 1]!, line, p + 1)
+        : acceptor.patientRow(decoder.decode(t.idBytes.subarray(start, end)), line);
       runStart = start;
       runEnd = end;
     }
@@ -191,6 +196,13 @@ function acceptTyped(
     }
     acceptor.acceptResolved(p, c, day, undefined, value, line);
   }
+}
+
+/** Whether bytes[from, to) are the ASCII text `text` (false for any non-ASCII text). */
+function isAsciiOf(bytes: Uint8Array, from: number, to: number, text: string): boolean {
+  if (to - from !== text.length) return false;
+  for (let j = 0; j < text.length; j++) if (bytes[from + j] !== text.charCodeAt(j)) return false;
+  return true;
 }
 
 /** Whether bytes[a0, a1) equal bytes[b0, b1). */
