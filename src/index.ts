@@ -78,6 +78,7 @@ export {
   ruleEditsSchema,
   ruleId,
   ruleSetSchema,
+  rulesJsonSchemas,
 } from './rules/rule-schema.js';
 export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './rules/rules-file.js';
 
