@@ -14,22 +14,27 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { options, printJson, round } from './lib.mjs';
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-if (arg('child') === 'import') {
+const args = options({
+  patients: 200000,
+  seed: '1',
+  child: '',
+  'patients-file': '',
+  'events-file': '',
+  out: '',
+  categorical: '',
+});
+if (args.child === 'import') {
   // one import, in-process through the package's public API: wall and CPU seconds of the call
   const { importTimeline } = await import('trajsim');
-  const categorical = arg('categorical', '');
+  const categorical = args.categorical;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await importTimeline({
-    patients: arg('patients-file'),
-    events: arg('events-file'),
-    out: arg('out'),
+    patients: args['patients-file'],
+    events: args['events-file'],
+    out: args.out,
     ...(categorical ? { categorical: categorical.split(',') } : {}),
   });
   const cpu = process.cpuUsage(cpu0);
@@ -42,8 +47,7 @@ if (arg('child') === 'import') {
   );
   process.exit(0);
 }
-const patients = Number(arg('patients', '200000'));
-const seed = arg('seed', '1');
+const { patients, seed } = args;
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'trajsim-bench-import-'));
 
@@ -58,7 +62,6 @@ function run(...cliArgs) {
   return seconds;
 }
 const hash = (d) => JSON.parse(readFileSync(join(d, 'timeline.json'), 'utf8')).contentHash;
-const round = (x) => Math.round(x * 100) / 100;
 const mb = (f) => Math.round((statSync(f).size / 1e6) * 10) / 10;
 
 try {
@@ -127,21 +130,15 @@ try {
     r.cpu_speedup_vs_csv = round(results.csv.cpu_seconds / r.cpu_seconds);
   }
   const events = JSON.parse(readFileSync(join(ref, 'timeline.json'), 'utf8')).counts.events;
-  console.log(
-    JSON.stringify(
-      {
-        patients,
-        events,
-        reference_seconds: Math.round(referenceSeconds * 100) / 100,
-        export_csv_seconds: Math.round(exportCsvSeconds * 100) / 100,
-        export_parquet_seconds: Math.round(exportParquetSeconds * 100) / 100,
-        import: results,
-        baseline: 'csv import of the same data, same run',
-      },
-      null,
-      2,
-    ),
-  );
+  printJson({
+    patients,
+    events,
+    reference_seconds: round(referenceSeconds),
+    export_csv_seconds: round(exportCsvSeconds),
+    export_parquet_seconds: round(exportParquetSeconds),
+    import: results,
+    baseline: 'csv import of the same data, same run',
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

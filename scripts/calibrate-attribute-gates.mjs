@@ -6,21 +6,15 @@
 //
 //   npm run build && node scripts/calibrate-attribute-gates.mjs [--pairs 10] [--real 1500] [--factor 2]
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { assessTimelines } = await import(dist('validate/fidelity.js'));
-const { defaultThresholds } = await import(dist('validate/default-thresholds.js'));
+import { assessTimelines, defaultThresholds, readTimeline, simulateReference } from 'trajsim';
+import { options } from './lib.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    pairs: { type: 'string', default: '10' },
-    real: { type: 'string', default: '1500' },
-    factor: { type: 'string', default: '2' },
-    work: { type: 'string', default: '/tmp/trajsim-attribute-calibration' },
-  },
+const args = options({
+  pairs: 10,
+  real: 1500,
+  factor: 2,
+  work: '/tmp/trajsim-attribute-calibration',
 });
 const IDS = /^(attributes\.|cox\.term_z|cox\.univariate_z|os_by\.)/;
 const rows = [];

@@ -6,10 +6,10 @@
 //
 //   npm run build && node scripts/engine-agreement.mjs DIR_A DIR_B
 import { resolve } from 'node:path';
+import { readTimeline } from 'trajsim';
 
 const [a, b] = process.argv.slice(2).map((p) => resolve(p));
 if (!a || !b) throw new Error('usage: engine-agreement.mjs DIR_A DIR_B');
-const { readTimeline } = await import(new URL('../dist/timeline/read.js', import.meta.url).href);
 const ta = await readTimeline(a);
 const tb = await readTimeline(b);
 const n = ta.patients.ids.length;

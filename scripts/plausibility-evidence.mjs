@@ -14,29 +14,24 @@
 // random half-splits). Prints one JSON document on stdout; progress on stderr.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 
+import {
+  assessTimelines,
+  auditRules,
+  defaultThresholds,
+  generateCohort,
+  importTimeline,
+  loadGenerationModel,
+  mineRules,
+  readTimeline,
+  selectBackend,
+  simulateReference,
+} from 'trajsim';
+import { options } from './lib.mjs';
+
+const args = options({ work: '/tmp/trajsim-plausibility', patients: 10000, seed: '7' });
+const patients = args.patients;
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { importTimeline } = await import(dist('timeline/import.js'));
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
-const { generateCohort } = await import(dist('generate/generate-cohort.js'));
-const { assessTimelines } = await import(dist('validate/fidelity.js'));
-const { defaultThresholds } = await import(dist('validate/default-thresholds.js'));
-const { mineRules } = await import(dist('rules/mine-rules.js'));
-const { auditRules } = await import(dist('rules/audit-rules.js'));
-
-const { values: args } = parseArgs({
-  options: {
-    work: { type: 'string', default: '/tmp/trajsim-plausibility' },
-    patients: { type: 'string', default: '10000' },
-    seed: { type: 'string', default: '7' },
-  },
-});
-const patients = Number(args.patients);
 mkdirSync(args.work, { recursive: true });
 await selectBackend('wasm');
 const log = (s) => process.stderr.write(`${s}\n`);

@@ -1,7 +1,7 @@
 // Regenerates schema/rules.schema.json (a model's rules.json) and schema/rule-edits.schema.json
 // (`--rules FILE`, a scenario's "rules") from the zod schemas (run `npm run build` first).
 import { writeFileSync } from 'node:fs';
-import { rulesJsonSchemas } from '../dist/rules/rule-schema.js';
+import { rulesJsonSchemas } from 'trajsim';
 
 const { rules, edits } = rulesJsonSchemas();
 for (const [name, schema, title] of [

@@ -1,6 +1,6 @@
 // Regenerates schema/scenario.schema.json from the zod schema (run `npm run build` first).
 import { writeFileSync } from 'node:fs';
-import { scenarioJsonSchema } from '../dist/scenario/schema.js';
+import { scenarioJsonSchema } from 'trajsim';
 
 const schema = {
   ...scenarioJsonSchema(),

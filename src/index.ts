@@ -1,7 +1,10 @@
 /**
  * trajsim: learn oncology patient timelines, generate synthetic cohorts from scenarios, and
  * prove their temporal fidelity. The public library API; the `trajsim` CLI is a thin layer
- * over it.
+ * over it. Grouped by pipeline verb (import/inspect/export, reference, train, rules, generate,
+ * validate, infer, privacy, report) after the shared core; each function's TSDoc has an
+ * @example. Internals (the timeline writer, step models, summary merging, distance indexes)
+ * are not exported: the package's `exports` map has "." only.
  */
 
 // --- Core: errors, seeded randomness, days, messages, shards ---
@@ -13,8 +16,9 @@ export { DEFAULT_SEED, Rng } from './core/rng.js';
 export { parseShard, type Shard, shardRange } from './core/shard.js';
 export { VERSION } from './core/version.js';
 
-// --- Timeline: the data contract and its I/O ---
+// --- Timeline: import, inspect, export (CSV, Arrow, Parquet, OMOP CDM) ---
 
+export type { TimelineDescription } from './stats/describe-timeline.js';
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
 export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
@@ -24,6 +28,7 @@ export {
   type OmopExportSummary,
 } from './timeline/omop/export-omop.js';
 export { importOmop, type OmopImportOptions } from './timeline/omop/import-omop.js';
+export { OMOP_FORMATS, type OmopFormat } from './timeline/omop/omop-table.js';
 export { readParquetBatches, writeParquetBatches } from './timeline/parquet.js';
 export { readTimeline, readTimelineManifest } from './timeline/read.js';
 export {
@@ -35,11 +40,10 @@ export {
   type Timeline,
   type TimelineManifest,
 } from './timeline/types.js';
-export { TimelineWriter, type TimelineWriterOptions } from './timeline/writer.js';
+export { inspectTimeline } from './validate/inspect-timeline.js';
 
 // --- Statistics: survival statistics that match R survival ---
 
-export { coxDesign } from './stats/cox-design.js';
 export { type CoxResult, coxPh } from './stats/cox-ph.js';
 export { cumulativeIncidence } from './stats/cumulative-incidence.js';
 export { describeTimeline, type TimelineDescription } from './stats/describe-timeline.js';
@@ -59,14 +63,9 @@ export { trueSurvival } from './reference/true-survival.js';
 // --- Model: training, loading, backends ---
 
 export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
-export {
-  createEngineStepModel,
-  ENGINES,
-  type EngineName,
-  type EngineOptions,
-} from './model/engine.js';
+export { ENGINES, type EngineName, type EngineOptions } from './model/engine.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
-export { exportOnnx, ONNX_FILES, writeOnnxFiles } from './model/onnx-export.js';
+export { exportOnnx, ONNX_FILES } from './model/onnx-export.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---
@@ -81,6 +80,7 @@ export {
   ruleEditsSchema,
   ruleId,
   ruleSetSchema,
+  rulesJsonSchemas,
 } from './rules/rule-schema.js';
 export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './rules/rules-file.js';
 
@@ -93,7 +93,7 @@ export {
   type HistoryPrefix,
 } from './generate/generate-cohort.js';
 export { loadGenerationModel } from './generate/load-generation-model.js';
-export type { GenerationModel, StepModel } from './generate/step-model.js';
+export type { GenerationModel } from './generate/step-model.js';
 
 // --- Scenarios ---
 
@@ -110,9 +110,7 @@ export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/sc
 export { defaultThresholds } from './validate/default-thresholds.js';
 export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
-export { mergeSummaries } from './validate/merge-summaries.js';
-export { summarizeTimeline } from './validate/summarize-timeline.js';
-export type { TimelineSummary } from './validate/summary.js';
+export { readThresholds, type Thresholds } from './validate/thresholds.js';
 export { validateTimelineDirs } from './validate/validate-dirs.js';
 export type { CodeValues } from './validate/value-summary.js';
 
@@ -156,15 +154,12 @@ export {
 // --- Privacy: copies, holdout DCR, membership and attribute inference (docs/privacy.md) ---
 
 export { assessPrivacy, type PrivacyOptions } from './validate/privacy/assess-privacy.js';
-export { NearestNeighbourIndex } from './validate/privacy/nearest-neighbours.js';
 export { assessPrivacyDirs } from './validate/privacy/privacy-dirs.js';
 export {
   defaultPrivacyThresholds,
   type PrivacyMetric,
   type PrivacyReport,
 } from './validate/privacy/privacy-report.js';
-export { trajectoryDistance } from './validate/privacy/trajectory-distance.js';
-export { encodeTrajectories } from './validate/privacy/trajectory-space.js';
 
 // --- Twin evaluation: calibration and discrimination after a landmark (docs/twins-evaluation.md) ---
 

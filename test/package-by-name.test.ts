@@ -16,11 +16,17 @@ const g = await t.generateCohort(t.loadGenerationModel(d + '/model'), { patients
 await t.exportTimeline(d + '/synthetic', d + '/pq', { format: 'parquet' });
 let rows = 0;
 for await (const b of t.readParquetBatches(d + '/pq/events.parquet')) rows += b.numRows;
-console.log(JSON.stringify({ real: m.counts, synthetic: g.manifest.counts, parquetRows: rows }));
+const inspected = await t.inspectTimeline(d + '/colon');
+const v = await t.validateTimelineDirs(d + '/colon', [d + '/synthetic'], {
+  thresholds: t.readThresholds('thresholds/default.json'), repeats: 2, seed: 7,
+});
+console.log(JSON.stringify({ real: m.counts, synthetic: g.manifest.counts, parquetRows: rows,
+  inspected: inspected.patients, metrics: v.metrics.length, passed: typeof v.passed,
+  internals: ['TimelineWriter', 'mergeSummaries'].filter((n) => n in t) }));
 `;
 
 describe("import('trajsim') by name", () => {
-  it('runs import → train (markov) → generate → Parquet export on colon', () => {
+  it('runs import → inspect → train (markov) → generate → Parquet export → validate on colon', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPT, dir], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
@@ -31,10 +37,18 @@ describe("import('trajsim') by name", () => {
       real: { patients: number; events: number };
       synthetic: { patients: number; events: number };
       parquetRows: number;
+      inspected: number;
+      metrics: number;
+      passed: string;
+      internals: string[];
     };
     // data/colon/README.md: 929 patients, 3255 events
     expect(out.real).toMatchObject({ patients: 929, events: 3255 });
     expect(out.synthetic.patients).toBe(300);
     expect(out.parquetRows).toBe(out.synthetic.events);
+    expect(out.inspected).toBe(929);
+    expect(out.metrics).toBeGreaterThan(20);
+    expect(out.passed).toBe('boolean');
+    expect(out.internals).toEqual([]);
   });
 });

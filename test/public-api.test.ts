@@ -22,8 +22,26 @@ describe('the public API', () => {
       'renderReportHtml',
       'mineRules',
       'auditRules',
+      'inspectTimeline',
+      'readThresholds',
     ]) {
       expect(typeof (trajsim as Record<string, unknown>)[name]).toBe('function');
+    }
+  });
+
+  it('does not export internals (issue 13 item 5)', () => {
+    for (const name of [
+      'TimelineWriter',
+      'mergeSummaries',
+      'summarizeTimeline',
+      'coxDesign',
+      'NearestNeighbourIndex',
+      'encodeTrajectories',
+      'trajectoryDistance',
+      'writeOnnxFiles',
+      'createEngineStepModel',
+    ]) {
+      expect(name in trajsim).toBe(false);
     }
   });
 });

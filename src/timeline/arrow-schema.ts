@@ -130,7 +130,14 @@ export function dateDayData(values: Int32Array): Data<DateDay> {
  * float64Data(new Float64Array([1.5, Number.NaN])).nullCount // => 1
  */
 export function float64Data(values: Float64Array): Data<Float64> {
-  const { bitmap, nullCount } = nullBitmap(values.length, (i) => Number.isNaN(values[i]!));
+  const n = values.length;
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) if (Number.isNaN(values[i]!)) nullCount++;
+  let bitmap: Uint8Array | undefined;
+  if (nullCount > 0) {
+    bitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (!Number.isNaN(values[i]!)) bitmap[i >> 3]! |= 1 << (i & 7);
+  }
   return makeData({
     type: new Float64(),
     length: values.length,

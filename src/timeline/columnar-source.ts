@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
+  type Data,
   DataType,
   type Field,
+  Precision,
   type RecordBatch,
   RecordBatchReader,
   type Vector,
@@ -52,10 +55,21 @@ function checkFinite(batch: RecordBatch, rowsBefore: number, file: string): void
   for (const f of batch.schema.fields) {
     if (!DataType.isFloat(f.type)) continue;
     const vector = batch.getChild(f.name)!;
+    if (vector.data.length === 1 && vector.type.precision === Precision.DOUBLE) {
+      checkFiniteDoubles(vector.data[0]!, rowsBefore, file, f.name);
+      continue;
+    }
     const cells = numberCells(vector)!;
+    const one = vector.data.length === 1 ? vector.data[0]! : undefined;
+    const valid = one && one.nullCount > 0 ? one.nullBitmap : undefined;
+    const offset = one ? one.offset : 0;
+    const isValid = one
+      ? (i: number) =>
+          valid === undefined || ((valid[(i + offset) >> 3]! >> ((i + offset) & 7)) & 1) === 1
+      : (i: number) => vector.isValid(i);
     for (let i = 0; i < batch.numRows; i++) {
       const v = cells(i);
-      if (!Number.isFinite(v) && vector.isValid(i)) {
+      if (!Number.isFinite(v) && isValid(i)) {
         throw new TrajsimError('INVALID_INPUT', arrowNonFinite(String(v)), {
           file,
           line: rowsBefore + i + 2,
@@ -63,6 +77,24 @@ function checkFinite(batch: RecordBatch, rowsBefore: number, file: string): void
         });
       }
     }
+  }
+}
+
+/** checkFinite for one Float64 chunk: its values read in place, the validity bitmap only at a non-finite value. */
+function checkFiniteDoubles(data: Data, rowsBefore: number, file: string, field: string): void {
+  const values = data.values as Float64Array;
+  const valid = data.nullCount > 0 ? data.nullBitmap : undefined;
+  const offset = data.offset;
+  for (let i = 0; i < data.length; i++) {
+    const v = values[i + offset]!;
+    if (v - v === 0) continue; // finite
+    const k = i + offset;
+    if (valid && !((valid[k >> 3]! >> (k & 7)) & 1)) continue;
+    throw new TrajsimError('INVALID_INPUT', arrowNonFinite(String(v)), {
+      file,
+      line: rowsBefore + i + 2,
+      field,
+    });
   }
 }
 
@@ -115,9 +147,11 @@ export async function columnarFields(
     fields.map((f) => ({ name: f.name, dictionary: DataType.isDictionary(f.type) }));
   if (format === 'arrow') {
     if (!existsSync(path)) throw new TrajsimError('IO', `file not found: ${path}`);
+    // the schema only: an IPC file's footer or a stream's first message, not the whole file
+    const handle = await open(path);
     try {
-      const reader = RecordBatchReader.from(readFileSync(path));
-      reader.open();
+      const reader = await RecordBatchReader.from(handle);
+      await reader.open();
       return describe(reader.schema.fields);
     } catch (cause) {
       throw new TrajsimError(
@@ -125,6 +159,8 @@ export async function columnarFields(
         `not a readable Arrow IPC file (${(cause as Error).message})`,
         { file: basename(path), cause },
       );
+    } finally {
+      await handle.close();
     }
   }
   for await (const batch of readParquetBatches(path)) return describe(batch.schema.fields);

@@ -21,6 +21,7 @@ import {
   type ReadOptions,
 } from './import-table.js';
 import { tableFormatOf } from './table-source.js';
+import { TextCells } from './text-cells.js';
 import type { AttributeSpec } from './types.js';
 
 // The patients table of import.ts: ids, index dates and attribute columns with inferred kinds.
@@ -99,7 +100,7 @@ export async function readPatients(given: ReadOptions): Promise<PatientsRead> {
   const days = new GrowableColumn(int32s);
   for await (const { fields, line } of records) {
     const id = fields[idCol]!;
-    checkPatientId(id, idRow, lines, file, line);
+    addPatientId(id, ids, idRow, lines, file, line);
     const dateText = fields[dateCol]!;
     const day = parseIsoDay(dateText);
     if (Number.isNaN(day)) {
@@ -113,7 +114,6 @@ export async function readPatients(given: ReadOptions): Promise<PatientsRead> {
         },
       );
     }
-    idRow.set(id, ids.length);
     ids.push(id);
     lines.push(line);
     days.push(day);
@@ -165,6 +165,10 @@ async function readPatientsColumnar(
   const rawNumber: number[][] = attrNames.map(() => []);
   /** Per attribute: read as numbers (a numeric Arrow type, not declared categorical). */
   let asNumber: boolean[] | undefined;
+  /** Per declared-categorical attribute: its cells as indices of their distinct texts. */
+  const levelCells = attrNames.map((n) =>
+    (options.categorical ?? []).includes(n) ? new TextCells() : undefined,
+  );
   const ids: string[] = [];
   const idRow = new Map<string, number>();
   const lines = new GrowableColumn(int32s);
@@ -188,10 +192,11 @@ async function readPatientsColumnar(
     );
     const numberAt = vectors.map((v) => numberCells(v));
     const textAt = vectors.map((v) => stringCells(v));
+    const levelAt = vectors.map((v, a) => levelCells[a]?.reader(v));
     for (let i = 0; i < batch.numRows; i++) {
       line++;
       const id = idAt(i);
-      checkPatientId(id, idRow, lines, file, line);
+      addPatientId(id, ids, idRow, lines, file, line);
       const k = i + dateOffset;
       let day =
         directDays && !(dateValid && !((dateValid[k >> 3]! >> (k & 7)) & 1))
@@ -205,12 +210,12 @@ async function readPatientsColumnar(
           { file, line, field: 'index_date' },
         );
       }
-      idRow.set(id, ids.length);
       ids.push(id);
       lines.push(line);
       days.push(day);
       for (let a = 0; a < attrCols.length; a++) {
         if (asNumber[a]) rawNumber[a]!.push(numberAt[a]!(i));
+        else if (levelAt[a]) levelCells[a]!.push(levelAt[a]!(i));
         else rawText[a]!.push(textAt[a]!(i));
       }
     }
@@ -238,7 +243,10 @@ async function readPatientsColumnar(
       attributeValues.push(column);
       return;
     }
-    const { spec, column } = encodeAttribute(name, rawText[a]!, lines.data, file, options);
+    const cells = levelCells[a];
+    const { spec, column } = cells
+      ? cells.encode(name)
+      : encodeAttribute(name, rawText[a]!, lines.data, file, options);
     attributes.push(spec);
     attributeValues.push(column);
   });
@@ -330,12 +338,14 @@ function encodeAttribute(
 }
 
 /**
- * Refuses an empty or repeated patient id (every format's patients reader calls this).
+ * Maps a new patient id to its row (`ids.length`: the caller pushes it next), refusing an empty
+ * or repeated id (every format's patients reader calls this; one map operation per id).
  * `lines` holds the line of each id already read, by row.
  */
-function checkPatientId(
+function addPatientId(
   id: string,
-  idRow: ReadonlyMap<string, number>,
+  ids: readonly string[],
+  idRow: Map<string, number>,
   lines: GrowableColumn<Int32Array>,
   file: string,
   line: number,
@@ -346,8 +356,10 @@ function checkPatientId(
       line,
       field: 'patient_id',
     });
-  const previous = idRow.get(id);
-  if (previous !== undefined) {
+  const size = idRow.size;
+  idRow.set(id, ids.length);
+  if (idRow.size === size) {
+    const previous = ids.indexOf(id);
     throw new TrajsimError(
       'INVALID_INPUT',
       `patient_id '${id}' is a duplicate (first on line ${lines.data[previous]}); patient ids must be unique`,

@@ -33,6 +33,39 @@ export { compareCodeUnits } from '../core/compare.js';
 export { MAX_DISTINCT_CODES, MISSING_TOKENS } from './import-table.js';
 
 /**
+ * The event columns grouped by patient (patients-file order, each patient's file order kept)
+ * with codes remapped: the read columns themselves when the file was already grouped (the
+ * usual case: a stable sort is then the identity; `events.code` is then remapped in place),
+ * else gathered by a counting sort.
+ */
+function groupedByPatient(
+  events: EventsRead,
+  start: Int32Array,
+  remap: Int32Array,
+): { day: Int32Array; code: Int32Array; value: Float64Array } {
+  const nE = events.patient.length;
+  const rowPatient = events.patient.data;
+  let grouped = true;
+  for (let i = 1; i < nE && grouped; i++) grouped = rowPatient[i]! >= rowPatient[i - 1]!;
+  if (grouped) {
+    const code = events.code.data.subarray(0, nE);
+    for (let i = 0; i < nE; i++) code[i] = remap[code[i]!]!;
+    return { day: events.day.data, code, value: events.value.data };
+  }
+  const day = new Int32Array(nE);
+  const code = new Int32Array(nE);
+  const value = new Float64Array(nE);
+  const fill = start.slice(0, start.length - 1);
+  for (let i = 0; i < nE; i++) {
+    const k = fill[rowPatient[i]!]!++;
+    day[k] = events.day.data[i]!;
+    code[k] = remap[events.code.data[i]!]!;
+    value[k] = events.value.data[i]!;
+  }
+  return { day, code, value };
+}
+
+/**
  * Writes the checked tables as a timeline directory: codes in code-unit order, events grouped
  * by patient (a stable counting sort keeps each patient's file order).
  */
@@ -50,13 +83,9 @@ async function writeImported(
   codeNames.forEach((name, i) => {
     remap[i] = sortedIndex.get(name)!;
   });
-  const nE = events.patient.length;
   const start = new Int32Array(nP + 1);
   for (let p = 0; p < nP; p++) start[p + 1] = start[p]! + counts[p]!;
-  const order = new Int32Array(nE);
-  const fill = start.slice(0, nP);
-  for (let i = 0; i < nE; i++) order[fill[events.patient.data[i]!]!++] = i;
-
+  const { day, code, value } = groupedByPatient(events, start, remap);
   const writer = await TimelineWriter.create(options.out, {
     name: options.name ?? basename(options.out),
     source: `import of ${basename(options.patients)} + ${basename(options.events)}`,
@@ -71,10 +100,7 @@ async function writeImported(
     for (let p = 0; p < nP; p++) {
       for (let a = 0; a < attrRow.length; a++) attrRow[a] = patients.attributeValues[a]![p]!;
       writer.addPatient(patients.ids[p]!, patients.indexDay[p]!, attrRow);
-      for (let k = start[p]!; k < start[p + 1]!; k++) {
-        const i = order[k]!;
-        writer.addEvent(events.day.data[i]!, remap[events.code.data[i]!]!, events.value.data[i]!);
-      }
+      writer.addEvents(day, code, value, start[p]!, start[p + 1]!);
       if ((p & 4095) === 4095) await writer.commit();
     }
     return await writer.close();

@@ -1,8 +1,15 @@
-import { createWriteStream, existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, openAsBlob, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
-import { type RecordBatch, RecordBatchReader, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import {
+  type RecordBatch,
+  RecordBatchReader,
+  type Schema,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+} from 'apache-arrow';
 import * as pw from 'parquet-wasm/esm';
 import { TrajsimError } from '../core/errors.js';
 
@@ -115,6 +122,22 @@ export async function writeParquetBatches(
       ? (batches as AsyncIterable<RecordBatch>)[Symbol.asyncIterator]()
       : (batches as Iterable<RecordBatch>)[Symbol.iterator]();
   const pending: pw.RecordBatch[] = [];
+  // the first batch with rows; a table without any is written whole, from its schema
+  let first = await iterator.next();
+  let schema = first.done ? undefined : first.value.schema;
+  while (!first.done && first.value.numRows === 0) {
+    first = await iterator.next();
+    if (!first.done) schema = first.value.schema;
+  }
+  if (first.done) {
+    if (schema === undefined)
+      throw new TrajsimError('INVALID_ARGUMENT', 'no record batch to write', {
+        file: basename(path),
+      });
+    writeEmptyParquet(path, schema);
+    return;
+  }
+  pending.push(...toWasmBatches(first.value));
   const source = new ReadableStream<pw.RecordBatch>({
     async pull(controller) {
       while (pending.length === 0) {
@@ -138,6 +161,22 @@ export async function writeParquetBatches(
     await bytes.pipeTo(Writable.toWeb(createWriteStream(path)) as WritableStream<Uint8Array>);
   } catch (cause) {
     if (cause instanceof TrajsimError) throw cause;
+    throw new TrajsimError('IO', `cannot write Parquet (${String(cause)})`, {
+      file: basename(path),
+      cause,
+    });
+  }
+}
+
+/** Writes a Parquet file with `schema` and no rows (parquet-wasm's stream writer needs a row). */
+function writeEmptyParquet(path: string, schema: Schema): void {
+  try {
+    const table = pw.Table.fromIPCStream(tableToIPC(new Table(schema), 'stream'));
+    writeFileSync(
+      path,
+      pw.writeParquet(table, new pw.WriterPropertiesBuilder().setCreatedBy('trajsim').build()),
+    );
+  } catch (cause) {
     throw new TrajsimError('IO', `cannot write Parquet (${String(cause)})`, {
       file: basename(path),
       cause,

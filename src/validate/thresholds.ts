@@ -46,9 +46,14 @@ export function parseThresholds(text: string, file = 'thresholds'): Thresholds {
 }
 
 /**
- * Reads a thresholds file.
+ * Reads a thresholds file (thresholds/default.json's format: `version`, `defaults`, `metrics`
+ * by id or `*` pattern), for `validateTimelineDirs({ thresholds })`.
  *
- * @throws TrajsimError IO when it does not exist, INVALID_INPUT when it is invalid.
+ * @param path - the JSON file.
+ * @throws TrajsimError IO when it does not exist, INVALID_INPUT when it is invalid (naming the
+ *   JSON path of the bad field).
+ * @example
+ * readThresholds('thresholds/default.json').version // => 1
  */
 export function readThresholds(path: string): Thresholds {
   return parseThresholds(readTextFile(path, 'thresholds file does not exist'), path);

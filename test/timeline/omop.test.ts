@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { createMemoryLogger } from '../../src/core/messages.js';
 import { simulateReference } from '../../src/reference/reference-process.js';
 import { exportTimeline } from '../../src/timeline/export.js';
 import { importTimeline } from '../../src/timeline/import.js';
-import { exportOmop } from '../../src/timeline/omop/export-omop.js';
+import { exportOmop, OMOP_TABLES } from '../../src/timeline/omop/export-omop.js';
 import { importOmop } from '../../src/timeline/omop/import-omop.js';
 import { useTempDir } from '../helpers/tmp.js';
 
@@ -103,5 +103,62 @@ describe('timeline → OMOP CDM → timeline', () => {
     const counts = codeCounts('colon');
     counts.delete('END_OF_FOLLOWUP');
     expect(Object.fromEntries(rows.map((r) => [r.code, r.n]))).toEqual(Object.fromEntries(counts));
+  });
+
+  it('colon as OMOP Parquet: typed tables that DuckDB reads, and the round trip keeps the content hash', async () => {
+    const out = join(root, 'colon-omop-pq');
+    const summary = await exportOmop(join(root, 'colon'), out, {
+      conceptMap: MAP,
+      format: 'parquet',
+    });
+    expect(readdirSync(out).sort()).toEqual(
+      Object.keys(OMOP_TABLES)
+        .map((t) => `${t}.parquet`)
+        .sort(),
+    );
+    const dir = out.replaceAll("'", "''");
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const query = async <T = { n: number }>(sql: string) =>
+      (await connection.runAndReadAll(sql)).getRowObjectsJson() as T[];
+    const counted = await query<{ code: string; n: number }>(
+      `SELECT code, count(*)::INTEGER AS n FROM (
+         SELECT condition_source_value AS code FROM '${dir}/condition_occurrence.parquet'
+         UNION ALL SELECT drug_source_value FROM '${dir}/drug_exposure.parquet'
+         UNION ALL SELECT observation_source_value FROM '${dir}/observation.parquet'
+           WHERE observation_source_value NOT LIKE 'trajsim_attribute:%'
+         UNION ALL SELECT 'DEATH' FROM '${dir}/death.parquet') GROUP BY 1 ORDER BY 1`,
+    );
+    const types = await query<Record<string, unknown>>(
+      `SELECT typeof(condition_start_date) AS date, typeof(person_id) AS id,
+              typeof(trajsim_value) AS value, count(trajsim_value)::INTEGER AS values_present
+       FROM '${dir}/condition_occurrence.parquet' GROUP BY ALL`,
+    );
+    const rows: Record<string, unknown> = {};
+    for (const table of Object.keys(OMOP_TABLES)) {
+      const [r] = await query(`SELECT count(*)::INTEGER AS n FROM '${dir}/${table}.parquet'`);
+      rows[table] = r!.n;
+    }
+    // the CSV tables of the first test, read by DuckDB: the same episodes, end dates included
+    const csvDir = join(root, 'colon-omop').replaceAll("'", "''");
+    const [diff] = await query(
+      `SELECT count(*)::INTEGER AS n FROM (
+         (SELECT * FROM '${csvDir}/episode.csv' EXCEPT SELECT * FROM '${dir}/episode.parquet')
+         UNION ALL (SELECT * FROM '${dir}/episode.parquet' EXCEPT SELECT * FROM '${csvDir}/episode.csv'))`,
+    );
+    connection.closeSync();
+    instance.closeSync();
+    const counts = codeCounts('colon');
+    counts.delete('END_OF_FOLLOWUP');
+    expect(Object.fromEntries(counted.map((r) => [r.code, r.n]))).toEqual(
+      Object.fromEntries(counts),
+    );
+    // colon events carry no values: a missing value is a null, not 0 or NaN
+    expect(types).toEqual([{ date: 'DATE', id: 'INTEGER', value: 'DOUBLE', values_present: 0 }]);
+    expect(rows).toEqual(summary.rows);
+    expect(diff!.n).toBe(0);
+    const back = join(root, 'colon-pq-back');
+    await importOmop({ omop: out, out: back });
+    expect(manifest(back).contentHash).toBe(manifest(join(root, 'colon')).contentHash);
   });
 });

@@ -22,10 +22,15 @@ export const registerExport: RegisterCommand = (program, context) => {
         '--concept-map <file>',
         'with --format omop: concept-map CSV (code,domain,concept_id,episode_role); see docs/interop.md',
       )
+      .addOption(
+        new Option('--omop-format <format>', 'with --format omop: table files as CSV or Parquet')
+          .choices(['csv', 'parquet'])
+          .default('csv'),
+      )
       .option('--overwrite', 'replace --out if it exists')
       .addHelpText(
         'after',
-        '\nExample:\n  trajsim export out/synthetic --out out/synthetic-csv\n  trajsim export out/synthetic --format parquet --out out/synthetic-pq\n  trajsim export out/synthetic --format omop --concept-map data/omop-concept-map.csv --out out/synthetic-omop',
+        '\nExample:\n  trajsim export out/synthetic --out out/synthetic-csv\n  trajsim export out/synthetic --format parquet --out out/synthetic-pq\n  trajsim export out/synthetic --format omop --concept-map data/omop-concept-map.csv --out out/synthetic-omop\n  trajsim export out/synthetic --format omop --omop-format parquet --concept-map data/omop-concept-map.csv --out out/synthetic-omop-pq',
       )
       .action(
         async (
@@ -35,12 +40,14 @@ export const registerExport: RegisterCommand = (program, context) => {
             format: 'csv' | 'parquet' | 'omop';
             dates: boolean;
             conceptMap?: string;
+            omopFormat: 'csv' | 'parquet';
             overwrite?: boolean;
           },
         ) => {
           if (opts.format === 'omop') {
             const summary = await exportOmop(dir, opts.out, {
               ...(opts.conceptMap ? { conceptMap: opts.conceptMap } : {}),
+              format: opts.omopFormat,
               overwrite: opts.overwrite ?? false,
               logger: context.logger,
             });

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { formatNumber } from '../../core/format.js';
 import { terminalSafe } from '../../core/terminal-text.js';
-import { describeTimeline, type TimelineDescription } from '../../stats/describe-timeline.js';
-import { readTimeline } from '../../timeline/read.js';
+import type { TimelineDescription } from '../../stats/describe-timeline.js';
+import { inspectTimeline } from '../../validate/inspect-timeline.js';
 import type { RegisterCommand } from '../context.js';
 
 function fmt(x: number, digits = 1): string {
@@ -57,7 +57,7 @@ export const registerInspect: RegisterCommand = (program, context) => {
       .option('--json', 'print JSON instead of text')
       .addHelpText('after', '\nExample:\n  trajsim inspect out/colon --json')
       .action(async (dir: string, opts: { json?: boolean }) => {
-        const d = describeTimeline(await readTimeline(dir));
+        const d = await inspectTimeline(dir);
         if (opts.json) context.out(JSON.stringify(d, null, 2));
         else for (const line of render(d)) context.out(terminalSafe(line));
       }),

@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { AtomicDir, describeIoError } from '../../core/atomic-output.js';
 import { formatIsoDay } from '../../core/days.js';
 import { TrajsimError } from '../../core/errors.js';
 import { type Logger, MESSAGES, omopUnmappedCodes, SILENT_LOGGER } from '../../core/messages.js';
-import { csvField } from '../export.js';
 import { readTimeline } from '../read.js';
 import { TERMINAL_CODES, type Timeline } from '../types.js';
 import {
@@ -12,6 +10,7 @@ import {
   type OmopDomain,
   readConceptMap,
 } from './concept-map.js';
+import { type OmopCell, type OmopFormat, OmopTable } from './omop-table.js';
 
 /** EHR record type (the type concept of every row written). */
 const TYPE_EHR = 32817;
@@ -47,9 +46,9 @@ export const OMOP_TABLES = {
     'episode_id,person_id,episode_concept_id,episode_start_date,episode_end_date,episode_object_concept_id,episode_type_concept_id,episode_source_value',
   episode_event: 'episode_id,event_id,episode_event_field_concept_id',
 } as const;
-export type OmopTable = keyof typeof OMOP_TABLES;
+export type OmopTableName = keyof typeof OMOP_TABLES;
 
-const TABLE_OF: Record<OmopDomain, OmopTable> = {
+const TABLE_OF: Record<OmopDomain, OmopTableName> = {
   Condition: 'condition_occurrence',
   Drug: 'drug_exposure',
   Procedure: 'procedure_occurrence',
@@ -60,6 +59,8 @@ const TABLE_OF: Record<OmopDomain, OmopTable> = {
 export interface OmopExportOptions {
   /** Concept-map CSV (code,domain,concept_id,episode_role); without it every code is unmapped. */
   readonly conceptMap?: string;
+  /** Table file format: 'csv' (default, `<table>.csv`) or 'parquet' (`<table>.parquet`, typed). */
+  readonly format?: OmopFormat;
   readonly overwrite?: boolean;
   readonly logger?: Logger;
 }
@@ -67,29 +68,29 @@ export interface OmopExportOptions {
 /** What an OMOP export wrote. */
 export interface OmopExportSummary {
   /** Rows per CDM table. */
-  readonly rows: Record<OmopTable, number>;
+  readonly rows: Record<OmopTableName, number>;
   /** Codes with no concept-map row and their event counts (written to OBSERVATION, concept 0). */
   readonly unmapped: Record<string, number>;
 }
 
-const num = (v: number) => (Number.isNaN(v) ? '' : String(v));
-
 /**
- * Exports a timeline as OMOP CDM v5.4 CSV tables (person, observation_period,
+ * Exports a timeline as OMOP CDM v5.4 tables (person, observation_period,
  * condition_occurrence, drug_exposure, procedure_occurrence, measurement, observation, death,
- * and the oncology extension's episode and episode_event) into `out`, atomically. Dates are
- * index_date + day. Codes map through the concept map; an unmapped code goes to OBSERVATION with
- * concept 0 and its source value, and is counted and warned about (never dropped). What OMOP
- * cannot carry is kept in trailing trajsim-specific columns: `trajsim_seq` (the event's position
- * within its patient: same-day order) and `trajsim_value` (an event value in a table without a
- * value column); attributes go to OBSERVATION rows on index_date with source value
- * `trajsim_attribute:NAME` (numeric in value_as_number, categorical in value_as_string).
+ * and the oncology extension's episode and episode_event) into `out`, atomically, as CSV or
+ * Parquet files. Dates are index_date + day. Codes map through the concept map; an unmapped code
+ * goes to OBSERVATION with concept 0 and its source value, and is counted and warned about
+ * (never dropped). What OMOP cannot carry is kept in trailing trajsim-specific columns:
+ * `trajsim_seq` (the event's position within its patient: same-day order) and `trajsim_value`
+ * (an event value in a table without a value column); attributes go to OBSERVATION rows on
+ * index_date with source value `trajsim_attribute:NAME` (numeric in value_as_number,
+ * categorical in value_as_string). In Parquet, ids and concepts are Int32, dates Date32, values
+ * Float64, source values Utf8, and a missing cell is null.
  *
  * @param dir - the timeline directory.
  * @param out - the output directory.
  * @throws TrajsimError for a bad concept map or an unwritable output.
  * @example
- * await exportOmop('out/colon', 'out/colon-omop', { conceptMap: 'data/omop-concept-map.csv' })
+ * await exportOmop('out/colon', 'out/colon-omop', { conceptMap: 'data/omop-concept-map.csv', format: 'parquet' })
  * // => { rows: { person: 929, ... }, unmapped: {} }
  */
 export async function exportOmop(
@@ -102,75 +103,12 @@ export async function exportOmop(
     ? await readConceptMap(options.conceptMap)
     : new Map<string, ConceptMapping>();
   const t = await readTimeline(dir);
-  const lines = Object.fromEntries(
-    Object.entries(OMOP_TABLES).map(([k, header]) => [k, [header]]),
-  ) as Record<OmopTable, string[]>;
-  const ids = Object.fromEntries(Object.keys(OMOP_TABLES).map((k) => [k, 0])) as Record<
-    OmopTable,
-    number
-  >;
+  const tables = Object.fromEntries(
+    Object.entries(OMOP_TABLES).map(([k, header]) => [k, new OmopTable(header)]),
+  ) as Record<OmopTableName, OmopTable>;
   const unmapped: Record<string, number> = {};
-  const codes = t.events.codes;
-  const attrs = t.patients.attributes;
-  const ageAttr = attrs.find((a) => a.name === 'age' && a.kind === 'numeric');
-  for (let p = 0; p < t.patients.ids.length; p++) {
-    const personId = p + 1;
-    const index = t.patients.indexDay[p]!;
-    const indexDate = formatIsoDay(index);
-    const year = Number(indexDate.slice(0, 4));
-    const age = ageAttr?.kind === 'numeric' ? ageAttr.values[p]! : Number.NaN;
-    const birthYear = Number.isNaN(age) ? year : year - Math.floor(age);
-    lines.person.push(`${personId},0,${birthYear},0,0,${csvField(t.patients.ids[p]!)}`);
-    lines.observation.push(...attributeRows(attrs, p, personId, indexDate, ids));
-    const first = t.offsets[p]!;
-    const last = t.offsets[p + 1]! - 1;
-    const endDate = formatIsoDay(index + t.events.day[last]!);
-    lines.observation_period.push(
-      `${++ids.observation_period},${personId},${indexDate},${endDate},${TYPE_EHR}`,
-    );
-    const openEpisodes: { line: number; role: string }[] = [];
-    for (let i = first; i <= last; i++) {
-      const code = codes[t.events.code[i]!]!;
-      const seq = i - first;
-      const date = formatIsoDay(index + t.events.day[i]!);
-      const value = t.events.value[i]!;
-      if (code === TERMINAL_CODES.DEATH) {
-        lines.death.push(`${personId},${date},${TYPE_EHR},${seq}`);
-        continue;
-      }
-      if (code === TERMINAL_CODES.END_OF_FOLLOWUP) continue; // the observation period's end
-      const m = map.get(code);
-      if (!m) unmapped[code] = (unmapped[code] ?? 0) + 1;
-      const domain: OmopDomain = m?.domain ?? 'Observation';
-      const concept = m?.conceptId ?? 0;
-      const table = TABLE_OF[domain];
-      const id = ++ids[table];
-      const src = csvField(code);
-      lines[table].push(eventRow(domain, id, personId, concept, date, src, seq, value));
-      if (m?.episodeRole) {
-        const isTreatment = m.episodeRole === 'treatment_regimen';
-        // a disease episode ends where the next disease episode starts; a regimen where the next regimen starts
-        for (const open of openEpisodes) {
-          if ((open.role === 'treatment_regimen') === isTreatment) {
-            lines.episode[open.line] = lines.episode[open.line]!.replace('{END}', date);
-          }
-        }
-        for (let k = openEpisodes.length - 1; k >= 0; k--) {
-          if ((openEpisodes[k]!.role === 'treatment_regimen') === isTreatment)
-            openEpisodes.splice(k, 1);
-        }
-        const episodeId = ++ids.episode;
-        openEpisodes.push({ line: lines.episode.length, role: m.episodeRole });
-        lines.episode.push(
-          `${episodeId},${personId},${EPISODE_ROLES[m.episodeRole]},${date},{END},${concept},${TYPE_EHR},${src}`,
-        );
-        lines.episode_event.push(`${episodeId},${id},${EVENT_FIELD_CONCEPTS[domain]}`);
-      }
-    }
-    for (const open of openEpisodes) {
-      lines.episode[open.line] = lines.episode[open.line]!.replace('{END}', endDate);
-    }
-  }
+  for (let p = 0; p < t.patients.ids.length; p++) addPatient(t, p, map, tables, unmapped);
+  const format = options.format ?? 'csv';
   const target = AtomicDir.create(out, {
     overwrite: options.overwrite ?? false,
     kind: 'export',
@@ -178,8 +116,8 @@ export async function exportOmop(
     logger,
   });
   try {
-    for (const table of Object.keys(OMOP_TABLES) as OmopTable[]) {
-      writeFileSync(target.file(`${table}.csv`), `${lines[table].join('\n')}\n`);
+    for (const name of Object.keys(OMOP_TABLES) as OmopTableName[]) {
+      await tables[name].write(target.file(`${name}.${format}`), format);
     }
     target.commit();
   } catch (cause) {
@@ -191,10 +129,78 @@ export async function exportOmop(
   }
   const total = Object.values(unmapped).reduce((s, n) => s + n, 0);
   if (total > 0) logger.warn(MESSAGES.OMOP_UNMAPPED, omopUnmappedCodes(unmapped));
-  const rows = Object.fromEntries(
-    Object.entries(lines).map(([k, v]) => [k, v.length - 1]),
-  ) as Record<OmopTable, number>;
+  const rows = Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.rows])) as Record<
+    OmopTableName,
+    number
+  >;
   return { rows, unmapped };
+}
+
+/** Adds patient `p`'s rows to every table (its person, period, attributes, events, episodes). */
+function addPatient(
+  t: Timeline,
+  p: number,
+  map: ReadonlyMap<string, ConceptMapping>,
+  tables: Record<OmopTableName, OmopTable>,
+  unmapped: Record<string, number>,
+): void {
+  const codes = t.events.codes;
+  const ageAttr = t.patients.attributes.find((a) => a.name === 'age' && a.kind === 'numeric');
+  const personId = p + 1;
+  const index = t.patients.indexDay[p]!;
+  const year = Number(formatIsoDay(index).slice(0, 4));
+  const age = ageAttr?.kind === 'numeric' ? ageAttr.values[p]! : Number.NaN;
+  const birthYear = Number.isNaN(age) ? year : year - Math.floor(age);
+  tables.person.push([personId, 0, birthYear, 0, 0, t.patients.ids[p]!]);
+  addAttributeRows(t.patients.attributes, p, personId, index, tables.observation);
+  const first = t.offsets[p]!;
+  const last = t.offsets[p + 1]! - 1;
+  const end = index + t.events.day[last]!;
+  const period = tables.observation_period;
+  period.push([period.rows + 1, personId, index, end, TYPE_EHR]);
+  const openEpisodes: { row: number; role: string }[] = [];
+  for (let i = first; i <= last; i++) {
+    const code = codes[t.events.code[i]!]!;
+    const seq = i - first;
+    const date = index + t.events.day[i]!;
+    const value = t.events.value[i]!;
+    if (code === TERMINAL_CODES.DEATH) {
+      tables.death.push([personId, date, TYPE_EHR, seq]);
+      continue;
+    }
+    if (code === TERMINAL_CODES.END_OF_FOLLOWUP) continue; // the observation period's end
+    const m = map.get(code);
+    if (!m) unmapped[code] = (unmapped[code] ?? 0) + 1;
+    const domain: OmopDomain = m?.domain ?? 'Observation';
+    const concept = m?.conceptId ?? 0;
+    const table = tables[TABLE_OF[domain]];
+    const id = table.rows + 1;
+    table.push(eventRow(domain, id, personId, concept, date, code, seq, value));
+    if (m?.episodeRole) {
+      const isTreatment = m.episodeRole === 'treatment_regimen';
+      // a disease episode ends where the next disease episode starts; a regimen where the next regimen starts
+      for (let k = openEpisodes.length - 1; k >= 0; k--) {
+        if ((openEpisodes[k]!.role === 'treatment_regimen') === isTreatment) {
+          tables.episode.setNumber(openEpisodes[k]!.row, 'episode_end_date', date);
+          openEpisodes.splice(k, 1);
+        }
+      }
+      const episodeId = tables.episode.rows + 1;
+      openEpisodes.push({ row: tables.episode.rows, role: m.episodeRole });
+      tables.episode.push([
+        episodeId,
+        personId,
+        EPISODE_ROLES[m.episodeRole],
+        date,
+        Number.NaN,
+        concept,
+        TYPE_EHR,
+        code,
+      ]);
+      tables.episode_event.push([episodeId, id, EVENT_FIELD_CONCEPTS[domain]]);
+    }
+  }
+  for (const open of openEpisodes) tables.episode.setNumber(open.row, 'episode_end_date', end);
 }
 
 /** The row of one event in its domain's table (value in that table's value column). */
@@ -203,48 +209,53 @@ function eventRow(
   id: number,
   personId: number,
   concept: number,
-  date: string,
+  date: number,
   src: string,
   seq: number,
   value: number,
-): string {
+): OmopCell[] {
   switch (domain) {
     case 'Condition':
-      return `${id},${personId},${concept},${date},${TYPE_EHR},${src},${seq},${num(value)}`;
+      return [id, personId, concept, date, TYPE_EHR, src, seq, value];
     case 'Drug':
-      return `${id},${personId},${concept},${date},${date},${TYPE_EHR},${src},${seq},${num(value)}`;
+      return [id, personId, concept, date, date, TYPE_EHR, src, seq, value];
     case 'Procedure':
-      return `${id},${personId},${concept},${date},${TYPE_EHR},${src},${seq},${num(value)}`;
+      return [id, personId, concept, date, TYPE_EHR, src, seq, value];
     case 'Measurement':
-      return `${id},${personId},${concept},${date},${TYPE_EHR},${num(value)},${src},${seq}`;
+      return [id, personId, concept, date, TYPE_EHR, value, src, seq];
     case 'Observation':
-      return `${id},${personId},${concept},${date},${TYPE_EHR},${num(value)},,${src},${seq}`;
+      return [id, personId, concept, date, TYPE_EHR, value, '', src, seq];
   }
 }
 
-/** The OBSERVATION rows of patient `p`'s attributes on index_date (missing values skipped). */
-function attributeRows(
+/** Adds the OBSERVATION rows of patient `p`'s attributes on index_date (missing values skipped). */
+function addAttributeRows(
   attrs: Timeline['patients']['attributes'],
   p: number,
   personId: number,
-  indexDate: string,
-  ids: Record<OmopTable, number>,
-): string[] {
-  const rows: string[] = [];
+  indexDay: number,
+  observation: OmopTable,
+): void {
   for (const [position, a] of attrs.entries()) {
-    const source = csvField(`${OMOP_ATTRIBUTE_PREFIX}${a.name}`);
+    const source = `${OMOP_ATTRIBUTE_PREFIX}${a.name}`;
+    const id = observation.rows + 1;
     if (a.kind === 'numeric') {
       if (Number.isNaN(a.values[p]!)) continue;
-      rows.push(
-        `${++ids.observation},${personId},0,${indexDate},${TYPE_EHR},${num(a.values[p]!)},,${source},${position}`,
-      );
+      observation.push([id, personId, 0, indexDay, TYPE_EHR, a.values[p]!, '', source, position]);
     } else {
       const c = a.codes[p]!;
       if (c < 0) continue;
-      rows.push(
-        `${++ids.observation},${personId},0,${indexDate},${TYPE_EHR},,${csvField(a.levels[c]!)},${source},${position}`,
-      );
+      observation.push([
+        id,
+        personId,
+        0,
+        indexDay,
+        TYPE_EHR,
+        Number.NaN,
+        a.levels[c]!,
+        source,
+        position,
+      ]);
     }
   }
-  return rows;
 }

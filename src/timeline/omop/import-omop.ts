@@ -1,17 +1,17 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { formatIsoDay, parseIsoDay } from '../../core/days.js';
 import { TrajsimError } from '../../core/errors.js';
 import type { Logger } from '../../core/messages.js';
-import { readCsv } from '../csv-reader.js';
 import { csvField } from '../export.js';
 import { importTimeline } from '../import.js';
+import { readTableRecords } from '../table-source.js';
 import { TERMINAL_CODES, type TimelineManifest } from '../types.js';
 import { OMOP_ATTRIBUTE_PREFIX } from './export-omop.js';
 
 export interface OmopImportOptions {
-  /** Directory of OMOP CDM CSV tables (as written by exportOmop). */
+  /** Directory of OMOP CDM tables, CSV or Parquet (as written by exportOmop). */
   readonly omop: string;
   /** Output timeline directory. */
   readonly out: string;
@@ -20,21 +20,29 @@ export interface OmopImportOptions {
   readonly logger?: Logger;
 }
 
-/** The rows of `dir/table.csv` as objects by column name (none when the file is absent). */
+/** The file of an OMOP table in `dir`: `table.csv`, else `table.parquet`; undefined when neither. */
+function tableFile(dir: string, table: string): string | undefined {
+  return [join(dir, `${table}.csv`), join(dir, `${table}.parquet`)].find((f) => existsSync(f));
+}
+
+/**
+ * The rows of an OMOP table (CSV or Parquet) as cell readers by column name (none when the file
+ * is absent); Parquet cells read as their CSV text (dates YYYY-MM-DD, nulls '').
+ */
 async function* rows(
   dir: string,
   table: string,
-): AsyncGenerator<{ get: (c: string) => string; line: number }> {
-  const path = join(dir, `${table}.csv`);
-  if (!existsSync(path)) return;
+): AsyncGenerator<{ get: (c: string) => string; line: number; file: string }> {
+  const path = tableFile(dir, table);
+  if (path === undefined) return;
   let index: Map<string, number> | undefined;
-  for await (const { fields, line } of readCsv(path)) {
+  for await (const { fields, line } of readTableRecords(path)) {
     if (!index) {
       index = new Map(fields.map((f, i) => [f.trim(), i]));
       continue;
     }
     const at = index;
-    yield { get: (c) => fields[at.get(c) ?? -1] ?? '', line };
+    yield { get: (c) => fields[at.get(c) ?? -1] ?? '', line, file: basename(path) };
   }
 }
 
@@ -71,8 +79,11 @@ const EVENT_TABLES = [
  */
 export async function importOmop(options: OmopImportOptions): Promise<TimelineManifest> {
   const dir = options.omop;
-  if (!existsSync(join(dir, 'person.csv'))) {
-    throw new TrajsimError('IO', `no person.csv in ${dir}; expected OMOP CDM CSV tables`);
+  if (tableFile(dir, 'person') === undefined) {
+    throw new TrajsimError(
+      'IO',
+      `no person.csv or person.parquet in ${dir}; expected OMOP CDM tables`,
+    );
   }
   const persons = new Map<string, OmopPerson>();
   const order: string[] = [];
@@ -86,16 +97,16 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
     order.push(r.get('person_id'));
   }
   for await (const r of rows(dir, 'observation_period')) {
-    const p = personOf(persons, r.get('person_id'), 'observation_period', r.line);
+    const p = personOf(persons, r.get('person_id'), r.file, r.line);
     p.index = dayOf(
       r.get('observation_period_start_date'),
-      'observation_period',
+      r.file,
       'observation_period_start_date',
       r.line,
     );
     p.end = dayOf(
       r.get('observation_period_end_date'),
-      'observation_period',
+      r.file,
       'observation_period_end_date',
       r.line,
     );
@@ -104,7 +115,7 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
   let counter = 0;
   for (const [table, dateCol, sourceCol, valueCol] of EVENT_TABLES) {
     for await (const r of rows(dir, table)) {
-      const p = personOf(persons, r.get('person_id'), table, r.line);
+      const p = personOf(persons, r.get('person_id'), r.file, r.line);
       const source = r.get(sourceCol);
       if (table === 'observation' && source.startsWith(OMOP_ATTRIBUTE_PREFIX)) {
         const name = source.slice(OMOP_ATTRIBUTE_PREFIX.length);
@@ -121,7 +132,7 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
         );
         continue;
       }
-      const day = dayOf(r.get(dateCol), table, dateCol, r.line) - p.index;
+      const day = dayOf(r.get(dateCol), r.file, dateCol, r.line) - p.index;
       const seqText = r.get('trajsim_seq');
       p.events.push({
         day,
@@ -133,10 +144,10 @@ export async function importOmop(options: OmopImportOptions): Promise<TimelineMa
     }
   }
   for await (const r of rows(dir, 'death')) {
-    const p = personOf(persons, r.get('person_id'), 'death', r.line);
+    const p = personOf(persons, r.get('person_id'), r.file, r.line);
     const seqText = r.get('trajsim_seq');
     p.events.push({
-      day: dayOf(r.get('death_date'), 'death', 'death_date', r.line) - p.index,
+      day: dayOf(r.get('death_date'), r.file, 'death_date', r.line) - p.index,
       seq: seqText === '' ? Number.POSITIVE_INFINITY : Number(seqText),
       order: counter++,
       code: TERMINAL_CODES.DEATH,
@@ -187,13 +198,13 @@ interface OmopAttribute {
 function personOf(
   persons: Map<string, OmopPerson>,
   personId: string,
-  table: string,
+  file: string,
   line: number,
 ): OmopPerson {
   const p = persons.get(personId);
   if (!p) {
-    throw new TrajsimError('INVALID_INPUT', `person_id '${personId}' is not in person.csv`, {
-      file: `${table}.csv`,
+    throw new TrajsimError('INVALID_INPUT', `person_id '${personId}' is not in the person table`, {
+      file,
       line,
       field: 'person_id',
     });
@@ -202,11 +213,11 @@ function personOf(
 }
 
 /** An OMOP date as an epoch day. Throws INVALID_INPUT naming the table row and field. */
-function dayOf(text: string, table: string, field: string, line: number): number {
+function dayOf(text: string, file: string, field: string, line: number): number {
   const d = parseIsoDay(text);
   if (Number.isNaN(d)) {
     throw new TrajsimError('INVALID_INPUT', `'${text}' is not a valid date; expected YYYY-MM-DD`, {
-      file: `${table}.csv`,
+      file,
       line,
       field,
     });
