@@ -18,7 +18,6 @@ export { VERSION } from './core/version.js';
 
 // --- Timeline: import, inspect, export (CSV, Arrow, Parquet, OMOP CDM) ---
 
-export type { TimelineDescription } from './stats/describe-timeline.js';
 export { type ExportOptions, exportTimeline } from './timeline/export.js';
 export { type ImportOptions, importTimeline } from './timeline/import.js';
 export { type MergeOptions, mergeTimelines } from './timeline/merge.js';
