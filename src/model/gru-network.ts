@@ -31,7 +31,11 @@ export interface GruShape {
    * The step input then has two more features: the previous event's standardised value and a
    * has-value flag.
    */
-  readonly valueHead?: { readonly width: number; readonly hidden: number; readonly mask: Float32Array };
+  readonly valueHead?: {
+    readonly width: number;
+    readonly hidden: number;
+    readonly mask: Float32Array;
+  };
 }
 
 /**
@@ -395,7 +399,12 @@ export class GruNetwork {
     if (!vh) throw new TrajsimError('INTERNAL', 'this network has no value head');
     const mask = tf.tensor2d(vh.mask, [this.shape.vocabularySize, vh.width]);
     return tf.softmax(
-      this.valueLogits(h, tf.gather(this.v('value_head/code_kernel'), codes), prev, tf.gather(mask, codes)),
+      this.valueLogits(
+        h,
+        tf.gather(this.v('value_head/code_kernel'), codes),
+        prev,
+        tf.gather(mask, codes),
+      ),
     );
   }
 
@@ -503,10 +512,10 @@ export class GruNetwork {
     const codeNll = tf.div(tf.neg(tf.sum(tf.mul(mask, codeLl))), count) as tf.Scalar;
     const gapNll = tf.div(tf.neg(tf.sum(tf.mul(mask, gapLl))), count) as tf.Scalar;
     // valueLl is already 0 where the event has no value model (and on padding)
-    const valueNll = (
-      valueLl ? tf.div(tf.neg(tf.sum(valueLl)), count) : tf.scalar(0)
+    const valueNll = (valueLl ? tf.div(tf.neg(tf.sum(valueLl)), count) : tf.scalar(0)) as tf.Scalar;
+    const loss = (
+      valueLl ? tf.add(tf.add(codeNll, gapNll), valueNll) : tf.add(codeNll, gapNll)
     ) as tf.Scalar;
-    const loss = (valueLl ? tf.add(tf.add(codeNll, gapNll), valueNll) : tf.add(codeNll, gapNll)) as tf.Scalar;
     return { loss, codeNll, gapNll, valueNll };
   }
 
@@ -553,7 +562,11 @@ export class GruNetwork {
   }
 
   /** Per-step log P(value | code, history), masked to valued events (0 elsewhere). */
-  private valueLogLikelihood(hs: tf.Tensor2D, targets: tf.Tensor2D, batch: SequenceBatch): tf.Tensor1D {
+  private valueLogLikelihood(
+    hs: tf.Tensor2D,
+    targets: tf.Tensor2D,
+    batch: SequenceBatch,
+  ): tf.Tensor1D {
     const vh = this.shape.valueHead!;
     if (!batch.valueBin || !batch.valueLogWidth || !batch.valueMask || !batch.valuePrev) {
       throw new TrajsimError('INTERNAL', 'a value head needs batches built with the value model');
@@ -567,7 +580,10 @@ export class GruNetwork {
       tf.matMul(targets, mask),
     );
     const target = tf.oneHot(tf.tensor1d(batch.valueBin, 'int32'), vh.width).toFloat();
-    const ll = tf.sub(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1), tf.tensor1d(batch.valueLogWidth));
+    const ll = tf.sub(
+      tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1),
+      tf.tensor1d(batch.valueLogWidth),
+    );
     return tf.mul(ll, tf.tensor1d(batch.valueMask)) as tf.Tensor1D;
   }
 

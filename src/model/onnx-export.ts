@@ -169,7 +169,10 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
   ]);
   // Models with values: the previous event's [standardised value, has-value] as a [rows, 2] input.
   if (shape.valueHead) {
-    x0 = b.op('Add', [x0, b.op('MatMul', ['value', b.weight(w.get('gru_0/kernel', V + 3, V + 5))])]);
+    x0 = b.op('Add', [
+      x0,
+      b.op('MatMul', ['value', b.weight(w.get('gru_0/kernel', V + 3, V + 5))]),
+    ]);
   }
   const gx0 = b.op('Add', [
     b.op('Add', [x0, b.weight(w.get('gru_0/input_bias'))]),

@@ -15,10 +15,9 @@ import {
 import type { OnnxDevice } from './engine-names.js';
 import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
 import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
-import { gruShapeOf } from './gru-step-model.js';
+import { gruShapeOf, recordPrevValues, valueHeadInputs } from './gru-step-model.js';
 import type { ModelManifest } from './manifest.js';
 import { exportOnnx, type OnnxModelFiles } from './onnx-export.js';
-import { recordPrevValues, valueHeadInputs } from './gru-step-model.js';
 import {
   LastValues,
   type ResolvedValueModel,

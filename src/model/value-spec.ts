@@ -133,12 +133,16 @@ export function fitValueModel(
   const specs: ValueCodeSpec[] = [];
   for (let c = 0; c < V; c++) {
     const vals = perCode[c]!;
-    if (vals.length < VALUE_DEFAULTS.minValues || vals.length < VALUE_DEFAULTS.minShare * events[c]!)
+    if (
+      vals.length < VALUE_DEFAULTS.minValues ||
+      vals.length < VALUE_DEFAULTS.minShare * events[c]!
+    )
       continue;
     const sorted = Float64Array.from(vals).sort();
     const integer = vals.every((v) => Number.isInteger(v));
     const positive = sorted[0]! > 0 && (!integer || sorted[0]! - 0.5 > 0);
-    const useLog = positive && Math.abs(skewness(sorted.map(Math.log))) < Math.abs(skewness(sorted));
+    const useLog =
+      positive && Math.abs(skewness(sorted.map(Math.log))) < Math.abs(skewness(sorted));
     const t: Pick<ValueCodeSpec, 'transform'> = { transform: useLog ? 'log' : 'identity' };
     let mean = 0;
     for (const v of sorted) mean += transform(t, v);

@@ -106,7 +106,7 @@ export const interventionSchema = z
       .number()
       .finite()
       .optional()
-      .describe('the forced event\'s value in data units (e.g. a lab result); absent: none'),
+      .describe("the forced event's value in data units (e.g. a lab result); absent: none"),
   })
   .strict();
 

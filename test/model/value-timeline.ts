@@ -1,7 +1,13 @@
 import { Rng } from '../../src/core/rng.js';
 import type { Timeline } from '../../src/timeline/types.js';
 
-export const VALUE_CODES = ['DIAGNOSIS', 'LAB:flag', 'LAB:marker', 'DEATH', 'END_OF_FOLLOWUP'] as const;
+export const VALUE_CODES = [
+  'DIAGNOSIS',
+  'LAB:flag',
+  'LAB:marker',
+  'DEATH',
+  'END_OF_FOLLOWUP',
+] as const;
 
 /** The known truth of {@link makeValueTimeline}'s marker (natural log scale). */
 export const MARKER_TRUTH = {
