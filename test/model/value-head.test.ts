@@ -216,7 +216,7 @@ describe('model folders without values (every folder written before the value he
       const loaded = loadModel(`models/${name}`);
       expect(loaded.manifest.values).toBeUndefined();
       const sm = await createEngineStepModel(loaded, { engine: 'onnx', threads: 1 });
-      expect(sm.stepModel.valuedCodes).toBeUndefined();
+      expect((sm.stepModel as { valuedCodes?: Uint8Array }).valuedCodes).toBeUndefined();
       const model = loadGenerationModel(loaded, sm.stepModel);
       const out = join(root, `old-${name}`);
       try {
