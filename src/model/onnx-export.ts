@@ -25,6 +25,10 @@ import {
  * - `gap.onnx`: `state` [rows, H] (the top layer after the step), `code` int32 [rows] →
  *   `gap_params` [rows, P]: the gap head for one drawn code per row (bin probabilities, or
  *   the raw mixture parameters), sampled in TypeScript like the tfjs engine's.
+ * - models with values (manifest `values`): `step.onnx` also takes `value` [rows, 2] (the
+ *   previous event's standardised value, has-value flag); `gap.onnx` also takes `prev_value`
+ *   [rows, 2] (the last value of the drawn code, had-one flag) and outputs `value_probs`
+ *   [rows, W] (see value-spec.ts).
  *
  * Standard ops only (Gather, MatMul, Gemm, Add, Sub, Mul, Sigmoid, Tanh, Split, Softmax),
  * opset 17; the weights are those of weights.bin (see GruNetwork for the equations).
