@@ -18,6 +18,8 @@ import {
   type ValueCodeSpec,
   valueTarget,
 } from '../../src/model/value-spec.js';
+import { runGeneration } from '../../src/scenario/run-generation.js';
+import { scenarioSchema } from '../../src/scenario/schema.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import type { Timeline } from '../../src/timeline/types.js';
 import { MARKER_TRUTH, makeValueTimeline } from './value-timeline.js';
@@ -132,7 +134,7 @@ describe('value model (value-spec.ts)', () => {
 });
 
 describe('value head: a trained model generates values with the known truth', () => {
-  it('marginal, lag-1 dependence on the previous value, missing share and 0/1 levels; the tfjs and onnx engines agree', async () => {
+  it('marginal, lag-1 dependence on the previous value, missing share and 0/1 levels; the tfjs and onnx engines agree; an intervention sets a value', async () => {
     const train = makeValueTimeline(300, 2);
     const trained = await trainGru(train, {
       hidden: 16,
@@ -200,6 +202,29 @@ describe('value head: a trained model generates values with the known truth', ()
       if (equal) same++;
     }
     expect(same).toBeGreaterThanOrEqual(295);
+    // a scenario intervention sets a value: the forced LAB:marker carries it into the timeline
+    const scenario = scenarioSchema.parse({
+      name: 'forced marker',
+      patients: 40,
+      seed: 3,
+      interventions: [{ code: 'LAB:marker', day: 0, value: 123.5 }],
+    });
+    const model = loadGenerationModel(dir);
+    try {
+      await runGeneration({ model, modelDir: dir, scenario, out: join(root, 'forced') });
+    } finally {
+      model.stepModel.dispose();
+    }
+    const forced = await readTimeline(join(root, 'forced'));
+    const marker = forced.events.codes.indexOf('LAB:marker');
+    for (let p = 0; p < 40; p++) {
+      const e = forced.offsets[p]! + 1; // after DIAGNOSIS, before the sampled day-0 event
+      expect([forced.events.code[e], forced.events.day[e], forced.events.value[e]]).toEqual([
+        marker,
+        0,
+        123.5,
+      ]);
+    }
   }, 120_000);
 });
 
