@@ -202,6 +202,33 @@ describe('value head: a trained model generates values with the known truth', ()
       if (equal) same++;
     }
     expect(same).toBeGreaterThanOrEqual(295);
+    // the per-row last values follow the rows (refill, compaction): the same bytes at batch 7
+    for (const engine of ['tfjs', 'onnx'] as const) {
+      const loaded = loadModel(dir);
+      const sm = await createEngineStepModel(loaded, { engine, threads: 1 });
+      const small = loadGenerationModel(loaded, sm.stepModel);
+      const out = join(root, `${engine}-b7`);
+      try {
+        await generateCohort(small, { patients: 300, seed: 5, out, batchSize: 7 });
+      } finally {
+        small.stepModel.dispose();
+      }
+      const full = engine === 'tfjs' ? join(root, 'tfjs') : join(root, 'onnx-300');
+      if (engine === 'onnx') {
+        const again = loadModel(dir);
+        const sm2 = await createEngineStepModel(again, { engine, threads: 1 });
+        const m2 = loadGenerationModel(again, sm2.stepModel);
+        try {
+          await generateCohort(m2, { patients: 300, seed: 5, out: full });
+        } finally {
+          m2.stepModel.dispose();
+        }
+      }
+      expect(
+        readFileSync(join(out, 'events.arrow')).equals(readFileSync(join(full, 'events.arrow'))),
+        engine,
+      ).toBe(true);
+    }
     // a scenario intervention sets a value: the forced LAB:marker carries it into the timeline
     const scenario = scenarioSchema.parse({
       name: 'forced marker',
