@@ -1,10 +1,11 @@
 // Training throughput on a real timeline, measured in one run (npm run build first):
 //   node scripts/train-throughput.mjs --data DIR [--batch-size 128] [--hidden 64] [--batches 30]
-//       [--value-bins 32] > train-throughput.json
+//       [--value-bins 32] [--gap-bins 128] > train-throughput.json
 // Prints JSON: events/s of (a) building length-bucketed batches from the typed arrays alone,
 // (b) the raw training step (forward + backward + Adam) on those prebuilt batches, and
 // (c) both together, as the trainer runs them; the same batches (one epoch's first N in the
-// trainer's seeded order) for every figure, so (c) vs (b) is the trainer's own overhead.
+// trainer's seeded order) for every figure, so (c) vs (b) is the trainer's own overhead; and
+// the raw step per CPU-second of this process (comparable on a machine shared with other jobs).
 import * as tf from '@tensorflow/tfjs';
 import { SILENT_LOGGER } from '../dist/core/messages.js';
 import {
@@ -38,6 +39,7 @@ const batchSize = Number(opt('batch-size', 128));
 const hidden = Number(opt('hidden', 64));
 const nBatches = Number(opt('batches', 30));
 const valueBins = Number(opt('value-bins', 32));
+const gapBins = Number(opt('gap-bins', 128));
 
 await selectBackend(opt('backend', 'wasm'));
 const timeline = await readTimeline(data);
@@ -57,7 +59,7 @@ const codeMap = mapCodesToVocabulary(vocabulary, timeline.events.codes);
 const values =
   valueBins > 0 ? fitValueModel(timeline, train, codeMap, vocabulary.codes, valueBins) : undefined;
 const resolved = values ? resolveValueModel(values, vocabulary.codes) : undefined;
-const edges = gapBinEdges(maxGapDays(timeline, train), 128);
+const edges = gapBinEdges(maxGapDays(timeline, train), gapBins);
 const encoded = {
   timeline,
   codeMap,
@@ -102,8 +104,11 @@ const buildSeconds = (performance.now() - t0) / 1000;
 const events = batches.reduce((s, b) => s + b.events, 0);
 stepOn(batches[0]); // warm-up (kernel compilation)
 t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (const b of batches) stepOn(b);
 const stepSeconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const stepCpuSeconds = (cpu.user + cpu.system) / 1e6;
 t0 = performance.now();
 for (const rows of plan) stepOn(makeSequenceBatch(encoded, rows));
 const bothSeconds = (performance.now() - t0) / 1000;
@@ -115,12 +120,16 @@ console.log(
       data,
       batchSize,
       hidden,
+      gapBins,
+      valueBins,
       batches: plan.length,
       events,
       paddedSteps: batches.reduce((s, b) => s + b.rows * b.steps, 0),
       valuedCodes: values ? values.codes.map((c) => c.code) : [],
       buildEventsPerSecond: Math.round(events / buildSeconds),
       rawStepEventsPerSecond: Math.round(events / stepSeconds),
+      // CPU time of this process (user + system): less sensitive to other jobs on the machine
+      rawStepEventsPerCpuSecond: Math.round(events / stepCpuSeconds),
       trainerLoopEventsPerSecond: Math.round(events / bothSeconds),
     },
     null,
