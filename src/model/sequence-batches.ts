@@ -189,7 +189,9 @@ function valueTargets(n: number, slots: number) {
       state.pendingZ = 0;
       state.pendingHas = 0;
       const spec = vm.byCode[c];
-      if (!spec) return;
+      // no value model for this code; or a missing value where training never saw one (its
+      // slot is masked): not scored rather than scored as impossible
+      if (!spec || (!Number.isFinite(v) && spec.missingShare === 0)) return;
       const k = vm.slot[c]!;
       state.mask[r] = 1;
       state.prev[2 * r] = lastZ[k]!;

@@ -70,4 +70,20 @@ describe('sequence batches with values (typed arrays, no per-event objects)', ()
     // previous value of the same code: none, then −1 (had one), still −1 after the missing one
     expect(Array.from(batch.valuePrev!)).toEqual([0, 0, 0, 0, -1, 1, -1, 1, 0, 0]);
   });
+
+  it('does not score a missing value of a code that never missed in training (its slot is masked)', () => {
+    const never = { ...spec, codes: [{ ...spec.codes[0]!, missingShare: 0 }] };
+    const batch = makeSequenceBatch(
+      {
+        timeline,
+        codeMap: Int32Array.of(0, 1, 2),
+        vocabularySize: 3,
+        attributes: new Float32Array(0),
+        attributeWidth: 0,
+        values: resolveValueModel(never, timeline.events.codes),
+      },
+      Int32Array.of(0),
+    );
+    expect(Array.from(batch.valueMask!)).toEqual([0, 1, 0, 1, 0]);
+  });
 });
