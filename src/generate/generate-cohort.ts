@@ -287,8 +287,14 @@ interface RangeState {
   readonly rngs: Rng[];
   readonly evDay: Int32Array;
   readonly evCode: Int32Array;
+  /** Event values (NaN: none), like evDay. */
+  readonly evValue: Float64Array;
   readonly count: Int32Array;
   readonly prevCode: Int32Array;
+  /** The value of each slot's last event (NaN: none). */
+  readonly prevValue: Float64Array;
+  /** StepModel.valuedCodes when the model generates values (else no value draws at all). */
+  readonly valued: Uint8Array | undefined;
   readonly prevGap: Int32Array;
   readonly prevDay: Int32Array;
   readonly forced: (readonly ForcedEvent[] | undefined)[];
@@ -305,6 +311,7 @@ interface RangeState {
   readonly inCode: Int32Array;
   readonly inGap: Int32Array;
   readonly inDay: Int32Array;
+  readonly inValue: Float64Array;
   readonly nextCode: Int32Array;
   readonly freeSlots: Int32Array;
   nFree: number;
@@ -363,8 +370,14 @@ function createRangeState(
     rngs: new Array(cap),
     evDay,
     evCode,
+    evValue: new Float64Array(cap * maxEvents),
     count,
     prevCode: new Int32Array(cap),
+    prevValue: new Float64Array(cap),
+    valued:
+      model.stepModel.valuedCodes?.some((v) => v === 1) && model.stepModel.sampleValue
+        ? model.stepModel.valuedCodes
+        : undefined,
     prevGap: new Int32Array(cap),
     prevDay: new Int32Array(cap),
     forced: new Array(cap),
@@ -381,6 +394,7 @@ function createRangeState(
     inCode: new Int32Array(cap),
     inGap: new Int32Array(cap),
     inDay: new Int32Array(cap),
+    inValue: new Float64Array(cap),
     nextCode: new Int32Array(cap),
     freeSlots: Int32Array.from({ length: cap }, (_, i) => cap - 1 - i),
     nFree: cap,
@@ -459,11 +473,12 @@ function startCandidate(s: RangeState, i: number): void {
   s.prevCode[i] = s.BOS;
   s.prevGap[i] = 0;
   s.prevDay[i] = 0;
+  s.prevValue[i] = Number.NaN;
 }
 
 /** A finished candidate: accepted (waits in the reorder buffer) or retried. */
 function finishCandidate(s: RangeState, i: number): void {
-  const { rowPatient, rowAttempt, indexDay, attrs, nA, evDay, evCode, count, o } = s;
+  const { rowPatient, rowAttempt, indexDay, attrs, nA, evDay, evCode, evValue, count, o } = s;
   const { hooks, maxEvents } = o;
   const g = rowPatient[i]!;
   const attempt = rowAttempt[i]!;
@@ -474,7 +489,7 @@ function finishCandidate(s: RangeState, i: number): void {
     attributes: attrs.slice(i * nA, (i + 1) * nA),
     days: evDay.slice(i * maxEvents, i * maxEvents + count[i]!),
     codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
-    values: new Float64Array(count[i]!).fill(Number.NaN),
+    values: evValue.slice(i * maxEvents, i * maxEvents + count[i]!),
   };
   const h = s.history[i];
   if (h) patient.values.set(h.values.subarray(0, Math.min(h.values.length, count[i]!)));
@@ -530,9 +545,17 @@ async function sampleCodes(s: RangeState): Promise<void> {
     inCode[k] = i < 0 ? BOS : prevCode[i]!;
     inGap[k] = i < 0 ? 0 : prevGap[i]!;
     inDay[k] = i < 0 ? 0 : prevDay[i]!;
+    if (s.valued) s.inValue[k] = i < 0 ? Number.NaN : s.prevValue[i]!;
   }
   // Two-stage step: code probabilities, a code per row, then the gap head for that code.
-  const probs = await sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
+  const probs = s.valued
+    ? await sm.step(
+        inCode.subarray(0, m),
+        inGap.subarray(0, m),
+        inDay.subarray(0, m),
+        s.inValue.subarray(0, m),
+      )
+    : await sm.step(inCode.subarray(0, m), inGap.subarray(0, m), inDay.subarray(0, m));
   for (let k = 0; k < m; k++) {
     const i = rows[k]!;
     if (i < 0) {
@@ -572,6 +595,8 @@ function recordEvent(s: RangeState, k: number, i: number): void {
   let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
   if (h && count[i] === h.codes.length) day = afterLandmark(s, k, c, day, h.afterDay);
   if (ruleMask) day = ruleMask.checkDay(i, k, c, day, prevDay[i]!, sm, rng);
+  // draw order per event: code, gap, value (only models with values draw one)
+  let value = s.valued?.[c] === 1 ? sm.sampleValue!(k, c, rng) : Number.NaN;
   const f = forced[i];
   const pending = f && forcedNext[i]! < f.length ? f[forcedNext[i]!]! : undefined;
   if (
@@ -590,6 +615,7 @@ function recordEvent(s: RangeState, k: number, i: number): void {
     }
     forcedNext[i]!++;
     c = fc;
+    value = ev.value ?? Number.NaN;
     day = Math.max(ev.day, prevDay[i]!);
     if (ev.replaces && ev.replaces.length > 0) {
       replaced[i] = replaceSet(s, ev.replaces);
@@ -603,23 +629,28 @@ function recordEvent(s: RangeState, k: number, i: number): void {
   if (day > horizon) {
     c = censor;
     day = Math.max(horizon, prevDay[i]!);
+    value = Number.NaN;
     finished = true;
   } else if (!finished && count[i]! >= maxEvents - 2) {
     // record this event, then censor on its day: maxEvents in all
     evDay[i * maxEvents + count[i]!] = day;
     evCode[i * maxEvents + count[i]!] = c;
+    s.evValue[i * maxEvents + count[i]!] = value;
     count[i]!++;
     c = censor;
+    value = Number.NaN;
     finished = true;
     s.counts.capped++;
   }
   const e = i * maxEvents + count[i]!;
   evDay[e] = day;
   evCode[e] = c;
+  s.evValue[e] = value;
   count[i]!++;
   prevGap[i] = day - prevDay[i]!;
   prevDay[i] = day;
   prevCode[i] = c;
+  s.prevValue[i] = value;
   if (finished) {
     s.rows[k] = -1;
     s.live--;

@@ -8,11 +8,13 @@ import { attributeRowsOf, encodeAttributeRows, encodedWidth } from './attribute-
 import type { GruShape } from './gru-network.js';
 import type { ModelManifest } from './manifest.js';
 import { type EncodedTimeline, MAX_TRAIN_STEPS } from './sequence-batches.js';
+import { resolveValueModel } from './value-spec.js';
 import { mapCodesToVocabulary } from './vocabulary.js';
 
 /**
  * Encodes every patient row of `timeline` with the model's encoders and vocabulary: one-hot
- * code map, encoded attributes, and the gap-bin edges of a binned gap head.
+ * code map, encoded attributes, the gap-bin edges of a binned gap head, and the value model of a
+ * model with values (its batches then carry value inputs and targets).
  *
  * @param manifest - the GRU's manifest (vocabulary, encoders).
  * @param shape - its network shape (`gruShapeOf(manifest)`).
@@ -42,6 +44,9 @@ export function encodeTimelineForGru(
     attributes,
     attributeWidth: A,
     ...(shape.gapBinEdges ? { gapBinEdges: shape.gapBinEdges } : {}),
+    ...(manifest.values
+      ? { values: resolveValueModel(manifest.values, manifest.vocabulary.codes) }
+      : {}),
   };
 }
 

@@ -25,6 +25,17 @@ export interface GruShape {
    * and `mixtures` / `gapLogOffset` are unused. Absent: the log-logistic mixture head.
    */
   readonly gapBinEdges?: readonly number[];
+  /**
+   * Present for a model with event values (value-spec.ts): the value head's output width W
+   * (bins + missing), its hidden width, and the [V × W] additive logit mask (bins a code lacks).
+   * The step input then has two more features: the previous event's standardised value and a
+   * has-value flag.
+   */
+  readonly valueHead?: {
+    readonly width: number;
+    readonly hidden: number;
+    readonly mask: Float32Array;
+  };
 }
 
 /**
@@ -41,13 +52,17 @@ export function gapOutputWidth(shape: GruShape): number {
 export const LOG_DAYS_SCALE = 8;
 
 /**
- * Per-step input width without attributes: previous-code one-hot (V + 1), log1p gap, log1p days.
+ * Per-step input width without attributes: previous-code one-hot (V + 1), log1p gap, log1p days,
+ * and for a model with values the previous event's standardised value and a has-value flag.
  *
+ * @param vocabularySize - V, the output codes.
+ * @param values - whether the model has a value head (two more features).
+ * @throws nothing.
  * @example
  * stepInputWidth(10) // => 13
  */
-export function stepInputWidth(vocabularySize: number): number {
-  return vocabularySize + 3;
+export function stepInputWidth(vocabularySize: number, values = false): number {
+  return vocabularySize + (values ? 5 : 3);
 }
 
 /** A weight's name, shape and offset (in floats) inside weights.bin. */
@@ -81,6 +96,17 @@ export interface SequenceBatch {
   readonly gapLogWidth?: Float32Array;
   /** Number of real steps (sum of mask). */
   readonly events: number;
+  /**
+   * Value head targets (models with values): [rows × steps] bin of the event's value (the last
+   * bin = missing), 0 where the event's code has no value model.
+   */
+  readonly valueBin?: Int32Array;
+  /** [rows × steps] ln(width of that bin) (see value-spec.ts valueTarget). */
+  readonly valueLogWidth?: Float32Array;
+  /** [rows × steps] 1 where the event's code is valued (and the step is real). */
+  readonly valueMask?: Float32Array;
+  /** [rows × steps, 2] the previous value of the same code (standardised) and a "had one" flag. */
+  readonly valuePrev?: Float32Array;
 }
 
 interface Parameter {
@@ -126,7 +152,7 @@ export class GruNetwork {
     }
     params.push({ name: 'gru_0/attribute_kernel', shape: [A, 3 * H], init: 'glorot' });
     for (let l = 0; l < L; l++) {
-      const inWidth = l === 0 ? stepInputWidth(V) : H;
+      const inWidth = l === 0 ? stepInputWidth(V, shape.valueHead !== undefined) : H;
       params.push({ name: `gru_${l}/kernel`, shape: [inWidth, 3 * H], init: 'glorot' });
       params.push({ name: `gru_${l}/recurrent_kernel`, shape: [H, 3 * H], init: 'glorot' });
       params.push({ name: `gru_${l}/input_bias`, shape: [3 * H], init: 'zeros' });
@@ -149,6 +175,16 @@ export class GruNetwork {
       outBias[1 + 2 * K + k] = 0.5;
     }
     params.push({ name: 'gap_out/bias', shape: [P], init: outBias });
+    const vh = shape.valueHead;
+    if (vh) {
+      // After every other weight: the layout of models without values is unchanged.
+      params.push({ name: 'value_head/state_kernel', shape: [H, vh.hidden], init: 'glorot' });
+      params.push({ name: 'value_head/code_kernel', shape: [V, vh.hidden], init: 'glorot' });
+      params.push({ name: 'value_head/prev_kernel', shape: [2, vh.hidden], init: 'glorot' });
+      params.push({ name: 'value_head/bias', shape: [vh.hidden], init: 'zeros' });
+      params.push({ name: 'value_out/kernel', shape: [vh.hidden, vh.width], init: 'glorot' });
+      params.push({ name: 'value_out/bias', shape: [vh.width], init: 'zeros' });
+    }
     return params;
   }
 
@@ -350,6 +386,50 @@ export class GruNetwork {
   }
 
   /**
+   * Value-bin probabilities [rows, W] for one code per row (`codes`, int32 [rows]) given the
+   * previous value of the same code (`prev`, [rows, 2]: standardised value, had-one flag):
+   * softmax(tanh(h·Vh + onehot(c)·Vc + prev·Vp + bv)·Vo + vo + mask[c]). Throws INTERNAL for a
+   * network without a value head. Call inside tf.tidy.
+   *
+   * @example
+   * tf.tidy(() => net.valueProbabilities(top, tf.tensor1d([2], 'int32'), tf.zeros([1, 2]))) // => [1, W]
+   */
+  valueProbabilities(h: tf.Tensor2D, codes: tf.Tensor1D, prev: tf.Tensor2D): tf.Tensor2D {
+    const vh = this.shape.valueHead;
+    if (!vh) throw new TrajsimError('INTERNAL', 'this network has no value head');
+    const mask = tf.tensor2d(vh.mask, [this.shape.vocabularySize, vh.width]);
+    return tf.softmax(
+      this.valueLogits(
+        h,
+        tf.gather(this.v('value_head/code_kernel'), codes),
+        prev,
+        tf.gather(mask, codes),
+      ),
+    );
+  }
+
+  private valueLogits(
+    h: tf.Tensor2D,
+    fromCode: tf.Tensor,
+    prev: tf.Tensor2D,
+    mask: tf.Tensor,
+  ): tf.Tensor2D {
+    const g = tf.tanh(
+      tf.add(
+        tf.add(
+          tf.add(tf.matMul(h, this.v('value_head/state_kernel')), fromCode),
+          tf.matMul(prev, this.v('value_head/prev_kernel')),
+        ),
+        this.v('value_head/bias'),
+      ),
+    ) as tf.Tensor2D;
+    return tf.add(
+      tf.add(tf.matMul(g, this.v('value_out/kernel')), this.v('value_out/bias')),
+      mask,
+    ) as tf.Tensor2D;
+  }
+
+  /**
    * Raw gap parameters for every possible next code: [rows × V, gapOutputWidth] (row-major by
    * row, then code). The one-stage evaluation the sampler used before {@link
    * GruNetwork.gapParameters}; kept as the reference the two-stage sampler is tested against.
@@ -383,7 +463,7 @@ export class GruNetwork {
     const attributes = tf.tensor2d(batch.attributes, [B, this.shape.attributeWidth]);
     let states = this.initialStates(attributes);
     const attrGates = this.attributeGates(attributes);
-    const x = tf.tensor2d(batch.inputs, [N, stepInputWidth(V)]);
+    const x = tf.tensor2d(batch.inputs, [N, stepInputWidth(V, this.shape.valueHead !== undefined)]);
     // Layer-0 input gates for all steps in one matmul, then one step at a time.
     const gx0 = tf.reshape(this.inputGates(0, x), [B, T, 3 * this.shape.hidden]);
     const gxSteps = tf.unstack(gx0, 1) as tf.Tensor2D[];
@@ -425,13 +505,18 @@ export class GruNetwork {
   batchLoss(
     batch: SequenceBatch,
     normalizer = batch.events,
-  ): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar } {
+  ): { loss: tf.Scalar; codeNll: tf.Scalar; gapNll: tf.Scalar; valueNll: tf.Scalar } {
     const mask = tf.tensor1d(batch.mask);
     const count = Math.max(1, normalizer);
-    const { codeLl, gapLl } = this.stepLogLikelihoods(batch);
+    const { codeLl, gapLl, valueLl } = this.stepLogLikelihoods(batch);
     const codeNll = tf.div(tf.neg(tf.sum(tf.mul(mask, codeLl))), count) as tf.Scalar;
     const gapNll = tf.div(tf.neg(tf.sum(tf.mul(mask, gapLl))), count) as tf.Scalar;
-    return { loss: tf.add(codeNll, gapNll) as tf.Scalar, codeNll, gapNll };
+    // valueLl is already 0 where the event has no value model (and on padding)
+    const valueNll = (valueLl ? tf.div(tf.neg(tf.sum(valueLl)), count) : tf.scalar(0)) as tf.Scalar;
+    const loss = (
+      valueLl ? tf.add(tf.add(codeNll, gapNll), valueNll) : tf.add(codeNll, gapNll)
+    ) as tf.Scalar;
+    return { loss, codeNll, gapNll, valueNll };
   }
 
   /**
@@ -440,11 +525,16 @@ export class GruNetwork {
    * likelihood-based membership-inference attack scores. Call inside tf.tidy.
    */
   teacherForcedLogLikelihood(batch: SequenceBatch): tf.Tensor1D {
-    const { codeLl, gapLl } = this.stepLogLikelihoods(batch);
-    return tf.add(codeLl, gapLl) as tf.Tensor1D;
+    const { codeLl, gapLl, valueLl } = this.stepLogLikelihoods(batch);
+    const ll = tf.add(codeLl, gapLl) as tf.Tensor1D;
+    return valueLl ? (tf.add(ll, valueLl) as tf.Tensor1D) : ll;
   }
 
-  private stepLogLikelihoods(batch: SequenceBatch): { codeLl: tf.Tensor; gapLl: tf.Tensor } {
+  private stepLogLikelihoods(batch: SequenceBatch): {
+    codeLl: tf.Tensor;
+    gapLl: tf.Tensor;
+    valueLl?: tf.Tensor;
+  } {
     const V = this.shape.vocabularySize;
     const K = this.shape.mixtures;
     const N = batch.rows * batch.steps;
@@ -467,7 +557,34 @@ export class GruNetwork {
     const gapLl = this.shape.gapBinEdges
       ? binnedGapLogLikelihood(params, batch)
       : gapLogLikelihood(params, K, this.shape.gapLogOffset, batch);
-    return { codeLl, gapLl };
+    const valueLl = this.shape.valueHead ? this.valueLogLikelihood(hs, targets, batch) : undefined;
+    return { codeLl, gapLl, ...(valueLl ? { valueLl } : {}) };
+  }
+
+  /** Per-step log P(value | code, history), masked to valued events (0 elsewhere). */
+  private valueLogLikelihood(
+    hs: tf.Tensor2D,
+    targets: tf.Tensor2D,
+    batch: SequenceBatch,
+  ): tf.Tensor1D {
+    const vh = this.shape.valueHead!;
+    if (!batch.valueBin || !batch.valueLogWidth || !batch.valueMask || !batch.valuePrev) {
+      throw new TrajsimError('INTERNAL', 'a value head needs batches built with the value model');
+    }
+    const N = batch.rows * batch.steps;
+    const mask = tf.tensor2d(vh.mask, [this.shape.vocabularySize, vh.width]);
+    const logits = this.valueLogits(
+      hs,
+      tf.matMul(targets, this.v('value_head/code_kernel')),
+      tf.tensor2d(batch.valuePrev, [N, 2]),
+      tf.matMul(targets, mask),
+    );
+    const target = tf.oneHot(tf.tensor1d(batch.valueBin, 'int32'), vh.width).toFloat();
+    const ll = tf.sub(
+      tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1),
+      tf.tensor1d(batch.valueLogWidth),
+    );
+    return tf.mul(ll, tf.tensor1d(batch.valueMask)) as tf.Tensor1D;
   }
 
   dispose(): void {

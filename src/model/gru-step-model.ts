@@ -16,6 +16,13 @@ import {
   stepInputWidth,
 } from './gru-network.js';
 import type { ModelManifest } from './manifest.js';
+import {
+  LastValues,
+  type ResolvedValueModel,
+  resolveValueModel,
+  sampleValueFromProbabilities,
+  standardizeValue,
+} from './value-spec.js';
 
 /**
  * The GRU shape recorded in a manifest. Throws MODEL when a hyperparameter is missing.
@@ -56,8 +63,21 @@ export function gruShapeOf(manifest: ModelManifest): GruShape {
       { field: 'hyperparameters.gapHead' },
     );
   }
+  const values = manifest.values
+    ? resolveValueModel(manifest.values, manifest.vocabulary.codes)
+    : undefined;
+  const valueHidden = hp['valueHidden'];
   return {
     ...(gapBinEdges ? { gapBinEdges } : {}),
+    ...(values
+      ? {
+          valueHead: {
+            width: values.spec.width,
+            hidden: typeof valueHidden === 'number' ? valueHidden : num('gapHidden'),
+            mask: values.mask,
+          },
+        }
+      : {}),
     vocabularySize: manifest.vocabulary.codes.length,
     attributeWidth: encodedWidth(manifest.encoders),
     hidden: num('hidden'),
@@ -89,6 +109,12 @@ export class GruStepModel {
   private attributeGates: tf.Tensor2D | undefined;
   private rows = 0;
   private gapOutput: Float32Array = new Float32Array(0);
+  /** Event values: the resolved value model (absent: no value head, no value draws). */
+  private readonly values: ResolvedValueModel | undefined;
+  /** StepModel.valuedCodes: 1 for a code whose events carry a value. */
+  readonly valuedCodes?: Uint8Array;
+  private readonly lastValues: LastValues;
+  private valueOutput: Float32Array = new Float32Array(0);
 
   constructor(manifest: ModelManifest, weights: Float32Array) {
     if (manifest.kind !== 'gru' || !manifest.weights) {
@@ -103,6 +129,11 @@ export class GruStepModel {
     this.P = gapOutputWidth(shape);
     this.logOffset = shape.gapLogOffset;
     this.binEdges = shape.gapBinEdges;
+    this.values = manifest.values
+      ? resolveValueModel(manifest.values, manifest.vocabulary.codes)
+      : undefined;
+    if (this.values) this.valuedCodes = this.values.valued;
+    this.lastValues = new LastValues(this.values?.spec.codes.length ?? 0);
   }
 
   /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
@@ -118,6 +149,7 @@ export class GruStepModel {
     });
     this.attributeGates = gates;
     this.states = states;
+    this.lastValues.start(attributes.rows);
   }
 
   /**
@@ -155,22 +187,30 @@ export class GruStepModel {
     this.attributeGates = gates as tf.Tensor2D;
     this.states = states as tf.Tensor2D[];
     this.rows = total;
+    this.lastValues.replaceRows(positions);
   }
 
   /**
    * One step for the current rows: previous code (V = beginning of sequence), previous gap
-   * and previous day (days). Returns the code probabilities, [rows × V].
+   * and previous day (days), and for a model with values the previous event's value (data
+   * units, NaN for none). Returns the code probabilities, [rows × V].
    */
-  step(prevCode: Int32Array, prevGapDays: Int32Array, prevDay: Int32Array): Float32Array {
+  step(
+    prevCode: Int32Array,
+    prevGapDays: Int32Array,
+    prevDay: Int32Array,
+    prevValue?: Float64Array,
+  ): Float32Array {
     const n = this.rows;
     const V = this.V;
-    const I = stepInputWidth(V);
+    const I = stepInputWidth(V, this.values !== undefined);
     const x = new Float32Array(n * I);
     for (let r = 0; r < n; r++) {
       x[r * I + prevCode[r]!] = 1;
       x[r * I + V + 1] = Math.log1p(prevGapDays[r]!) / LOG_DAYS_SCALE;
       x[r * I + V + 2] = Math.log1p(prevDay[r]!) / LOG_DAYS_SCALE;
     }
+    if (this.values) recordPrevValues(this.values, this.lastValues, prevCode, prevValue, x, I, n);
     const gates = this.attributeGates;
     if (!gates) throw new TrajsimError('INTERNAL', 'step before start');
     const [probs, ...next] = tf.tidy(() => {
@@ -196,6 +236,29 @@ export class GruStepModel {
     );
     this.gapOutput = params.dataSync() as Float32Array;
     params.dispose();
+    if (this.values) {
+      const prev = valueHeadInputs(this.values, this.lastValues, nextCodes, this.rows);
+      const probs = tf.tidy(() =>
+        this.net.valueProbabilities(
+          top,
+          tf.tensor1d(nextCodes.subarray(0, this.rows), 'int32'),
+          tf.tensor2d(prev, [this.rows, 2]),
+        ),
+      );
+      this.valueOutput = probs.dataSync() as Float32Array;
+      probs.dispose();
+    }
+  }
+
+  /**
+   * Draws the value of the event whose code was set for `row` by {@link
+   * GruStepModel.setNextCodes} (data units; NaN = no value recorded, or a code without values).
+   */
+  sampleValue(row: number, code: number, rng: Rng): number {
+    const spec = this.values?.byCode[code];
+    if (!this.values || !spec) return Number.NaN;
+    const W = this.values.spec.width;
+    return sampleValueFromProbabilities(spec, this.valueOutput, row * W, W, rng);
   }
 
   /** Draws the gap (days) before the code set for `row` by {@link GruStepModel.setNextCodes}. */
@@ -219,6 +282,7 @@ export class GruStepModel {
     this.attributeGates = g as tf.Tensor2D;
     this.states = states as tf.Tensor2D[];
     this.rows = keep.length;
+    this.lastValues.keepRows(keep);
   }
 
   /** Releases the batch's tensors. */
@@ -234,4 +298,68 @@ export class GruStepModel {
     this.end();
     this.net.dispose();
   }
+}
+
+/**
+ * Step input of a model with values: writes the previous event's standardised value and a
+ * has-value flag into x (columns V + 3, V + 4 of each row) and records it as the row's last
+ * value of that code. A missing value (NaN) leaves the last value as it was.
+ *
+ * @param vm - the resolved value model.
+ * @param last - the batch's per-row last values.
+ * @param prevCode - previous codes (V = beginning of sequence).
+ * @param prevValue - previous values in data units (NaN: none); absent: none at all.
+ * @param x - the step inputs [rows × I].
+ * @param I - the step input width.
+ * @param n - rows.
+ * @throws nothing.
+ * @example
+ * recordPrevValues(vm, last, prevCode, prevValue, x, V + 5, rows) // x now holds the value features
+ */
+export function recordPrevValues(
+  vm: ResolvedValueModel,
+  last: LastValues,
+  prevCode: Int32Array,
+  prevValue: Float64Array | undefined,
+  x: Float32Array,
+  I: number,
+  n: number,
+): void {
+  const V = vm.valued.length;
+  for (let r = 0; r < n; r++) {
+    const c = prevCode[r]!;
+    const v = prevValue ? prevValue[r]! : Number.NaN;
+    const spec = c < V ? vm.byCode[c] : undefined;
+    if (!spec || !Number.isFinite(v)) continue;
+    const z = standardizeValue(spec, v);
+    last.set(r, vm.slot[c]!, z);
+    x[r * I + I - 2] = z;
+    x[r * I + I - 1] = 1;
+  }
+}
+
+/**
+ * The value head's second input for one next code per row: [rows, 2] = the row's last
+ * standardised value of that code and a had-one flag (0, 0 for codes without values).
+ *
+ * @param vm - the resolved value model.
+ * @param last - the batch's per-row last values.
+ * @param nextCodes - the code drawn per row.
+ * @param n - rows.
+ * @throws nothing.
+ * @example
+ * valueHeadInputs(vm, last, nextCodes, rows) // => Float32Array [rows × 2]
+ */
+export function valueHeadInputs(
+  vm: ResolvedValueModel,
+  last: LastValues,
+  nextCodes: Int32Array,
+  n: number,
+): Float32Array {
+  const out = new Float32Array(2 * n);
+  for (let r = 0; r < n; r++) {
+    const c = nextCodes[r]!;
+    last.features(r, c < vm.slot.length ? vm.slot[c]! : -1, out, 2 * r);
+  }
+  return out;
 }

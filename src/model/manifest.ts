@@ -141,10 +141,32 @@ export const modelManifestSchema = z.object({
     epochs: z.number().int().nonnegative(),
     bestEpoch: z.number().int(),
     trainSeconds: z.number().nonnegative(),
+    /** Nats per event of the value head (part of validationNll); absent for models without values. */
+    validationValueNll: z.number().nullable().optional(),
   }),
   weights: z.array(weightSpec).optional(),
   /** Markov: conditioning attribute (name) or '' for none. */
   condition: z.string().optional(),
+  /** Event values (value-spec.ts): absent for models without a value head (all older folders). */
+  values: z
+    .object({
+      minShare: z.number().min(0).max(1),
+      width: z.number().int().min(2),
+      codes: z
+        .array(
+          z.object({
+            code: z.string(),
+            transform: z.enum(['log', 'identity']),
+            mean: z.number(),
+            std: z.number().positive(),
+            integer: z.boolean(),
+            missingShare: z.number().min(0).max(1),
+            edges: z.array(z.number()).min(2),
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

@@ -25,6 +25,10 @@ import {
  * - `gap.onnx`: `state` [rows, H] (the top layer after the step), `code` int32 [rows] →
  *   `gap_params` [rows, P]: the gap head for one drawn code per row (bin probabilities, or
  *   the raw mixture parameters), sampled in TypeScript like the tfjs engine's.
+ * - models with values (manifest `values`): `step.onnx` also takes `value` [rows, 2] (the
+ *   previous event's standardised value, has-value flag); `gap.onnx` also takes `prev_value`
+ *   [rows, 2] (the last value of the drawn code, had-one flag) and outputs `value_probs`
+ *   [rows, W] (see value-spec.ts).
  *
  * Standard ops only (Gather, MatMul, Gemm, Add, Sub, Mul, Sigmoid, Tanh, Split, Softmax),
  * opset 17; the weights are those of weights.bin (see GruNetwork for the equations).
@@ -163,14 +167,19 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
   // one-hot part, a [rows, 2] × [2, 3H] product for the two time features.
   const codeRows = b.weight(w.get('gru_0/kernel', 0, V + 1));
   const timeRows = b.weight(w.get('gru_0/kernel', V + 1, V + 3));
+  let x0 = b.op('Add', [
+    b.op('Gather', [codeRows, 'prev_code'], [{ name: 'axis', int: 0 }]),
+    b.op('MatMul', ['time', timeRows]),
+  ]);
+  // Models with values: the previous event's [standardised value, has-value] as a [rows, 2] input.
+  if (shape.valueHead) {
+    x0 = b.op('Add', [
+      x0,
+      b.op('MatMul', ['value', b.weight(w.get('gru_0/kernel', V + 3, V + 5))]),
+    ]);
+  }
   const gx0 = b.op('Add', [
-    b.op('Add', [
-      b.op('Add', [
-        b.op('Gather', [codeRows, 'prev_code'], [{ name: 'axis', int: 0 }]),
-        b.op('MatMul', ['time', timeRows]),
-      ]),
-      b.weight(w.get('gru_0/input_bias')),
-    ]),
+    b.op('Add', [x0, b.weight(w.get('gru_0/input_bias'))]),
     'attribute_gates',
   ]);
   let input = gruCell(b, 0, gx0, 'state_0', w, 'state_out_0');
@@ -195,6 +204,7 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
     inputs: [
       int32('prev_code', [ROWS]),
       float('time', [ROWS, 2]),
+      ...(shape.valueHead ? [float('value', [ROWS, 2])] : []),
       float('attribute_gates', [ROWS, 3 * H]),
       ...Array.from({ length: L }, (_, l) => float(`state_${l}`, [ROWS, H])),
     ],
@@ -226,13 +236,52 @@ function gapGraph(shape: GruShape, w: Weights): OnnxGraph {
   );
   // Binned head: the bin probabilities (the softmax the sampler would otherwise take per draw).
   if (shape.gapBinEdges) b.op('Softmax', [params], [{ name: 'axis', int: 1 }], 'gap_params');
+  const vh = shape.valueHead;
+  if (vh) valueNodes(b, shape, w);
   return {
     name: 'trajsim_gap',
     nodes: b.nodes,
     initializers: b.initializers,
-    inputs: [float('state', [ROWS, shape.hidden]), int32('code', [ROWS])],
-    outputs: [float('gap_params', [ROWS, gapOutputWidth(shape)])],
+    inputs: [
+      float('state', [ROWS, shape.hidden]),
+      int32('code', [ROWS]),
+      ...(vh ? [float('prev_value', [ROWS, 2])] : []),
+    ],
+    outputs: [
+      float('gap_params', [ROWS, gapOutputWidth(shape)]),
+      ...(vh ? [float('value_probs', [ROWS, vh.width])] : []),
+    ],
   };
+}
+
+/**
+ * The value head in the gap graph (models with values): `prev_value` [rows, 2] (the last
+ * standardised value of the drawn code and a had-one flag) → `value_probs` [rows, W] =
+ * softmax(tanh(state·Vh + Vc[code] + prev·Vp + bv)·Vo + vo + mask[code]).
+ */
+function valueNodes(b: GraphBuilder, shape: GruShape, w: Weights): void {
+  const vh = shape.valueHead!;
+  const axis0 = [{ name: 'axis', int: 0 }];
+  const fromState = b.op('Gemm', [
+    'state',
+    b.weight(w.get('value_head/state_kernel')),
+    b.weight(w.get('value_head/bias')),
+  ]);
+  const fromCode = b.op('Gather', [b.weight(w.get('value_head/code_kernel')), 'code'], axis0);
+  const fromPrev = b.op('MatMul', ['prev_value', b.weight(w.get('value_head/prev_kernel'))]);
+  const g = b.op('Tanh', [b.op('Add', [b.op('Add', [fromState, fromCode]), fromPrev])]);
+  const logits = b.op('Gemm', [
+    g,
+    b.weight(w.get('value_out/kernel')),
+    b.weight(w.get('value_out/bias')),
+  ]);
+  const mask = b.weight({
+    name: 'value_head/mask',
+    dims: [shape.vocabularySize, vh.width],
+    data: Float32Array.from(vh.mask),
+  });
+  const masked = b.op('Add', [logits, b.op('Gather', [mask, 'code'], axis0)]);
+  b.op('Softmax', [masked], [{ name: 'axis', int: 1 }], 'value_probs');
 }
 
 /**

@@ -15,9 +15,15 @@ import {
 import type { OnnxDevice } from './engine-names.js';
 import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
 import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
-import { gruShapeOf } from './gru-step-model.js';
+import { gruShapeOf, recordPrevValues, valueHeadInputs } from './gru-step-model.js';
 import type { ModelManifest } from './manifest.js';
 import { exportOnnx, type OnnxModelFiles } from './onnx-export.js';
+import {
+  LastValues,
+  type ResolvedValueModel,
+  resolveValueModel,
+  sampleValueFromProbabilities,
+} from './value-spec.js';
 
 /** The ONNX Runtime module (onnxruntime-node). */
 export type OnnxRuntime = typeof Ort;
@@ -117,6 +123,12 @@ export class OnnxStepModel {
   private gapOutput: Float32Array = new Float32Array(0);
   /** Reused input buffer of the step's time features. */
   private time = new Float32Array(0);
+  /** Event values: the resolved value model (absent: no value head, no value draws). */
+  private readonly values: ResolvedValueModel | undefined;
+  /** StepModel.valuedCodes: 1 for a code whose events carry a value. */
+  readonly valuedCodes?: Uint8Array;
+  private readonly lastValues: LastValues;
+  private valueOutput: Float32Array = new Float32Array(0);
 
   private constructor(
     ort: OnnxRuntime,
@@ -134,6 +146,11 @@ export class OnnxStepModel {
     this.K = shape.mixtures;
     this.logOffset = shape.gapLogOffset;
     this.binEdges = shape.gapBinEdges;
+    this.values = manifest.values
+      ? resolveValueModel(manifest.values, manifest.vocabulary.codes)
+      : undefined;
+    if (this.values) this.valuedCodes = this.values.valued;
+    this.lastValues = new LastValues(this.values?.spec.codes.length ?? 0);
   }
 
   /**
@@ -190,6 +207,7 @@ export class OnnxStepModel {
   /** Starts a batch from attribute rows (encoder order: level index / number, -1 / NaN missing). */
   async start(attributes: AttributeRows): Promise<void> {
     this.end();
+    this.lastValues.start(0);
     await this.replaceRows(
       Int32Array.from({ length: attributes.rows }, (_, j) => j),
       attributes,
@@ -229,6 +247,7 @@ export class OnnxStepModel {
       }
     }
     this.rows = total;
+    this.lastValues.replaceRows(positions);
   }
 
   /**
@@ -239,6 +258,7 @@ export class OnnxStepModel {
     prevCode: Int32Array,
     prevGapDays: Int32Array,
     prevDay: Int32Array,
+    prevValue?: Float64Array,
   ): Promise<Float32Array> {
     const n = this.rows;
     if (this.time.length < 2 * n) this.time = new Float32Array(2 * n);
@@ -252,6 +272,11 @@ export class OnnxStepModel {
       time: this.tensor(time, [n, 2]),
       attribute_gates: this.tensor(this.gates, [n, 3 * this.H]),
     };
+    if (this.values) {
+      const value = new Float32Array(2 * n);
+      recordPrevValues(this.values, this.lastValues, prevCode, prevValue, value, 2, n);
+      feeds['value'] = this.tensor(value, [n, 2]);
+    }
     for (let l = 0; l < this.L; l++)
       feeds[`state_${l}`] = this.tensor(this.states[l]!, [n, this.H]);
     const out = await this.sessions.step.run(feeds);
@@ -262,11 +287,30 @@ export class OnnxStepModel {
   /** The gap head for the drawn code of every current row (the second stage of a step). */
   async setNextCodes(nextCodes: Int32Array): Promise<void> {
     const n = this.rows;
-    const out = await this.sessions.gap.run({
+    const feeds: Record<string, Ort.Tensor> = {
       state: this.tensor(this.states[this.L - 1]!.subarray(0, n * this.H), [n, this.H]),
       code: this.tensor(nextCodes.subarray(0, n), [n]),
-    });
+    };
+    if (this.values) {
+      feeds['prev_value'] = this.tensor(
+        valueHeadInputs(this.values, this.lastValues, nextCodes, n),
+        [n, 2],
+      );
+    }
+    const out = await this.sessions.gap.run(feeds);
     this.gapOutput = out['gap_params']!.data as Float32Array;
+    if (this.values) this.valueOutput = out['value_probs']!.data as Float32Array;
+  }
+
+  /**
+   * Draws the value of the event whose code was set for `row` by {@link
+   * OnnxStepModel.setNextCodes} (data units; NaN = no value recorded, or a code without values).
+   */
+  sampleValue(row: number, code: number, rng: Rng): number {
+    const spec = this.values?.byCode[code];
+    if (!this.values || !spec) return Number.NaN;
+    const W = this.values.spec.width;
+    return sampleValueFromProbabilities(spec, this.valueOutput, row * W, W, rng);
   }
 
   /** Draws the gap (days) before the code set for `row` by {@link OnnxStepModel.setNextCodes}. */
@@ -292,6 +336,7 @@ export class OnnxStepModel {
     this.gates = gates;
     this.states = states;
     this.rows = keep.length;
+    this.lastValues.keepRows(keep);
   }
 
   /** Ends the batch. */

@@ -2,6 +2,7 @@ import type { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { gapBinOf } from './gap-distribution.js';
 import { LOG_DAYS_SCALE, type SequenceBatch, stepInputWidth } from './gru-network.js';
+import { type ResolvedValueModel, standardizeValue, valueTarget } from './value-spec.js';
 
 /** Longest sequence used in training; longer timelines keep their first MAX_TRAIN_STEPS events. */
 export const MAX_TRAIN_STEPS = 256;
@@ -17,6 +18,8 @@ export interface EncodedTimeline {
   readonly attributeWidth: number;
   /** Day-bin edges of a binned gap head (see gapBinEdges); absent for the mixture head. */
   readonly gapBinEdges?: readonly number[];
+  /** The value model of a network with a value head; absent: values are ignored. */
+  readonly values?: ResolvedValueModel;
 }
 
 /**
@@ -74,7 +77,8 @@ export function makeSequenceBatch(
   const B = rows.length;
   let T = 1;
   for (let i = 0; i < B; i++) T = Math.max(T, sequenceLength(timeline, rows[i]!, maxSteps));
-  const I = stepInputWidth(V);
+  const vm = data.values;
+  const I = stepInputWidth(V, vm !== undefined);
   const inputs = new Float32Array(B * T * I);
   const attributes = new Float32Array(B * A);
   const targetCodes = new Float32Array(B * T * V);
@@ -85,6 +89,7 @@ export function makeSequenceBatch(
   const edges = data.gapBinEdges;
   const gapBin = edges ? new Int32Array(B * T) : undefined;
   const gapLogWidth = edges ? new Float32Array(B * T) : undefined;
+  const vt = vm ? valueTargets(B * T, vm.spec.codes.length) : undefined;
   let events = 0;
   for (let i = 0; i < B; i++) {
     const p = rows[i]!;
@@ -94,6 +99,7 @@ export function makeSequenceBatch(
     let prevCode = V; // beginning of sequence
     let prevGap = 0;
     let prevDay = 0;
+    vt?.resetPatient();
     for (let t = 0; t < L; t++) {
       const e = start + t;
       const r = i * T + t;
@@ -116,6 +122,7 @@ export function makeSequenceBatch(
         gapBin![r] = j;
         gapLogWidth![r] = Math.log(edges[j + 1]! - edges[j]!);
       }
+      if (vm && vt) vt.event(vm, r, x + V + 3, inputs, c, timeline.events.value[e]!);
       prevCode = c;
       prevGap = gap;
       prevDay = d;
@@ -134,7 +141,74 @@ export function makeSequenceBatch(
     mask,
     events,
     ...(gapBin && gapLogWidth ? { gapBin, gapLogWidth } : {}),
+    ...(vt
+      ? {
+          valueBin: vt.bin,
+          valueLogWidth: vt.logWidth,
+          valueMask: vt.mask,
+          valuePrev: vt.prev,
+        }
+      : {}),
   };
+}
+
+/**
+ * The value-head targets of a batch being built, with the per-patient "last value of each
+ * valued code" state. `event` records step r's event (code c, value v in data units): its
+ * target bin, the previous value of the same code, and — into the next step's input at
+ * `nextInputAt` (when that step exists) — the event's standardised value and has-value flag.
+ */
+function valueTargets(n: number, slots: number) {
+  const lastZ = new Float32Array(slots);
+  const had = new Uint8Array(slots);
+  const state = {
+    bin: new Int32Array(n),
+    logWidth: new Float32Array(n),
+    mask: new Float32Array(n),
+    prev: new Float32Array(2 * n),
+    /** The standardised value (and flag) of the previous event, fed to the next step. */
+    pendingZ: 0,
+    pendingHas: 0,
+    resetPatient(): void {
+      lastZ.fill(0);
+      had.fill(0);
+      state.pendingZ = 0;
+      state.pendingHas = 0;
+    },
+    event(
+      vm: ResolvedValueModel,
+      r: number,
+      inputAt: number,
+      inputs: Float32Array,
+      c: number,
+      v: number,
+    ): void {
+      // this step's input carries the value of the event before it (set on the previous call)
+      inputs[inputAt] = state.pendingZ;
+      inputs[inputAt + 1] = state.pendingHas;
+      state.pendingZ = 0;
+      state.pendingHas = 0;
+      const spec = vm.byCode[c];
+      // no value model for this code; or a missing value where training never saw one (its
+      // slot is masked): not scored rather than scored as impossible
+      if (!spec || (!Number.isFinite(v) && spec.missingShare === 0)) return;
+      const k = vm.slot[c]!;
+      state.mask[r] = 1;
+      state.prev[2 * r] = lastZ[k]!;
+      state.prev[2 * r + 1] = had[k]!;
+      const target = valueTarget(spec, vm.spec.width, v);
+      state.bin[r] = target.bin;
+      state.logWidth[r] = target.logWidth;
+      if (Number.isFinite(v)) {
+        const z = standardizeValue(spec, v);
+        lastZ[k] = z;
+        had[k] = 1;
+        state.pendingZ = z;
+        state.pendingHas = 1;
+      }
+    },
+  };
+  return state;
 }
 
 /**

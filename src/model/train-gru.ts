@@ -35,6 +35,7 @@ import {
   writeCheckpoint,
 } from './training-state.js';
 import { manifestDataSections, prepareTraining, type TrainingSetup } from './training-summary.js';
+import { fitValueModel, resolveValueModel, type ValueModelSpec } from './value-spec.js';
 import { mapCodesToVocabulary, type RareCodePolicy } from './vocabulary.js';
 
 /** Defaults of {@link trainGru}. */
@@ -67,6 +68,11 @@ export const GRU_DEFAULTS = {
   /** Multiply the learning rate by this after every `decayPatience` epochs without progress. */
   learningRateDecay: 0.5,
   maxSteps: MAX_TRAIN_STEPS,
+  /**
+   * Most quantile bins per valued code of the value head (value-spec.ts); 0 = ignore event
+   * values (no value head). Codes are valued by evidence in the data (VALUE_DEFAULTS.minShare).
+   */
+  valueBins: 32,
 } as const;
 
 export interface TrainGruOptions {
@@ -100,6 +106,8 @@ export interface TrainGruOptions {
   readonly averageWeights?: boolean;
   /** Learning-rate factor on a plateau (1 = constant learning rate). */
   readonly learningRateDecay?: number;
+  /** Most value bins per valued code; 0 = no value head (see {@link GRU_DEFAULTS}.valueBins). */
+  readonly valueBins?: number;
 }
 
 export interface TrainedModel {
@@ -119,6 +127,7 @@ function evaluate(
   let total = 0;
   let code = 0;
   let gap = 0;
+  let value = 0;
   let events = 0;
   const sorted = Array.from(rows).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   for (let i = 0; i < sorted.length; i += batchSize) {
@@ -127,17 +136,23 @@ function evaluate(
       Int32Array.from(sorted.slice(i, i + batchSize)),
       maxSteps,
     );
-    const [l, c, g] = tf.tidy(() => {
+    const [l, c, g, v] = tf.tidy(() => {
       const r = net.batchLoss(batch);
-      return [r.loss.dataSync()[0]!, r.codeNll.dataSync()[0]!, r.gapNll.dataSync()[0]!];
+      return [
+        r.loss.dataSync()[0]!,
+        r.codeNll.dataSync()[0]!,
+        r.gapNll.dataSync()[0]!,
+        r.valueNll.dataSync()[0]!,
+      ];
     });
     total += l! * batch.events;
     code += c! * batch.events;
     gap += g! * batch.events;
+    value += v! * batch.events;
     events += batch.events;
   }
   const n = Math.max(1, events);
-  return { nll: total / n, codeNll: code / n, gapNll: gap / n };
+  return { nll: total / n, codeNll: code / n, gapNll: gap / n, valueNll: value / n };
 }
 
 /** The hyperparameters of a run, defaults filled in (recorded in the manifest). */
@@ -159,6 +174,7 @@ function resolveHyperparameters(options: TrainGruOptions) {
     clipNorm: options.clipNorm ?? GRU_DEFAULTS.clipNorm,
     learningRateDecay: options.learningRateDecay ?? GRU_DEFAULTS.learningRateDecay,
     maxSteps: GRU_DEFAULTS.maxSteps,
+    valueBins: options.valueBins ?? GRU_DEFAULTS.valueBins,
     /** Decay of the weights' moving average per batch (0: no averaging); set below. */
     averageDecay: 0,
   };
@@ -169,6 +185,7 @@ function resolveHyperparameters(options: TrainGruOptions) {
         k !== 'epochs' &&
         k !== 'averageDecay' &&
         k !== 'gapBins' &&
+        k !== 'valueBins' &&
         v <= 0)
     ) {
       throw new TrajsimError('INVALID_ARGUMENT', `${k} must be a positive number, got ${v}`, {
@@ -202,6 +219,8 @@ function resolveHyperparameters(options: TrainGruOptions) {
 interface EncodedTraining extends TrainingSetup {
   readonly encoders: AttributeEncoding[];
   readonly gapBinEdges: number[] | undefined;
+  /** The value model fitted on the training rows (undefined: no valued codes, or valueBins 0). */
+  readonly values: ValueModelSpec | undefined;
   readonly data: EncodedTimeline;
   readonly lengths: Int32Array;
   readonly shape: GruShape;
@@ -237,10 +256,17 @@ function encodeTraining(
   );
   const gapBinEdges =
     hp.gapBins > 0 ? makeGapBinEdges(maxGapDays(timeline, train), hp.gapBins) : undefined;
+  const codeMap = mapCodesToVocabulary(vocabulary, timeline.events.codes);
+  const values =
+    hp.valueBins > 0
+      ? fitValueModel(timeline, train, codeMap, vocabulary.codes, hp.valueBins)
+      : undefined;
+  const resolved = values ? resolveValueModel(values, vocabulary.codes) : undefined;
   const data: EncodedTimeline = {
     ...(gapBinEdges ? { gapBinEdges } : {}),
+    ...(resolved ? { values: resolved } : {}),
     timeline,
-    codeMap: mapCodesToVocabulary(vocabulary, timeline.events.codes),
+    codeMap,
     vocabularySize: V,
     attributes: encodedAttributes,
     attributeWidth: A,
@@ -257,6 +283,9 @@ function encodeTraining(
     gapHidden: hp.gapHidden,
     gapLogOffset: Math.fround(meanLogPositiveGap(timeline, train)),
     ...(gapBinEdges ? { gapBinEdges } : {}),
+    ...(resolved
+      ? { valueHead: { width: resolved.spec.width, hidden: hp.gapHidden, mask: resolved.mask } }
+      : {}),
   };
   // The average spans about one epoch of batches (every length bucket once), 10 to 500.
   const stepsPerEpoch = Math.ceil(train.length / hp.batchSize);
@@ -274,11 +303,13 @@ function encodeTraining(
     n: nPatients,
     events: timeline.events.day.length,
     codes: vocabulary.codes,
+    values,
   });
   return {
     ...setup,
     encoders,
     gapBinEdges,
+    values,
     data,
     lengths,
     shape,
@@ -380,6 +411,7 @@ function finishEpoch(run: TrainingRun, epoch: number, t0: number) {
     progress.bestNll = val.nll;
     progress.bestCodeNll = val.codeNll;
     progress.bestGapNll = val.gapNll;
+    progress.bestValueNll = val.valueNll;
     progress.bestEpoch = epoch;
     progress.badEpochs = 0;
     progress.bestWeights = evaluated;
@@ -425,6 +457,7 @@ function gruManifest(
       // Old manifests have neither field: the mixture head (they load unchanged).
       gapHead: enc.gapBinEdges ? 'bins' : 'mixture',
       ...(enc.gapBinEdges ? { gapBinEdges: enc.gapBinEdges.join(',') } : {}),
+      ...(enc.values ? { valueHidden: hp.gapHidden } : {}),
     },
     metrics: {
       validationNll: progress.bestNll,
@@ -433,7 +466,16 @@ function gruManifest(
       epochs: Math.max(progress.startEpoch, 0) + epochsThisCall,
       bestEpoch: progress.bestEpoch + 1,
       trainSeconds: progress.trainSeconds,
+      ...(enc.values ? { validationValueNll: progress.bestValueNll ?? null } : {}),
     },
+    ...(enc.values
+      ? {
+          values: {
+            ...enc.values,
+            codes: enc.values.codes.map((c) => ({ ...c, edges: [...c.edges] })),
+          },
+        }
+      : {}),
     weights: exported.specs.map((s) => ({ name: s.name, shape: [...s.shape], offset: s.offset })),
   };
 }
@@ -511,7 +553,7 @@ export async function trainGru(
       logger.info(
         MESSAGES.PROGRESS,
         `epoch ${epoch + 1}: train loss ${(lossSum / Math.max(1, events)).toFixed(4)}, validation NLL ${val.nll.toFixed(4)} ` +
-          `(codes ${val.codeNll.toFixed(4)}, gaps ${val.gapNll.toFixed(4)}), ${Math.round(events / seconds)} events/s, ` +
+          `(codes ${val.codeNll.toFixed(4)}, gaps ${val.gapNll.toFixed(4)}${enc.values ? `, values ${val.valueNll.toFixed(4)}` : ''}), ${Math.round(events / seconds)} events/s, ` +
           `best ${progress.bestNll.toFixed(4)} @${progress.bestEpoch + 1}, patience ${progress.badEpochs}/${hp.patience}, ` +
           `learning rate ${progress.learningRate.toPrecision(3)}` +
           `${clippedBatches > 0 ? `, ${clippedBatches} batches clipped` : ''}, ETA ≤ ${Math.round(eta)}s`,

@@ -16,6 +16,8 @@ export interface TrainingProgress {
   bestNll: number;
   bestCodeNll: number;
   bestGapNll: number;
+  /** Value-head part of bestNll (models with values). */
+  bestValueNll?: number;
   /** 0-based epoch of bestNll; -1 before the first epoch. */
   bestEpoch: number;
   /** Epochs since bestNll last improved. */
@@ -33,6 +35,7 @@ interface CheckpointState {
   readonly bestNll: number;
   readonly bestCodeNll: number;
   readonly bestGapNll: number;
+  readonly bestValueNll?: number;
   readonly bestEpoch: number;
   readonly badEpochs: number;
   readonly trainSeconds: number;
@@ -186,6 +189,7 @@ export async function restoreCheckpoint(
   progress.bestNll = state.bestNll;
   progress.bestCodeNll = state.bestCodeNll;
   progress.bestGapNll = state.bestGapNll;
+  if (state.bestValueNll !== undefined) progress.bestValueNll = state.bestValueNll;
   progress.bestEpoch = state.bestEpoch;
   progress.badEpochs = state.badEpochs;
   progress.trainSeconds = state.trainSeconds;
@@ -232,6 +236,7 @@ export async function writeCheckpoint(
     bestNll: progress.bestNll,
     bestCodeNll: progress.bestCodeNll,
     bestGapNll: progress.bestGapNll,
+    ...(progress.bestValueNll !== undefined ? { bestValueNll: progress.bestValueNll } : {}),
     bestEpoch: progress.bestEpoch,
     badEpochs: progress.badEpochs,
     trainSeconds: progress.trainSeconds,

@@ -11,7 +11,9 @@ import { makeSequenceBatch, sequenceLength } from './sequence-batches.js';
 /**
  * The GRU's own negative log-likelihood of each given patient's events (teacher forced,
  * given its attributes), in nats per event: −(1/L) Σ_t [log P(code_t | history) +
- * log P(gap_t | code_t, history)], over the first `maxSteps` events. The score of the
+ * log P(gap_t | code_t, history) (+ log P(value_t | code_t, history) for an event of a valued
+ * code of a model with values: bin probability ÷ bin width, a density on the standardised
+ * scale for continuous codes)], over the first `maxSteps` events. The score of the
  * likelihood-based membership-inference attack (a memorising model gives its training
  * patients a lower NLL than unseen ones). Needs a selected tfjs backend.
  *

@@ -292,7 +292,12 @@ function compileScenario(scenario: Scenario, model: GenerationModel) {
           field: `interventions[${k}].code`,
         });
       }
-      return { day: iv.day, code: iv.code, ...(iv.replaces ? { replaces: [iv.replaces] } : {}) };
+      return {
+        day: iv.day,
+        code: iv.code,
+        ...(iv.replaces ? { replaces: [iv.replaces] } : {}),
+        ...(iv.value !== undefined ? { value: iv.value } : {}),
+      };
     })
     .sort((a, b) => a.day - b.day);
   const fixedLevels = new Map<string, string | number>();

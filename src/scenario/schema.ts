@@ -117,6 +117,11 @@ export const interventionSchema = z
       .record(z.string(), z.union([z.string(), z.number()]))
       .optional()
       .describe('attribute values the intervention implies (e.g. {"rx": "Lev+5FU"})'),
+    value: z
+      .number()
+      .finite()
+      .optional()
+      .describe("the forced event's value in data units (e.g. a lab result); absent: none"),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import {
   stepInputWidth,
 } from '../../src/model/gru-network.js';
 import { exportOnnxGraphs } from '../../src/model/onnx-export.js';
+import { VALUE_MASKED } from '../../src/model/value-spec.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -48,12 +49,25 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
   const prevCode = Int32Array.from({ length: ROWS }, () => rng.int(V + 1));
   const time = Float32Array.from({ length: 2 * ROWS }, () => 1.2 * rng.uniform());
   const nextCode = Int32Array.from({ length: ROWS }, () => rng.int(V));
-  const I = stepInputWidth(V);
+  const vh = shape.valueHead;
+  const I = stepInputWidth(V, vh !== undefined);
+  // models with values: the previous value features (standardised value, has-value flag) and
+  // the value head's previous value of the drawn code
+  const value = Float32Array.from({ length: 2 * ROWS }, (_, i) =>
+    i % 2 === 0 ? 2 * rng.normal() : rng.int(2),
+  );
+  const prevValue = Float32Array.from({ length: 2 * ROWS }, (_, i) =>
+    i % 2 === 0 ? 2 * rng.normal() : rng.int(2),
+  );
   const x = new Float32Array(ROWS * I);
   for (let r = 0; r < ROWS; r++) {
     x[r * I + prevCode[r]!] = 1;
     x[r * I + V + 1] = time[2 * r]!;
     x[r * I + V + 2] = time[2 * r + 1]!;
+    if (vh) {
+      x[r * I + V + 3] = value[2 * r]!;
+      x[r * I + V + 4] = value[2 * r + 1]!;
+    }
   }
   const expected = tf.tidy(() => {
     const a = tf.tensor2d(attrs, [ROWS, A]);
@@ -71,6 +85,15 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
         ? tf.softmax(net.gapParameters(top, tf.tensor1d(nextCode, 'int32')))
         : net.gapParameters(top, tf.tensor1d(nextCode, 'int32'))
       ).dataSync(),
+      value: vh
+        ? net
+            .valueProbabilities(
+              top,
+              tf.tensor1d(nextCode, 'int32'),
+              tf.tensor2d(prevValue, [ROWS, 2]),
+            )
+            .dataSync()
+        : undefined,
     };
   });
   const s = await start.run({ attributes: new ort.Tensor('float32', attrs, [ROWS, A]) });
@@ -79,17 +102,21 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
     time: new ort.Tensor('float32', time, [ROWS, 2]),
     attribute_gates: s['attribute_gates']!,
   };
+  if (vh) feeds['value'] = new ort.Tensor('float32', value, [ROWS, 2]);
   for (let l = 0; l < L; l++) feeds[`state_${l}`] = s[`state_${l}`]!;
   const t = await step.run(feeds);
   const g = await gap.run({
     state: t[`state_out_${L - 1}`]!,
     code: new ort.Tensor('int32', nextCode, [ROWS]),
+    ...(vh ? { prev_value: new ort.Tensor('float32', prevValue, [ROWS, 2]) } : {}),
   });
   const diffs: Record<string, number> = {
     attribute_gates: maxAbsDiff(s['attribute_gates']!.data as Float32Array, expected.gates),
     code_probs: maxAbsDiff(t['code_probs']!.data as Float32Array, expected.probs),
     gap_params: maxAbsDiff(g['gap_params']!.data as Float32Array, expected.gap),
   };
+  if (vh)
+    diffs['value_probs'] = maxAbsDiff(g['value_probs']!.data as Float32Array, expected.value!);
   for (let l = 0; l < L; l++) {
     diffs[`state_${l}`] = maxAbsDiff(s[`state_${l}`]!.data as Float32Array, expected.h0[l]!);
     diffs[`state_out_${l}`] = maxAbsDiff(
@@ -118,6 +145,29 @@ describe('ONNX export of the inference graph', () => {
       1,
     );
     expect(Object.keys(diffs)).toHaveLength(7);
+    for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-5);
+  });
+
+  it('value head (masked bins, previous value), 1 layer: ONNX Runtime equals tfjs to 1e-5', async () => {
+    // 7 codes, code 2 with 3 bins and no missing slot, code 4 with 5 bins and missing values
+    const W = 6;
+    const mask = new Float32Array(7 * W);
+    for (let j = 3; j < W; j++) mask[2 * W + j] = VALUE_MASKED;
+    const diffs = await compare(
+      {
+        vocabularySize: 7,
+        attributeWidth: 4,
+        hidden: 16,
+        layers: 1,
+        mixtures: 4,
+        gapHidden: 8,
+        gapLogOffset: 3,
+        gapBinEdges: gapBinEdges(1000, 16),
+        valueHead: { width: W, hidden: 8, mask },
+      },
+      3,
+    );
+    expect(Object.keys(diffs)).toContain('value_probs');
     for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-5);
   });
 

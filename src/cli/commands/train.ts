@@ -24,6 +24,7 @@ interface TrainFlags {
   epochs?: number;
   hidden?: number;
   gapBins?: number;
+  valueBins?: number;
   layers?: number;
   batchSize?: number;
   learningRate?: number;
@@ -62,6 +63,11 @@ export const registerTrain: RegisterCommand = (program, context) => {
         'day bins of the gap head (default 128; fewer = faster sampling, coarser long gaps; 0 = log-logistic mixture)',
         zeroOrAtLeastTwo,
       )
+      .option(
+        '--value-bins <n>',
+        'most value bins per valued code of the value head (default 32; 0 = ignore event values)',
+        zeroOrAtLeastTwo,
+      )
       .option('--layers <n>', 'GRU layers', positiveInt)
       .option('--batch-size <n>', 'patients per training batch', integerIn(1, MAX_BATCH_SIZE))
       .option('--learning-rate <x>', 'Adam learning rate', positiveNumber)
@@ -88,7 +94,15 @@ export const registerTrain: RegisterCommand = (program, context) => {
         // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
         const { trainModel } = await import('../../model/train-model.js');
         const num = (
-          k: 'epochs' | 'hidden' | 'gapBins' | 'layers' | 'batchSize' | 'learningRate' | 'patience',
+          k:
+            | 'epochs'
+            | 'hidden'
+            | 'gapBins'
+            | 'valueBins'
+            | 'layers'
+            | 'batchSize'
+            | 'learningRate'
+            | 'patience',
         ) => (opts[k] === undefined ? {} : { [k]: opts[k] });
         const manifest = await trainModel({
           data: opts.data,
@@ -99,6 +113,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
           ...num('epochs'),
           ...num('hidden'),
           ...num('gapBins'),
+          ...num('valueBins'),
           ...num('layers'),
           ...num('batchSize'),
           ...num('learningRate'),
