@@ -491,8 +491,6 @@ function finishCandidate(s: RangeState, i: number): void {
     codes: evCode.slice(i * maxEvents, i * maxEvents + count[i]!),
     values: evValue.slice(i * maxEvents, i * maxEvents + count[i]!),
   };
-  const h = s.history[i];
-  if (h) patient.values.set(h.values.subarray(0, Math.min(h.values.length, count[i]!)));
   s.freeSlots[s.nFree++] = i;
   if (!hooks.accept || hooks.accept(patient)) {
     s.done.set(g, patient);
@@ -589,7 +587,7 @@ function recordEvent(s: RangeState, k: number, i: number): void {
   let c = nextCode[k]!;
   const h = s.history[i];
   if (h && count[i]! < h.codes.length) {
-    recordObserved(s, i, h.days[count[i]!]!, c);
+    recordObserved(s, i, h.days[count[i]!]!, c, h.values[count[i]!] ?? Number.NaN);
     return;
   }
   let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
@@ -658,11 +656,13 @@ function recordEvent(s: RangeState, k: number, i: number): void {
   }
 }
 
-/** Records an observed event of a history prefix (teacher forcing: no draw). */
-function recordObserved(s: RangeState, i: number, day: number, c: number): void {
+/** Records an observed event of a history prefix (teacher forcing: no draw), with its value. */
+function recordObserved(s: RangeState, i: number, day: number, c: number, value: number): void {
   const e = i * s.o.maxEvents + s.count[i]!;
   s.evDay[e] = day;
   s.evCode[e] = c;
+  s.evValue[e] = value;
+  s.prevValue[i] = value;
   s.count[i]!++;
   s.prevGap[i] = day - s.prevDay[i]!;
   s.prevDay[i] = day;
