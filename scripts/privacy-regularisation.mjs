@@ -20,7 +20,7 @@
 // With --split-seeds 1,2,3 each variant is run on several splits (the AUCs' CI is ±0.05 on one).
 // Prints one JSON document on stdout; progress on stderr.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -37,6 +37,7 @@ const { GruNetwork } = await import(dist('model/gru-network.js'));
 const { gruShapeOf } = await import(dist('model/gru-step-model.js'));
 const { makeSequenceBatch } = await import(dist('model/sequence-batches.js'));
 const { SILENT_LOGGER } = await import(dist('core/messages.js'));
+const { fitCartAttributeModel } = await import(dist('model/attribute-cart.js'));
 const cli = new URL('dist/cli/main.js', root).pathname;
 
 /** The variants: name → extra `trajsim train` flags. */
@@ -54,6 +55,11 @@ const VARIANTS = {
   anoise1: ['--attribute-noise', '1'],
   gapbins64: ['--gap-bins', '64'],
   gapbins32: ['--gap-bins', '32'],
+  gapbins16: ['--gap-bins', '16'],
+  gapbins32_anoise05: ['--gap-bins', '32', '--attribute-noise', '0.5'],
+  // the same GRU as `from`, its CART attribute model refitted with a larger minimum leaf
+  default_leaf40: { from: 'default', minLeaf: 40 },
+  gapbins32_leaf40: { from: 'gapbins32', minLeaf: 40 },
   adrop03_anoise05: ['--attribute-dropout', '0.3', '--attribute-noise', '0.5'],
   wd5_adrop03: ['--weight-decay', '5', '--attribute-dropout', '0.3'],
 };
@@ -303,27 +309,50 @@ async function split(full, splitSeed) {
   return dir;
 }
 
+/** Copies model `from` to `model` with its attribute model refitted (CART, `minLeaf`). */
+async function refitAttributes(dir, spec, model, train) {
+  const source = join(dir, `model-${spec.from}`);
+  rmSync(model, { recursive: true, force: true });
+  cpSync(source, model, { recursive: true });
+  const raw = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+  const t = await readTimeline(train);
+  const { train: rows } = prepareTraining(
+    t,
+    { seed: raw.seed, minCodePatients: raw.vocabulary.minPatients },
+    Number(raw.hyperparameters.validationFraction),
+    SILENT_LOGGER,
+  );
+  raw.attributeModel = JSON.parse(
+    JSON.stringify(fitCartAttributeModel(t.patients.attributes, rows, { minLeaf: spec.minLeaf })),
+  );
+  writeFileSync(join(model, 'manifest.json'), JSON.stringify(raw));
+  return { seconds: 0 };
+}
+
 async function runVariant(dir, name, splitSeed) {
   log(`split ${splitSeed}: ${name}`);
   const train = join(dir, 'train');
   const holdout = join(dir, 'holdout');
   const model = join(dir, `model-${name}`);
-  const trained = trajsim([
-    'train',
-    '--data',
-    train,
-    '--out',
-    model,
-    '--seed',
-    String(splitSeed),
-    '--overwrite',
-    ...VARIANTS[name],
-  ]);
+  const spec = VARIANTS[name];
+  const trained = Array.isArray(spec)
+    ? trajsim([
+        'train',
+        '--data',
+        train,
+        '--out',
+        model,
+        '--seed',
+        String(splitSeed),
+        '--overwrite',
+        ...spec,
+      ])
+    : await refitAttributes(dir, spec, model, train);
   const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
   const row = {
     variant: name,
     split: splitSeed,
-    flags: VARIANTS[name].join(' '),
+    flags: Array.isArray(spec) ? spec.join(' ') : `${spec.from}, CART min leaf ${spec.minLeaf}`,
     epochs: manifest.metrics.epochs,
     bestEpoch: manifest.metrics.bestEpoch,
     validationNll: r3(manifest.metrics.validationNll),
