@@ -115,9 +115,9 @@ describe('GRU training with regularisation', () => {
   it('records the settings that are on, and weight decay shrinks the weights', async () => {
     const plain = await trainGru(toy, small);
     const decayed = await trainGru(toy, { ...small, weightDecay: 20, attributeDropout: 0.2 });
-    expect(decayed.manifest.hyperparameters.weightDecay).toBe(20);
-    expect(decayed.manifest.hyperparameters.attributeDropout).toBe(0.2);
-    expect(decayed.manifest.hyperparameters.attributeNoise).toBeUndefined();
+    expect(decayed.manifest.hyperparameters['weightDecay']).toBe(20);
+    expect(decayed.manifest.hyperparameters['attributeDropout']).toBe(0.2);
+    expect(decayed.manifest.hyperparameters['attributeNoise']).toBeUndefined();
     const norm = (w: Float32Array) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
     expect(norm(decayed.weights)).toBeLessThan(norm(plain.weights));
   });
