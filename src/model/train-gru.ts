@@ -331,12 +331,14 @@ function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
   let clippedBatches = 0;
   for (let b = 0; b < batches.length; b++) {
     const batch = makeSequenceBatch(enc.data, batches[b]!, hp.maxSteps);
-    perturbAttributes(
-      batch.attributes,
-      enc.encoders,
-      enc.reg,
-      enc.rng.fork('reg').fork(epoch).fork(b),
-    );
+    if (enc.reg.attributeDropout > 0 || enc.reg.attributeNoise > 0) {
+      perturbAttributes(
+        batch.attributes,
+        enc.encoders,
+        enc.reg,
+        enc.rng.fork('reg').fork(epoch).fork(b),
+      );
+    }
     // Sum over events ÷ a constant: every event weighs the same whatever its batch.
     const { value, grads } = tf.variableGrads(
       () => net.batchLoss(batch, enc.eventsPerBatch).loss,
