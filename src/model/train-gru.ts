@@ -18,6 +18,14 @@ import { gapBinEdges as makeGapBinEdges } from './gap-distribution.js';
 import { GruNetwork, type GruShape } from './gru-network.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
 import {
+  activeRegularisation,
+  applyWeightDecay,
+  type GruRegularisation,
+  type GruRegularisationOptions,
+  perturbAttributes,
+  resolveRegularisation,
+} from './regularisation.js';
+import {
   type EncodedTimeline,
   gapBinLogFrequencies,
   MAX_TRAIN_STEPS,
@@ -75,7 +83,7 @@ export const GRU_DEFAULTS = {
   valueBins: 32,
 } as const;
 
-export interface TrainGruOptions {
+export interface TrainGruOptions extends GruRegularisationOptions {
   readonly hidden?: number;
   readonly layers?: number;
   readonly mixtures?: number;
@@ -229,6 +237,8 @@ interface EncodedTraining extends TrainingSetup {
   readonly eventsPerBatch: number;
   /** JSON of everything a checkpoint must match to be resumed. */
   readonly fingerprint: string;
+  /** Regularisation (all 0 = off: see regularisation.ts). */
+  readonly reg: GruRegularisation;
 }
 
 /**
@@ -296,9 +306,11 @@ function encodeTraining(
   let trainEvents = 0;
   for (const p of train) trainEvents += lengths[p]!;
   const eventsPerBatch = Math.max(1, (trainEvents / Math.max(1, train.length)) * hp.batchSize);
+  const reg = resolveRegularisation(options);
   const fingerprint = JSON.stringify({
     seed,
     hp,
+    ...activeRegularisation(reg),
     shape,
     n: nPatients,
     events: timeline.events.day.length,
@@ -317,6 +329,7 @@ function encodeTraining(
     trainEvents,
     eventsPerBatch,
     fingerprint,
+    reg,
   };
 }
 
@@ -349,6 +362,14 @@ function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
   let clippedBatches = 0;
   for (let b = 0; b < batches.length; b++) {
     const batch = makeSequenceBatch(enc.data, batches[b]!, hp.maxSteps);
+    if (enc.reg.attributeDropout > 0 || enc.reg.attributeNoise > 0) {
+      perturbAttributes(
+        batch.attributes,
+        enc.encoders,
+        enc.reg,
+        enc.rng.fork('reg').fork(epoch).fork(b),
+      );
+    }
     // Sum over events ÷ a constant: every event weighs the same whatever its batch.
     const { value, grads } = tf.variableGrads(
       () => net.batchLoss(batch, enc.eventsPerBatch).loss,
@@ -362,6 +383,7 @@ function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
       return vars.map((v) => ({ name: v.name, tensor: tf.mul(grads[v.name]!, scale) }));
     });
     optimizer.applyGradients(clipped);
+    applyWeightDecay(vars, run.progress.learningRate, enc.reg.weightDecay);
     average.update();
     const loss = value.dataSync()[0]!;
     value.dispose();
@@ -453,6 +475,7 @@ function gruManifest(
     ),
     hyperparameters: {
       ...hp,
+      ...activeRegularisation(enc.reg),
       gapLogOffset: enc.shape.gapLogOffset,
       // Old manifests have neither field: the mixture head (they load unchanged).
       gapHead: enc.gapBinEdges ? 'bins' : 'mixture',

@@ -44,6 +44,16 @@ describe('CLI exit codes: 2 for every error, 0 for help and version', () => {
       /1\.\.4096/,
     ],
     ['bad fraction', ['train', '--data', 'x', '--out', 'y', '--val-fraction', '1'], /\[0, 1\)/],
+    [
+      'bad attribute dropout',
+      ['train', '--data', 'x', '--out', 'y', '--attribute-dropout', '1'],
+      /--attribute-dropout.*\[0, 1\)/,
+    ],
+    [
+      'negative weight decay',
+      ['train', '--data', 'x', '--out', 'y', '--weight-decay', '-1'],
+      /--weight-decay/,
+    ],
     ['empty seed', ['generate', '--out', 'y', '--patients', '1', '--seed', ''], /non-empty/],
     [
       'out-of-range repeats',

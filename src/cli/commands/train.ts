@@ -12,6 +12,7 @@ import {
   MAX_BATCH_SIZE,
   MAX_HIDDEN,
   nonEmpty,
+  nonNegativeNumber,
   positiveInt,
   positiveNumber,
   zeroOrAtLeastTwo,
@@ -31,6 +32,9 @@ interface TrainFlags {
   patience?: number;
   seed: string;
   valFraction?: number;
+  weightDecay?: number;
+  attributeDropout?: number;
+  attributeNoise?: number;
   backend: BackendName;
   condition?: string;
   resume?: boolean;
@@ -75,6 +79,21 @@ export const registerTrain: RegisterCommand = (program, context) => {
       .option('--seed <seed>', 'seed of the split, weights and batch order', nonEmpty, DEFAULT_SEED)
       .option('--val-fraction <f>', 'share of patients held out for validation', fraction)
       .option(
+        '--weight-decay <x>',
+        'decoupled weight decay per unit learning rate (default 0)',
+        nonNegativeNumber,
+      )
+      .option(
+        '--attribute-dropout <p>',
+        'chance an attribute is shown as missing in training (default 0)',
+        fraction,
+      )
+      .option(
+        '--attribute-noise <sd>',
+        'noise on numeric attributes in training, in SDs (default 0)',
+        nonNegativeNumber,
+      )
+      .option(
         '--backend <name>',
         'wasm (default), cpu or tensorflow',
         parseBackendName,
@@ -102,7 +121,10 @@ export const registerTrain: RegisterCommand = (program, context) => {
             | 'layers'
             | 'batchSize'
             | 'learningRate'
-            | 'patience',
+            | 'patience'
+            | 'weightDecay'
+            | 'attributeDropout'
+            | 'attributeNoise',
         ) => (opts[k] === undefined ? {} : { [k]: opts[k] });
         const manifest = await trainModel({
           data: opts.data,
@@ -118,6 +140,9 @@ export const registerTrain: RegisterCommand = (program, context) => {
           ...num('batchSize'),
           ...num('learningRate'),
           ...num('patience'),
+          ...num('weightDecay'),
+          ...num('attributeDropout'),
+          ...num('attributeNoise'),
           ...(opts.valFraction !== undefined ? { validationFraction: opts.valFraction } : {}),
           ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
           resume: opts.resume === true,

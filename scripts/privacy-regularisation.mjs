@@ -1,0 +1,424 @@
+#!/usr/bin/env node
+// Why does the early-stopped GRU leak membership through its likelihood, and which
+// regularisation closes the leak without losing fidelity? (issue 16; docs/privacy.md)
+//
+//   npm run build && nice -n 10 node scripts/privacy-regularisation.mjs [--work DIR]
+//        [--variants default,wd1,...] [--synthetic 2000] [--seed 1] [--split-seeds 1]
+//
+// colon is split 50/50 exactly as scripts/privacy-evidence.mjs splits it (same seed, same
+// stream), so the `default` row reproduces that script's colon default model. For each variant
+// (`trajsim train` flags on the training half) the script
+//   1. diagnoses the likelihood attack: every patient's teacher-forced NLL (nats per event) for
+//      the members the model fitted, the members it held out for early stopping, and the holdout
+//      half; the attack's AUC (fitted members vs holdout); the NLL gap per event code (which
+//      events carry it), per trajectory length, and with the attributes permuted among the
+//      patients (does the model recognise a patient by its attributes?);
+//   2. generates --synthetic patients and runs `trajsim validate --real HOLDOUT --train TRAIN
+//      --model MODEL`: every privacy metric (the gate) and fidelity (failed metrics, the largest
+//      |z| of the per-term Cox check, jointly and one attribute at a time, the worst per-level KM
+//      ratio to its noise floor, the overall-survival KM ratio).
+// With --split-seeds 1,2,3 each variant is run on several splits (the AUCs' CI is ±0.05 on one).
+// Prints one JSON document on stdout; progress on stderr.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = new URL('..', import.meta.url);
+const dist = (p) => new URL(`dist/${p}`, root).href;
+const { Rng } = await import(dist('core/rng.js'));
+const { readTimeline } = await import(dist('timeline/read.js'));
+const { TimelineWriter } = await import(dist('timeline/writer.js'));
+const { loadModel } = await import(dist('model/load-model.js'));
+const { selectBackend } = await import(dist('model/backend.js'));
+const { prepareTraining } = await import(dist('model/training-summary.js'));
+const { encodeTimelineForGru, recordedMaxSteps } = await import(dist('model/encode-timeline.js'));
+const { GruNetwork } = await import(dist('model/gru-network.js'));
+const { gruShapeOf } = await import(dist('model/gru-step-model.js'));
+const { makeSequenceBatch } = await import(dist('model/sequence-batches.js'));
+const { SILENT_LOGGER } = await import(dist('core/messages.js'));
+const { fitCartAttributeModel } = await import(dist('model/attribute-cart.js'));
+const cli = new URL('dist/cli/main.js', root).pathname;
+
+/** The variants: name → extra `trajsim train` flags. */
+const VARIANTS = {
+  default: [],
+  patience3: ['--patience', '3'],
+  hidden32: ['--hidden', '32'],
+  hidden16: ['--hidden', '16'],
+  wd1: ['--weight-decay', '1'],
+  wd5: ['--weight-decay', '5'],
+  wd20: ['--weight-decay', '20'],
+  adrop02: ['--attribute-dropout', '0.2'],
+  adrop05: ['--attribute-dropout', '0.5'],
+  anoise05: ['--attribute-noise', '0.5'],
+  anoise1: ['--attribute-noise', '1'],
+  gapbins64: ['--gap-bins', '64'],
+  gapbins32: ['--gap-bins', '32'],
+  gapbins16: ['--gap-bins', '16'],
+  gapbins32_anoise05: ['--gap-bins', '32', '--attribute-noise', '0.5'],
+  // the same GRU as `from`, its CART attribute model refitted with a larger minimum leaf
+  default_leaf40: { from: 'default', minLeaf: 40 },
+  gapbins32_leaf40: { from: 'gapbins32', minLeaf: 40 },
+  adrop03_anoise05: ['--attribute-dropout', '0.3', '--attribute-noise', '0.5'],
+  wd5_adrop03: ['--weight-decay', '5', '--attribute-dropout', '0.3'],
+};
+
+const { values: args } = parseArgs({
+  options: {
+    work: { type: 'string', default: '/tmp/trajsim-privacy-regularisation' },
+    variants: { type: 'string', default: Object.keys(VARIANTS).join(',') },
+    synthetic: { type: 'string', default: '2000' },
+    seed: { type: 'string', default: '1' },
+    'split-seeds': { type: 'string', default: '1' },
+    'no-validate': { type: 'boolean', default: false },
+  },
+});
+const work = resolve(args.work);
+mkdirSync(work, { recursive: true });
+const log = (m) => process.stderr.write(`${m}\n`);
+
+function trajsim(argv) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...argv, '--quiet'], { encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0 && !(argv[0] === 'validate' && r.status === 1)) {
+    throw new Error(`trajsim ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  }
+  log(`  trajsim ${argv[0]} (${seconds.toFixed(1)} s)`);
+  return { ...r, seconds };
+}
+
+/** Writes the given patient rows of a timeline to a new timeline directory. */
+async function writeSubset(t, rows, dir, name) {
+  rmSync(dir, { recursive: true, force: true });
+  const w = await TimelineWriter.create(dir, {
+    name,
+    source: `subset of ${t.name}`,
+    attributes: t.patients.attributes.map((a) =>
+      a.kind === 'categorical'
+        ? { name: a.name, kind: a.kind, levels: a.levels }
+        : { name: a.name, kind: a.kind },
+    ),
+    codes: t.events.codes,
+  });
+  const values = new Float64Array(t.patients.attributes.length);
+  for (const p of rows) {
+    t.patients.attributes.forEach((a, j) => {
+      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
+    });
+    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
+    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++)
+      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
+  }
+  await w.close();
+}
+
+/** The same shuffle as scripts/privacy-evidence.mjs. */
+function shuffled(n, rng) {
+  const rows = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  return rows;
+}
+
+/** Mann–Whitney AUC that `pos` scores higher than `neg` (ties ½). */
+function auc(pos, neg) {
+  if (pos.length === 0 || neg.length === 0) return null;
+  let s = 0;
+  for (const a of pos) for (const b of neg) s += a > b ? 1 : a === b ? 0.5 : 0;
+  return +(s / (pos.length * neg.length)).toFixed(3);
+}
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+const r3 = (x) => +x.toFixed(3);
+
+/**
+ * Per patient: NLL per event (nats), and per event its NLL and code, teacher forced, with the
+ * patients' own attributes or with `attributeRows` (a permutation) in their place.
+ */
+function perEventNll(model, timeline, rows) {
+  const { manifest, weights } = model;
+  const shape = gruShapeOf(manifest);
+  const maxSteps = recordedMaxSteps(manifest);
+  const data = encodeTimelineForGru(manifest, shape, timeline);
+  const net = GruNetwork.fromWeights(shape, manifest.weights ?? [], weights);
+  const out = [];
+  try {
+    for (let i = 0; i < rows.length; i += 128) {
+      const slots = rows.slice(i, i + 128);
+      const batch = makeSequenceBatch(data, Int32Array.from(slots), maxSteps);
+      const ll = net.teacherForcedLogLikelihood(batch);
+      const v = ll.dataSync();
+      ll.dispose();
+      slots.forEach((p, r) => {
+        const events = [];
+        for (let t = 0; t < batch.steps; t++) {
+          const k = r * batch.steps + t;
+          if (batch.mask[k] === 0) continue;
+          const e = timeline.offsets[p] + t;
+          events.push({ code: timeline.events.codes[timeline.events.code[e]], nll: -v[k] });
+        }
+        out.push({ p, events, nll: mean(events.map((e) => e.nll)) });
+      });
+    }
+  } finally {
+    net.dispose();
+  }
+  return out;
+}
+
+/** The timeline with its patients' attributes permuted (seeded) among its rows. */
+function permuteAttributes(t, rng) {
+  const perm = shuffled(t.patients.ids.length, rng);
+  return {
+    ...t,
+    patients: {
+      ...t.patients,
+      attributes: t.patients.attributes.map((a) =>
+        a.kind === 'categorical'
+          ? { ...a, codes: Int32Array.from(perm, (q) => a.codes[q]) }
+          : { ...a, values: Float64Array.from(perm, (q) => a.values[q]) },
+      ),
+    },
+  };
+}
+
+/** The likelihood attack and where its signal sits. */
+async function diagnose(modelDir, trainT, holdT, seed) {
+  await selectBackend('wasm', { logger: SILENT_LOGGER });
+  const model = loadModel(modelDir);
+  const { train: fitted, validation } = prepareTraining(
+    trainT,
+    { seed: model.manifest.seed, minCodePatients: model.manifest.vocabulary.minPatients },
+    Number(model.manifest.hyperparameters.validationFraction),
+    SILENT_LOGGER,
+  );
+  const all = (t) => Array.from({ length: t.patients.ids.length }, (_, i) => i);
+  const memRows = Array.from(fitted);
+  const valRows = Array.from(validation);
+  const m = perEventNll(model, trainT, all(trainT));
+  const h = perEventNll(model, holdT, all(holdT));
+  const mem = memRows.map((p) => m[p]);
+  const val = valRows.map((p) => m[p]);
+  const score = (xs) => xs.map((x) => -x.nll);
+  const byLength = {};
+  for (const L of new Set([...mem, ...h].map((x) => x.events.length))) {
+    const a = mem.filter((x) => x.events.length === L);
+    const b = h.filter((x) => x.events.length === L);
+    if (a.length < 20 || b.length < 20) continue;
+    byLength[L] = {
+      members: a.length,
+      holdout: b.length,
+      gap: r3(mean(b.map((x) => x.nll)) - mean(a.map((x) => x.nll))),
+      auc: auc(score(a), score(b)),
+    };
+  }
+  const byCode = {};
+  const codes = new Set(h.flatMap((x) => x.events.map((e) => e.code)));
+  for (const c of codes) {
+    const a = mem.flatMap((x) => x.events.filter((e) => e.code === c).map((e) => e.nll));
+    const b = h.flatMap((x) => x.events.filter((e) => e.code === c).map((e) => e.nll));
+    byCode[c] = {
+      memberNll: r3(mean(a)),
+      holdoutNll: r3(mean(b)),
+      gap: r3(mean(b) - mean(a)),
+      // share of the per-patient total NLL gap (sum over events ÷ patients)
+      gapPerPatient: r3(
+        b.reduce((s, x) => s + x, 0) / h.length - a.reduce((s, x) => s + x, 0) / mem.length,
+      ),
+    };
+  }
+  // With the attributes permuted among the members (and among the holdout patients): a model
+  // that recognises a patient by its attributes loses its members' advantage.
+  const rng = new Rng(seed).fork('permute');
+  const mp = perEventNll(model, permuteAttributes(trainT, rng.fork('members')), all(trainT));
+  const hp = perEventNll(model, permuteAttributes(holdT, rng.fork('holdout')), all(holdT));
+  const memP = memRows.map((p) => mp[p]);
+  return {
+    fittedMembers: mem.length,
+    validationMembers: val.length,
+    holdout: h.length,
+    nll: {
+      fitted: r3(mean(mem.map((x) => x.nll))),
+      validation: r3(mean(val.map((x) => x.nll))),
+      holdout: r3(mean(h.map((x) => x.nll))),
+    },
+    aucFittedVsHoldout: auc(score(mem), score(h)),
+    aucValidationVsHoldout: auc(score(val), score(h)),
+    aucAttributesPermuted: auc(score(memP), score(hp)),
+    nllGapAttributesPermuted: r3(mean(hp.map((x) => x.nll)) - mean(memP.map((x) => x.nll))),
+    byLength,
+    byCode,
+  };
+}
+
+function summariseReport(report) {
+  const byId = (id) => report.metrics.find((x) => x.id === id);
+  const zs = (metric) => {
+    const d = metric?.details ?? {};
+    return Object.keys(d)
+      .filter((k) => k.endsWith('.z') && !k.endsWith('.z2'))
+      .map((k) => [k.slice(0, -2), r3(d[k])]);
+  };
+  const strata = report.metrics
+    .filter((x) => x.id.startsWith('os_by.'))
+    .map((x) => [x.id.slice(6, -4), r3(x.ratio)]);
+  const joint = zs(byId('cox.term_z.max_abs'));
+  const alone = zs(byId('cox.univariate_z.max_abs'));
+  const privacy = Object.fromEntries(
+    report.privacy.metrics.map((x) => [
+      x.id,
+      { value: r3(x.value), ci: [r3(x.lower), r3(x.upper)], pass: x.pass },
+    ]),
+  );
+  return {
+    privacyPassed: report.privacy.passed,
+    fidelityPassed:
+      report.passed === undefined ? null : report.metrics.every((x) => x.pass !== false),
+    metricsPassed: `${report.metrics.filter((x) => x.pass === true).length}/${report.metrics.filter((x) => x.pass !== undefined && x.pass !== null).length}`,
+    fidelityFailures: report.metrics.filter((x) => x.pass === false).map((x) => x.id),
+    maxAbsCoxZJoint: r3(Math.max(...joint.map(([, z]) => Math.abs(z)))),
+    maxAbsCoxZAlone: r3(Math.max(...alone.map(([, z]) => Math.abs(z)))),
+    coxZJoint: Object.fromEntries(joint),
+    worstLevelKmRatio: r3(Math.max(...strata.map(([, r]) => r))),
+    levelKmRatios: Object.fromEntries(strata),
+    osKmRatio: r3(byId('os.km.sup').ratio),
+    privacy,
+  };
+}
+
+async function split(full, splitSeed) {
+  const t = await readTimeline(full);
+  const order = shuffled(t.patients.ids.length, new Rng(splitSeed).fork('colon'));
+  const half = Math.floor(order.length / 2);
+  const dir = join(work, `split-${splitSeed}`);
+  await writeSubset(
+    t,
+    order.slice(0, half).sort((a, b) => a - b),
+    join(dir, 'train'),
+    'colon-train',
+  );
+  await writeSubset(
+    t,
+    order.slice(half).sort((a, b) => a - b),
+    join(dir, 'holdout'),
+    'colon-holdout',
+  );
+  return dir;
+}
+
+/** Copies model `from` to `model` with its attribute model refitted (CART, `minLeaf`). */
+async function refitAttributes(dir, spec, model, train) {
+  const source = join(dir, `model-${spec.from}`);
+  rmSync(model, { recursive: true, force: true });
+  cpSync(source, model, { recursive: true });
+  const raw = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+  const t = await readTimeline(train);
+  const { train: rows } = prepareTraining(
+    t,
+    { seed: raw.seed, minCodePatients: raw.vocabulary.minPatients },
+    Number(raw.hyperparameters.validationFraction),
+    SILENT_LOGGER,
+  );
+  raw.attributeModel = JSON.parse(
+    JSON.stringify(fitCartAttributeModel(t.patients.attributes, rows, { minLeaf: spec.minLeaf })),
+  );
+  writeFileSync(join(model, 'manifest.json'), JSON.stringify(raw));
+  return { seconds: 0 };
+}
+
+async function runVariant(dir, name, splitSeed) {
+  log(`split ${splitSeed}: ${name}`);
+  const train = join(dir, 'train');
+  const holdout = join(dir, 'holdout');
+  const model = join(dir, `model-${name}`);
+  const spec = VARIANTS[name];
+  const trained = Array.isArray(spec)
+    ? trajsim([
+        'train',
+        '--data',
+        train,
+        '--out',
+        model,
+        '--seed',
+        String(splitSeed),
+        '--overwrite',
+        ...spec,
+      ])
+    : await refitAttributes(dir, spec, model, train);
+  const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+  const row = {
+    variant: name,
+    split: splitSeed,
+    flags: Array.isArray(spec) ? spec.join(' ') : `${spec.from}, CART min leaf ${spec.minLeaf}`,
+    epochs: manifest.metrics.epochs,
+    bestEpoch: manifest.metrics.bestEpoch,
+    validationNll: r3(manifest.metrics.validationNll),
+    trainSeconds: r3(trained.seconds),
+    likelihood: await diagnose(
+      model,
+      await readTimeline(train),
+      await readTimeline(holdout),
+      splitSeed,
+    ),
+  };
+  if (args['no-validate']) return row;
+  const syn = join(dir, `synthetic-${name}`);
+  rmSync(syn, { recursive: true, force: true });
+  trajsim([
+    'generate',
+    '--model',
+    model,
+    '--patients',
+    args.synthetic,
+    '--seed',
+    '7',
+    '--out',
+    syn,
+  ]);
+  const out = join(dir, `report-${name}`);
+  trajsim([
+    'validate',
+    '--real',
+    holdout,
+    '--synthetic',
+    syn,
+    '--out',
+    out,
+    '--overwrite',
+    '--train',
+    train,
+    '--model',
+    model,
+    '--seed',
+    String(splitSeed),
+  ]);
+  return { ...row, ...summariseReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))) };
+}
+
+const full = join(work, 'colon-full');
+rmSync(full, { recursive: true, force: true });
+trajsim([
+  'import',
+  '--patients',
+  new URL('data/colon/patients.csv', root).pathname,
+  '--events',
+  new URL('data/colon/events.csv', root).pathname,
+  '--categorical',
+  'obstruct,perfor,adhere,node4',
+  '--out',
+  full,
+]);
+const results = [];
+for (const s of args['split-seeds'].split(',')) {
+  const dir = await split(full, s);
+  for (const v of args.variants.split(',')) {
+    results.push(await runVariant(dir, v, s));
+    process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
+  }
+}
+process.stdout.write(
+  `${JSON.stringify({ generatedBy: 'scripts/privacy-regularisation.mjs', args, results }, null, 2)}\n`,
+);
