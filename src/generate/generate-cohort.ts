@@ -54,13 +54,19 @@ export interface HistoryPrefix {
   readonly codes: Int32Array;
   readonly values: Float64Array;
   /**
-   * The landmark: the first sampled event falls strictly after this day (its gap is drawn
-   * again, up to MAX_LANDMARK_DRAWS times, then the day is set to `afterDay + 1`).
+   * The landmark: the first sampled event falls strictly after this day. Its code and gap are
+   * drawn jointly conditional on "no event in (last observed day, afterDay]": the pair is drawn
+   * again (code from the same step probabilities, then its gap) until the day passes the
+   * landmark, up to {@link MAX_LANDMARK_DRAWS} pairs; after that the last code drawn is kept
+   * on day `afterDay + 1`.
    */
   readonly afterDay: number;
 }
 
-/** Gap draws for the first event after a history prefix before its day is set past the landmark. */
+/**
+ * (code, gap) pair draws for the first event after a history prefix before the fallback (the
+ * last code drawn, on the day after the landmark).
+ */
 export const MAX_LANDMARK_DRAWS = 64;
 
 /** Hooks for a scenario engine; every hook is called with the patient's global index. */
@@ -297,6 +303,8 @@ interface RangeState {
   readonly valued: Uint8Array | undefined;
   readonly prevGap: Int32Array;
   readonly prevDay: Int32Array;
+  /** The gap of the first event after a history prefix, drawn with its code ({@link conditionOnLandmark}). */
+  readonly landmarkGap: Int32Array;
   readonly forced: (readonly ForcedEvent[] | undefined)[];
   readonly history: (HistoryPrefix | undefined)[];
   readonly forcedNext: Int32Array;
@@ -380,6 +388,7 @@ function createRangeState(
         : undefined,
     prevGap: new Int32Array(cap),
     prevDay: new Int32Array(cap),
+    landmarkGap: new Int32Array(cap),
     forced: new Array(cap),
     history: new Array(cap),
     forcedNext: new Int32Array(cap),
@@ -536,7 +545,7 @@ async function flush(s: RangeState): Promise<void> {
  * checked by the rule mask, then the gap head for that code).
  */
 async function sampleCodes(s: RangeState): Promise<void> {
-  const { rows, m, inCode, inGap, inDay, prevCode, prevGap, prevDay, BOS, sm, V, rngs } = s;
+  const { rows, m, inCode, inGap, inDay, prevCode, prevGap, prevDay, BOS, sm } = s;
   const { nextCode, ruleMask, history, count } = s;
   for (let k = 0; k < m; k++) {
     const i = rows[k]!;
@@ -566,13 +575,62 @@ async function sampleCodes(s: RangeState): Promise<void> {
       ruleMask?.sync(i);
       continue;
     }
-    const code = sampleCode(probs, k, V, rngs[i]!);
-    // hard plausibility rules (src/rules): a code they forbid is drawn again, masked
-    nextCode[k] = ruleMask
-      ? ruleMask.checkCode(i, code, probs.subarray(k * V, (k + 1) * V), prevDay[i]!, rngs[i]!)
-      : code;
+    nextCode[k] = drawCode(s, probs, k, i);
   }
   await sm.setNextCodes(nextCode.subarray(0, m));
+  await conditionOnLandmark(s, probs);
+}
+
+/** Draws row k's (slot i's) next code from the step probabilities, with the rule mask applied. */
+function drawCode(s: RangeState, probs: Float32Array, k: number, i: number): number {
+  const { V, rngs, ruleMask, prevDay } = s;
+  const code = sampleCode(probs, k, V, rngs[i]!);
+  // hard plausibility rules (src/rules): a code they forbid is drawn again, masked
+  return ruleMask
+    ? ruleMask.checkCode(i, code, probs.subarray(k * V, (k + 1) * V), prevDay[i]!, rngs[i]!)
+    : code;
+}
+
+/**
+ * The first sampled event after a history prefix, drawn exactly conditional on "no event in
+ * (last observed day, landmark]": rows at that event draw the gap of their code; a pair whose
+ * day is not past the landmark is refused, and the row draws a new code from the same step
+ * probabilities (the gap head is evaluated again for the new codes: `setNextCodes` on the
+ * whole row set, the other rows' codes unchanged) and its gap, up to MAX_LANDMARK_DRAWS pairs
+ * (then the last code is kept on the day after the landmark). An accepted pair has
+ * probability ∝ P(code) · P(gap | code) · 1(day > landmark): the model's joint distribution
+ * conditional on the landmark. Per row the draws are code, gap, code, gap, ... from its own
+ * stream, so the bytes do not depend on the other rows. The gap is kept in `landmarkGap`.
+ */
+async function conditionOnLandmark(s: RangeState, probs: Float32Array): Promise<void> {
+  const { rows, m, history, count, rngs, prevDay, nextCode, sm, landmarkGap, V } = s;
+  let pending: number[] = [];
+  for (let k = 0; k < m; k++) {
+    const i = rows[k]!;
+    if (i >= 0 && history[i] !== undefined && count[i] === history[i]!.codes.length) {
+      pending.push(k);
+    }
+  }
+  if (pending.length === 0) return;
+  // the step's probabilities of these rows (a second setNextCodes may reuse the step's buffers)
+  const own = new Float32Array(m * V);
+  for (const k of pending) own.set(probs.subarray(k * V, (k + 1) * V), k * V);
+  for (let draw = 1; pending.length > 0; draw++) {
+    const again: number[] = [];
+    for (const k of pending) {
+      const i = rows[k]!;
+      const landmark = history[i]!.afterDay;
+      const gap = sm.sampleGapDays(k, nextCode[k]!, rngs[i]!);
+      if (prevDay[i]! + gap > landmark) landmarkGap[i] = gap;
+      else if (draw >= MAX_LANDMARK_DRAWS) landmarkGap[i] = landmark + 1 - prevDay[i]!;
+      else {
+        nextCode[k] = drawCode(s, own, k, i);
+        again.push(k);
+      }
+    }
+    if (again.length > 0) await sm.setNextCodes(nextCode.subarray(0, m));
+    pending = again;
+  }
 }
 
 /**
@@ -590,8 +648,10 @@ function recordEvent(s: RangeState, k: number, i: number): void {
     recordObserved(s, i, h.days[count[i]!]!, c, h.values[count[i]!] ?? Number.NaN);
     return;
   }
-  let day = prevDay[i]! + sm.sampleGapDays(k, c, rng);
-  if (h && count[i] === h.codes.length) day = afterLandmark(s, k, c, day, h.afterDay);
+  // the first event after a history prefix: its gap was drawn with its code (conditionOnLandmark)
+  let day =
+    prevDay[i]! +
+    (h && count[i] === h.codes.length ? s.landmarkGap[i]! : sm.sampleGapDays(k, c, rng));
   if (ruleMask) day = ruleMask.checkDay(i, k, c, day, prevDay[i]!, sm, rng);
   // draw order per event: code, gap, value (only models with values draw one)
   let value = s.valued?.[c] === 1 ? sm.sampleValue!(k, c, rng) : Number.NaN;
@@ -667,16 +727,6 @@ function recordObserved(s: RangeState, i: number, day: number, c: number, value:
   s.prevGap[i] = day - s.prevDay[i]!;
   s.prevDay[i] = day;
   s.prevCode[i] = c;
-}
-
-/** The first sampled day after a history prefix: its gap drawn again until past the landmark. */
-function afterLandmark(s: RangeState, k: number, c: number, day: number, landmark: number): number {
-  const rng = s.rngs[s.rows[k]!]!;
-  const prev = s.prevDay[s.rows[k]!]!;
-  let d = day;
-  for (let t = 0; d <= landmark && t < MAX_LANDMARK_DRAWS; t++)
-    d = prev + s.sm.sampleGapDays(k, c, rng);
-  return d <= landmark ? landmark + 1 : d;
 }
 
 /**

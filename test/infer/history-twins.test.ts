@@ -68,6 +68,22 @@ function firstFutureShares(twins: Timeline, landmarks: Map<string, number>): num
   return counts.map((c) => c / n);
 }
 
+/**
+ * The Markov model's next-code distribution after `prev` conditional on a gap > `afterGap`
+ * days, from its fitted counts and gap histograms (one cell: condition 'none'):
+ * P(n | gap > G) ∝ counts[prev][n] · P(gap > G | prev → n); afterGap −1: unconditional.
+ */
+function conditionalRow(prev: number, afterGap: number): number[] {
+  const weight = markov.counts[0]![prev]!.map((c, n) => {
+    const h = markov.gaps[`0|${prev}|${n}`] ?? markov.gaps[`*|${prev}|${n}`];
+    if (!h) return afterGap < 0 ? c : 0;
+    const all = h.counts.reduce((a, k) => a + k, 0);
+    return (c * h.counts.reduce((a, k, j) => a + (h.days[j]! > afterGap ? k : 0), 0)) / all;
+  });
+  const total = weight.reduce((a, w) => a + w, 0);
+  return weight.map((w) => w / total);
+}
+
 describe('generateHistoryTwins (Markov: known transition rows)', () => {
   it('futures after a history ending in state X start with X’s transition distribution', async () => {
     const progression = firstProgression(toy);
@@ -89,12 +105,11 @@ describe('generateHistoryTwins (Markov: known transition rows)', () => {
     expect(twins.patients.ids[0]).toBe(`${r.rows[0]!.patientId}#1`);
     const shares = firstFutureShares(twins, progression);
     // expected: the fitted counts of PROGRESSION's row (one cell; smoothing toward the
-    // pooled row of the same counts leaves n_pn / n_p), not re-derived by the sampler
-    const row = markov.counts[0]![code('PROGRESSION')]!;
-    const total = row.reduce((s, v) => s + v, 0);
+    // pooled row of the same counts leaves n_pn / n_p), not re-derived by the sampler,
+    // conditioned on a gap > 0 (the first future event falls after the landmark day)
+    const row = conditionalRow(code('PROGRESSION'), 0);
     const draws = twins.patients.ids.length;
-    row.forEach((c, next) => {
-      const p = c / total;
+    row.forEach((p, next) => {
       const se = Math.sqrt((p * (1 - p)) / draws);
       expect(Math.abs(shares[next]! - p)).toBeLessThanOrEqual(4 * se + 1e-9);
     });
@@ -106,6 +121,52 @@ describe('generateHistoryTwins (Markov: known transition rows)', () => {
       return Math.abs(shares[next]! - p) / Math.sqrt((p * (1 - p)) / draws + 1e-12);
     });
     expect(Math.max(...misfit)).toBeGreaterThan(6);
+  });
+
+  it('the first future code is conditioned exactly on no event between the last observed one and the landmark', async () => {
+    // patients whose first PROGRESSION (day d) is followed by nothing until d + G: landmark
+    // d + G, so the prefix ends with PROGRESSION and the first future event is after a gap > G
+    const G = 200;
+    const days: Record<string, number> = {};
+    for (let p = 0; p < toy.patients.ids.length; p++) {
+      for (let e = toy.offsets[p]!; e < toy.offsets[p + 1]!; e++) {
+        if (toy.events.code[e] !== code('PROGRESSION')) continue;
+        const d = toy.events.day[e]!;
+        const next = e + 1 < toy.offsets[p + 1]! ? toy.events.day[e + 1]! : d;
+        if (next > d + G) days[toy.patients.ids[p]!] = d + G;
+        break;
+      }
+    }
+    const landmarks = new Map(Object.entries(days));
+    expect(landmarks.size).toBeGreaterThan(40);
+    const futures = 60;
+    await withModel(markovDir, (m) =>
+      generateHistoryTwins(m, toy, {
+        landmark: { days },
+        futures,
+        seed: 4,
+        horizonDays: 1_000_000, // no censoring by the horizon
+        out: join(root, 'markov-exact'),
+      }),
+    );
+    const twins = await readTimeline(join(root, 'markov-exact', 'twins'));
+    const shares = firstFutureShares(twins, landmarks);
+    const draws = twins.patients.ids.length;
+    expect(draws).toBe(landmarks.size * futures);
+    const expected = conditionalRow(code('PROGRESSION'), G);
+    const unconditional = conditionalRow(code('PROGRESSION'), -1);
+    let misfitUnconditional = 0;
+    expected.forEach((p, n) => {
+      const se = Math.sqrt((p * (1 - p)) / draws);
+      expect(Math.abs(shares[n]! - p)).toBeLessThanOrEqual(4 * se + 1e-9);
+      const q = unconditional[n]!;
+      misfitUnconditional = Math.max(
+        misfitUnconditional,
+        Math.abs(shares[n]! - q) / Math.sqrt((q * (1 - q)) / draws + 1e-12),
+      );
+    });
+    // and not the unconditional row (the old sampler kept the code and redrew only the gap)
+    expect(misfitUnconditional).toBeGreaterThan(6);
   });
 
   it('keeps the observed prefix and the real attributes, and reports who died or was censored before the landmark', async () => {
