@@ -5,7 +5,7 @@ import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model
 import { mineRules } from '../../rules/mine-rules.js';
 import { RULES_FILE, writeRuleSet } from '../../rules/rules-file.js';
 import { readTimeline } from '../../timeline/read.js';
-import type { RegisterCommand } from '../context.js';
+import type { CliContext, RegisterCommand } from '../context.js';
 import {
   fraction,
   integerIn,
@@ -109,61 +109,64 @@ export const registerTrain: RegisterCommand = (program, context) => {
         'after',
         '\nExample:\n  trajsim train --data out/colon --out models/colon --epochs 100 --seed 1',
       )
-      .action(async (opts: TrainFlags) => {
-        // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
-        const { trainModel } = await import('../../model/train-model.js');
-        const num = (
-          k:
-            | 'epochs'
-            | 'hidden'
-            | 'gapBins'
-            | 'valueBins'
-            | 'layers'
-            | 'batchSize'
-            | 'learningRate'
-            | 'patience'
-            | 'weightDecay'
-            | 'attributeDropout'
-            | 'attributeNoise',
-        ) => (opts[k] === undefined ? {} : { [k]: opts[k] });
-        const manifest = await trainModel({
-          data: opts.data,
-          out: opts.out,
-          kind: opts.kind,
-          backend: opts.backend,
-          seed: opts.seed,
-          ...num('epochs'),
-          ...num('hidden'),
-          ...num('gapBins'),
-          ...num('valueBins'),
-          ...num('layers'),
-          ...num('batchSize'),
-          ...num('learningRate'),
-          ...num('patience'),
-          ...num('weightDecay'),
-          ...num('attributeDropout'),
-          ...num('attributeNoise'),
-          ...(opts.valFraction !== undefined ? { validationFraction: opts.valFraction } : {}),
-          ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
-          resume: opts.resume === true,
-          overwrite: opts.overwrite === true,
-          commandLine: ['trajsim', ...process.argv.slice(2)],
-          logger: context.logger,
-        });
-        // the plausibility rules of the training data live with the model (enforced by generate)
-        const rules = mineRules(await readTimeline(opts.data), {
-          contentHash: manifest.training.contentHash,
-        });
-        writeRuleSet(join(opts.out, RULES_FILE), rules);
-        const m = manifest.metrics;
-        context.out(
-          `trained ${manifest.kind} on ${manifest.training.trainPatients} patients (${manifest.vocabulary.codes.length} codes)` +
-            (m.validationNll !== null
-              ? `, validation NLL ${m.validationNll.toFixed(4)} nats/event at epoch ${m.bestEpoch}`
-              : '') +
-            (m.validationCodeNll !== null ? `, code NLL ${m.validationCodeNll.toFixed(4)}` : '') +
-            `, ${m.trainSeconds.toFixed(1)} s, ${rules.rules.length} plausibility rules → ${opts.out}`,
-        );
-      }),
+      .action((opts: TrainFlags) => trainAction(opts, context)),
   );
 };
+
+/** The train action: fits the model, mines its plausibility rules, prints one summary line. */
+async function trainAction(opts: TrainFlags, context: CliContext): Promise<void> {
+  // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
+  const { trainModel } = await import('../../model/train-model.js');
+  const num = (
+    k:
+      | 'epochs'
+      | 'hidden'
+      | 'gapBins'
+      | 'valueBins'
+      | 'layers'
+      | 'batchSize'
+      | 'learningRate'
+      | 'patience'
+      | 'weightDecay'
+      | 'attributeDropout'
+      | 'attributeNoise',
+  ) => (opts[k] === undefined ? {} : { [k]: opts[k] });
+  const manifest = await trainModel({
+    data: opts.data,
+    out: opts.out,
+    kind: opts.kind,
+    backend: opts.backend,
+    seed: opts.seed,
+    ...num('epochs'),
+    ...num('hidden'),
+    ...num('gapBins'),
+    ...num('valueBins'),
+    ...num('layers'),
+    ...num('batchSize'),
+    ...num('learningRate'),
+    ...num('patience'),
+    ...num('weightDecay'),
+    ...num('attributeDropout'),
+    ...num('attributeNoise'),
+    ...(opts.valFraction !== undefined ? { validationFraction: opts.valFraction } : {}),
+    ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
+    resume: opts.resume === true,
+    overwrite: opts.overwrite === true,
+    commandLine: ['trajsim', ...process.argv.slice(2)],
+    logger: context.logger,
+  });
+  // the plausibility rules of the training data live with the model (enforced by generate)
+  const rules = mineRules(await readTimeline(opts.data), {
+    contentHash: manifest.training.contentHash,
+  });
+  writeRuleSet(join(opts.out, RULES_FILE), rules);
+  const m = manifest.metrics;
+  context.out(
+    `trained ${manifest.kind} on ${manifest.training.trainPatients} patients (${manifest.vocabulary.codes.length} codes)` +
+      (m.validationNll !== null
+        ? `, validation NLL ${m.validationNll.toFixed(4)} nats/event at epoch ${m.bestEpoch}`
+        : '') +
+      (m.validationCodeNll !== null ? `, code NLL ${m.validationCodeNll.toFixed(4)}` : '') +
+      `, ${m.trainSeconds.toFixed(1)} s, ${rules.rules.length} plausibility rules → ${opts.out}`,
+  );
+}
