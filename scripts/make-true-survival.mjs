@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { makeTrueSurvivalTable } from 'trajsim';
 
 if (process.argv.includes('--help')) {
-  console.log('usage: node scripts/make-true-survival.mjs (writes src/reference/true-survival.json)');
+  console.log(
+    'usage: node scripts/make-true-survival.mjs (writes src/reference/true-survival.json)',
+  );
   process.exit(0);
 }
 const target = new URL('../src/reference/true-survival.json', import.meta.url);

@@ -178,6 +178,7 @@ export { fitLandmarkCox, predictLandmarkRisk } from './stats/landmark-cox.js';
 export {
   evaluateLandmarkPredictions,
   type LandmarkEvaluation,
+  heldOutSplit,
   type LandmarkPredictions,
 } from './validate/landmark-evaluation.js';
 export { readLandmarkPredictions } from './validate/read-landmark-predictions.js';

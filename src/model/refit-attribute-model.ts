@@ -56,7 +56,7 @@ export async function refitAttributeModel(
   const { train } = prepareTraining(
     timeline,
     { seed: manifest.seed, minCodePatients: manifest.vocabulary.minPatients },
-    Number(manifest.hyperparameters.validationFraction ?? 0.1),
+    Number(manifest.hyperparameters['validationFraction'] ?? 0.1),
     SILENT_LOGGER,
   );
   if (train.length !== manifest.training.trainPatients) {
@@ -73,7 +73,7 @@ export async function refitAttributeModel(
     options.kind === 'parent'
       ? fitParentAttributeModel(attributes, train)
       : fitAttributeModel(attributes, train);
-  raw.attributeModel = JSON.parse(JSON.stringify(model));
+  raw['attributeModel'] = JSON.parse(JSON.stringify(model));
   writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
   readModelManifest(modelDir); // validates what was written
   return { trainPatients: train.length };
