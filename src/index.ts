@@ -123,7 +123,11 @@ export type { CodeValues } from './validate/value-summary.js';
 
 export { type GenerateTwinsOptions, generateTwins } from './infer/generate-twins.js';
 export { type RunInferenceOptions, runInference, runInferences } from './infer/run-inference.js';
-export { type CombinedInference, combineEstimates } from './stats/inference/combine-estimates.js';
+export {
+  type CombinedInference,
+  clusterInfluence,
+  combineEstimates,
+} from './stats/inference/combine-estimates.js';
 export {
   type InferenceResult,
   inferFromTimelines,
@@ -177,8 +181,8 @@ export { landmarkCohort } from './stats/landmark-cohort.js';
 export { fitLandmarkCox, predictLandmarkRisk } from './stats/landmark-cox.js';
 export {
   evaluateLandmarkPredictions,
-  type LandmarkEvaluation,
   heldOutSplit,
+  type LandmarkEvaluation,
   type LandmarkPredictions,
 } from './validate/landmark-evaluation.js';
 export { readLandmarkPredictions } from './validate/read-landmark-predictions.js';
