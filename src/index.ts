@@ -96,7 +96,10 @@ export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './r
 // --- Generate: one entry point, runGeneration (a scenario file, or a plain run) ---
 
 export type { HistoryPrefix } from './generate/generate-cohort.js';
-export { loadGenerationModel } from './generate/load-generation-model.js';
+export {
+  loadEngineGenerationModel,
+  loadGenerationModel,
+} from './generate/load-generation-model.js';
 export type { GenerationModel } from './generate/step-model.js';
 export { loadScenario, parseScenario } from './scenario/load-scenario.js';
 export {
