@@ -200,6 +200,11 @@ export { renderTwinsEvaluationSection } from './report/twins-evaluation-section.
 export { type CodeCalibration, codeCalibration } from './model/code-calibration.js';
 export { probeStepThroughput, type StepProbeOptions } from './model/throughput-probe.js';
 export {
+  probeTrainThroughput,
+  type TrainProbeOptions,
+  type TrainProbeResult,
+} from './model/train-throughput-probe.js';
+export {
   type MakeTrueSurvivalTableOptions,
   makeTrueSurvivalTable,
 } from './reference/true-survival-table.js';
