@@ -21,26 +21,24 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  compareAttributeCox,
+  defaultThresholds,
+  importTimeline,
+  loadGenerationModel,
+  Rng,
+  readTimeline,
+  refitAttributeModel,
+  selectBackend,
+  selectPatients,
+  simulateReference,
+  trainModel,
+  validateTimelineDirs,
+  writeTimeline,
+} from 'trajsim';
+import { generatePlain } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { Rng } = await import(dist('core/rng.js'));
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { TimelineWriter } = await import(dist('timeline/writer.js'));
-const { importTimeline } = await import(dist('timeline/import.js'));
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { trainModel } = await import(dist('model/train-model.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
-const { generateCohort } = await import(dist('generate/generate-cohort.js'));
-const { assessTimelines } = await import(dist('validate/fidelity.js'));
-const { defaultThresholds } = await import(dist('validate/default-thresholds.js'));
-const { fitParentAttributeModel } = await import(dist('model/attribute-model.js'));
-const { prepareTraining } = await import(dist('model/training-summary.js'));
-const { SILENT_LOGGER } = await import(dist('core/messages.js'));
-const { summarizeTimeline } = await import(dist('validate/summarize-timeline.js'));
-const { coxTermComparison } = await import(dist('validate/metrics/attributes.js'));
-const { metricContext } = await import(dist('validate/metric-context.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -81,27 +79,10 @@ const DATASETS = {
 };
 
 async function writeSubset(t, rows, dir, name) {
-  rmSync(dir, { recursive: true, force: true });
-  const w = await TimelineWriter.create(dir, {
-    name,
+  await writeTimeline(selectPatients(t, rows, name), dir, {
     source: `subset of ${t.name}`,
-    attributes: t.patients.attributes.map((a) =>
-      a.kind === 'categorical'
-        ? { name: a.name, kind: a.kind, levels: a.levels }
-        : { name: a.name, kind: a.kind },
-    ),
-    codes: t.events.codes,
+    overwrite: true,
   });
-  const values = new Float64Array(t.patients.attributes.length);
-  for (const p of rows) {
-    t.patients.attributes.forEach((a, j) => {
-      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
-    });
-    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
-    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++)
-      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
-  }
-  await w.close();
 }
 
 /** colon: share of patients (nodes and node4 present) breaking node4 = nodes > 4. */
@@ -166,14 +147,17 @@ function summarise(report, synth) {
   };
 }
 
-async function generateAndAssess(modelDir, heldOut, n, name) {
+async function generateAndAssess(modelDir, heldOutDir, n, name) {
   await selectBackend('wasm');
   const model = loadGenerationModel(modelDir);
   const out = join(work, `${name}-synthetic`);
-  await generateCohort(model, { patients: n, seed: 99, out, overwrite: true });
+  await generatePlain(model, modelDir, { patients: n, seed: 99, out });
   model.stepModel.dispose();
   const synth = await readTimeline(out);
-  const report = assessTimelines(heldOut, [synth], { thresholds: defaultThresholds(), seed: '0' });
+  const report = await validateTimelineDirs(heldOutDir, [out], {
+    thresholds: defaultThresholds(),
+    seed: '0',
+  });
   return summarise(report, synth);
 }
 
@@ -207,18 +191,7 @@ async function evaluate(name, full, epochs) {
   const legacyDir = join(work, `${name}-gru-legacy`);
   rmSync(legacyDir, { recursive: true, force: true });
   cpSync(modelDir, legacyDir, { recursive: true });
-  const trainTimeline = await readTimeline(trainDir);
-  const { train: rows } = prepareTraining(
-    trainTimeline,
-    { seed: manifest.seed, minCodePatients: manifest.vocabulary.minPatients },
-    Number(manifest.hyperparameters.validationFraction),
-    SILENT_LOGGER,
-  );
-  const raw = JSON.parse(readFileSync(join(legacyDir, 'manifest.json'), 'utf8'));
-  raw.attributeModel = JSON.parse(
-    JSON.stringify(fitParentAttributeModel(trainTimeline.patients.attributes, rows)),
-  );
-  writeFileSync(join(legacyDir, 'manifest.json'), JSON.stringify(raw));
+  await refitAttributeModel(legacyDir, trainDir, { kind: 'parent' });
   const size = nTest * Number(args['synthetic-factor']);
   const result = {
     dataset: name,
@@ -229,8 +202,8 @@ async function evaluate(name, full, epochs) {
     epochs: manifest.metrics.epochs,
     bestEpoch: manifest.metrics.bestEpoch,
     heldOutNode4: node4Inconsistency(heldOut),
-    cart: await generateAndAssess(modelDir, heldOut, size, `${name}-cart`),
-    legacy: await generateAndAssess(legacyDir, heldOut, size, `${name}-legacy`),
+    cart: await generateAndAssess(modelDir, testDir, size, `${name}-cart`),
+    legacy: await generateAndAssess(legacyDir, testDir, size, `${name}-legacy`),
   };
   log(`${name}: trained in ${trainSeconds.toFixed(0)} s; cart passed ${result.cart.passed}`);
   return result;
@@ -241,9 +214,8 @@ async function evaluateReference() {
   const truthDir = join(work, 'reference-40k');
   await simulateReference(heldDir, { patients: 5000, seed: 2, overwrite: true });
   await simulateReference(truthDir, { patients: 40000, seed: 3, overwrite: true });
-  const heldOut = await readTimeline(heldDir);
   const result = { dataset: 'reference', heldOutPatients: 5000, synthetic: 5000 };
-  const truthSummary = summarizeTimeline(await readTimeline(truthDir));
+  const truth = await readTimeline(truthDir);
   for (const [kind, dir] of [
     ['cart', 'models/reference'],
     ['legacy', args['reference-legacy'] ?? join(work, 'reference-legacy')],
@@ -251,14 +223,13 @@ async function evaluateReference() {
     if (kind === 'legacy' && !readFileSafe(join(dir, 'manifest.json'))) continue;
     const s = await generateAndAssess(
       new URL(dir, root).pathname,
-      heldOut,
+      heldDir,
       5000,
       `reference-${kind}`,
     );
-    const synth = summarizeTimeline(await readTimeline(join(work, `reference-${kind}-synthetic`)));
-    const ctx = metricContext(truthSummary, {});
+    const synth = await readTimeline(join(work, `reference-${kind}-synthetic`));
     s.coxVsTruth = Object.fromEntries(
-      coxTermComparison(truthSummary, synth, ctx).map((t) => [
+      compareAttributeCox(truth, synth).map((t) => [
         t.term,
         {
           hrTruth: +Math.exp(t.refCoef).toFixed(3),

@@ -24,20 +24,21 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  loadEngineGenerationModel,
+  loadGenerationModel,
+  loadModel,
+  probeStepThroughput,
+  Rng,
+  runGeneration,
+  scenarioOfOptions,
+  selectBackend,
+  simulateReference,
+  trainModel,
+} from 'trajsim';
+import { generatePlain } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { trainModel } = await import(dist('model/train-model.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { probeStepThroughput } = await import(dist('model/throughput-probe.js'));
-const { loadModel } = await import(dist('model/load-model.js'));
-const { createEngineStepModel } = await import(dist('model/engine.js'));
-const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
-const { generateCohort } = await import(dist('generate/generate-cohort.js'));
-const { runGeneration } = await import(dist('scenario/run-generation.js'));
-const { scenarioOfOptions } = await import(dist('scenario/scenario-of-options.js'));
-const { Rng } = await import(dist('core/rng.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -83,6 +84,12 @@ const loaded = loadModel(modelDir);
 const V = loaded.manifest.vocabulary.codes.length;
 const nA = loaded.manifest.attributes.length;
 
+/** The step model of `loaded` on an engine, and the engine's description. */
+async function engineStepModel(loaded, options) {
+  const { model, engine } = await loadEngineGenerationModel(loaded, options);
+  return { stepModel: model.stepModel, engine };
+}
+
 function cpuSeconds(since) {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1e6;
@@ -116,13 +123,7 @@ async function endToEnd(stepModel, batch) {
   const out = join(work, `gen-${batch}`);
   const n = Math.max(Number(args['tfjs-patients']), 4 * batch);
   const c0 = process.cpuUsage();
-  const g = await generateCohort(model, {
-    patients: n,
-    seed: 1,
-    out,
-    batchSize: batch,
-    overwrite: true,
-  });
+  const g = await generatePlain(model, modelDir, { patients: n, seed: 1, out, batchSize: batch });
   const cpu = cpuSeconds(c0);
   rmSync(out, { recursive: true, force: true });
   return {
@@ -169,7 +170,7 @@ for (const batch of args.batches.split(',').map(Number)) {
   // tfjs wasm (one thread in Node): the committed two-stage step.
   {
     const loadBefore = await load1();
-    const { stepModel, engine } = await createEngineStepModel(loaded, { engine: 'tfjs' });
+    const { stepModel, engine } = await engineStepModel(loaded, { engine: 'tfjs' });
     const e2e = await endToEnd(stepModel, batch);
     stepModel.dispose();
     const raw = probeStepThroughput({
@@ -191,11 +192,11 @@ for (const batch of args.batches.split(',').map(Number)) {
     result.engines.push(row);
     log(JSON.stringify(row));
   }
-  const { stepModel: one } = await createEngineStepModel(loaded, { engine: 'onnx', threads: 1 });
+  const { stepModel: one } = await engineStepModel(loaded, { engine: 'onnx', threads: 1 });
   const rawOne = await onnxRaw(one, batch, steps);
   for (const threads of args.threads.split(',').map(Number)) {
     const loadBefore = await load1();
-    const { stepModel, engine } = await createEngineStepModel(loaded, { engine: 'onnx', threads });
+    const { stepModel, engine } = await engineStepModel(loaded, { engine: 'onnx', threads });
     const raw = threads === 1 ? rawOne : await onnxRaw(stepModel, batch, steps);
     stepModel.dispose();
     const e2e = await endToEndThreads(one, batch, threads);

@@ -5,7 +5,7 @@
 //        [--batches 256,1024,4096] [--patients 8192] [--rss-patients 1000000] [--skip-colon]
 //
 // 1. trains a hidden-128 GRU for 2 epochs on 3000 reference patients (training events/s);
-// 2. for each batch size: end-to-end `generateCohort` (sampling + Arrow output) patients/s and
+// 2. for each batch size: end-to-end `runGeneration` (sampling + Arrow output) patients/s and
 //    events/s, side by side with the raw network step alone (GRU step + heads on random
 //    inputs, one download per step, no sampling) at the same batch, in the same process;
 // 3. time to train colon to early stop (default hyperparameters);
@@ -15,16 +15,17 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  importTimeline,
+  loadGenerationModel,
+  probeStepThroughput,
+  selectBackend,
+  simulateReference,
+  trainModel,
+} from 'trajsim';
+import { generatePlain } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { importTimeline } = await import(dist('timeline/import.js'));
-const { trainModel } = await import(dist('model/train-model.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { probeStepThroughput } = await import(dist('model/throughput-probe.js'));
-const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
-const { generateCohort } = await import(dist('generate/generate-cohort.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -80,13 +81,7 @@ for (const batch of args.batches.split(',').map(Number)) {
   const model = loadGenerationModel(modelDir);
   const out = join(work, `gen-${batch}`);
   const n = Math.max(Number(args.patients), batch);
-  const g = await generateCohort(model, {
-    patients: n,
-    seed: 1,
-    out,
-    batchSize: batch,
-    overwrite: true,
-  });
+  const g = await generatePlain(model, modelDir, { patients: n, seed: 1, out, batchSize: batch });
   model.stepModel.dispose();
   rmSync(out, { recursive: true, force: true });
   const raw = probeStepThroughput({
@@ -99,7 +94,7 @@ for (const batch of args.batches.split(',').map(Number)) {
   const row = {
     batch,
     patients: n,
-    patientsPerSecond: g.patientsPerSecond,
+    patientsPerSecond: n / g.seconds,
     eventsPerSecond: g.eventsPerSecond,
     rawStepEventsPerSecond: raw.eventsPerSecond,
     endToEndShareOfRawStep: g.eventsPerSecond / raw.eventsPerSecond,

@@ -4,8 +4,10 @@
 //
 // Prints JSON: the reference run (patients/s, events/s, peak RSS) and, as the baseline measured
 // in the same run, the timeline writer alone writing the same number of patients and events
-// with trivial content — so `ratio_to_writer` says how much the simulation itself costs on top
-// of Arrow output. Each measurement runs in its own child process so peak RSS is its own.
+// with trivial content (writeTimeline, chunks of 65 536 patients built in memory beforehand;
+// peak RSS includes those chunks) — so `ratio_to_writer` says how much the simulation itself
+// costs on top of Arrow output. Each measurement runs in its own child process so peak RSS is
+// its own.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,41 +20,87 @@ const arg = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 
+/**
+ * The writer baseline's content, in memory: `n` patients from `first` with trivial attributes
+ * and `perPatient` events each on average (DIAGNOSIS, VISITs every 90 days, END_OF_FOLLOWUP).
+ */
+function trivialTimeline(first, n, perPatient) {
+  const counts = Array.from({ length: n }, (_, i) =>
+    Math.max(2, Math.round(perPatient + (((first + i) % 7) - 3))),
+  );
+  const offsets = new Int32Array(n + 1);
+  counts.forEach((c, i) => {
+    offsets[i + 1] = offsets[i] + c;
+  });
+  const total = offsets[n];
+  const patient = new Int32Array(total);
+  const day = new Int32Array(total);
+  const code = new Int32Array(total);
+  for (let i = 0; i < n; i++) {
+    const at = offsets[i];
+    const c = counts[i];
+    patient.fill(i, at, at + c);
+    for (let k = 1; k < c - 1; k++) {
+      day[at + k] = k * 90;
+      code[at + k] = 1;
+    }
+    day[at + c - 1] = c * 90;
+    code[at + c - 1] = 3;
+  }
+  return {
+    name: 'writer-baseline',
+    patients: {
+      ids: Array.from({ length: n }, (_, i) => `R${String(first + i + 1).padStart(7, '0')}`),
+      indexDay: Int32Array.from({ length: n }, (_, i) => 17_000 + ((first + i) % 2000)),
+      attributes: [
+        { name: 'age', kind: 'numeric', values: new Float64Array(n).fill(60) },
+        {
+          name: 'stage',
+          kind: 'categorical',
+          levels: ['I', 'II', 'III', 'IV'],
+          codes: Int32Array.from({ length: n }, (_, i) => (first + i) & 3),
+        },
+      ],
+    },
+    events: {
+      patient,
+      day,
+      code,
+      value: new Float64Array(total).fill(Number.NaN),
+      codes: ['DIAGNOSIS', 'VISIT', 'DEATH', 'END_OF_FOLLOWUP'],
+    },
+    offsets,
+  };
+}
+
 if (arg('child')) {
+  const { simulateReference, writeTimeline } = await import('trajsim');
   const mode = arg('child');
   const out = arg('out');
   const patients = Number(arg('patients'));
-  const t0 = performance.now();
+  let t0 = performance.now();
   let events = 0;
   if (mode === 'reference') {
-    const { simulateReference } = await import('../dist/reference/reference-process.js');
     const run = await simulateReference(out, { patients, seed: arg('seed', '1') });
     events = run.manifest.counts.events;
   } else {
-    const { TimelineWriter } = await import('../dist/timeline/writer.js');
+    // The public writer (writeTimeline) on chunks of 65 536 patients built beforehand, each to
+    // its own directory: Arrow output of the same patients and events with flat memory; only
+    // the writing is timed.
     const perPatient = Number(arg('events-per-patient'));
-    const w = await TimelineWriter.create(out, {
-      name: 'writer-baseline',
-      source: 'bench',
-      attributes: [
-        { name: 'age', kind: 'numeric' },
-        { name: 'stage', kind: 'categorical', levels: ['I', 'II', 'III', 'IV'] },
-      ],
-      codes: ['DIAGNOSIS', 'VISIT', 'DEATH', 'END_OF_FOLLOWUP'],
-    });
-    const attrs = new Float64Array(2);
-    for (let p = 0; p < patients; p++) {
-      attrs[0] = 60;
-      attrs[1] = p & 3;
-      w.addPatient(`R${String(p + 1).padStart(7, '0')}`, 17_000 + (p % 2000), attrs);
-      const n = Math.max(2, Math.round(perPatient + ((p % 7) - 3)));
-      w.addEvent(0, 0, Number.NaN);
-      for (let k = 1; k < n - 1; k++) w.addEvent(k * 90, 1, Number.NaN);
-      w.addEvent(n * 90, 3, Number.NaN);
-      events += n;
-      if ((p & 4095) === 4095) await w.commit();
+    const CHUNK = 65_536;
+    const chunks = [];
+    for (let first = 0; first < patients; first += CHUNK) {
+      chunks.push(trivialTimeline(first, Math.min(CHUNK, patients - first), perPatient));
     }
-    await w.close();
+    let seconds = 0;
+    for (const [i, t] of chunks.entries()) {
+      t0 = performance.now();
+      const m = await writeTimeline(t, join(out, `part-${i}`));
+      seconds += (performance.now() - t0) / 1000;
+      events += m.counts.events;
+    }
+    t0 = performance.now() - seconds * 1000;
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(

@@ -7,7 +7,7 @@
 //   npm run build && node scripts/calibrate-attribute-gates.mjs [--pairs 10] [--real 1500] [--factor 2]
 import { join } from 'node:path';
 
-import { assessTimelines, defaultThresholds, readTimeline, simulateReference } from 'trajsim';
+import { defaultThresholds, simulateReference, validateTimelineDirs } from 'trajsim';
 import { options } from './lib.mjs';
 
 const args = options({
@@ -28,7 +28,7 @@ for (let k = 0; k < Number(args.pairs); k++) {
     seed: `null-syn-${k}`,
     overwrite: true,
   });
-  const report = assessTimelines(await readTimeline(real), [await readTimeline(syn)], {
+  const report = await validateTimelineDirs(real, [syn], {
     thresholds: defaultThresholds(),
     seed: String(k),
   });

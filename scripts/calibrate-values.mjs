@@ -13,12 +13,15 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng } from '../dist/core/rng.js';
-import { importTimeline } from '../dist/timeline/import.js';
-import { readTimeline } from '../dist/timeline/read.js';
-import { selectPatients } from '../dist/timeline/select-patients.js';
-import { defaultThresholds } from '../dist/validate/default-thresholds.js';
-import { assessTimelines } from '../dist/validate/fidelity.js';
+import {
+  defaultThresholds,
+  importTimeline,
+  Rng,
+  readTimeline,
+  selectPatients,
+  validateTimelineDirs,
+  writeTimeline,
+} from 'trajsim';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +44,7 @@ if (!existsSync(dir)) {
   });
 }
 const full = await readTimeline(dir);
+const work = join(tmpdir(), 'trajsim-calibrate-values-splits');
 
 /** A copy of `t` whose `code` values are changed by `f(values, rng)` (in event order). */
 function perturb(t, code, f, rng) {
@@ -91,9 +95,13 @@ for (let s = 0; s < splits; s++) {
   rng.fork('sample').shuffle(idx);
   const X = selectPatients(full, idx.slice(0, N / 2).sort(), 'X');
   const Y = selectPatients(full, idx.slice(N / 2, N).sort(), 'Y');
+  const xDir = join(work, 'X');
+  await writeTimeline(X, xDir, { overwrite: true });
   for (const [name, make] of Object.entries(variants)) {
     if (args['null-only'] && name !== 'same') continue;
-    const report = assessTimelines(X, [make(Y, rng.fork(name))], { thresholds, seed: String(s) });
+    const yDir = join(work, `Y-${name}`);
+    await writeTimeline(make(Y, rng.fork(name)), yDir, { overwrite: true });
+    const report = await validateTimelineDirs(xDir, [yDir], { thresholds, seed: String(s) });
     const failed = report.metrics
       .filter((m) => m.pass === false)
       .map((m) => `${m.id} ${m.ratio.toFixed(2)}`);

@@ -25,21 +25,24 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import {
+  codeCalibration,
+  defaultThresholds,
+  importTimeline,
+  loadGenerationModel,
+  loadModel,
+  Rng,
+  readTimeline,
+  selectBackend,
+  selectPatients,
+  simulateReference,
+  trainModel,
+  validateTimelineDirs,
+  writeTimeline,
+} from 'trajsim';
+import { generatePlain } from './lib.mjs';
+
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { Rng } = await import(dist('core/rng.js'));
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { TimelineWriter } = await import(dist('timeline/writer.js'));
-const { importTimeline } = await import(dist('timeline/import.js'));
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { trainModel } = await import(dist('model/train-model.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
-const { generateCohort } = await import(dist('generate/generate-cohort.js'));
-const { assessTimelines } = await import(dist('validate/fidelity.js'));
-const { loadModel } = await import(dist('model/load-model.js'));
-const { codeCalibration } = await import(dist('model/code-calibration.js'));
-const { defaultThresholds } = await import(dist('validate/default-thresholds.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -73,27 +76,10 @@ const logger = {
 
 /** Writes the given patient rows of a timeline to a new timeline directory. */
 async function writeSubset(t, rows, dir, name) {
-  rmSync(dir, { recursive: true, force: true });
-  const w = await TimelineWriter.create(dir, {
-    name,
+  await writeTimeline(selectPatients(t, rows, name), dir, {
     source: `subset of ${t.name}`,
-    attributes: t.patients.attributes.map((a) =>
-      a.kind === 'categorical'
-        ? { name: a.name, kind: a.kind, levels: a.levels }
-        : { name: a.name, kind: a.kind },
-    ),
-    codes: t.events.codes,
+    overwrite: true,
   });
-  const values = new Float64Array(t.patients.attributes.length);
-  for (const p of rows) {
-    t.patients.attributes.forEach((a, j) => {
-      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
-    });
-    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
-    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++)
-      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
-  }
-  await w.close();
 }
 
 /**
@@ -183,15 +169,11 @@ async function evaluate(name, full, epochs) {
     if (kind === 'gru') await selectBackend('wasm');
     const model = loadGenerationModel(modelDir);
     const synthDir = join(work, `${name}-${kind}-synthetic`);
-    const gen = await generateCohort(model, {
-      patients: nTest * Number(args['synthetic-factor']),
-      seed: 99,
-      out: synthDir,
-      overwrite: true,
-    });
+    const patients = nTest * Number(args['synthetic-factor']);
+    const gen = await generatePlain(model, modelDir, { patients, seed: 99, out: synthDir });
     model.stepModel.dispose();
     const synth = await readTimeline(synthDir);
-    const report = assessTimelines(heldOut, [synth], {
+    const report = await validateTimelineDirs(testDir, [synthDir], {
       thresholds: defaultThresholds(),
       seed: '0',
     });
@@ -235,7 +217,7 @@ async function evaluate(name, full, epochs) {
       epochs: manifest.metrics.epochs,
       validationNll: manifest.metrics.validationNll,
       validationCodeNll: manifest.metrics.validationCodeNll,
-      generatePatientsPerSecond: gen.patientsPerSecond,
+      generatePatientsPerSecond: patients / gen.seconds,
       passed: report.passed,
       failedMetrics: report.metrics.filter((m) => m.pass === false).map((m) => m.id),
       metrics,

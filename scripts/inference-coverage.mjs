@@ -24,25 +24,26 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  clusterInfluence,
+  combineEstimates,
+  describeQuery,
+  estimateTarget,
+  generateTwins,
+  loadGenerationModel,
+  loadModel,
+  normalUpperTail,
+  REFERENCE_PARAMETERS,
+  readTimeline,
+  selectBackend,
+  selectPatients,
+  simulateReference,
+  trueSurvival,
+} from 'trajsim';
+import { generatePlain } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
 const rootDir = root.pathname;
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { selectPatients } = await import(dist('timeline/select-patients.js'));
-const { simulateReference } = await import(dist('reference/reference-process.js'));
-const { trueSurvival } = await import(dist('reference/true-survival.js'));
-const { REFERENCE_PARAMETERS } = await import(dist('reference/reference-parameters.js'));
-const { normalUpperTail } = await import(dist('stats/normal.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { loadModel } = await import(dist('model/load-model.js'));
-const { loadGenerationModel } = await import(dist('generate/load-generation-model.js'));
-const { generateCohort } = await import(dist('generate/generate-cohort.js'));
-const { generateTwins } = await import(dist('infer/generate-twins.js'));
-const { estimateTarget, describeQuery } = await import(dist('stats/inference/inference-target.js'));
-const { clusterInfluence, combineEstimates } = await import(
-  dist('stats/inference/combine-estimates.js')
-);
 
 const { values: args } = parseArgs({
   options: {
@@ -180,7 +181,7 @@ async function prepareGenerator(name) {
   const model = loadGenerationModel(loaded);
   const cohortDir = join(work, `${name}-cohort-${N}`);
   if (!existsSync(cohortDir))
-    await generateCohort(model, { patients: N, seed: 'inference-cohort', out: cohortDir });
+    await generatePlain(model, modelDir, { patients: N, seed: 'inference-cohort', out: cohortDir });
   const twinsDir = join(work, `${name}-twins-${R * n}x${K}`);
   if (!existsSync(twinsDir)) {
     await generateTwins(model, pool, { perPatient: K, seed: 'inference-twins', out: twinsDir });

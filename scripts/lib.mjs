@@ -2,6 +2,7 @@
 // public API (`import { ... } from 'trajsim'`, the package's own name; run `npm run build`
 // first), never through deep dist/ paths.
 import { parseArgs } from 'node:util';
+import { runGeneration, scenarioOfOptions } from 'trajsim';
 
 /**
  * The script's --options, with defaults: a number default gives a number, a boolean default a
@@ -42,4 +43,21 @@ export function printJson(value) {
 export function round(x, digits = 2) {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * A plain generation run (no scenario file) through the public entry point, as
+ * `trajsim generate --model DIR --patients N --seed S --out OUT` does: runGeneration with
+ * scenarioOfOptions. Returns runGeneration's result with the wall time and event rate.
+ *
+ * @example
+ * const g = await generatePlain(loadGenerationModel('models/default'), 'models/default',
+ *   { patients: 1000, seed: 7, out: '/tmp/syn' }); // g.manifest.counts.patients === 1000
+ */
+export async function generatePlain(model, modelDir, { patients, seed, out, ...rest }) {
+  const scenario = scenarioOfOptions({ out, patients, seed: String(seed) });
+  const t0 = performance.now();
+  const result = await runGeneration({ model, modelDir, scenario, out, overwrite: true, ...rest });
+  const seconds = (performance.now() - t0) / 1000;
+  return { ...result, seconds, eventsPerSecond: result.manifest.counts.events / seconds };
 }

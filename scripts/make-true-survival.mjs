@@ -1,31 +1,16 @@
 // Regenerates src/reference/true-survival.json, the committed table behind trueSurvival().
 // Usage: npm run build && node scripts/make-true-survival.mjs && npx biome format --write src/reference/true-survival.json
-// Takes about 10 s: exact computation from the model (see docs/reference-process.md).
+// Takes about 10 s: exact computation from the model (see docs/reference-process.md); the
+// table is the library's makeTrueSurvivalTable().
 import { writeFileSync } from 'node:fs';
-import {
-  computeTrueSurvival,
-  REFERENCE_HORIZON_DAYS,
-  referenceParametersHash,
-} from '../dist/reference/compute-true-survival.js';
-import { REFERENCE_PARAMETERS } from '../dist/reference/reference-parameters.js';
+import { makeTrueSurvivalTable } from 'trajsim';
 
-const DECIMALS = 1e7;
-const curves = computeTrueSurvival();
-const survival = {};
-for (const stage of REFERENCE_PARAMETERS.attributes.stage.levels) {
-  survival[stage] = Array.from(curves[stage], (v) => Math.round(v * DECIMALS) / DECIMALS);
+if (process.argv.includes('--help')) {
+  console.log(
+    'usage: node scripts/make-true-survival.mjs (writes src/reference/true-survival.json)',
+  );
+  process.exit(0);
 }
-const table = {
-  description:
-    'True overall survival of the trajsim reference process by stage: survival[stage][d] = P(recorded death day > d), d = 0..horizonDays.',
-  method:
-    'computeTrueSurvival(): exact chain transition matrices, averaged over the covariate distribution given stage; rounded to 1e-7.',
-  generatedBy: 'scripts/make-true-survival.mjs',
-  parametersVersion: REFERENCE_PARAMETERS.version,
-  parametersHash: referenceParametersHash(),
-  horizonDays: REFERENCE_HORIZON_DAYS,
-  survival,
-};
 const target = new URL('../src/reference/true-survival.json', import.meta.url);
-writeFileSync(target, `${JSON.stringify(table)}\n`);
+writeFileSync(target, `${JSON.stringify(makeTrueSurvivalTable())}\n`);
 console.log(`wrote ${target.pathname}`);

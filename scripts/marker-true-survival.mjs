@@ -5,37 +5,37 @@
 // prints JSON with Greenwood standard errors next to the default process's exact values.
 // Usage: npm run build && node scripts/marker-true-survival.mjs [patients=200000] [seed=marker-truth]
 
-import { REFERENCE_CODES, REFERENCE_PARAMETERS } from '../dist/reference/reference-parameters.js';
-import { ReferenceSimulator } from '../dist/reference/reference-process.js';
-import { trueSurvival } from '../dist/reference/true-survival.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REFERENCE_PARAMETERS, readTimeline, simulateReference, trueSurvival } from 'trajsim';
 
 const patients = Number(process.argv[2] ?? 200_000);
 const seed = process.argv[3] ?? 'marker-truth';
 const STAGES = REFERENCE_PARAMETERS.attributes.stage.levels;
 const HORIZON = 3286;
-const DEATH = REFERENCE_CODES.indexOf('DEATH');
 const started = performance.now();
-const sim = new ReferenceSimulator(seed, {}, { marker: true });
-// per stage: deaths and exits (deaths + censorings) by day
+// The same patients as the simulator streams (simulateReference, same seed, marker on),
+// written to a temporary timeline and read back.
+const dir = mkdtempSync(join(tmpdir(), 'trajsim-marker-truth-'));
+let t;
+try {
+  await simulateReference(join(dir, 'ref'), { patients, seed, marker: true });
+  t = await readTimeline(join(dir, 'ref'));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const DEATH = t.events.codes.indexOf('DEATH');
+const stageAttr = t.patients.attributes.find((a) => a.name === 'stage');
+// per stage (in REFERENCE_PARAMETERS order): deaths and exits (deaths + censorings) by day
 const deaths = STAGES.map(() => new Float64Array(HORIZON + 2));
 const exits = STAGES.map(() => new Float64Array(HORIZON + 2));
-let stage = 0;
-let lastDay = 0;
-let lastCode = -1;
-const sink = {
-  addPatient(_id, _indexDay, attrs) {
-    stage = attrs[2];
-  },
-  addEvent(day, code) {
-    lastDay = day;
-    lastCode = code;
-  },
-};
-for (let i = 0; i < patients; i++) {
-  sim.simulatePatient(i, sink);
-  const d = Math.min(lastDay, HORIZON + 1);
+for (let i = 0; i < t.patients.ids.length; i++) {
+  const stage = STAGES.indexOf(stageAttr.levels[stageAttr.codes[i]]);
+  const last = t.offsets[i + 1] - 1;
+  const d = Math.min(t.events.day[last], HORIZON + 1);
   exits[stage][d]++;
-  if (lastCode === DEATH) deaths[stage][d]++;
+  if (t.events.code[last] === DEATH) deaths[stage][d]++;
 }
 const points = [365, 730, 1826, HORIZON];
 const out = { patients, seed, seconds: 0, survival: {} };

@@ -16,18 +16,17 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
-  assessTimelines,
   auditRules,
   defaultThresholds,
-  generateCohort,
   importTimeline,
   loadGenerationModel,
   mineRules,
   readTimeline,
   selectBackend,
   simulateReference,
+  validateTimelineDirs,
 } from 'trajsim';
-import { options } from './lib.mjs';
+import { generatePlain, options } from './lib.mjs';
 
 const args = options({ work: '/tmp/trajsim-plausibility', patients: 10000, seed: '7' });
 const patients = args.patients;
@@ -39,7 +38,8 @@ const log = (s) => process.stderr.write(`${s}\n`);
 const KEY =
   /^(os\.km\.sup|os\.km\.iad|os\.rmst\.abs_diff|gaps\.ks|gaps\.w1|gaps\.transition\.w1|time_to_first\..*\.cif_sup)$/;
 
-async function evaluate(name, modelDir, real) {
+async function evaluate(name, modelDir, realDir) {
+  const real = await readTimeline(realDir);
   const rules = mineRules(real).rules.filter((r) => r.severity === 'hard');
   const model = loadGenerationModel(modelDir);
   const { rules: _r, ...free } = model;
@@ -51,12 +51,12 @@ async function evaluate(name, modelDir, real) {
     ]) {
       const dir = join(args.work, `${name}-${mode}`);
       const t0 = performance.now();
-      await generateCohort(m, { patients, seed: args.seed, out: dir, overwrite: true });
+      await generatePlain(m, modelDir, { patients, seed: args.seed, out: dir });
       const seconds = (performance.now() - t0) / 1000;
       log(`${name} ${mode}: ${patients} patients in ${seconds.toFixed(1)} s`);
       const synthetic = await readTimeline(dir);
       const audit = auditRules(synthetic, rules);
-      const report = assessTimelines(real, [synthetic], {
+      const report = await validateTimelineDirs(realDir, [dir], {
         thresholds: defaultThresholds(),
         seed: '1',
       });
@@ -108,7 +108,7 @@ await simulateReference(refDir, { patients: 20_000, seed: 'plausibility-real', o
 const result = {
   command: `node scripts/plausibility-evidence.mjs --patients ${patients} --seed ${args.seed}`,
   patients,
-  colon: await evaluate('colon', 'models/default', await readTimeline(colonDir)),
-  reference: await evaluate('reference', 'models/reference', await readTimeline(refDir)),
+  colon: await evaluate('colon', 'models/default', colonDir),
+  reference: await evaluate('reference', 'models/reference', refDir),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -20,12 +20,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Rng, readTimeline, selectPatients, writeTimeline } from 'trajsim';
 
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { Rng } = await import(dist('core/rng.js'));
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { TimelineWriter } = await import(dist('timeline/writer.js'));
+// the CLI itself (a child process), not a deep import
 const cli = new URL('dist/cli/main.js', root).pathname;
 
 const { values: args } = parseArgs({
@@ -56,27 +54,10 @@ function trajsim(argv) {
 
 /** Writes the given patient rows of a timeline to a new timeline directory. */
 async function writeSubset(t, rows, dir, name) {
-  rmSync(dir, { recursive: true, force: true });
-  const w = await TimelineWriter.create(dir, {
-    name,
+  await writeTimeline(selectPatients(t, rows, name), dir, {
     source: `subset of ${t.name}`,
-    attributes: t.patients.attributes.map((a) =>
-      a.kind === 'categorical'
-        ? { name: a.name, kind: a.kind, levels: a.levels }
-        : { name: a.name, kind: a.kind },
-    ),
-    codes: t.events.codes,
+    overwrite: true,
   });
-  const values = new Float64Array(t.patients.attributes.length);
-  for (const p of rows) {
-    t.patients.attributes.forEach((a, j) => {
-      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
-    });
-    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
-    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++)
-      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
-  }
-  await w.close();
 }
 
 function shuffled(n, rng) {

@@ -26,17 +26,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { TimelineWriter } = await import(dist('timeline/writer.js'));
-const { Rng } = await import(dist('core/rng.js'));
-const { evaluateLandmarkPredictions, heldOutSplit } = await import(
-  dist('validate/landmark-evaluation.js')
-);
-const { readLandmarkPredictions } = await import(dist('validate/read-landmark-predictions.js'));
-const { fitLandmarkCox, predictLandmarkRisk } = await import(dist('stats/landmark-cox.js'));
-const { trueLandmarkRisk } = await import(dist('reference/landmark-risk.js'));
-const { renderTwinsEvaluationSection } = await import(dist('report/twins-evaluation-section.js'));
+import {
+  evaluateLandmarkPredictions,
+  fitLandmarkCox,
+  heldOutSplit,
+  predictLandmarkRisk,
+  Rng,
+  readLandmarkPredictions,
+  readTimeline,
+  renderTwinsEvaluationSection,
+  selectPatients,
+  trueLandmarkRisk,
+  writeTimeline,
+} from 'trajsim';
 
 const { values: args } = parseArgs({
   options: {
@@ -64,28 +66,10 @@ function fail(message) {
 }
 
 async function writeSubset(t, rows, dir, name) {
-  const w = await TimelineWriter.create(dir, {
-    name,
+  await writeTimeline(selectPatients(t, rows, name), dir, {
     source: `subset of ${t.name}`,
-    attributes: t.patients.attributes.map((a) =>
-      a.kind === 'categorical'
-        ? { name: a.name, kind: a.kind, levels: a.levels }
-        : { name: a.name, kind: a.kind },
-    ),
-    codes: t.events.codes,
     overwrite: true,
   });
-  const values = new Float64Array(t.patients.attributes.length);
-  for (const p of rows) {
-    t.patients.attributes.forEach((a, j) => {
-      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
-    });
-    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
-    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++) {
-      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
-    }
-  }
-  await w.close();
 }
 
 async function loadData() {

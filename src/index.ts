@@ -3,8 +3,11 @@
  * prove their temporal fidelity. The public library API; the `trajsim` CLI is a thin layer
  * over it. Grouped by pipeline verb (import/inspect/export, reference, train, rules, generate,
  * validate, infer, privacy, report) after the shared core; each function's TSDoc has an
- * @example. Internals (the timeline writer, step models, summary merging, distance indexes)
- * are not exported: the package's `exports` map has "." only.
+ * @example. One entry point per verb: generation is `runGeneration` (a scenario, or a plain
+ * run through `scenarioOfOptions`), validation is `validateTimelineDirs`; their lower-level
+ * building blocks (generateCohort, assessTimelines) stay internal. Internals (the timeline
+ * writer, step models, summary merging, distance indexes) are not exported: the package's
+ * `exports` map has "." only. test/public-api.test.ts pins the sorted list of exports.
  */
 
 // --- Core: errors, seeded randomness, days, messages, shards ---
@@ -30,6 +33,7 @@ export { importOmop, type OmopImportOptions } from './timeline/omop/import-omop.
 export { OMOP_FORMATS, type OmopFormat } from './timeline/omop/omop-table.js';
 export { readParquetBatches, writeParquetBatches } from './timeline/parquet.js';
 export { readTimeline, readTimelineManifest } from './timeline/read.js';
+export { selectPatients } from './timeline/select-patients.js';
 export {
   type Attribute,
   type AttributeSpec,
@@ -39,6 +43,7 @@ export {
   type Timeline,
   type TimelineManifest,
 } from './timeline/types.js';
+export { type WriteTimelineOptions, writeTimeline } from './timeline/write-timeline.js';
 export { inspectTimeline } from './validate/inspect-timeline.js';
 
 // --- Statistics: survival statistics that match R survival ---
@@ -50,6 +55,7 @@ export { type CodeValueDescription, describeValues } from './stats/describe-valu
 export { endpointTimes } from './stats/endpoints.js';
 export { type KaplanMeierResult, kaplanMeier, survivalAt } from './stats/kaplan-meier.js';
 export { logRankTest } from './stats/log-rank.js';
+export { normalQuantile, normalUpperTail } from './stats/normal.js';
 export { restrictedMean } from './stats/restricted-mean.js';
 export { ksSamples, wasserstein1Samples } from './stats/sample-distances.js';
 
@@ -65,6 +71,10 @@ export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
 export { ENGINES, type EngineName, type EngineOptions } from './model/engine.js';
 export { type LoadedModel, loadModel } from './model/load-model.js';
 export { exportOnnx, ONNX_FILES } from './model/onnx-export.js';
+export {
+  type RefitAttributeModelOptions,
+  refitAttributeModel,
+} from './model/refit-attribute-model.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---
@@ -83,46 +93,50 @@ export {
 } from './rules/rule-schema.js';
 export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './rules/rules-file.js';
 
-// --- Generation ---
+// --- Generate: one entry point, runGeneration (a scenario file, or a plain run) ---
 
+export type { HistoryPrefix } from './generate/generate-cohort.js';
 export {
-  type GenerateCohortOptions,
-  type GenerationHooks,
-  generateCohort,
-  type HistoryPrefix,
-} from './generate/generate-cohort.js';
-export { loadGenerationModel } from './generate/load-generation-model.js';
+  loadEngineGenerationModel,
+  loadGenerationModel,
+} from './generate/load-generation-model.js';
 export type { GenerationModel } from './generate/step-model.js';
-
-// --- Scenarios ---
-
 export { loadScenario, parseScenario } from './scenario/load-scenario.js';
 export {
   type GenerationRecord,
   type RunGenerationOptions,
   runGeneration,
 } from './scenario/run-generation.js';
+export { type ScenarioOptions, scenarioOfOptions } from './scenario/scenario-of-options.js';
 export { type Scenario, scenarioJsonSchema, scenarioSchema } from './scenario/schema.js';
 
-// --- Validation: fidelity of a synthetic cohort against real data ---
+// --- Validate: one entry point, validateTimelineDirs (fidelity against real data) ---
 
+export {
+  type CoxTermComparison,
+  compareAttributeCox,
+} from './validate/compare-attribute-cox.js';
 export { defaultThresholds } from './validate/default-thresholds.js';
-export { assessTimelines } from './validate/fidelity.js';
 export type { FidelityReport } from './validate/fidelity-report.js';
 export { readThresholds, type Thresholds } from './validate/thresholds.js';
-export { validateTimelineDirs } from './validate/validate-dirs.js';
+export { type ValidateDirsOptions, validateTimelineDirs } from './validate/validate-dirs.js';
 export type { CodeValues } from './validate/value-summary.js';
 
 // --- Inference: a small real sample + twins + a large synthetic cohort (docs/inference.md) ---
 
 export { type GenerateTwinsOptions, generateTwins } from './infer/generate-twins.js';
 export { type RunInferenceOptions, runInference, runInferences } from './infer/run-inference.js';
-export { type CombinedInference, combineEstimates } from './stats/inference/combine-estimates.js';
+export {
+  type CombinedInference,
+  clusterInfluence,
+  combineEstimates,
+} from './stats/inference/combine-estimates.js';
 export {
   type InferenceResult,
   inferFromTimelines,
 } from './stats/inference/infer-from-timelines.js';
 export {
+  describeQuery,
   estimateTarget,
   type InferenceQuery,
   type InferenceTarget,
@@ -170,6 +184,7 @@ export { landmarkCohort } from './stats/landmark-cohort.js';
 export { fitLandmarkCox, predictLandmarkRisk } from './stats/landmark-cox.js';
 export {
   evaluateLandmarkPredictions,
+  heldOutSplit,
   type LandmarkEvaluation,
   type LandmarkPredictions,
 } from './validate/landmark-evaluation.js';
@@ -179,3 +194,17 @@ export { readLandmarkPredictions } from './validate/read-landmark-predictions.js
 
 export { renderReportHtml } from './report/render-report.js';
 export { renderTwinsEvaluationSection } from './report/twins-evaluation-section.js';
+
+// --- Evidence and benchmarks: lower-level probes that scripts/ measure with ---
+
+export { type CodeCalibration, codeCalibration } from './model/code-calibration.js';
+export { probeStepThroughput, type StepProbeOptions } from './model/throughput-probe.js';
+export {
+  probeTrainThroughput,
+  type TrainProbeOptions,
+  type TrainProbeResult,
+} from './model/train-throughput-probe.js';
+export {
+  type MakeTrueSurvivalTableOptions,
+  makeTrueSurvivalTable,
+} from './reference/true-survival-table.js';

@@ -12,7 +12,8 @@ const t = await import('trajsim');
 const d = process.argv[1];
 const m = await t.importTimeline({ patients: 'data/colon/patients.csv', events: 'data/colon/events.csv', out: d + '/colon' });
 await t.trainModel({ data: d + '/colon', out: d + '/model', kind: 'markov' });
-const g = await t.generateCohort(t.loadGenerationModel(d + '/model'), { patients: 300, seed: 7, out: d + '/synthetic' });
+const g = await t.runGeneration({ model: t.loadGenerationModel(d + '/model'), modelDir: d + '/model',
+  scenario: t.scenarioOfOptions({ out: d + '/synthetic', patients: 300, seed: '7' }), out: d + '/synthetic' });
 await t.exportTimeline(d + '/synthetic', d + '/pq', { format: 'parquet' });
 let rows = 0;
 for await (const b of t.readParquetBatches(d + '/pq/events.parquet')) rows += b.numRows;

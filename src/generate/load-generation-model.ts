@@ -1,3 +1,4 @@
+import { createEngineStepModel, type EngineOptions } from '../model/engine.js';
 import { createStepModel, type LoadedModel, loadModel } from '../model/load-model.js';
 
 import { readModelRules } from '../rules/rules-file.js';
@@ -13,7 +14,7 @@ import type { GenerationModel, StepModel } from './step-model.js';
  *
  * @example
  * const model = loadGenerationModel('models/colon');
- * await generateCohort(model, { patients: 100, seed: 1, out: 'out/c' });
+ * await runGeneration({ model, modelDir: 'models/colon', scenario, out: 'out/c' });
  * model.stepModel.dispose();
  */
 export function loadGenerationModel(
@@ -34,4 +35,27 @@ export function loadGenerationModel(
     maxEvents: m.training.maxEvents,
     description: `${m.kind} model trained on ${m.training.name} (${m.training.contentHash.slice(0, 12) || 'no hash'})`,
   };
+}
+
+/**
+ * {@link loadGenerationModel} with the step model on a chosen engine (onnx or tfjs, threads,
+ * device), as `trajsim generate --engine E --onnx-threads N` loads it: the public way to pick
+ * the engine a generation runs on. Dispose `model.stepModel` when done.
+ *
+ * @param source - a model folder or an already loaded model.
+ * @param options - engine, tfjs backend, ONNX threads and device, logger.
+ * @returns the generation model and the one-line description of its engine.
+ * @throws TrajsimError BACKEND when the asked engine, backend or device is unavailable;
+ *   INVALID_ARGUMENT for cuda with tfjs; as loadGenerationModel.
+ * @example
+ * const { model, engine } = await loadEngineGenerationModel('models/default', { engine: 'onnx', threads: 1 });
+ * engine // => 'onnx (onnxruntime-node 1.30.0, cpu)'
+ */
+export async function loadEngineGenerationModel(
+  source: string | LoadedModel,
+  options: EngineOptions = {},
+): Promise<{ model: GenerationModel; engine: string }> {
+  const loaded = typeof source === 'string' ? loadModel(source) : source;
+  const { stepModel, engine } = await createEngineStepModel(loaded, options);
+  return { model: loadGenerationModel(loaded, stepModel), engine };
 }
