@@ -315,7 +315,9 @@ function adjusted(t, code) {
     columns: cols.filter((_, j) => keep[j]).map((c) => Float64Array.from(c)),
   };
   try {
-    const fit = coxPh(stop, event, design, { entry: start, maxIter: 50 });
+    // coxPh wants entry >= 0: shift the clock by one day (risk sets keep their order)
+    const shifted = (a) => a.map((d) => d + 1);
+    const fit = coxPh(shifted(stop), event, design, { entry: shifted(start), maxIter: 50 });
     return {
       ...hrOf(fit, design.names.indexOf('lnValue')),
       dropped: names.filter((_, j) => !keep[j]),
