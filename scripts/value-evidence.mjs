@@ -281,7 +281,7 @@ function adjusted(t, code) {
         const row = [...base, ...FIRST_LINES.map((l) => (active === l ? 1 : 0))];
         const kk = Math.min(k, 4);
         row.push(kk === 1 ? 1 : 0, kk === 2 ? 1 : 0, kk === 3 ? 1 : 0, kk === 4 ? 1 : 0, lnM);
-        row.forEach((v, j) => cols[j].push(v));
+        for (let j = 0; j < row.length; j++) cols[j].push(row[j]);
         start.push(t0);
         stop.push(t1);
         event.push(died);
