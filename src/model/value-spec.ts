@@ -13,17 +13,12 @@
  * - Bins: up to `bins` quantile bins per code, edges in data units. Integer codes (every
  *   training value an integer) get half-integer edges, so a bin holds whole numbers and a
  *   code with few levels (0/1) gets one bin per level: exact. A value is drawn as a bin, then
- *   uniformly within it (on the transformed scale; integer codes: a uniform whole number) —
- *   except the two open-ended tail bins (first and last, when a code has ≥ 3 bins): they reach
- *   the training minimum / maximum (one outlier: nafld SBP's top bin is 195–463 mmHg while its
- *   training values have median 206), so a value there is drawn from an exponential decaying
- *   away from the inner edge with the neighbouring bin's width as its scale (density continuous
- *   at the edge), truncated at the outer edge; see {@link tailScale}. A uniform draw gave
- *   SBP a mean of 329 in that bin, which fed back as an out-of-training z and ran away.
+ *   uniformly within it (transformed scale; integers: whole numbers; tails: value-tail.ts).
  * - Missing value ("the event was recorded without a value") is one more output: the last.
  */
 import type { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
+import { sampleTail, tailLogWidth, tailScale } from './value-tail.js';
 
 /** Defaults of valued-code detection and binning. */
 export const VALUE_DEFAULTS = {
@@ -266,59 +261,7 @@ export function valueTarget(
     if (e[mid]! <= v) lo = mid;
     else hi = mid - 1;
   }
-  const scale = tailScale(spec, lo);
-  if (scale > 0) return { bin: lo, logWidth: tailLogWidth(spec, lo, scale, v) };
-  return { bin: lo, logWidth: Math.log(binWidth(spec, lo)) };
-}
-
-/**
- * Scale (transformed units) of the exponential within-bin density of a tail bin, 0 for a bin
- * drawn uniformly: the first and last bins of a code with ≥ 3 bins take the width of their
- * inner neighbour (quantile bins hold equal shares, so the density is continuous at the edge).
- *
- * @param spec - the code's value spec.
- * @param j - the bin index.
- * @returns the scale, or 0 for a uniform bin.
- * @throws nothing.
- * @example
- * tailScale({ transform: 'identity', edges: [0, 1, 2, 10] } as ValueCodeSpec, 2) // => 1
- */
-export function tailScale(spec: ValueCodeSpec, j: number): number {
-  const e = spec.edges;
-  const bins = e.length - 1;
-  if (bins < 3 || (j !== 0 && j !== bins - 1)) return 0;
-  const s =
-    j === 0
-      ? transform(spec, e[2]!) - transform(spec, e[1]!)
-      : transform(spec, e[bins - 1]!) - transform(spec, e[bins - 2]!);
-  return s > 0 && Number.isFinite(s) ? s : 0;
-}
-
-/** Inner edge, signed direction (+1 up, −1 down) and width of tail bin j, transformed units. */
-function tailGeometry(spec: ValueCodeSpec, j: number): { inner: number; dir: number; w: number } {
-  const ta = transform(spec, spec.edges[j]!);
-  const tb = transform(spec, spec.edges[j + 1]!);
-  return j === 0 ? { inner: tb, dir: -1, w: tb - ta } : { inner: ta, dir: 1, w: tb - ta };
-}
-
-/** Truncated-exponential CDF at distance d ≥ 0 from the inner edge. */
-function tailCdf(d: number, scale: number, w: number): number {
-  const x = Math.max(0, Math.min(w, d));
-  return -Math.expm1(-x / scale) / -Math.expm1(-w / scale);
-}
-
-/** −ln of the within-bin density of v in a tail bin (standardised units; integers: −ln P(k)). */
-function tailLogWidth(spec: ValueCodeSpec, j: number, scale: number, v: number): number {
-  const { inner, dir, w } = tailGeometry(spec, j);
-  const dist = (x: number) => dir * (transform(spec, x) - inner);
-  if (spec.integer) {
-    const lo = Math.max(spec.edges[j]!, v - 0.5);
-    const hi = Math.min(spec.edges[j + 1]!, v + 0.5);
-    const p = Math.abs(tailCdf(dist(hi), scale, w) - tailCdf(dist(lo), scale, w));
-    return -Math.log(Math.max(p, 1e-300));
-  }
-  const d = Math.max(0, Math.min(w, dist(v)));
-  return Math.log(scale / spec.std) + d / scale - Math.log(-Math.expm1(-w / scale));
+  return { bin: lo, logWidth: tailLogWidth(spec, lo, v) ?? Math.log(binWidth(spec, lo)) };
 }
 
 function binWidth(spec: ValueCodeSpec, j: number): number {
@@ -329,11 +272,9 @@ function binWidth(spec: ValueCodeSpec, j: number): number {
 }
 
 /**
- * Draws a value from the head's bin probabilities `probs[at .. at + width)`: one uniform
- * picks the bin (the last = missing → NaN); then one uniform (continuous code: uniform on the
- * transformed scale within the bin) or one `int` (integer code: a whole number in the bin);
- * in a tail bin ({@link tailScale}) one uniform through the truncated exponential (integer
- * codes: rounded to a whole number in the bin).
+ * Draws a value from the head's bin probabilities `probs[at .. at + width)`: one uniform picks
+ * the bin (the last = missing → NaN); then one uniform (continuous code: uniform on the
+ * transformed scale; a tail bin: value-tail.ts) or one `int` (integer code: a whole number).
  *
  * @param spec - the code's value spec.
  * @param probs - bin probabilities (softmax of the masked logits), row-major.
@@ -367,14 +308,7 @@ export function sampleValueFromProbabilities(
   }
   const a = spec.edges[j]!;
   const b = spec.edges[j + 1]!;
-  const scale = tailScale(spec, j);
-  if (scale > 0) {
-    const { inner, dir, w } = tailGeometry(spec, j);
-    const d = -scale * Math.log1p(rng.uniform() * Math.expm1(-w / scale));
-    const v = untransform(spec, inner + dir * Math.min(w, d));
-    if (!spec.integer) return Math.max(a, Math.min(b, v));
-    return Math.max(Math.round(a + 0.5), Math.min(Math.round(b - 0.5), Math.round(v)));
-  }
+  if (tailScale(spec, j) > 0) return sampleTail(spec, j, rng.uniform());
   if (spec.integer) {
     const first = Math.round(a + 0.5);
     const count = Math.max(1, Math.round(b - a));
