@@ -13,11 +13,12 @@
  * - Bins: up to `bins` quantile bins per code, edges in data units. Integer codes (every
  *   training value an integer) get half-integer edges, so a bin holds whole numbers and a
  *   code with few levels (0/1) gets one bin per level: exact. A value is drawn as a bin, then
- *   uniformly within it (on the transformed scale; integer codes: a uniform whole number).
+ *   uniformly within it (transformed scale; integers: whole numbers; tails: value-tail.ts).
  * - Missing value ("the event was recorded without a value") is one more output: the last.
  */
 import type { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
+import { sampleTail, tailLogWidth, tailScale } from './value-tail.js';
 
 /** Defaults of valued-code detection and binning. */
 export const VALUE_DEFAULTS = {
@@ -260,7 +261,7 @@ export function valueTarget(
     if (e[mid]! <= v) lo = mid;
     else hi = mid - 1;
   }
-  return { bin: lo, logWidth: Math.log(binWidth(spec, lo)) };
+  return { bin: lo, logWidth: tailLogWidth(spec, lo, v) ?? Math.log(binWidth(spec, lo)) };
 }
 
 function binWidth(spec: ValueCodeSpec, j: number): number {
@@ -271,9 +272,9 @@ function binWidth(spec: ValueCodeSpec, j: number): number {
 }
 
 /**
- * Draws a value from the head's bin probabilities `probs[at .. at + width)`: one uniform
- * picks the bin (the last = missing → NaN); then one uniform (continuous code: uniform on the
- * transformed scale within the bin) or one `int` (integer code: a whole number in the bin).
+ * Draws a value from the head's bin probabilities `probs[at .. at + width)`: one uniform picks
+ * the bin (the last = missing → NaN); then one uniform (continuous code: uniform on the
+ * transformed scale; a tail bin: value-tail.ts) or one `int` (integer code: a whole number).
  *
  * @param spec - the code's value spec.
  * @param probs - bin probabilities (softmax of the masked logits), row-major.
@@ -307,6 +308,7 @@ export function sampleValueFromProbabilities(
   }
   const a = spec.edges[j]!;
   const b = spec.edges[j + 1]!;
+  if (tailScale(spec, j) > 0) return sampleTail(spec, j, rng.uniform());
   if (spec.integer) {
     const first = Math.round(a + 0.5);
     const count = Math.max(1, Math.round(b - a));

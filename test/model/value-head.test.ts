@@ -133,6 +133,62 @@ describe('value model (value-spec.ts)', () => {
   });
 });
 
+describe('value head: open-ended tail bins', () => {
+  // Known truth: identity code, edges 0,1,2,3,100: the top bin (3–100) is a truncated
+  // exponential from 3 with scale 1 (its neighbour's width), so its mean is 3 + 1 (the
+  // truncation at 97 scales is negligible) and P(v > 3 + ln 10) = 0.1; a uniform draw would
+  // have mean 51.5. The bottom bin 0–1 (neighbour width 1) decays down from 1, truncated at 0.
+  const cont = {
+    code: 'X',
+    transform: 'identity',
+    mean: 0,
+    std: 2,
+    integer: false,
+    missingShare: 0,
+    edges: [0, 1, 2, 3, 100],
+  } as const satisfies ValueCodeSpec;
+  const W = 5;
+
+  it('draws a tail bin from the exponential continuing its neighbour, not uniformly to the outlier', () => {
+    const top = Float32Array.of(0, 0, 0, 1, 0);
+    const rng = new Rng(4);
+    const n = 20_000;
+    let sum = 0;
+    let over = 0;
+    for (let i = 0; i < n; i++) {
+      const v = sampleValueFromProbabilities(cont, top, 0, W, rng);
+      expect(v).toBeGreaterThanOrEqual(3);
+      expect(v).toBeLessThanOrEqual(100);
+      sum += v;
+      if (v > 3 + Math.log(10)) over++;
+    }
+    // exponential(1): sd 1, so the mean of 20 000 draws has sd 0.007; a share 0.1 has sd 0.002
+    expect(Math.abs(sum / n - 4)).toBeLessThan(0.03);
+    expect(Math.abs(over / n - 0.1)).toBeLessThan(0.008);
+    // bottom bin: truncated at 0 after one scale: mean distance below 1 is
+    // 1 − 1/(e − 1) = 0.418 (the mean of an exponential(1) truncated at 1)
+    const bottom = Float32Array.of(1, 0, 0, 0, 0);
+    let below = 0;
+    for (let i = 0; i < n; i++) below += 1 - sampleValueFromProbabilities(cont, bottom, 0, W, rng);
+    expect(Math.abs(below / n - (1 - 1 / (Math.E - 1)))).toBeLessThan(0.01);
+  });
+
+  it('scores a tail value by that same density (standardised units; integer codes: P(k) sums to 1)', () => {
+    // density of 3 + d in z units (std 2): 2 · e^−d / (1 − e^−97)
+    const t = valueTarget(cont, W, 3.5);
+    expect(t.bin).toBe(3);
+    expect(t.logWidth).toBeCloseTo(-Math.log(2 * Math.exp(-0.5)), 9);
+    // an interior bin stays uniform: width 1 / std 2
+    expect(valueTarget(cont, W, 1.5).logWidth).toBeCloseTo(Math.log(0.5), 9);
+    const int = { ...cont, integer: true, edges: [-0.5, 0.5, 1.5, 2.5, 60.5] };
+    let total = 0;
+    for (let k = 3; k <= 60; k++) total += Math.exp(-valueTarget(int, W, k).logWidth);
+    expect(total).toBeCloseTo(1, 9);
+    // P(3) = 1 − e^−1 (the first whole unit of an exponential with scale 1)
+    expect(Math.exp(-valueTarget(int, W, 3).logWidth)).toBeCloseTo(1 - Math.exp(-1), 6);
+  });
+});
+
 describe('value head: a trained model generates values with the known truth', () => {
   it('marginal, lag-1 dependence on the previous value, missing share and 0/1 levels; the tfjs and onnx engines agree; an intervention sets a value', async () => {
     const train = makeValueTimeline(300, 2);
