@@ -23,12 +23,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { selectPatients, writeTimeline } from 'trajsim';
 
 const root = new URL('..', import.meta.url);
 const dist = (p) => new URL(`dist/${p}`, root).href;
 const { Rng } = await import(dist('core/rng.js'));
 const { readTimeline } = await import(dist('timeline/read.js'));
-const { TimelineWriter } = await import(dist('timeline/writer.js'));
 const { loadModel } = await import(dist('model/load-model.js'));
 const { selectBackend } = await import(dist('model/backend.js'));
 const { prepareTraining } = await import(dist('model/training-summary.js'));
@@ -91,27 +91,10 @@ function trajsim(argv) {
 
 /** Writes the given patient rows of a timeline to a new timeline directory. */
 async function writeSubset(t, rows, dir, name) {
-  rmSync(dir, { recursive: true, force: true });
-  const w = await TimelineWriter.create(dir, {
-    name,
+  await writeTimeline(selectPatients(t, rows, name), dir, {
     source: `subset of ${t.name}`,
-    attributes: t.patients.attributes.map((a) =>
-      a.kind === 'categorical'
-        ? { name: a.name, kind: a.kind, levels: a.levels }
-        : { name: a.name, kind: a.kind },
-    ),
-    codes: t.events.codes,
+    overwrite: true,
   });
-  const values = new Float64Array(t.patients.attributes.length);
-  for (const p of rows) {
-    t.patients.attributes.forEach((a, j) => {
-      values[j] = a.kind === 'categorical' ? a.codes[p] : a.values[p];
-    });
-    w.addPatient(t.patients.ids[p], t.patients.indexDay[p], values);
-    for (let e = t.offsets[p]; e < t.offsets[p + 1]; e++)
-      w.addEvent(t.events.day[e], t.events.code[e], t.events.value[e]);
-  }
-  await w.close();
 }
 
 /** The same shuffle as scripts/privacy-evidence.mjs. */
