@@ -348,7 +348,7 @@ interface TrainingRun {
  * One pass over the training batches of `epoch` (seeded order): gradient, clipping, Adam step,
  * weight average. Throws MODEL when the loss is not finite.
  */
-function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
+async function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
   const { hp, enc, net, optimizer, average, logger } = run;
   const vars = net.trainable;
   const batches = planBatches(
@@ -361,6 +361,8 @@ function trainEpoch(run: TrainingRun, epoch: number, t0: number) {
   let events = 0;
   let clippedBatches = 0;
   for (let b = 0; b < batches.length; b++) {
+    // a macrotask turn per batch: a SIGINT/SIGTERM handler runs within one batch, not one epoch
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const batch = makeSequenceBatch(enc.data, batches[b]!, hp.maxSteps);
     if (enc.reg.attributeDropout > 0 || enc.reg.attributeNoise > 0) {
       perturbAttributes(
@@ -570,7 +572,7 @@ export async function trainGru(
       epoch++
     ) {
       const t0 = performance.now();
-      const { lossSum, events, clippedBatches } = trainEpoch(run, epoch, t0);
+      const { lossSum, events, clippedBatches } = await trainEpoch(run, epoch, t0);
       const { val, seconds } = finishEpoch(run, epoch, t0);
       const eta = (hp.epochs - epoch - 1) * seconds;
       logger.info(
