@@ -76,6 +76,8 @@ export {
   refitAttributeModel,
 } from './model/refit-attribute-model.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
+export { trainingSplit } from './model/training-summary.js';
+export { type EventNll, eventNll } from './model/trajectory-nll.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---
 
