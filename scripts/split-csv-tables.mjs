@@ -22,7 +22,8 @@ const counts = {};
 for (const file of ['patients.csv', 'events.csv']) {
   const lines = readFileSync(join(src, file), 'utf8').trimEnd().split('\n');
   const parts = { train: [lines[0]], holdout: [lines[0]] };
-  for (const l of lines.slice(1)) parts[held(l.slice(0, l.indexOf(','))) ? 'holdout' : 'train'].push(l);
+  for (const l of lines.slice(1))
+    parts[held(l.slice(0, l.indexOf(','))) ? 'holdout' : 'train'].push(l);
   for (const part of ['train', 'holdout']) {
     writeFileSync(join(out, part, file), `${parts[part].join('\n')}\n`);
     counts[`${part}/${file}`] = parts[part].length - 1;
