@@ -76,8 +76,6 @@ export {
   refitAttributeModel,
 } from './model/refit-attribute-model.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
-export { trainingSplit } from './model/training-summary.js';
-export { type EventNll, eventNll } from './model/trajectory-nll.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---
 
@@ -206,6 +204,8 @@ export {
   type TrainProbeOptions,
   type TrainProbeResult,
 } from './model/train-throughput-probe.js';
+export { trainingSplit } from './model/training-summary.js';
+export { type EventNll, eventNll } from './model/trajectory-nll.js';
 export {
   type MakeTrueSurvivalTableOptions,
   makeTrueSurvivalTable,
