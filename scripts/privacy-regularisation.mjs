@@ -20,24 +20,23 @@
 // With --split-seeds 1,2,3 each variant is run on several splits (the AUCs' CI is ±0.05 on one).
 // Prints one JSON document on stdout; progress on stderr.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectPatients, writeTimeline } from 'trajsim';
+import {
+  eventNll,
+  loadModel,
+  Rng,
+  readTimeline,
+  refitAttributeModel,
+  SILENT_LOGGER,
+  selectBackend,
+  selectPatients,
+  trainingSplit,
+  writeTimeline,
+} from 'trajsim';
 
 const root = new URL('..', import.meta.url);
-const dist = (p) => new URL(`dist/${p}`, root).href;
-const { Rng } = await import(dist('core/rng.js'));
-const { readTimeline } = await import(dist('timeline/read.js'));
-const { loadModel } = await import(dist('model/load-model.js'));
-const { selectBackend } = await import(dist('model/backend.js'));
-const { prepareTraining } = await import(dist('model/training-summary.js'));
-const { encodeTimelineForGru, recordedMaxSteps } = await import(dist('model/encode-timeline.js'));
-const { GruNetwork } = await import(dist('model/gru-network.js'));
-const { gruShapeOf } = await import(dist('model/gru-step-model.js'));
-const { makeSequenceBatch } = await import(dist('model/sequence-batches.js'));
-const { SILENT_LOGGER } = await import(dist('core/messages.js'));
-const { fitCartAttributeModel } = await import(dist('model/attribute-cart.js'));
 const cli = new URL('dist/cli/main.js', root).pathname;
 
 /** The variants: name → extra `trajsim train` flags. */
@@ -122,34 +121,15 @@ const r3 = (x) => +x.toFixed(3);
  * patients' own attributes or with `attributeRows` (a permutation) in their place.
  */
 function perEventNll(model, timeline, rows) {
-  const { manifest, weights } = model;
-  const shape = gruShapeOf(manifest);
-  const maxSteps = recordedMaxSteps(manifest);
-  const data = encodeTimelineForGru(manifest, shape, timeline);
-  const net = GruNetwork.fromWeights(shape, manifest.weights ?? [], weights);
-  const out = [];
-  try {
-    for (let i = 0; i < rows.length; i += 128) {
-      const slots = rows.slice(i, i + 128);
-      const batch = makeSequenceBatch(data, Int32Array.from(slots), maxSteps);
-      const ll = net.teacherForcedLogLikelihood(batch);
-      const v = ll.dataSync();
-      ll.dispose();
-      slots.forEach((p, r) => {
-        const events = [];
-        for (let t = 0; t < batch.steps; t++) {
-          const k = r * batch.steps + t;
-          if (batch.mask[k] === 0) continue;
-          const e = timeline.offsets[p] + t;
-          events.push({ code: timeline.events.codes[timeline.events.code[e]], nll: -v[k] });
-        }
-        out.push({ p, events, nll: mean(events.map((e) => e.nll)) });
-      });
+  const { nll, offsets } = eventNll(model, timeline, Int32Array.from(rows));
+  return rows.map((p, i) => {
+    const events = [];
+    for (let k = offsets[i]; k < offsets[i + 1]; k++) {
+      const e = timeline.offsets[p] + (k - offsets[i]);
+      events.push({ code: timeline.events.codes[timeline.events.code[e]], nll: nll[k] });
     }
-  } finally {
-    net.dispose();
-  }
-  return out;
+    return { p, events, nll: mean(events.map((e) => e.nll)) };
+  });
 }
 
 /** The timeline with its patients' attributes permuted (seeded) among its rows. */
@@ -172,12 +152,7 @@ function permuteAttributes(t, rng) {
 async function diagnose(modelDir, trainT, holdT, seed) {
   await selectBackend('wasm', { logger: SILENT_LOGGER });
   const model = loadModel(modelDir);
-  const { train: fitted, validation } = prepareTraining(
-    trainT,
-    { seed: model.manifest.seed, minCodePatients: model.manifest.vocabulary.minPatients },
-    Number(model.manifest.hyperparameters.validationFraction),
-    SILENT_LOGGER,
-  );
+  const { train: fitted, validation } = trainingSplit(model.manifest, trainT);
   const all = (t) => Array.from({ length: t.patients.ids.length }, (_, i) => i);
   const memRows = Array.from(fitted);
   const valRows = Array.from(validation);
@@ -294,21 +269,9 @@ async function split(full, splitSeed) {
 
 /** Copies model `from` to `model` with its attribute model refitted (CART, `minLeaf`). */
 async function refitAttributes(dir, spec, model, train) {
-  const source = join(dir, `model-${spec.from}`);
   rmSync(model, { recursive: true, force: true });
-  cpSync(source, model, { recursive: true });
-  const raw = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
-  const t = await readTimeline(train);
-  const { train: rows } = prepareTraining(
-    t,
-    { seed: raw.seed, minCodePatients: raw.vocabulary.minPatients },
-    Number(raw.hyperparameters.validationFraction),
-    SILENT_LOGGER,
-  );
-  raw.attributeModel = JSON.parse(
-    JSON.stringify(fitCartAttributeModel(t.patients.attributes, rows, { minLeaf: spec.minLeaf })),
-  );
-  writeFileSync(join(model, 'manifest.json'), JSON.stringify(raw));
+  cpSync(join(dir, `model-${spec.from}`), model, { recursive: true });
+  await refitAttributeModel(model, train, { minLeaf: spec.minLeaf });
   return { seconds: 0 };
 }
 

@@ -204,6 +204,8 @@ export {
   type TrainProbeOptions,
   type TrainProbeResult,
 } from './model/train-throughput-probe.js';
+export { trainingSplit } from './model/training-summary.js';
+export { type EventNll, eventNll } from './model/trajectory-nll.js';
 export {
   type MakeTrueSurvivalTableOptions,
   makeTrueSurvivalTable,

@@ -936,3 +936,41 @@ export function summaryPartsDoNotTile(
 ): string {
   return `${file} holds patients ${part.firstPatient}..${part.firstPatient + part.full.patients - 1} of a cohort of ${part.totalPatients}; expected patients from ${expectedFirst} of a cohort of ${expectedTotal} here (give the summaries of every shard once, in shard order)`;
 }
+
+// --- g13c ---
+
+/**
+ * Error: a timeline's seeded training split does not reproduce the one a model recorded
+ * (it is not the model's training data).
+ *
+ * @param timeline - the timeline's name.
+ * @param got - patients in its training / validation split.
+ * @param recorded - the model's manifest `training.trainPatients` / `validationPatients`.
+ * @returns the message text.
+ * @example
+ * trainingSplitMismatch('mgus2', [1246, 138], [836, 93])
+ * // => 'mgus2: the training split has 1246 training and 138 validation patients, the model was trained on 836 and validated on 93 (is this its training data?)'
+ */
+export function trainingSplitMismatch(
+  timeline: string,
+  got: readonly [number, number],
+  recorded: readonly [number, number],
+): string {
+  return `${timeline}: the training split has ${got[0]} training and ${got[1]} validation patients, the model was trained on ${recorded[0]} and validated on ${recorded[1]} (is this its training data?)`;
+}
+
+/**
+ * Error: refitAttributeModel's `minLeaf` is not a positive integer, or was given for the
+ * one-parent model (which has no leaves).
+ *
+ * @param minLeaf - the value given.
+ * @param kind - the attribute model asked for.
+ * @returns the message text.
+ * @example
+ * refitMinLeafInvalid(0, 'cart') // => 'minLeaf is 0; expected a positive integer (fewest training patients on each side of a CART split)'
+ */
+export function refitMinLeafInvalid(minLeaf: number, kind: 'cart' | 'parent'): string {
+  return kind === 'parent'
+    ? 'minLeaf applies to the CART attribute model only, not to kind "parent"'
+    : `minLeaf is ${minLeaf}; expected a positive integer (fewest training patients on each side of a CART split)`;
+}

@@ -1,5 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
-import type { Logger } from '../core/messages.js';
+import { type Logger, SILENT_LOGGER, trainingSplitMismatch } from '../core/messages.js';
 import { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { type AttributeEncoding, encoderSchema } from './attribute-encoder.js';
@@ -135,4 +135,47 @@ export function prepareTraining(
   });
   const { train, validation } = splitPatients(nPatients, validationFraction, rng.fork('split'));
   return { seed, rng, minPatients, vocabulary, train, validation };
+}
+
+/**
+ * The patients a trained model fitted and those it held out for early stopping: the seeded
+ * split `train` made of its training timeline (prepareTraining with the manifest's seed,
+ * vocabulary threshold and validation fraction), checked against the sizes the manifest
+ * recorded.
+ *
+ * @param manifest - the model's manifest (`loadModel(dir).manifest`).
+ * @param timeline - the timeline the model was trained on.
+ * @returns the sorted training (fitted) and validation patient rows.
+ * @throws TrajsimError INVALID_INPUT when the split's sizes differ from the manifest's
+ *   `training.trainPatients` / `validationPatients` (another timeline).
+ * @example
+ * const { train, validation } = trainingSplit(loadModel('models/default').manifest, colon);
+ * [train.length, validation.length] // => [836, 93]
+ */
+export function trainingSplit(
+  manifest: ModelManifest,
+  timeline: Timeline,
+): { train: Int32Array; validation: Int32Array } {
+  const { train, validation } = prepareTraining(
+    timeline,
+    { seed: manifest.seed, minCodePatients: manifest.vocabulary.minPatients },
+    Number(manifest.hyperparameters['validationFraction'] ?? 0.1),
+    SILENT_LOGGER,
+  );
+  const recorded = manifest.training;
+  if (
+    train.length !== recorded.trainPatients ||
+    validation.length !== recorded.validationPatients
+  ) {
+    throw new TrajsimError(
+      'INVALID_INPUT',
+      trainingSplitMismatch(
+        timeline.name,
+        [train.length, validation.length],
+        [recorded.trainPatients, recorded.validationPatients],
+      ),
+      { field: 'training.trainPatients' },
+    );
+  }
+  return { train, validation };
 }

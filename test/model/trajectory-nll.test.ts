@@ -1,9 +1,16 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { liveTensors, selectBackend } from '../../src/model/backend.js';
+import { loadModel } from '../../src/model/load-model.js';
 import { trainGru } from '../../src/model/train-gru.js';
-import { trajectoryNll } from '../../src/model/trajectory-nll.js';
+import { eventNll, trajectoryNll } from '../../src/model/trajectory-nll.js';
 import { rocAuc } from '../../src/stats/membership-auc.js';
+import { importTimeline } from '../../src/timeline/import.js';
+import { readTimeline } from '../../src/timeline/read.js';
+import { useTempDir } from '../helpers/tmp.js';
 import { makeToyTimeline } from './toy-timeline.js';
+
+const work = useTempDir('event-nll');
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -41,4 +48,33 @@ describe('trajectoryNll (the likelihood membership attack)', () => {
     ).value;
     expect(auc).toBeGreaterThan(0.75);
   }, 120_000);
+});
+
+describe('eventNll (per event, teacher forced)', () => {
+  it('is trajectoryNll per event: its mean per patient equals trajectoryNll exactly (models/default, colon)', async () => {
+    const dir = join(work, 'colon');
+    await importTimeline({
+      patients: 'data/colon/patients.csv',
+      events: 'data/colon/events.csv',
+      categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
+      out: dir,
+    });
+    const colon = await readTimeline(dir);
+    const model = loadModel('models/default');
+    // unsorted, with a repeat: the result follows `rows`, not the timeline order
+    const rows = Int32Array.of(5, 0, 17, 3, 928, 400, 17, 101);
+    const { nll, offsets } = eventNll(model, colon, rows, { batchSize: 3 });
+    const perPatient = trajectoryNll(model, colon, rows, { batchSize: 3 });
+    expect(offsets[0]).toBe(0);
+    expect(nll.length).toBe(offsets[rows.length]);
+    rows.forEach((p, i) => {
+      // colon has at most 4 events a patient (< maxSteps): every event is scored
+      expect(offsets[i + 1]! - offsets[i]!).toBe(colon.offsets[p + 1]! - colon.offsets[p]!);
+      const own = Array.from(nll.subarray(offsets[i], offsets[i + 1]));
+      for (const x of own) expect(Number.isFinite(x) && x > 0).toBe(true);
+      expect(own.reduce((a, b) => a + b, 0) / own.length).toBe(perPatient[i]);
+    });
+    // the repeated row scores the same events the same
+    expect(nll.subarray(offsets[6], offsets[7])).toEqual(nll.subarray(offsets[2], offsets[3]));
+  }, 60_000);
 });
