@@ -1,8 +1,9 @@
 // Shared by the scripts: option parsing and JSON output. Scripts load trajsim through its
 // public API (`import { ... } from 'trajsim'`, the package's own name; run `npm run build`
 // first), never through deep dist/ paths.
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { runGeneration, scenarioOfOptions } from 'trajsim';
+import { runGeneration, scenarioOfOptions, selectPatients, writeTimeline } from 'trajsim';
 
 /**
  * The script's --options, with defaults: a number default gives a number, a boolean default a
@@ -60,4 +61,45 @@ export async function generatePlain(model, modelDir, { patients, seed, out, ...r
   const result = await runGeneration({ model, modelDir, scenario, out, overwrite: true, ...rest });
   const seconds = (performance.now() - t0) / 1000;
   return { ...result, seconds, eventsPerSecond: result.manifest.counts.events / seconds };
+}
+
+/** One progress line on stderr (stdout carries the JSON). */
+export const log = (m) => process.stderr.write(`${m}\n`);
+
+const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+
+/**
+ * Runs the built CLI (`dist/cli/main.js … --quiet`) as a child process and logs its time; throws
+ * on a non-zero exit, except validate's 1 (a failed gate is a result here).
+ *
+ * @example
+ * trajsim(['reference', '--patients', '1000', '--seed', '7', '--out', '/tmp/ref']);
+ */
+export function trajsim(argv) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...argv, '--quiet'], { encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0 && !(argv[0] === 'validate' && r.status === 1)) {
+    throw new Error(`trajsim ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  }
+  log(`  trajsim ${argv[0]} (${seconds.toFixed(1)} s)`);
+  return { ...r, seconds };
+}
+
+/** Writes the given patient rows of a timeline to a new timeline directory (replacing it). */
+export async function writeSubset(t, rows, dir, name) {
+  await writeTimeline(selectPatients(t, rows, name), dir, {
+    source: `subset of ${t.name}`,
+    overwrite: true,
+  });
+}
+
+/** 0..n-1 in a seeded Fisher–Yates order (rng: a trajsim Rng). */
+export function shuffled(n, rng) {
+  const rows = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  return rows;
 }

@@ -16,15 +16,14 @@
 // what the model was trained on: the training part, or the tiny part). Prints one JSON document
 // on stdout: per dataset and model, every privacy metric (value, 95% CI, verdict) and the gate;
 // progress on stderr.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng, readTimeline, selectPatients, writeTimeline } from 'trajsim';
+import { Rng, readTimeline } from 'trajsim';
+
+import { log, shuffled, trajsim, writeSubset } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
-// the CLI itself (a child process), not a deep import
-const cli = new URL('dist/cli/main.js', root).pathname;
 
 const { values: args } = parseArgs({
   options: {
@@ -39,35 +38,6 @@ const { values: args } = parseArgs({
 });
 const work = resolve(args.work);
 mkdirSync(work, { recursive: true });
-const log = (m) => process.stderr.write(`${m}\n`);
-
-function trajsim(argv) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...argv, '--quiet'], { encoding: 'utf8' });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0 && !(argv[0] === 'validate' && r.status === 1)) {
-    throw new Error(`trajsim ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  }
-  log(`  trajsim ${argv[0]} (${seconds.toFixed(1)} s)`);
-  return { ...r, seconds };
-}
-
-/** Writes the given patient rows of a timeline to a new timeline directory. */
-async function writeSubset(t, rows, dir, name) {
-  await writeTimeline(selectPatients(t, rows, name), dir, {
-    source: `subset of ${t.name}`,
-    overwrite: true,
-  });
-}
-
-function shuffled(n, rng) {
-  const rows = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [rows[i], rows[j]] = [rows[j], rows[i]];
-  }
-  return rows;
-}
 
 async function dataset(name, fullDir) {
   log(`${name}: split`);

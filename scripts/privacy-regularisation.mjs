@@ -19,7 +19,6 @@
 //      ratio to its noise floor, the overall-survival KM ratio).
 // With --split-seeds 1,2,3 each variant is run on several splits (the AUCs' CI is ±0.05 on one).
 // Prints one JSON document on stdout; progress on stderr.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,13 +30,12 @@ import {
   refitAttributeModel,
   SILENT_LOGGER,
   selectBackend,
-  selectPatients,
   trainingSplit,
-  writeTimeline,
 } from 'trajsim';
 
+import { log, shuffled, trajsim, writeSubset } from './lib.mjs';
+
 const root = new URL('..', import.meta.url);
-const cli = new URL('dist/cli/main.js', root).pathname;
 
 /** The variants: name → extra `trajsim train` flags. */
 const VARIANTS = {
@@ -75,36 +73,6 @@ const { values: args } = parseArgs({
 });
 const work = resolve(args.work);
 mkdirSync(work, { recursive: true });
-const log = (m) => process.stderr.write(`${m}\n`);
-
-function trajsim(argv) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...argv, '--quiet'], { encoding: 'utf8' });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0 && !(argv[0] === 'validate' && r.status === 1)) {
-    throw new Error(`trajsim ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  }
-  log(`  trajsim ${argv[0]} (${seconds.toFixed(1)} s)`);
-  return { ...r, seconds };
-}
-
-/** Writes the given patient rows of a timeline to a new timeline directory. */
-async function writeSubset(t, rows, dir, name) {
-  await writeTimeline(selectPatients(t, rows, name), dir, {
-    source: `subset of ${t.name}`,
-    overwrite: true,
-  });
-}
-
-/** The same shuffle as scripts/privacy-evidence.mjs. */
-function shuffled(n, rng) {
-  const rows = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [rows[i], rows[j]] = [rows[j], rows[i]];
-  }
-  return rows;
-}
 
 /** Mann–Whitney AUC that `pos` scores higher than `neg` (ties ½). */
 function auc(pos, neg) {
