@@ -57,9 +57,12 @@ export function createCliContext(options: { quiet?: boolean } = {}): CliContext 
     progress(label, done, total, detail) {
       if (options.quiet) return;
       const now = performance.now();
-      if (!starts.has(label)) starts.set(label, now);
+      // the first line of each task always shows (what started, how big); then at most one
+      // line per 100 ms on a TTY and per 5 s in a log
+      const first = !starts.has(label);
+      if (first) starts.set(label, now);
       const finished = Number.isFinite(total) && done >= total;
-      if (!finished && now - lastDraw < (isTty ? 100 : 5000)) return;
+      if (!first && !finished && now - lastDraw < (isTty ? 100 : 5000)) return;
       lastDraw = now;
       const elapsed = (now - starts.get(label)!) / 1000;
       const rate = elapsed > 0 ? done / elapsed : 0;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Timeline } from '../timeline/types.js';
 import { encodeTimelineForGru, recordedMaxSteps } from './encode-timeline.js';
 import { GruNetwork } from './gru-network.js';
-import { gruShapeOf } from './gru-step-model.js';
+import { gruShapeOf } from './gru-shape.js';
 import type { ModelManifest } from './manifest.js';
 import { makeSequenceBatch, sequenceLength } from './sequence-batches.js';
 

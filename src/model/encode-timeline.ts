@@ -5,7 +5,7 @@
 
 import type { Timeline } from '../timeline/types.js';
 import { attributeRowsOf, encodeAttributeRows, encodedWidth } from './attribute-encoder.js';
-import type { GruShape } from './gru-network.js';
+import type { GruShape } from './gru-shape.js';
 import type { ModelManifest } from './manifest.js';
 import { type EncodedTimeline, MAX_TRAIN_STEPS } from './sequence-batches.js';
 import { resolveValueModel } from './value-spec.js';

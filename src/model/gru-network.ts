@@ -3,74 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { gapParamsPerCode, MIN_LOG_SCALE } from './gap-distribution.js';
-
-/** Sizes that define a GRU network. */
-export interface GruShape {
-  /** Number of output codes V (inputs add a beginning-of-sequence token: V + 1). */
-  readonly vocabularySize: number;
-  /** Width of the encoded attributes. */
-  readonly attributeWidth: number;
-  readonly hidden: number;
-  readonly layers: number;
-  /** Log-logistic mixture components K of the gap head. */
-  readonly mixtures: number;
-  /** Width of the gap head's hidden layer. */
-  readonly gapHidden: number;
-  /** Added to the gap head's locations (log-days): the mean log of positive training gaps. */
-  readonly gapLogOffset: number;
-  /**
-   * Present for the discretised gap head (see gap-distribution.ts): the day-bin edges
-   * (B + 1 integers, edges[0] = 0, edges[1] = 1); the head then outputs B bin logits per code
-   * and `mixtures` / `gapLogOffset` are unused. Absent: the log-logistic mixture head.
-   */
-  readonly gapBinEdges?: readonly number[];
-  /**
-   * Present for a model with event values (value-spec.ts): the value head's output width W
-   * (bins + missing), its hidden width, and the [V × W] additive logit mask (bins a code lacks).
-   * The step input then has two more features: the previous event's standardised value and a
-   * has-value flag.
-   */
-  readonly valueHead?: {
-    readonly width: number;
-    readonly hidden: number;
-    readonly mask: Float32Array;
-  };
-}
-
-/**
- * Numbers per code in the gap head's output: B bin logits, or 1 + 3K mixture parameters.
- *
- * @example
- * gapOutputWidth({ ...shape, gapBinEdges: [0, 1, 2, 4] }) // => 3 (bin logits)
- */
-export function gapOutputWidth(shape: GruShape): number {
-  return shape.gapBinEdges ? shape.gapBinEdges.length - 1 : gapParamsPerCode(shape.mixtures);
-}
-
-/** log1p(days) is divided by this so time inputs are O(1) (log1p(3000) ≈ 8). */
-export const LOG_DAYS_SCALE = 8;
-
-/**
- * Per-step input width without attributes: previous-code one-hot (V + 1), log1p gap, log1p days,
- * and for a model with values the previous event's standardised value and a has-value flag.
- *
- * @param vocabularySize - V, the output codes.
- * @param values - whether the model has a value head (two more features).
- * @throws nothing.
- * @example
- * stepInputWidth(10) // => 13
- */
-export function stepInputWidth(vocabularySize: number, values = false): number {
-  return vocabularySize + (values ? 5 : 3);
-}
-
-/** A weight's name, shape and offset (in floats) inside weights.bin. */
-export interface WeightSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly offset: number;
-}
+import { MIN_LOG_SCALE } from './gap-distribution.js';
+import { type GruShape, gapOutputWidth, stepInputWidth, type WeightSpec } from './gru-shape.js';
 
 /** One training batch as plain typed arrays (row-major), `rows` patients × `steps` steps. */
 export interface SequenceBatch {

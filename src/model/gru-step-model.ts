@@ -8,85 +8,22 @@ import {
   encodedWidth,
 } from './attribute-encoder.js';
 import { sampleBinnedGapDays, sampleGapDays } from './gap-distribution.js';
+import { GruNetwork } from './gru-network.js';
 import {
-  GruNetwork,
-  type GruShape,
   gapOutputWidth,
+  gruShapeOf,
   LOG_DAYS_SCALE,
+  recordPrevValues,
   stepInputWidth,
-} from './gru-network.js';
+  valueHeadInputs,
+} from './gru-shape.js';
 import type { ModelManifest } from './manifest.js';
 import {
   LastValues,
   type ResolvedValueModel,
   resolveValueModel,
   sampleValueFromProbabilities,
-  standardizeValue,
 } from './value-spec.js';
-
-/**
- * The GRU shape recorded in a manifest. Throws MODEL when a hyperparameter is missing.
- *
- * @example
- * gruShapeOf(readModelManifest('models/default')).hidden // => the hidden size it was trained with
- */
-export function gruShapeOf(manifest: ModelManifest): GruShape {
-  const hp = manifest.hyperparameters;
-  const num = (key: string): number => {
-    const v = hp[key];
-    if (typeof v !== 'number')
-      throw new TrajsimError('MODEL', `manifest hyperparameter '${key}' is missing`, {
-        field: `hyperparameters.${key}`,
-      });
-    return v;
-  };
-  const head = hp['gapHead'] ?? 'mixture';
-  let gapBinEdges: number[] | undefined;
-  if (head === 'bins') {
-    const raw = hp['gapBinEdges'];
-    gapBinEdges = typeof raw === 'string' ? raw.split(',').map(Number) : [];
-    const ok =
-      gapBinEdges.length >= 3 &&
-      gapBinEdges[0] === 0 &&
-      gapBinEdges[1] === 1 &&
-      gapBinEdges.every((e, i) => Number.isInteger(e) && (i === 0 || e > gapBinEdges![i - 1]!));
-    if (!ok)
-      throw new TrajsimError(
-        'MODEL',
-        "manifest hyperparameter 'gapBinEdges' is missing or not increasing integers starting 0,1",
-        { field: 'hyperparameters.gapBinEdges' },
-      );
-  } else if (head !== 'mixture') {
-    throw new TrajsimError(
-      'MODEL',
-      `unknown gap head '${String(head)}' (this trajsim knows 'mixture' and 'bins')`,
-      { field: 'hyperparameters.gapHead' },
-    );
-  }
-  const values = manifest.values
-    ? resolveValueModel(manifest.values, manifest.vocabulary.codes)
-    : undefined;
-  const valueHidden = hp['valueHidden'];
-  return {
-    ...(gapBinEdges ? { gapBinEdges } : {}),
-    ...(values
-      ? {
-          valueHead: {
-            width: values.spec.width,
-            hidden: typeof valueHidden === 'number' ? valueHidden : num('gapHidden'),
-            mask: values.mask,
-          },
-        }
-      : {}),
-    vocabularySize: manifest.vocabulary.codes.length,
-    attributeWidth: encodedWidth(manifest.encoders),
-    hidden: num('hidden'),
-    layers: num('layers'),
-    mixtures: num('mixtures'),
-    gapHidden: num('gapHidden'),
-    gapLogOffset: num('gapLogOffset'),
-  };
-}
 
 /**
  * The GRU as a step-by-step sampler for a batch of patients (the StepModel of
@@ -298,68 +235,4 @@ export class GruStepModel {
     this.end();
     this.net.dispose();
   }
-}
-
-/**
- * Step input of a model with values: writes the previous event's standardised value and a
- * has-value flag into x (columns V + 3, V + 4 of each row) and records it as the row's last
- * value of that code. A missing value (NaN) leaves the last value as it was.
- *
- * @param vm - the resolved value model.
- * @param last - the batch's per-row last values.
- * @param prevCode - previous codes (V = beginning of sequence).
- * @param prevValue - previous values in data units (NaN: none); absent: none at all.
- * @param x - the step inputs [rows × I].
- * @param I - the step input width.
- * @param n - rows.
- * @throws nothing.
- * @example
- * recordPrevValues(vm, last, prevCode, prevValue, x, V + 5, rows) // x now holds the value features
- */
-export function recordPrevValues(
-  vm: ResolvedValueModel,
-  last: LastValues,
-  prevCode: Int32Array,
-  prevValue: Float64Array | undefined,
-  x: Float32Array,
-  I: number,
-  n: number,
-): void {
-  const V = vm.valued.length;
-  for (let r = 0; r < n; r++) {
-    const c = prevCode[r]!;
-    const v = prevValue ? prevValue[r]! : Number.NaN;
-    const spec = c < V ? vm.byCode[c] : undefined;
-    if (!spec || !Number.isFinite(v)) continue;
-    const z = standardizeValue(spec, v);
-    last.set(r, vm.slot[c]!, z);
-    x[r * I + I - 2] = z;
-    x[r * I + I - 1] = 1;
-  }
-}
-
-/**
- * The value head's second input for one next code per row: [rows, 2] = the row's last
- * standardised value of that code and a had-one flag (0, 0 for codes without values).
- *
- * @param vm - the resolved value model.
- * @param last - the batch's per-row last values.
- * @param nextCodes - the code drawn per row.
- * @param n - rows.
- * @throws nothing.
- * @example
- * valueHeadInputs(vm, last, nextCodes, rows) // => Float32Array [rows × 2]
- */
-export function valueHeadInputs(
-  vm: ResolvedValueModel,
-  last: LastValues,
-  nextCodes: Int32Array,
-  n: number,
-): Float32Array {
-  const out = new Float32Array(2 * n);
-  for (let r = 0; r < n; r++) {
-    const c = nextCodes[r]!;
-    last.features(r, c < vm.slot.length ? vm.slot[c]! : -1, out, 2 * r);
-  }
-  return out;
 }

@@ -2,8 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { type GruShape, gapOutputWidth, type WeightSpec } from './gru-network.js';
-import { gruShapeOf } from './gru-step-model.js';
+import { type GruShape, gapOutputWidth, gruShapeOf, type WeightSpec } from './gru-shape.js';
 import type { ModelManifest } from './manifest.js';
 import {
   encodeOnnxModel,

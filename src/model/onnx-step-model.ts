@@ -14,8 +14,13 @@ import {
 } from './attribute-encoder.js';
 import type { OnnxDevice } from './engine-names.js';
 import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
-import { gapOutputWidth, LOG_DAYS_SCALE } from './gru-network.js';
-import { gruShapeOf, recordPrevValues, valueHeadInputs } from './gru-step-model.js';
+import {
+  gapOutputWidth,
+  gruShapeOf,
+  LOG_DAYS_SCALE,
+  recordPrevValues,
+  valueHeadInputs,
+} from './gru-shape.js';
 import type { ModelManifest } from './manifest.js';
 import { exportOnnx, type OnnxModelFiles } from './onnx-export.js';
 import {

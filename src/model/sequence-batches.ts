@@ -1,7 +1,8 @@
 import type { Rng } from '../core/rng.js';
 import type { Timeline } from '../timeline/types.js';
 import { gapBinOf } from './gap-distribution.js';
-import { LOG_DAYS_SCALE, type SequenceBatch, stepInputWidth } from './gru-network.js';
+import type { SequenceBatch } from './gru-network.js';
+import { LOG_DAYS_SCALE, stepInputWidth } from './gru-shape.js';
 import { type ResolvedValueModel, standardizeValue, valueTarget } from './value-spec.js';
 
 /** Longest sequence used in training; longer timelines keep their first MAX_TRAIN_STEPS events. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import { gapBinEdges } from './gap-distribution.js';
-import { GruNetwork, stepInputWidth } from './gru-network.js';
+import { GruNetwork } from './gru-network.js';
+import { stepInputWidth } from './gru-shape.js';
 import { GRU_DEFAULTS } from './train-gru.js';
 
 export interface StepProbeOptions {

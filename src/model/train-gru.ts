@@ -15,7 +15,8 @@ import {
   fitAttributeEncoders,
 } from './attribute-encoder.js';
 import { gapBinEdges as makeGapBinEdges } from './gap-distribution.js';
-import { GruNetwork, type GruShape } from './gru-network.js';
+import { GruNetwork } from './gru-network.js';
+import type { GruShape } from './gru-shape.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
 import {
   activeRegularisation,

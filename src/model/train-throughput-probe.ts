@@ -14,7 +14,8 @@ import {
   fitAttributeEncoders,
 } from './attribute-encoder.js';
 import { gapBinEdges } from './gap-distribution.js';
-import { GruNetwork, type GruShape, type SequenceBatch } from './gru-network.js';
+import { GruNetwork, type SequenceBatch } from './gru-network.js';
+import type { GruShape } from './gru-shape.js';
 import {
   type EncodedTimeline,
   makeSequenceBatch,

@@ -4,7 +4,7 @@ import { likelihoodNeedsGru } from '../core/messages.js';
 import type { Timeline } from '../timeline/types.js';
 import { encodeTimelineForGru, recordedMaxSteps } from './encode-timeline.js';
 import { GruNetwork } from './gru-network.js';
-import { gruShapeOf } from './gru-step-model.js';
+import { gruShapeOf } from './gru-shape.js';
 import type { LoadedModel } from './load-model.js';
 import { makeSequenceBatch, sequenceLength } from './sequence-batches.js';
 

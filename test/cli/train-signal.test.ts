@@ -48,16 +48,22 @@ describe('SIGTERM while training', () => {
     let stderr = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     let signalled = false;
+    let at: number[] = [];
     child.stderr.on('data', (d) => {
       stderr += String(d);
-      // the first per-batch progress line of epoch 1: training has started, the epoch is young
-      if (!signalled && /epoch 1\/5: \d+\/\d+/.test(stderr)) {
+      // the first per-batch progress line of epoch 1 (always printed, however fast the machine):
+      // training has started, the epoch is young
+      const m = /epoch 1\/5: (\d+)\/(\d+)/.exec(stderr);
+      if (!signalled && m) {
         signalled = true;
+        at = [Number(m[1]), Number(m[2])];
         child.kill('SIGTERM');
       }
     });
     expect(await exited).toBe(143);
     expect(signalled).toBe(true);
+    expect(at[0]).toBe(1);
+    expect(at[1]).toBeGreaterThan(300);
     expect(stderr).toContain('stopped by SIGTERM');
     // before, the handler ran only when the epoch ended (its summary line printed first)
     expect(stderr).not.toMatch(/epoch 1: train loss/);

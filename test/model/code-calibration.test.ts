@@ -11,7 +11,8 @@ import {
 import { liveTensors, selectBackend } from '../../src/model/backend.js';
 import { codeCalibration } from '../../src/model/code-calibration.js';
 import { GruNetwork } from '../../src/model/gru-network.js';
-import { GruStepModel, gruShapeOf } from '../../src/model/gru-step-model.js';
+import { gruShapeOf } from '../../src/model/gru-shape.js';
+import { GruStepModel } from '../../src/model/gru-step-model.js';
 import { makeSequenceBatch } from '../../src/model/sequence-batches.js';
 import { trainGru } from '../../src/model/train-gru.js';
 import { mapCodesToVocabulary } from '../../src/model/vocabulary.js';

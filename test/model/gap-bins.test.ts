@@ -7,7 +7,8 @@ import {
   gapBinOf,
   sampleBinnedGapDays,
 } from '../../src/model/gap-distribution.js';
-import { GruStepModel, gruShapeOf } from '../../src/model/gru-step-model.js';
+import { gruShapeOf } from '../../src/model/gru-shape.js';
+import { GruStepModel } from '../../src/model/gru-step-model.js';
 import { trainGru } from '../../src/model/train-gru.js';
 import type { Timeline } from '../../src/timeline/types.js';
 

@@ -4,12 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { selectBackend } from '../../src/model/backend.js';
 import { gapBinEdges } from '../../src/model/gap-distribution.js';
-import {
-  GruNetwork,
-  type GruShape,
-  gapOutputWidth,
-  stepInputWidth,
-} from '../../src/model/gru-network.js';
+import { GruNetwork } from '../../src/model/gru-network.js';
+import { type GruShape, gapOutputWidth, stepInputWidth } from '../../src/model/gru-shape.js';
 import { exportOnnxGraphs } from '../../src/model/onnx-export.js';
 import { VALUE_MASKED } from '../../src/model/value-spec.js';
 

@@ -9,7 +9,8 @@ import {
   sampleBinnedGapDays,
   sampleGapDays,
 } from '../../src/model/gap-distribution.js';
-import { GruNetwork, type GruShape, gapOutputWidth } from '../../src/model/gru-network.js';
+import { GruNetwork } from '../../src/model/gru-network.js';
+import { type GruShape, gapOutputWidth } from '../../src/model/gru-shape.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
