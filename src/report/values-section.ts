@@ -50,10 +50,31 @@ function yDomain(t: ValueTrajectory): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-function trajectoryChart(t: ValueTrajectory): string {
+/** The bands cut after the last bin where either side has a value (the x axis ends there). */
+function trimmed(t: ValueTrajectory): ValueTrajectory {
+  let end = 0;
+  for (let i = 0; i < t.monthsBefore.length; i++)
+    if (Number.isFinite(t.real.median[i]) || Number.isFinite(t.synthetic.median[i])) end = i + 1;
+  end = Math.max(end, 2);
+  const cut = (b: ValueBands): ValueBands => ({
+    median: b.median.slice(0, end),
+    q1: b.q1.slice(0, end),
+    q3: b.q3.slice(0, end),
+    n: b.n.slice(0, end),
+  });
+  return {
+    ...t,
+    monthsBefore: t.monthsBefore.slice(0, end),
+    real: cut(t.real),
+    synthetic: cut(t.synthetic),
+  };
+}
+
+function trajectoryChart(full: ValueTrajectory): string {
+  const t = trimmed(full);
   const x = t.monthsBefore;
-  const nReal = t.real.n.reduce((s, v) => s + v, 0);
-  const nSyn = t.synthetic.n.reduce((s, v) => s + v, 0);
+  const nReal = full.real.n.reduce((s, v) => s + v, 0);
+  const nSyn = full.synthetic.n.reduce((s, v) => s + v, 0);
   return lineChart(
     [
       bandSeries(`real (${formatNumber(nReal)})`, COLORS.real, x, t.real, false),

@@ -90,3 +90,20 @@ describe("the report's Values section", () => {
     expect(renderReportHtml(plain)).not.toContain('<h2>Values');
   });
 });
+
+describe('the Values chart axis', () => {
+  it('ends at the last bin with data (follow-up ≤ 1,700 days ≈ 56 months), not at 114 months', () => {
+    const report = assessTimelines(cohort(400, 'real', 0), [cohort(400, 'synthetic', 0)], {
+      thresholds: defaultThresholds(),
+    });
+    const html = renderReportHtml(report);
+    const start = html.indexOf('<section><h2>Values');
+    const svg = html.slice(html.indexOf('<svg ', start), html.indexOf('</svg>', start));
+    // x tick labels are the centred numbers (y ticks are right-aligned)
+    const ticks = [...svg.matchAll(/<text [^>]*text-anchor="middle"[^>]*>(\d+)<\/text>/g)].map(
+      (m) => Number(m[1]),
+    );
+    expect(Math.max(...ticks)).toBeLessThan(70);
+    expect(Math.max(...ticks)).toBeGreaterThanOrEqual(40);
+  });
+});
