@@ -92,6 +92,12 @@ export interface RangeState {
   live: number;
 }
 
+/** What sampleRange resolves before the buffers: the codes, terminal codes, root stream, counts. */
+export type RangeBase = Pick<
+  RangeState,
+  'codes' | 'censor' | 'death' | 'root' | 'counts' | 'started'
+>;
+
 /** The buffers of a sampleRange call over [from, to) (to > from). */
 export function createRangeState(
   model: GenerationModel,
@@ -99,14 +105,7 @@ export function createRangeState(
   from: number,
   to: number,
   o: SampleRangeOptions,
-  base: {
-    codes: readonly string[];
-    censor: number;
-    death: number;
-    root: Rng;
-    counts: SampleRangeCounts;
-    started: number;
-  },
+  base: RangeBase,
 ): RangeState {
   const { codes } = base;
   const V = codes.length;
