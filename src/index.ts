@@ -95,7 +95,7 @@ export { applyRuleEdits, readModelRules, readRuleEdits, writeRuleSet } from './r
 
 // --- Generate: one entry point, runGeneration (a scenario file, or a plain run) ---
 
-export type { HistoryPrefix } from './generate/generate-cohort.js';
+export type { HistoryPrefix } from './generate/generation-types.js';
 export {
   loadEngineGenerationModel,
   loadGenerationModel,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { TrajsimError } from '../core/errors.js';
 import { readJsonFile } from '../core/json-file.js';
-import type { HistoryPrefix } from '../generate/generate-cohort.js';
+import type { HistoryPrefix } from '../generate/generation-types.js';
 import { OTHER_CODE } from '../model/vocabulary.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
 

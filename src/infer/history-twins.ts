@@ -12,17 +12,15 @@ import { TrajsimError } from '../core/errors.js';
 import { codeNotInVocabulary, type Logger } from '../core/messages.js';
 import { type Shard, shardRange } from '../core/shard.js';
 import {
-  DISCARD_WRITER,
   type ForcedEvent,
   type GenerationHooks,
   type HistoryPrefix,
   resolveSampleOptions,
-  sampleRange,
-} from '../generate/generate-cohort.js';
+} from '../generate/generation-types.js';
 import type { GenerationModel } from '../generate/step-model.js';
+import { countsTally, writeGeneration } from '../generate/write-generation.js';
 import type { ForcedAttributeValue } from '../model/attribute-model.js';
 import type { Timeline } from '../timeline/types.js';
-import { TimelineWriter } from '../timeline/writer.js';
 import { realAttributes, TWINS_FILE, type TwinsRecord } from './generate-twins.js';
 import {
   type ExcludedPatients,
@@ -215,37 +213,26 @@ async function runArm(
     perPatient: N,
     seed: o.seed,
   };
-  if (o.out === undefined) {
-    const counts = await sampleRange(
-      model,
-      DISCARD_WRITER,
-      a.range.start * N,
-      a.range.end * N,
-      sample,
-    );
-    return { rows, written: counts.written };
-  }
-  const writer = await TimelineWriter.create(join(o.out, dir), {
-    name: `${dir}-twins-of-${a.real.name}`,
-    source: `trajsim twins: ${model.description}; seed ${o.seed}; ${prefixes.ids.length} patients × ${N} futures; horizon ${a.horizonDays} d${intervention ? '; with the intervention' : ''}`,
-    attributes: model.attributes,
-    codes: model.stepModel.codes,
-    ...(o.overwrite ? { overwrite: true } : {}),
+  // the one generation path: written atomically into out/<dir>, or only sampled without `out`
+  const { counts } = await writeGeneration({
+    model,
+    sample,
+    range: { start: a.range.start * N, end: a.range.end * N },
+    ...(o.out !== undefined ? { out: join(o.out, dir) } : {}),
+    timeline: {
+      name: `${dir}-twins-of-${a.real.name}`,
+      source: `trajsim twins: ${model.description}; seed ${o.seed}; ${prefixes.ids.length} patients × ${N} futures; horizon ${a.horizonDays} d${intervention ? '; with the intervention' : ''}`,
+      ...(o.overwrite ? { overwrite: true } : {}),
+    },
+    tally: countsTally(sample.hooks),
+    extraFiles: () => ({ [TWINS_FILE]: `${JSON.stringify(record, null, 2)}\n` }),
   });
-  let written = 0;
-  try {
-    const counts = await sampleRange(model, writer, a.range.start * N, a.range.end * N, sample);
-    written = counts.written;
-    await writer.close(() => ({ [TWINS_FILE]: `${JSON.stringify(record, null, 2)}\n` }));
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
+  if (o.out === undefined) return { rows, written: counts.written };
   const codes = model.stepModel.codes;
   const stem = dir === HISTORY_TWINS_FILES.TWINS ? 'summary' : `summary-${dir}`;
   writeFileAtomic(join(o.out, `${stem}.csv`), twinSummaryCsv(rows, codes, a.horizons));
   writeFileAtomic(join(o.out, `${stem}.arrow`), twinSummaryArrow(rows, codes, a.horizons));
-  return { rows, written };
+  return { rows, written: counts.written };
 }
 
 /** An intervention's codes and attributes, checked against the model before any work. */

@@ -6,7 +6,7 @@
 
 import { Field, Float64, Int32, Schema, Table, tableToIPC, Utf8 } from 'apache-arrow';
 import { TrajsimError } from '../core/errors.js';
-import type { GeneratedPatient } from '../generate/generate-cohort.js';
+import type { GeneratedPatient } from '../generate/generation-types.js';
 import { cumulativeIncidence } from '../stats/cumulative-incidence.js';
 import { normalQuantile } from '../stats/normal.js';
 import {

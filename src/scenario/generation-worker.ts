@@ -7,18 +7,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { TrajsimError } from '../core/errors.js';
 import { SILENT_LOGGER } from '../core/messages.js';
-import { sampleRange } from '../generate/generate-cohort.js';
 import { loadGenerationModel } from '../generate/load-generation-model.js';
+import { sampleRange } from '../generate/sample-range.js';
 import type { GenerationModel } from '../generate/step-model.js';
 import { createEngineStepModel } from '../model/engine.js';
 import { loadModel } from '../model/load-model.js';
-import { compileScenarioHooks } from './run-generation.js';
 import {
   ChunkPacker,
   type WorkerReply,
   type WorkerRequest,
   type WorkerSetup,
 } from './sample-in-workers.js';
+import { compileScenarioHooks } from './scenario-hooks.js';
 
 /** Posts an error as data (the main thread rethrows it as the TrajsimError it was). */
 function replyError(error: unknown): void {

@@ -25,7 +25,7 @@ import {
   type SampleRangeCounts,
   type SampleRangeOptions,
   syntheticPatientId,
-} from '../generate/generate-cohort.js';
+} from '../generate/generation-types.js';
 import type { EngineName, OnnxDevice } from '../model/engine-names.js';
 import type { RuleSet } from '../rules/rule-schema.js';
 import type { Scenario } from './schema.js';

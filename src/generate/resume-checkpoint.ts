@@ -1,6 +1,7 @@
 /**
- * The checkpoint folder of `generate --resume` (`<out>.partial`): a lock that keeps two runs
- * out of one folder, and checks that a finished part read back from a killed run is intact.
+ * The checkpoint folder of `generate --resume` (`<out>.partial`, written by
+ * src/generate/write-generation.ts): a lock that keeps two runs out of one folder, and checks
+ * that a finished part read back from a killed run is intact.
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
