@@ -13,7 +13,7 @@ import {
   encodedWidth,
 } from './attribute-encoder.js';
 import type { OnnxDevice } from './engine-names.js';
-import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
+import { rowTotals, sampleBinnedGapDaysGivenTotal, sampleGapDays } from './gap-distribution.js';
 import {
   gapOutputWidth,
   gruShapeOf,
@@ -126,6 +126,8 @@ export class OnnxStepModel {
   private gates: Float32Array = new Float32Array(0);
   private states: Float32Array[] = [];
   private gapOutput: Float32Array = new Float32Array(0);
+  /** Per row, the sum of its gap-bin probabilities (binned heads; {@link rowTotals}). */
+  private gapTotals = new Float64Array(0);
   /** Reused input buffer of the step's time features. */
   private time = new Float32Array(0);
   /** Event values: the resolved value model (absent: no value head, no value draws). */
@@ -304,6 +306,12 @@ export class OnnxStepModel {
     }
     const out = await this.sessions.gap.run(feeds);
     this.gapOutput = out['gap_params']!.data as Float32Array;
+    if (this.binEdges) {
+      // every row's bin total in one pass, four rows at a time (the draws then walk one row)
+      if (this.gapTotals.length < n)
+        this.gapTotals = new Float64Array(Math.max(n, 2 * this.gapTotals.length));
+      rowTotals(this.gapOutput, n, this.P, this.binEdges.length - 1, this.gapTotals);
+    }
     if (this.values) this.valueOutput = out['value_probs']!.data as Float32Array;
   }
 
@@ -322,7 +330,7 @@ export class OnnxStepModel {
   sampleGapDays(row: number, _code: number, rng: Rng): number {
     const at = row * this.P;
     return this.binEdges
-      ? sampleBinnedGapDaysFromProbabilities(this.gapOutput, at, this.binEdges, rng)
+      ? sampleBinnedGapDaysGivenTotal(this.gapOutput, at, this.binEdges, this.gapTotals[row]!, rng)
       : sampleGapDays(this.gapOutput, at, this.K, this.logOffset, rng);
   }
 
