@@ -66,6 +66,37 @@ console.log(engine, manifest.counts.patients);
     expect(r.stdout).toMatch(/^onnx \(onnxruntime-node .*\) 2000$/m);
   });
 
+  it('the CLI: trajsim generate --engine onnx --threads 2 loads no @tensorflow module', () => {
+    writeFileSync(join(root, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(root, 'preload.mjs'), PRELOAD);
+    const out = join(root, 'cli-out');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        join(root, 'preload.mjs'),
+        join(PROJECT_ROOT, 'dist/cli/main.js'),
+        'generate',
+        '--model',
+        'models/default',
+        '--patients',
+        '3000',
+        '--batch-size',
+        '64',
+        '--engine',
+        'onnx',
+        '--threads',
+        '2',
+        '--out',
+        out,
+      ],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('sampling on 2 worker threads');
+    expect(r.stdout).toContain('generated 3000 patients');
+  });
+
   it('the hook is real: the tfjs engine fails to load under it', () => {
     const r = runWithoutTfjs(
       'tfjs.mjs',
