@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { checkOutputDir } from '../../core/atomic-output.js';
+// validate/privacy/privacy-dirs.js is imported in the action: the likelihood attack needs tfjs,
+// which no command loads at startup
 import { parseBackendName } from '../../model/backend-names.js';
 import { writePrivacyReport } from '../../report/write-report.js';
 import { privacyFailureLines } from '../../validate/failure-lines.js';
@@ -97,7 +99,6 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
               inputs: [opts.train, opts.holdout, ...opts.synthetic, opts.model],
             });
           }
-          // loaded here: the likelihood attack needs tfjs, which no command loads at startup
           const { assessPrivacyDirs } = await import('../../validate/privacy/privacy-dirs.js');
           const report = await assessPrivacyDirs(opts.train, opts.holdout, opts.synthetic, {
             thresholds: privacyThresholdsOption(opts.privacyThresholds),
