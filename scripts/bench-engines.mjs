@@ -13,7 +13,8 @@
 //    `threads` workers) and end to end (runGeneration, as `trajsim generate --threads N`:
 //    N worker threads, 1 ONNX thread each, sampling + Arrow output), events/s, their ratio,
 //    and events per CPU-second (user + system time of this process, workers included: less
-//    sensitive than wall time to other processes on a shared machine); the 1-minute load
+//    sensitive than wall time to other processes on a shared machine) and its inverse, CPU
+//    seconds per million events; the 1-minute load
 //    average is recorded beside every row (the machine may be shared);
 // 3. 1M patients with models/reference through the CLI (`/usr/bin/time -v`): wall time and
 //    peak RSS, for the onnx engine at --threads 1 and 2 and, as the baseline of the same run,
@@ -115,7 +116,11 @@ async function onnxRaw(stepModel, batch, steps) {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(c0);
   stepModel.end();
-  return { eventsPerSecond: (steps * batch) / seconds, eventsPerCpuSecond: (steps * batch) / cpu };
+  return {
+    eventsPerSecond: (steps * batch) / seconds,
+    eventsPerCpuSecond: (steps * batch) / cpu,
+    cpuSecondsPerMillionEvents: (cpu * 1e6) / (steps * batch),
+  };
 }
 
 async function endToEnd(stepModel, batch) {
@@ -131,6 +136,7 @@ async function endToEnd(stepModel, batch) {
     events: Math.round(g.eventsPerSecond * g.seconds),
     eventsPerSecond: g.eventsPerSecond,
     eventsPerCpuSecond: (g.eventsPerSecond * g.seconds) / cpu,
+    cpuSecondsPerMillionEvents: (cpu * 1e6) / (g.eventsPerSecond * g.seconds),
   };
 }
 
@@ -161,6 +167,7 @@ async function endToEndThreads(stepModel, batch, threads) {
     seconds,
     eventsPerSecond: events / seconds,
     eventsPerCpuSecond: events / cpu,
+    cpuSecondsPerMillionEvents: (cpu * 1e6) / events,
   };
 }
 

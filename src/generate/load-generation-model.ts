@@ -1,7 +1,7 @@
 import { createEngineStepModel, type EngineOptions } from '../model/engine.js';
 import { createStepModel, type LoadedModel, loadModel } from '../model/load-model.js';
 
-import { readModelRules } from '../rules/rules-file.js';
+import { generationModelOf } from './generation-model.js';
 import type { GenerationModel, StepModel } from './step-model.js';
 
 /**
@@ -22,19 +22,7 @@ export function loadGenerationModel(
   stepModel?: StepModel,
 ): GenerationModel {
   const loaded = typeof source === 'string' ? loadModel(source) : source;
-  const m = loaded.manifest;
-  const rules = readModelRules(loaded.dir);
-  return {
-    ...(rules ? { rules } : {}),
-    kind: m.kind,
-    stepModel: stepModel ?? createStepModel(loaded),
-    attributes: m.attributes,
-    attributeModel: m.attributeModel,
-    indexDayRange: m.training.indexDayRange,
-    maxFollowUpDays: m.training.maxFollowUpDays,
-    maxEvents: m.training.maxEvents,
-    description: `${m.kind} model trained on ${m.training.name} (${m.training.contentHash.slice(0, 12) || 'no hash'})`,
-  };
+  return generationModelOf(loaded, stepModel ?? createStepModel(loaded));
 }
 
 /**

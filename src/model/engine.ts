@@ -9,14 +9,13 @@ import {
   onnxEngineFallback,
   SILENT_LOGGER,
 } from '../core/messages.js';
-import { selectBackend } from './backend.js';
 import { type BackendName, MARKOV_BACKEND_LABEL } from './backend-names.js';
 import type { EngineName, OnnxDevice } from './engine-names.js';
-import { GruStepModel } from './gru-step-model.js';
-import type { LoadedModel } from './load-model.js';
+import type { GruStepModel } from './gru-step-model.js';
 import { MarkovStepModel } from './markov.js';
 import { ONNX_FILES, type OnnxModelFiles } from './onnx-export.js';
 import { loadOnnxRuntime, OnnxStepModel } from './onnx-step-model.js';
+import type { LoadedModel } from './read-model.js';
 
 export { ENGINES, type EngineName, parseEngineName, parseOnnxDevice } from './engine-names.js';
 
@@ -53,7 +52,7 @@ function onnxFilesOf(dir: string): OnnxModelFiles | undefined {
 /**
  * Chooses the engine and builds the step model of a loaded model: the one function that
  * does. Without `engine`, uses onnx when onnxruntime-node loads and tfjs otherwise; logs one
- * line saying which. The onnx engine reads the folder's onnx/ files, or exports the graphs
+ * line saying which. Loads tfjs only for the tfjs engine (this module imports none of it). The onnx engine reads the folder's onnx/ files, or exports the graphs
  * from weights.bin in memory for folders without them. Throws BACKEND when the asked engine,
  * backend or device is unavailable, INVALID_ARGUMENT for `--device cuda` with tfjs.
  *
@@ -109,6 +108,11 @@ export async function createEngineStepModel(
     };
     detail = `, ${threads} thread${threads === 1 ? '' : 's'}`;
   } else {
+    // tfjs only on this branch: the onnx engine (and every generation worker on it) never loads it
+    const [{ selectBackend }, { GruStepModel }] = await Promise.all([
+      import('./backend.js'),
+      import('./gru-step-model.js'),
+    ]);
     const backend = await selectBackend(options.backend ?? 'wasm', { logger });
     result = { stepModel: new GruStepModel(m, model.weights!), engine: `tfjs (${backend})` };
   }

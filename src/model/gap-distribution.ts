@@ -223,6 +223,26 @@ export function sampleBinnedGapDaysFromProbabilities(
   const B = edges.length - 1;
   let total = 0;
   for (let j = 0; j < B; j++) total += probs[at + j]!;
+  return sampleBinnedGapDaysGivenTotal(probs, at, edges, total, rng);
+}
+
+/**
+ * {@link sampleBinnedGapDaysFromProbabilities} given the row's `total` (the sum of its bin
+ * probabilities in bin order, as {@link rowTotals} computes it for a whole batch): the same
+ * draws, bit for bit.
+ *
+ * @param total - probs[at] + probs[at + 1] + ... + probs[at + B − 1], summed in that order
+ * @example
+ * sampleBinnedGapDaysGivenTotal(Float32Array.of(0, 1, 0), 0, [0, 1, 2, 5], 1, rng) // => 1
+ */
+export function sampleBinnedGapDaysGivenTotal(
+  probs: ArrayLike<number>,
+  at: number,
+  edges: readonly number[],
+  total: number,
+  rng: Rng,
+): number {
+  const B = edges.length - 1;
   let u = rng.uniform() * total;
   let j = 0;
   for (; j < B - 1; j++) {
@@ -231,6 +251,58 @@ export function sampleBinnedGapDaysFromProbabilities(
   }
   const width = edges[j + 1]! - edges[j]!;
   return width > 1 ? edges[j]! + rng.int(width) : edges[j]!;
+}
+
+/**
+ * The sum of each row's first `width` numbers, `out[r] = probs[r·stride] + ... +
+ * probs[r·stride + width − 1]` added in that order (so bit for bit the sum a sampler's own
+ * loop over the row gives), for rows 0..rows − 1. Four rows are summed side by side: four
+ * independent chains of additions run in parallel on the CPU where one row's chain waits on
+ * each addition (the total pass of a 106-bin row costs about half).
+ *
+ * @param probs - row-major numbers, `stride` per row
+ * @param rows - rows to sum
+ * @param stride - numbers per row in `probs`
+ * @param width - numbers summed per row (<= stride)
+ * @param out - receives the sums (length >= rows)
+ * @example
+ * const out = new Float64Array(2);
+ * rowTotals(Float32Array.of(1, 2, 9, 3, 4, 9), 2, 3, 2, out); // out => [3, 7]
+ */
+export function rowTotals(
+  probs: ArrayLike<number>,
+  rows: number,
+  stride: number,
+  width: number,
+  out: Float64Array,
+): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const a0 = r * stride;
+    const a1 = a0 + stride;
+    const a2 = a1 + stride;
+    const a3 = a2 + stride;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    for (let j = 0; j < width; j++) {
+      t0 += probs[a0 + j]!;
+      t1 += probs[a1 + j]!;
+      t2 += probs[a2 + j]!;
+      t3 += probs[a3 + j]!;
+    }
+    out[r] = t0;
+    out[r + 1] = t1;
+    out[r + 2] = t2;
+    out[r + 3] = t3;
+  }
+  for (; r < rows; r++) {
+    const at = r * stride;
+    let t = 0;
+    for (let j = 0; j < width; j++) t += probs[at + j]!;
+    out[r] = t;
+  }
 }
 
 /**

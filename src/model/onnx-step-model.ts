@@ -13,7 +13,7 @@ import {
   encodedWidth,
 } from './attribute-encoder.js';
 import type { OnnxDevice } from './engine-names.js';
-import { sampleBinnedGapDaysFromProbabilities, sampleGapDays } from './gap-distribution.js';
+import { rowTotals, sampleBinnedGapDaysGivenTotal, sampleGapDays } from './gap-distribution.js';
 import {
   gapOutputWidth,
   gruShapeOf,
@@ -29,6 +29,9 @@ import {
   resolveValueModel,
   sampleValueFromProbabilities,
 } from './value-spec.js';
+
+/** Whole days up to which the step's log-day feature comes from a table (~50 years). */
+const LOG_DAY_TABLE_MAX = 1 << 15;
 
 /** The ONNX Runtime module (onnxruntime-node). */
 export type OnnxRuntime = typeof Ort;
@@ -126,8 +129,14 @@ export class OnnxStepModel {
   private gates: Float32Array = new Float32Array(0);
   private states: Float32Array[] = [];
   private gapOutput: Float32Array = new Float32Array(0);
+  /** Per row, the sum of its gap-bin probabilities (binned heads; {@link rowTotals}). */
+  private gapTotals = new Float64Array(0);
   /** Reused input buffer of the step's time features. */
   private time = new Float32Array(0);
+  /** Reused input buffer of the step's previous values (models with values). */
+  private valueIn = new Float32Array(0);
+  /** log1p(d) / LOG_DAYS_SCALE for whole days d (a cache of the step's time features). */
+  private logDayTable = new Float64Array(0);
   /** Event values: the resolved value model (absent: no value head, no value draws). */
   private readonly values: ResolvedValueModel | undefined;
   /** StepModel.valuedCodes: 1 for a code whose events carry a value. */
@@ -269,8 +278,8 @@ export class OnnxStepModel {
     if (this.time.length < 2 * n) this.time = new Float32Array(2 * n);
     const time = this.time.subarray(0, 2 * n);
     for (let r = 0; r < n; r++) {
-      time[2 * r] = Math.log1p(prevGapDays[r]!) / LOG_DAYS_SCALE;
-      time[2 * r + 1] = Math.log1p(prevDay[r]!) / LOG_DAYS_SCALE;
+      time[2 * r] = this.logDays(prevGapDays[r]!);
+      time[2 * r + 1] = this.logDays(prevDay[r]!);
     }
     const feeds: Record<string, Ort.Tensor> = {
       prev_code: this.tensor(prevCode.subarray(0, n), [n]),
@@ -278,7 +287,8 @@ export class OnnxStepModel {
       attribute_gates: this.tensor(this.gates, [n, 3 * this.H]),
     };
     if (this.values) {
-      const value = new Float32Array(2 * n);
+      if (this.valueIn.length < 2 * n) this.valueIn = new Float32Array(2 * n);
+      const value = this.valueIn.subarray(0, 2 * n).fill(0);
       recordPrevValues(this.values, this.lastValues, prevCode, prevValue, value, 2, n);
       feeds['value'] = this.tensor(value, [n, 2]);
     }
@@ -287,6 +297,23 @@ export class OnnxStepModel {
     const out = await this.sessions.step.run(feeds);
     for (let l = 0; l < this.L; l++) this.states[l] = out[`state_out_${l}`]!.data as Float32Array;
     return out['code_probs']!.data as Float32Array;
+  }
+
+  /**
+   * log1p(days) / LOG_DAYS_SCALE, the step's time feature (the same double as computing it:
+   * whole days up to {@link LOG_DAY_TABLE_MAX} come from a table filled with that expression).
+   */
+  private logDays(days: number): number {
+    const table = this.logDayTable;
+    if (days >= 0 && days < table.length) return table[days]!;
+    if (!(days >= 0 && days < LOG_DAY_TABLE_MAX)) return Math.log1p(days) / LOG_DAYS_SCALE;
+    const grown = new Float64Array(
+      Math.min(LOG_DAY_TABLE_MAX, Math.max(days + 1, 2 * table.length)),
+    );
+    grown.set(table);
+    for (let d = table.length; d < grown.length; d++) grown[d] = Math.log1p(d) / LOG_DAYS_SCALE;
+    this.logDayTable = grown;
+    return grown[days]!;
   }
 
   /** The gap head for the drawn code of every current row (the second stage of a step). */
@@ -304,6 +331,12 @@ export class OnnxStepModel {
     }
     const out = await this.sessions.gap.run(feeds);
     this.gapOutput = out['gap_params']!.data as Float32Array;
+    if (this.binEdges) {
+      // every row's bin total in one pass, four rows at a time (the draws then walk one row)
+      if (this.gapTotals.length < n)
+        this.gapTotals = new Float64Array(Math.max(n, 2 * this.gapTotals.length));
+      rowTotals(this.gapOutput, n, this.P, this.binEdges.length - 1, this.gapTotals);
+    }
     if (this.values) this.valueOutput = out['value_probs']!.data as Float32Array;
   }
 
@@ -322,7 +355,7 @@ export class OnnxStepModel {
   sampleGapDays(row: number, _code: number, rng: Rng): number {
     const at = row * this.P;
     return this.binEdges
-      ? sampleBinnedGapDaysFromProbabilities(this.gapOutput, at, this.binEdges, rng)
+      ? sampleBinnedGapDaysGivenTotal(this.gapOutput, at, this.binEdges, this.gapTotals[row]!, rng)
       : sampleGapDays(this.gapOutput, at, this.K, this.logOffset, rng);
   }
 

@@ -2,16 +2,18 @@
  * The worker thread of parallel generation (src/scenario/sample-in-workers.ts): loads the
  * model folder with its own step model (ONNX Runtime with one intra-op thread), recompiles the
  * scenario's hooks from its JSON, then samples each chunk it is handed with the one batch
- * sampler (sampleRange) and posts it back packed, its buffers transferred.
+ * sampler (sampleRange) and posts it back packed, its buffers transferred. On the onnx engine
+ * nothing here loads tfjs (test/scenario/no-tfjs.test.ts checks it): each worker would
+ * otherwise hold its own copy of it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { TrajsimError } from '../core/errors.js';
 import { SILENT_LOGGER } from '../core/messages.js';
-import { loadGenerationModel } from '../generate/load-generation-model.js';
+import { generationModelOf } from '../generate/generation-model.js';
 import { sampleRange } from '../generate/sample-range.js';
 import type { GenerationModel } from '../generate/step-model.js';
 import { createEngineStepModel } from '../model/engine.js';
-import { loadModel } from '../model/load-model.js';
+import { loadModel } from '../model/read-model.js';
 import {
   ChunkPacker,
   type WorkerReply,
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
     threads: 1,
     ...(setup.device ? { device: setup.device } : {}),
   });
-  const { rules: _modelRules, ...base } = loadGenerationModel(loaded, stepModel);
+  const { rules: _modelRules, ...base } = generationModelOf(loaded, stepModel);
   const model: GenerationModel = setup.rules ? { ...base, rules: setup.rules } : base;
   const hooks = compileScenarioHooks(model, setup.scenario);
   const packer = new ChunkPacker();

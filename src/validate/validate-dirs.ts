@@ -36,7 +36,7 @@ import {
   summarizeShard,
   summarizeWithHalves,
 } from './noise-floor.js';
-import { assessPrivacyDirs, type PrivacyDirsOptions } from './privacy/privacy-dirs.js';
+import type { PrivacyDirsOptions } from './privacy/privacy-dirs.js';
 import type { TimelineSummary } from './summary.js';
 
 /** Options of {@link validateTimelineDirs}. */
@@ -410,6 +410,8 @@ async function withPrivacy(
   logger: Logger,
 ): Promise<FidelityReport> {
   const { train, holdout, ...options } = privacy;
+  // loaded here: the likelihood attack needs tfjs, which `trajsim` need not load at startup
+  const { assessPrivacyDirs } = await import('./privacy/privacy-dirs.js');
   const result = await assessPrivacyDirs(train, holdout ?? realDir, syntheticDirs, {
     holdoutSource: holdout
       ? `--holdout ${holdout}`

@@ -194,10 +194,11 @@ export const registerGenerate: RegisterCommand = (program, context) => {
 /** `trajsim generate`'s work: scenario, estimate, rules, engine, then the one generation run. */
 async function generateAction(opts: GenerateFlags, context: CliContext): Promise<void> {
   if (opts.twinsOf !== undefined) return twinsAction(opts, context);
-  // loaded here, not at startup: tfjs takes ~1 s to load and --help/--version need none of it
-  const { loadGenerationModel } = await import('../../generate/load-generation-model.js');
+  // loaded here, not at startup; none of these loads tfjs (only createEngineStepModel's tfjs
+  // engine does): tfjs takes ~1 s and ~100 MB, and the onnx engine needs none of it
+  const { generationModelOf } = await import('../../generate/generation-model.js');
   const { createEngineStepModel } = await import('../../model/engine.js');
-  const { loadModel } = await import('../../model/load-model.js');
+  const { loadModel } = await import('../../model/read-model.js');
   const { runGeneration } = await import('../../scenario/run-generation.js');
   const scenario = scenarioOf(opts);
   if (opts.shard && opts.shard.count > scenario.patients) {
@@ -239,7 +240,7 @@ async function generateAction(opts: GenerateFlags, context: CliContext): Promise
     threads = 1;
   }
   if (threads > 1) context.logger.info(MESSAGES.INFO, generationThreads(threads));
-  const base = loadGenerationModel(loaded, stepModel);
+  const base = generationModelOf(loaded, stepModel);
   const model = editedRules ? { ...base, rules: editedRules } : base;
   try {
     const { record, manifest } = await runGeneration({

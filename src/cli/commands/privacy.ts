@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import { checkOutputDir } from '../../core/atomic-output.js';
-import { parseBackendName } from '../../model/backend.js';
+// validate/privacy/privacy-dirs.js is imported in the action: the likelihood attack needs tfjs,
+// which no command loads at startup
+import { parseBackendName } from '../../model/backend-names.js';
 import { writePrivacyReport } from '../../report/write-report.js';
 import { privacyFailureLines } from '../../validate/failure-lines.js';
-import { assessPrivacyDirs } from '../../validate/privacy/privacy-dirs.js';
 import {
   defaultPrivacyThresholds,
   type PrivacyThresholds,
@@ -98,6 +99,7 @@ export const registerPrivacy: RegisterCommand = (program, context) => {
               inputs: [opts.train, opts.holdout, ...opts.synthetic, opts.model],
             });
           }
+          const { assessPrivacyDirs } = await import('../../validate/privacy/privacy-dirs.js');
           const report = await assessPrivacyDirs(opts.train, opts.holdout, opts.synthetic, {
             thresholds: privacyThresholdsOption(opts.privacyThresholds),
             seed: opts.seed,
