@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { MIN_LOG_SCALE } from './gap-distribution.js';
-import { type GruShape, gapOutputWidth, stepInputWidth, type WeightSpec } from './gru-shape.js';
+import {
+  attributeGateWidth,
+  type GruShape,
+  gapOutputWidth,
+  stepInputWidth,
+  type WeightSpec,
+} from './gru-shape.js';
 
 /** One training batch as plain typed arrays (row-major), `rows` patients × `steps` steps. */
 export interface SequenceBatch {
@@ -62,6 +68,11 @@ interface Parameter {
  * - gap head (conditioned on the next code c): g = tanh(h·Gh + onehot(c)·Gc + bg);
  *   params = g·Go + bo (see gap-distribution.ts). The one-hot inputs go through bias-free
  *   dense weights, never tf.layers.embedding (which the wasm backend cannot train).
+ * - attribute skip (shape.attributeSkip): the code logits get + a·Sc and the gap head's g
+ *   + a·Sg, both zero-initialised: a linear attribute term in every head, so the fitted head
+ *   is calibrated per attribute level (the score equations of Sc) and the attributes reach
+ *   the hazards without passing through the recurrence. Per patient, a·[Ax | Sc | Sg] is
+ *   computed once ({@link GruNetwork.attributeGates}).
  *
  * The class owns its variables: call {@link GruNetwork.dispose}.
  */
@@ -118,6 +129,11 @@ export class GruNetwork {
       params.push({ name: 'value_head/bias', shape: [vh.hidden], init: 'zeros' });
       params.push({ name: 'value_out/kernel', shape: [vh.hidden, vh.width], init: 'glorot' });
       params.push({ name: 'value_out/bias', shape: [vh.width], init: 'zeros' });
+    }
+    if (shape.attributeSkip) {
+      // Last of all: models without the skip keep their layout and their random draws.
+      params.push({ name: 'skip/code_kernel', shape: [A, V], init: 'zeros' });
+      params.push({ name: 'skip/gap_kernel', shape: [A, G], init: 'zeros' });
     }
     return params;
   }
@@ -242,9 +258,37 @@ export class GruNetwork {
     return states;
   }
 
-  /** The attributes' contribution to layer 0's input gates, [rows, 3H]. */
+  /**
+   * The per-patient attribute constants, [rows, attributeGateWidth]: layer 0's input gates
+   * a·Ax (3H), then with an attribute skip the code-logit offsets a·Sc (V) and the gap head's
+   * offsets a·Sg (gapHidden).
+   */
   attributeGates(attributes: tf.Tensor2D): tf.Tensor2D {
-    return tf.matMul(attributes, this.v('gru_0/attribute_kernel'));
+    const gates = tf.matMul(attributes, this.v('gru_0/attribute_kernel')) as tf.Tensor2D;
+    if (!this.shape.attributeSkip) return gates;
+    return tf.concat2d(
+      [
+        gates,
+        tf.matMul(attributes, this.v('skip/code_kernel')) as tf.Tensor2D,
+        tf.matMul(attributes, this.v('skip/gap_kernel')) as tf.Tensor2D,
+      ],
+      1,
+    );
+  }
+
+  /** The parts of {@link GruNetwork.attributeGates}: input gates, code and gap offsets. */
+  private splitGates(gates: tf.Tensor2D): {
+    input: tf.Tensor2D;
+    code?: tf.Tensor2D;
+    gap?: tf.Tensor2D;
+  } {
+    if (!this.shape.attributeSkip) return { input: gates };
+    const { hidden: H, vocabularySize: V, gapHidden: G } = this.shape;
+    if (gates.shape[1] !== attributeGateWidth(this.shape)) {
+      throw new TrajsimError('INTERNAL', 'attribute gates of the wrong width');
+    }
+    const [input, code, gap] = tf.split(gates, [3 * H, V, G], 1) as tf.Tensor2D[];
+    return { input: input!, code: code!, gap: gap! };
   }
 
   private cell(l: number, gx: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
@@ -275,10 +319,11 @@ export class GruNetwork {
    */
   step(x: tf.Tensor2D, attributeGates: tf.Tensor2D, states: readonly tf.Tensor2D[]): tf.Tensor2D[] {
     const next: tf.Tensor2D[] = [];
+    const gates0 = this.splitGates(attributeGates).input;
     let input = x;
     for (let l = 0; l < this.shape.layers; l++) {
       let gx = this.inputGates(l, input);
-      if (l === 0) gx = tf.add(gx, attributeGates) as tf.Tensor2D;
+      if (l === 0) gx = tf.add(gx, gates0) as tf.Tensor2D;
       const h = this.cell(l, gx, states[l]!);
       next.push(h);
       input = h;
@@ -286,16 +331,29 @@ export class GruNetwork {
     return next;
   }
 
-  /** Code probabilities [rows, V] from top-layer states [rows, H]. */
-  codeProbabilities(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.softmax(this.codeLogits(h));
+  /**
+   * Code probabilities [rows, V] from top-layer states [rows, H] and, for a network with an
+   * attribute skip, the rows' {@link GruNetwork.attributeGates} (ignored without one).
+   */
+  codeProbabilities(h: tf.Tensor2D, attributeGates?: tf.Tensor2D): tf.Tensor2D {
+    const offset = attributeGates ? this.splitGates(attributeGates).code : undefined;
+    return tf.softmax(this.codeLogits(h, offset));
   }
 
-  private codeLogits(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(
-      tf.matMul(h, this.v('code_head/kernel')),
-      this.v('code_head/bias'),
-    ) as tf.Tensor2D;
+  private codeLogits(h: tf.Tensor2D, offset?: tf.Tensor2D): tf.Tensor2D {
+    const logits = tf.add(tf.matMul(h, this.v('code_head/kernel')), this.v('code_head/bias'));
+    this.requireOffset(offset);
+    return (offset ? tf.add(logits, offset) : logits) as tf.Tensor2D;
+  }
+
+  /** A skip network's heads need the attribute offsets: throws INTERNAL when they are absent. */
+  private requireOffset(offset: tf.Tensor | undefined): void {
+    if (this.shape.attributeSkip && !offset) {
+      throw new TrajsimError(
+        'INTERNAL',
+        'a network with an attribute skip needs the attribute gates',
+      );
+    }
   }
 
   /**
@@ -307,11 +365,8 @@ export class GruNetwork {
    * @example
    * tf.tidy(() => net.gapParameters(top, tf.tensor1d([2, 0], 'int32'))) // => [2, B] tensor
    */
-  gapParameters(h: tf.Tensor2D, codes: tf.Tensor1D): tf.Tensor2D {
-    const fromState = tf.add(
-      tf.matMul(h, this.v('gap_head/state_kernel')),
-      this.v('gap_head/bias'),
-    );
+  gapParameters(h: tf.Tensor2D, codes: tf.Tensor1D, attributeGates?: tf.Tensor2D): tf.Tensor2D {
+    const fromState = this.gapFromState(h, attributeGates);
     const g = tf.tanh(tf.add(fromState, tf.gather(this.v('gap_head/code_kernel'), codes)));
     return tf.add(
       tf.matMul(g as tf.Tensor2D, this.v('gap_out/kernel')),
@@ -368,14 +423,11 @@ export class GruNetwork {
    * row, then code). The one-stage evaluation the sampler used before {@link
    * GruNetwork.gapParameters}; kept as the reference the two-stage sampler is tested against.
    */
-  gapParametersAllCodes(h: tf.Tensor2D): tf.Tensor2D {
+  gapParametersAllCodes(h: tf.Tensor2D, attributeGates?: tf.Tensor2D): tf.Tensor2D {
     const V = this.shape.vocabularySize;
     const G = this.shape.gapHidden;
     const rows = h.shape[0];
-    const fromState = tf.add(
-      tf.matMul(h, this.v('gap_head/state_kernel')),
-      this.v('gap_head/bias'),
-    );
+    const fromState = this.gapFromState(h, attributeGates);
     const g = tf.tanh(
       tf.add(tf.expandDims(fromState, 1), tf.expandDims(this.v('gap_head/code_kernel'), 0)),
     );
@@ -385,18 +437,30 @@ export class GruNetwork {
     ) as tf.Tensor2D;
   }
 
+  /** h·Gh + bg (+ a·Sg with an attribute skip): the gap head's hidden input before the code. */
+  private gapFromState(h: tf.Tensor2D, attributeGates?: tf.Tensor2D): tf.Tensor2D {
+    const fromState = tf.add(
+      tf.matMul(h, this.v('gap_head/state_kernel')),
+      this.v('gap_head/bias'),
+    );
+    const offset = attributeGates ? this.splitGates(attributeGates).gap : undefined;
+    this.requireOffset(offset);
+    return (offset ? tf.add(fromState, offset) : fromState) as tf.Tensor2D;
+  }
+
   /**
    * Top-layer states [rows × steps, H] of a batch under teacher forcing (row-major: index
    * r · steps + t), the same recurrence as {@link GruNetwork.step}. Padded steps come after
    * a row's real steps, so they never feed a real step. Call inside tf.tidy.
    */
-  private teacherForcedStates(batch: SequenceBatch): tf.Tensor2D {
+  private teacherForcedStates(batch: SequenceBatch): { hs: tf.Tensor2D; gates: tf.Tensor2D } {
     const { rows: B, steps: T } = batch;
     const V = this.shape.vocabularySize;
     const N = B * T;
     const attributes = tf.tensor2d(batch.attributes, [B, this.shape.attributeWidth]);
     let states = this.initialStates(attributes);
-    const attrGates = this.attributeGates(attributes);
+    const allGates = this.attributeGates(attributes);
+    const attrGates = this.splitGates(allGates).input;
     const x = tf.tensor2d(batch.inputs, [N, stepInputWidth(V, this.shape.valueHead !== undefined)]);
     // Layer-0 input gates for all steps in one matmul, then one step at a time.
     const gx0 = tf.reshape(this.inputGates(0, x), [B, T, 3 * this.shape.hidden]);
@@ -415,7 +479,11 @@ export class GruNetwork {
       states = next;
       outputs.push(input!);
     }
-    return tf.reshape(tf.stack(outputs, 1), [N, this.shape.hidden]) as tf.Tensor2D;
+    const hs = tf.reshape(tf.stack(outputs, 1), [N, this.shape.hidden]) as tf.Tensor2D;
+    // Every step of row r gets row r's constants (index r · T + t).
+    const width = allGates.shape[1];
+    const gates = tf.reshape(tf.tile(tf.expandDims(allGates, 1), [1, T, 1]), [N, width]);
+    return { hs, gates: gates as tf.Tensor2D };
   }
 
   /**
@@ -425,7 +493,8 @@ export class GruNetwork {
    * Call inside tf.tidy.
    */
   teacherForcedCodeProbabilities(batch: SequenceBatch): tf.Tensor2D {
-    return this.codeProbabilities(this.teacherForcedStates(batch));
+    const { hs, gates } = this.teacherForcedStates(batch);
+    return this.codeProbabilities(hs, gates);
   }
 
   /**
@@ -472,18 +541,19 @@ export class GruNetwork {
     const V = this.shape.vocabularySize;
     const K = this.shape.mixtures;
     const N = batch.rows * batch.steps;
-    const hs = this.teacherForcedStates(batch);
+    const { hs, gates } = this.teacherForcedStates(batch);
+    const { code, gap } = this.splitGates(gates);
     const targets = tf.tensor2d(batch.targetCodes, [N, V]);
-    const codeLl = tf.sum(tf.mul(targets, tf.logSoftmax(this.codeLogits(hs))), 1);
-    const g = tf.tanh(
+    const codeLl = tf.sum(tf.mul(targets, tf.logSoftmax(this.codeLogits(hs, code))), 1);
+    // The order of the sums of models without a skip is kept (their training is unchanged).
+    const pre = tf.add(
       tf.add(
-        tf.add(
-          tf.matMul(hs, this.v('gap_head/state_kernel')),
-          tf.matMul(targets, this.v('gap_head/code_kernel')),
-        ),
-        this.v('gap_head/bias'),
+        tf.matMul(hs, this.v('gap_head/state_kernel')),
+        tf.matMul(targets, this.v('gap_head/code_kernel')),
       ),
-    ) as tf.Tensor2D;
+      this.v('gap_head/bias'),
+    );
+    const g = tf.tanh(gap ? tf.add(pre, gap) : pre) as tf.Tensor2D;
     const params = tf.add(
       tf.matMul(g, this.v('gap_out/kernel')),
       this.v('gap_out/bias'),

@@ -43,6 +43,12 @@ export interface GruShape {
     readonly hidden: number;
     readonly mask: Float32Array;
   };
+  /**
+   * True for a network with an attribute skip into the heads (manifest hyperparameter
+   * `attributeSkip: 1`): code logits get a·Sc and the gap head's hidden layer a·Sg, two
+   * per-patient constants. Absent: the network without them (older models).
+   */
+  readonly attributeSkip?: boolean;
 }
 
 /**
@@ -53,6 +59,20 @@ export interface GruShape {
  */
 export function gapOutputWidth(shape: GruShape): number {
   return shape.gapBinEdges ? shape.gapBinEdges.length - 1 : gapParamsPerCode(shape.mixtures);
+}
+
+/**
+ * Width of the per-row attribute constants a network computes once per patient
+ * ({@link GruShape}): layer 0's input gates (3H), then with an attribute skip the code-logit
+ * offsets (V) and the gap head's hidden offsets (gapHidden).
+ *
+ * @param shape - the network's shape.
+ * @throws nothing.
+ * @example
+ * attributeGateWidth({ ...shape, hidden: 64 }) // => 192 (no skip)
+ */
+export function attributeGateWidth(shape: GruShape): number {
+  return 3 * shape.hidden + (shape.attributeSkip ? shape.vocabularySize + shape.gapHidden : 0);
 }
 
 /** log1p(days) is divided by this so time inputs are O(1) (log1p(3000) ≈ 8). */
@@ -123,6 +143,7 @@ export function gruShapeOf(manifest: ModelManifest): GruShape {
     : undefined;
   const valueHidden = hp['valueHidden'];
   return {
+    ...(hp['attributeSkip'] === 1 ? { attributeSkip: true } : {}),
     ...(gapBinEdges ? { gapBinEdges } : {}),
     ...(values
       ? {

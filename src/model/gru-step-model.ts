@@ -152,7 +152,7 @@ export class GruStepModel {
     if (!gates) throw new TrajsimError('INTERNAL', 'step before start');
     const [probs, ...next] = tf.tidy(() => {
       const states = this.net.step(tf.tensor2d(x, [n, I]), gates, this.states);
-      return [this.net.codeProbabilities(states[states.length - 1]!), ...states];
+      return [this.net.codeProbabilities(states[states.length - 1]!, gates), ...states];
     });
     tf.dispose(this.states);
     this.states = next as tf.Tensor2D[];
@@ -169,7 +169,11 @@ export class GruStepModel {
     const top = this.states[this.states.length - 1];
     if (!top) throw new TrajsimError('INTERNAL', 'setNextCodes before step');
     const params = tf.tidy(() =>
-      this.net.gapParameters(top, tf.tensor1d(nextCodes.subarray(0, this.rows), 'int32')),
+      this.net.gapParameters(
+        top,
+        tf.tensor1d(nextCodes.subarray(0, this.rows), 'int32'),
+        this.attributeGates,
+      ),
     );
     this.gapOutput = params.dataSync() as Float32Array;
     params.dispose();

@@ -1,8 +1,16 @@
+// Over 400 lines on purpose: the three graphs (start, step, gap) read one weight layout through
+// one builder; split over files, each graph would repeat the layout it has to agree with.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrajsimError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { type GruShape, gapOutputWidth, gruShapeOf, type WeightSpec } from './gru-shape.js';
+import {
+  attributeGateWidth,
+  type GruShape,
+  gapOutputWidth,
+  gruShapeOf,
+  type WeightSpec,
+} from './gru-shape.js';
 import type { ModelManifest } from './manifest.js';
 import {
   encodeOnnxModel,
@@ -28,6 +36,10 @@ import {
  *   previous event's standardised value, has-value flag); `gap.onnx` also takes `prev_value`
  *   [rows, 2] (the last value of the drawn code, had-one flag) and outputs `value_probs`
  *   [rows, W] (see value-spec.ts).
+ * - models with an attribute skip (manifest `attributeSkip: 1`): `attribute_gates` is
+ *   [rows, 3H + V + G] = a·[Ax | Sc | Sg], computed once per patient by `start.onnx`;
+ *   `step.onnx` adds its V columns to the code logits, and `gap.onnx` also takes
+ *   `attribute_gates` and adds its last G columns to the gap head's hidden layer.
  *
  * Standard ops only (Gather, MatMul, Gemm, Add, Sub, Mul, Sigmoid, Tanh, Split, Softmax),
  * opset 17; the weights are those of weights.bin (see GruNetwork for the equations).
@@ -130,15 +142,54 @@ function gruCell(b: GraphBuilder, l: number, gx: string, h: string, w: Weights, 
   return b.op('Add', [n, b.op('Mul', [z, b.op('Sub', [h, n])])], undefined, out);
 }
 
+/** The [A, 3H + V + G] kernel a·[Ax | Sc | Sg] of a model with an attribute skip. */
+function skipGateKernel(shape: GruShape, w: Weights): OnnxInitializer {
+  const parts = ['gru_0/attribute_kernel', 'skip/code_kernel', 'skip/gap_kernel'].map((n) =>
+    w.get(n),
+  );
+  const A = shape.attributeWidth;
+  const width = attributeGateWidth(shape);
+  const data = new Float32Array(A * width);
+  for (let i = 0; i < A; i++) {
+    let at = i * width;
+    for (const p of parts) {
+      const cols = p.dims[1]!;
+      data.set(p.data.subarray(i * cols, (i + 1) * cols) as Float32Array, at);
+      at += cols;
+    }
+  }
+  return { name: 'attribute_gates/kernel', dims: [A, width], data };
+}
+
+/**
+ * A skip model's `attribute_gates` split into layer 0's input gates, the code-logit offsets
+ * and the gap head's offsets (node names).
+ */
+function splitSkipGates(b: GraphBuilder, shape: GruShape): [string, string, string] {
+  const { hidden: H, vocabularySize: V, gapHidden: G } = shape;
+  const sizes = b.weight({
+    name: 'attribute_gates/split',
+    dims: [3],
+    data: BigInt64Array.of(BigInt(3 * H), BigInt(V), BigInt(G)),
+  });
+  const outs: [string, string, string] = ['gates_input', 'gates_code', 'gates_gap'];
+  b.nodes.push({
+    op: 'Split',
+    inputs: ['attribute_gates', sizes],
+    outputs: outs,
+    name: 'split_attribute_gates',
+    attributes: [{ name: 'axis', int: 1 }],
+  });
+  return outs;
+}
+
 function startGraph(shape: GruShape, w: Weights): OnnxGraph {
   const b = new GraphBuilder();
   const { attributeWidth: A, hidden: H, layers: L } = shape;
-  b.op(
-    'MatMul',
-    ['attributes', b.weight(w.get('gru_0/attribute_kernel'))],
-    undefined,
-    'attribute_gates',
-  );
+  const gatesKernel = shape.attributeSkip
+    ? skipGateKernel(shape, w)
+    : w.get('gru_0/attribute_kernel');
+  b.op('MatMul', ['attributes', b.weight(gatesKernel)], undefined, 'attribute_gates');
   for (let l = 0; l < L; l++) {
     const pre = b.op('Gemm', [
       'attributes',
@@ -153,7 +204,7 @@ function startGraph(shape: GruShape, w: Weights): OnnxGraph {
     initializers: b.initializers,
     inputs: [float('attributes', [ROWS, A])],
     outputs: [
-      float('attribute_gates', [ROWS, 3 * H]),
+      float('attribute_gates', [ROWS, attributeGateWidth(shape)]),
       ...Array.from({ length: L }, (_, l) => float(`state_${l}`, [ROWS, H])),
     ],
   };
@@ -177,9 +228,10 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
       b.op('MatMul', ['value', b.weight(w.get('gru_0/kernel', V + 3, V + 5))]),
     ]);
   }
+  const skip = shape.attributeSkip ? splitSkipGates(b, shape) : undefined;
   const gx0 = b.op('Add', [
     b.op('Add', [x0, b.weight(w.get('gru_0/input_bias'))]),
-    'attribute_gates',
+    skip ? skip[0] : 'attribute_gates',
   ]);
   let input = gruCell(b, 0, gx0, 'state_0', w, 'state_out_0');
   for (let l = 1; l < L; l++) {
@@ -190,11 +242,12 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
     ]);
     input = gruCell(b, l, gx, `state_${l}`, w, `state_out_${l}`);
   }
-  const logits = b.op('Gemm', [
+  let logits = b.op('Gemm', [
     input,
     b.weight(w.get('code_head/kernel')),
     b.weight(w.get('code_head/bias')),
   ]);
+  if (skip) logits = b.op('Add', [logits, skip[1]]);
   b.op('Softmax', [logits], [{ name: 'axis', int: 1 }], 'code_probs');
   return {
     name: 'trajsim_step',
@@ -204,7 +257,7 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
       int32('prev_code', [ROWS]),
       float('time', [ROWS, 2]),
       ...(shape.valueHead ? [float('value', [ROWS, 2])] : []),
-      float('attribute_gates', [ROWS, 3 * H]),
+      float('attribute_gates', [ROWS, attributeGateWidth(shape)]),
       ...Array.from({ length: L }, (_, l) => float(`state_${l}`, [ROWS, H])),
     ],
     outputs: [
@@ -216,11 +269,12 @@ function stepGraph(shape: GruShape, w: Weights): OnnxGraph {
 
 function gapGraph(shape: GruShape, w: Weights): OnnxGraph {
   const b = new GraphBuilder();
-  const fromState = b.op('Gemm', [
+  let fromState = b.op('Gemm', [
     'state',
     b.weight(w.get('gap_head/state_kernel')),
     b.weight(w.get('gap_head/bias')),
   ]);
+  if (shape.attributeSkip) fromState = b.op('Add', [fromState, splitSkipGates(b, shape)[2]]);
   const fromCode = b.op(
     'Gather',
     [b.weight(w.get('gap_head/code_kernel')), 'code'],
@@ -245,6 +299,7 @@ function gapGraph(shape: GruShape, w: Weights): OnnxGraph {
       float('state', [ROWS, shape.hidden]),
       int32('code', [ROWS]),
       ...(vh ? [float('prev_value', [ROWS, 2])] : []),
+      ...(shape.attributeSkip ? [float('attribute_gates', [ROWS, attributeGateWidth(shape)])] : []),
     ],
     outputs: [
       float('gap_params', [ROWS, gapOutputWidth(shape)]),

@@ -22,11 +22,11 @@ export interface OnnxNode {
   readonly attributes?: readonly OnnxAttribute[];
 }
 
-/** A float32 constant of the graph (a weight). */
+/** A constant of the graph: float32 (a weight) or int64 (e.g. the sizes of a Split). */
 export interface OnnxInitializer {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly data: Float32Array;
+  readonly data: Float32Array | BigInt64Array;
 }
 
 /** A graph input or output; a string dimension is symbolic (e.g. the batch 'rows'). */
@@ -172,10 +172,16 @@ function writeInitializer(w: ProtoWriter, t: OnnxInitializer): void {
     throw new RangeError(`initializer ${t.name}: ${t.data.length} values for dims [${t.dims}]`);
   }
   for (const d of t.dims) w.int(1, d);
-  w.int(2, ONNX_TYPES.FLOAT).string(8, t.name);
-  const raw = new Uint8Array(t.data.byteLength);
+  const data = t.data;
+  const raw = new Uint8Array(data.byteLength);
   const view = new DataView(raw.buffer);
-  for (let i = 0; i < t.data.length; i++) view.setFloat32(4 * i, t.data[i]!, true);
+  if (data instanceof BigInt64Array) {
+    w.int(2, ONNX_TYPES.INT64).string(8, t.name);
+    for (let i = 0; i < data.length; i++) view.setBigInt64(8 * i, data[i]!, true);
+  } else {
+    w.int(2, ONNX_TYPES.FLOAT).string(8, t.name);
+    for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, true);
+  }
   w.bytes(9, raw);
 }
 

@@ -15,6 +15,7 @@ import {
 import type { OnnxDevice } from './engine-names.js';
 import { rowTotals, sampleBinnedGapDaysGivenTotal, sampleGapDays } from './gap-distribution.js';
 import {
+  attributeGateWidth,
   gapOutputWidth,
   gruShapeOf,
   LOG_DAYS_SCALE,
@@ -120,6 +121,9 @@ export class OnnxStepModel {
   };
   private readonly encoders: readonly AttributeEncoding[];
   private readonly H: number;
+  /** Per-row attribute constants: 3H, or 3H + V + G with an attribute skip (gru-shape.ts). */
+  private readonly gateWidth: number;
+  private readonly skip: boolean;
   private readonly L: number;
   private readonly P: number;
   private readonly K: number;
@@ -155,6 +159,8 @@ export class OnnxStepModel {
     this.codes = manifest.vocabulary.codes;
     this.encoders = manifest.encoders;
     this.H = shape.hidden;
+    this.gateWidth = attributeGateWidth(shape);
+    this.skip = shape.attributeSkip === true;
     this.L = shape.layers;
     this.P = gapOutputWidth(shape);
     this.K = shape.mixtures;
@@ -247,7 +253,8 @@ export class OnnxStepModel {
       c.set(a.subarray(0, this.rows * perRow));
       return c;
     };
-    this.gates = grow(this.gates, 3 * H);
+    const W = this.gateWidth;
+    this.gates = grow(this.gates, W);
     this.states = Array.from({ length: this.L }, (_, l) =>
       grow(this.states[l] ?? new Float32Array(0), H),
     );
@@ -255,7 +262,7 @@ export class OnnxStepModel {
     const states = this.states.map((_, l) => out[`state_${l}`]!.data as Float32Array);
     for (let j = 0; j < n; j++) {
       const k = positions[j]!;
-      this.gates.set(gates.subarray(j * 3 * H, (j + 1) * 3 * H), k * 3 * H);
+      this.gates.set(gates.subarray(j * W, (j + 1) * W), k * W);
       for (let l = 0; l < this.L; l++) {
         this.states[l]!.set(states[l]!.subarray(j * H, (j + 1) * H), k * H);
       }
@@ -284,7 +291,7 @@ export class OnnxStepModel {
     const feeds: Record<string, Ort.Tensor> = {
       prev_code: this.tensor(prevCode.subarray(0, n), [n]),
       time: this.tensor(time, [n, 2]),
-      attribute_gates: this.tensor(this.gates, [n, 3 * this.H]),
+      attribute_gates: this.tensor(this.gates.subarray(0, n * this.gateWidth), [n, this.gateWidth]),
     };
     if (this.values) {
       if (this.valueIn.length < 2 * n) this.valueIn = new Float32Array(2 * n);
@@ -292,8 +299,9 @@ export class OnnxStepModel {
       recordPrevValues(this.values, this.lastValues, prevCode, prevValue, value, 2, n);
       feeds['value'] = this.tensor(value, [n, 2]);
     }
+    // the row buffers may be longer than n rows (replaceRows grows them ahead)
     for (let l = 0; l < this.L; l++)
-      feeds[`state_${l}`] = this.tensor(this.states[l]!, [n, this.H]);
+      feeds[`state_${l}`] = this.tensor(this.states[l]!.subarray(0, n * this.H), [n, this.H]);
     const out = await this.sessions.step.run(feeds);
     for (let l = 0; l < this.L; l++) this.states[l] = out[`state_out_${l}`]!.data as Float32Array;
     return out['code_probs']!.data as Float32Array;
@@ -323,6 +331,12 @@ export class OnnxStepModel {
       state: this.tensor(this.states[this.L - 1]!.subarray(0, n * this.H), [n, this.H]),
       code: this.tensor(nextCodes.subarray(0, n), [n]),
     };
+    if (this.skip) {
+      feeds['attribute_gates'] = this.tensor(this.gates.subarray(0, n * this.gateWidth), [
+        n,
+        this.gateWidth,
+      ]);
+    }
     if (this.values) {
       feeds['prev_value'] = this.tensor(
         valueHeadInputs(this.values, this.lastValues, nextCodes, n),
@@ -362,11 +376,12 @@ export class OnnxStepModel {
   /** Keeps only the given rows (ascending positions among the current rows). */
   keepRows(keep: Int32Array): void {
     const H = this.H;
-    const gates = new Float32Array(keep.length * 3 * H);
+    const W = this.gateWidth;
+    const gates = new Float32Array(keep.length * W);
     const states = this.states.map(() => new Float32Array(keep.length * H));
     for (let j = 0; j < keep.length; j++) {
       const k = keep[j]!;
-      gates.set(this.gates.subarray(k * 3 * H, (k + 1) * 3 * H), j * 3 * H);
+      gates.set(this.gates.subarray(k * W, (k + 1) * W), j * W);
       for (let l = 0; l < this.L; l++) {
         states[l]!.set(this.states[l]!.subarray(k * H, (k + 1) * H), j * H);
       }

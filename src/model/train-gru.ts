@@ -82,6 +82,8 @@ export const GRU_DEFAULTS = {
    * values (no value head). Codes are valued by evidence in the data (VALUE_DEFAULTS.minShare).
    */
   valueBins: 32,
+  /** No attribute skip by default (see docs/attributes.md, "attribute skip"). */
+  attributeSkip: false,
 } as const;
 
 export interface TrainGruOptions extends GruRegularisationOptions {
@@ -117,6 +119,11 @@ export interface TrainGruOptions extends GruRegularisationOptions {
   readonly learningRateDecay?: number;
   /** Most value bins per valued code; 0 = no value head (see {@link GRU_DEFAULTS}.valueBins). */
   readonly valueBins?: number;
+  /**
+   * An attribute skip into the code and gap heads (see GruNetwork; default
+   * {@link GRU_DEFAULTS}.attributeSkip). Recorded as the hyperparameter `attributeSkip: 1`.
+   */
+  readonly attributeSkip?: boolean;
 }
 
 export interface TrainedModel {
@@ -297,6 +304,7 @@ function encodeTraining(
     ...(resolved
       ? { valueHead: { width: resolved.spec.width, hidden: hp.gapHidden, mask: resolved.mask } }
       : {}),
+    ...((options.attributeSkip ?? GRU_DEFAULTS.attributeSkip) ? { attributeSkip: true } : {}),
   };
   // The average spans about one epoch of batches (every length bucket once), 10 to 500.
   const stepsPerEpoch = Math.ceil(train.length / hp.batchSize);
@@ -484,6 +492,8 @@ function gruManifest(
       gapHead: enc.gapBinEdges ? 'bins' : 'mixture',
       ...(enc.gapBinEdges ? { gapBinEdges: enc.gapBinEdges.join(',') } : {}),
       ...(enc.values ? { valueHidden: hp.gapHidden } : {}),
+      // Absent in models without the skip (they load unchanged).
+      ...(enc.shape.attributeSkip ? { attributeSkip: 1 } : {}),
     },
     metrics: {
       validationNll: progress.bestNll,

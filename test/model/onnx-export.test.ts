@@ -29,12 +29,21 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 async function compare(shape: GruShape, seed: number): Promise<Record<string, number>> {
   const rng = new Rng(seed);
   const P = gapOutputWidth(shape);
-  const net = GruNetwork.create(
+  let net = GruNetwork.create(
     shape,
     rng.fork('weights'),
     Float32Array.from({ length: P }, () => rng.normal()),
   );
   const { specs, data } = net.exportWeights();
+  // the skip kernels start at zero: random ones, so the test sees them
+  for (const spec of specs.filter((s) => s.name.startsWith('skip/'))) {
+    const size = spec.shape[0]! * spec.shape[1]!;
+    for (let i = 0; i < size; i++) data[spec.offset + i] = rng.normal();
+  }
+  if (shape.attributeSkip) {
+    net.dispose();
+    net = GruNetwork.fromWeights(shape, specs, data);
+  }
   const files = exportOnnxGraphs(shape, specs, data);
   const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1 };
   const start = await ort.InferenceSession.create(files.start, options);
@@ -75,11 +84,11 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
       gates: gates.dataSync(),
       h0: h0.map((h) => h.dataSync()),
       h1: h1.map((h) => h.dataSync()),
-      probs: net.codeProbabilities(top).dataSync(),
+      probs: net.codeProbabilities(top, gates).dataSync(),
       // The binned head's graph ends in the bins' softmax (the sampler's input).
       gap: (shape.gapBinEdges
-        ? tf.softmax(net.gapParameters(top, tf.tensor1d(nextCode, 'int32')))
-        : net.gapParameters(top, tf.tensor1d(nextCode, 'int32'))
+        ? tf.softmax(net.gapParameters(top, tf.tensor1d(nextCode, 'int32'), gates))
+        : net.gapParameters(top, tf.tensor1d(nextCode, 'int32'), gates)
       ).dataSync(),
       value: vh
         ? net
@@ -105,6 +114,7 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
     state: t[`state_out_${L - 1}`]!,
     code: new ort.Tensor('int32', nextCode, [ROWS]),
     ...(vh ? { prev_value: new ort.Tensor('float32', prevValue, [ROWS, 2]) } : {}),
+    ...(shape.attributeSkip ? { attribute_gates: s['attribute_gates']! } : {}),
   });
   const diffs: Record<string, number> = {
     attribute_gates: maxAbsDiff(s['attribute_gates']!.data as Float32Array, expected.gates),
@@ -126,6 +136,40 @@ async function compare(shape: GruShape, seed: number): Promise<Record<string, nu
 }
 
 describe('ONNX export of the inference graph', () => {
+  it('attribute skip into both heads, binned, 2 layers: ONNX Runtime equals tfjs to 1e-5', async () => {
+    const shape: GruShape = {
+      vocabularySize: 9,
+      attributeWidth: 5,
+      hidden: 16,
+      layers: 2,
+      mixtures: 4,
+      gapHidden: 12,
+      gapLogOffset: 4,
+      gapBinEdges: gapBinEdges(2000, 32),
+      attributeSkip: true,
+    };
+    const diffs = await compare(shape, 7);
+    expect(Object.keys(diffs)).toHaveLength(7);
+    for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-5);
+  });
+
+  it('attribute skip, mixture head, 1 layer: ONNX Runtime equals tfjs to 1e-5', async () => {
+    const diffs = await compare(
+      {
+        vocabularySize: 6,
+        attributeWidth: 3,
+        hidden: 8,
+        layers: 1,
+        mixtures: 3,
+        gapHidden: 8,
+        gapLogOffset: 4,
+        attributeSkip: true,
+      },
+      8,
+    );
+    for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-5);
+  });
+
   it('binned head, 2 layers: ONNX Runtime outputs equal the tfjs network to 1e-5', async () => {
     const diffs = await compare(
       {

@@ -10,7 +10,7 @@ import {
   sampleGapDays,
 } from '../../src/model/gap-distribution.js';
 import { GruNetwork } from '../../src/model/gru-network.js';
-import { type GruShape, gapOutputWidth } from '../../src/model/gru-shape.js';
+import { attributeGateWidth, type GruShape, gapOutputWidth } from '../../src/model/gru-shape.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -38,7 +38,9 @@ function randomCase(shape: GruShape, seed: number) {
     Float32Array.from({ length: gapOutputWidth(shape) }, () => rng.normal()),
   );
   const h = Float32Array.from({ length: ROWS * shape.hidden }, () => 2 * rng.normal());
-  return { net, h };
+  // per-row attribute constants (input gates, and with a skip the code and gap offsets)
+  const gates = Float32Array.from({ length: ROWS * attributeGateWidth(shape) }, () => rng.normal());
+  return { net, h, gates };
 }
 
 /**
@@ -46,25 +48,29 @@ function randomCase(shape: GruShape, seed: number) {
  * as the sampler downloaded them before) and the two-stage ones (the gap head for one code
  * per row, called once per code here so every (row, code) pair is compared).
  */
-function bothStages(net: GruNetwork, h: Float32Array, hidden: number) {
+function bothStages(net: GruNetwork, h: Float32Array, hidden: number, gateRows?: Float32Array) {
   return tf.tidy(() => {
     const states = tf.tensor2d(h, [ROWS, hidden]);
-    const probs = net.codeProbabilities(states).dataSync() as Float32Array;
-    const all = net.gapParametersAllCodes(states).dataSync() as Float32Array;
+    const gates = gateRows ? tf.tensor2d(gateRows, [ROWS, gateRows.length / ROWS]) : undefined;
+    const probs = net.codeProbabilities(states, gates).dataSync() as Float32Array;
+    const all = net.gapParametersAllCodes(states, gates).dataSync() as Float32Array;
     const perCode: Float32Array[] = [];
     for (let c = 0; c < V; c++) {
       const codes = tf.tensor1d(new Int32Array(ROWS).fill(c), 'int32');
-      perCode.push(net.gapParameters(states, codes).dataSync() as Float32Array);
+      perCode.push(net.gapParameters(states, codes, gates).dataSync() as Float32Array);
     }
     return { probs, all, perCode };
   });
 }
 
 describe('two-stage gap head: the same model as the all-codes head', () => {
-  it('binned head: the joint pmf P(code, gap) agrees to 1e-6 on random states', () => {
+  it.each([
+    ['binned head', binned],
+    ['binned head with an attribute skip', { ...binned, attributeSkip: true }],
+  ] as const)('%s: the joint pmf P(code, gap) agrees to 1e-6 on random states', (_, shape) => {
     const before = liveTensors();
-    const { net, h } = randomCase(binned, 1);
-    const { probs, all, perCode } = bothStages(net, h, binned.hidden);
+    const { net, h, gates } = randomCase(shape, 1);
+    const { probs, all, perCode } = bothStages(net, h, binned.hidden, gates);
     const edges = binned.gapBinEdges!;
     const P = gapOutputWidth(binned);
     let worst = 0;

@@ -35,6 +35,7 @@ interface TrainFlags {
   weightDecay?: number;
   attributeDropout?: number;
   attributeNoise?: number;
+  attributeSkip?: boolean;
   backend: BackendName;
   condition?: string;
   resume?: boolean;
@@ -94,6 +95,11 @@ export const registerTrain: RegisterCommand = (program, context) => {
         nonNegativeNumber,
       )
       .option(
+        '--attribute-skip',
+        'GRU: attributes also enter the code and gap heads directly (default off)',
+      )
+      .option('--no-attribute-skip', 'GRU: no attribute skip into the heads (the default)')
+      .option(
         '--backend <name>',
         'wasm (default), cpu or tensorflow',
         parseBackendName,
@@ -150,6 +156,7 @@ async function trainAction(opts: TrainFlags, context: CliContext): Promise<void>
     ...num('attributeNoise'),
     ...(opts.valFraction !== undefined ? { validationFraction: opts.valFraction } : {}),
     ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
+    ...(opts.attributeSkip !== undefined ? { attributeSkip: opts.attributeSkip } : {}),
     resume: opts.resume === true,
     overwrite: opts.overwrite === true,
     commandLine: ['trajsim', ...process.argv.slice(2)],
