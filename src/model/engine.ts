@@ -14,7 +14,8 @@ import type { EngineName, OnnxDevice } from './engine-names.js';
 import type { GruStepModel } from './gru-step-model.js';
 import { MarkovStepModel } from './markov.js';
 import { ONNX_FILES, type OnnxModelFiles } from './onnx-export.js';
-import { loadOnnxRuntime, OnnxStepModel } from './onnx-step-model.js';
+import { loadOnnxRuntime } from './onnx-runtime.js';
+import { OnnxStepModel } from './onnx-step-model.js';
 import type { LoadedModel } from './read-model.js';
 
 export { ENGINES, type EngineName, parseEngineName, parseOnnxDevice } from './engine-names.js';

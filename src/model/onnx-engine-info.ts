@@ -1,4 +1,4 @@
-import { cudaProviderInstalled, loadOnnxRuntime } from './onnx-step-model.js';
+import { cudaProviderInstalled, loadOnnxRuntime } from './onnx-runtime.js';
 
 /** What `trajsim backends` says of the onnx generation engine. */
 export interface OnnxEngineInfo {

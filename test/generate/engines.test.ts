@@ -10,7 +10,7 @@ import type { StepModel } from '../../src/generate/step-model.js';
 import { createEngineStepModel, type EngineOptions } from '../../src/model/engine.js';
 import { loadModel } from '../../src/model/load-model.js';
 import { exportOnnx, ONNX_FILES } from '../../src/model/onnx-export.js';
-import { cudaProviderInstalled } from '../../src/model/onnx-step-model.js';
+import { cudaProviderInstalled } from '../../src/model/onnx-runtime.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import { useTempDir } from '../helpers/tmp.js';
 
