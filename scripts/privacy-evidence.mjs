@@ -3,11 +3,13 @@
 //
 //   npm run build && nice -n 10 node scripts/privacy-evidence.mjs [--work DIR] [--only colon|reference]
 //        [--ref-patients 2000] [--tiny 100] [--overfit-epochs 300] [--synthetic 1000] [--seed 1]
+//        [--models default,overfit] [--default-flags="--gap-bins 16"] [--overfit-flags=...]
+//        [--data mgus2 --max-patients 3000]   (a bundled real dataset instead of colon + reference)
 //
 // For colon (data/colon) and the known-truth reference process (--ref-patients patients):
 // the patients are split 50/50 (seeded) into a training part and a holdout part.
 //   default: `trajsim train` with its defaults (10% validation split, early stopping) on the
-//            training part;
+//            training part (plus --default-flags, to compare a candidate default);
 //   overfit: `trajsim train` on --tiny patients of the training part, --overfit-epochs epochs,
 //            hidden 128, no validation split (--val-fraction 0: the "best" weights are the
 //            last ones that lowered the training NLL) and no early stopping.
@@ -34,6 +36,11 @@ const { values: args } = parseArgs({
     'overfit-epochs': { type: 'string', default: '300' },
     synthetic: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },
+    models: { type: 'string', default: 'default,overfit' },
+    'default-flags': { type: 'string', default: '' },
+    'overfit-flags': { type: 'string', default: '' },
+    data: { type: 'string' },
+    'max-patients': { type: 'string' },
   },
 });
 const work = resolve(args.work);
@@ -43,7 +50,8 @@ async function dataset(name, fullDir) {
   log(`${name}: split`);
   const t = await readTimeline(fullDir);
   const rng = new Rng(args.seed).fork(name);
-  const order = shuffled(t.patients.ids.length, rng);
+  const all = shuffled(t.patients.ids.length, rng);
+  const order = args['max-patients'] ? all.slice(0, Number(args['max-patients'])) : all;
   const half = Math.floor(order.length / 2);
   const trainRows = order.slice(0, half).sort((a, b) => a - b);
   const holdoutRows = order.slice(half).sort((a, b) => a - b);
@@ -53,7 +61,9 @@ async function dataset(name, fullDir) {
   await writeSubset(t, holdoutRows, join(dir, 'holdout'), `${name}-holdout`);
   await writeSubset(t, tinyRows, join(dir, 'tiny'), `${name}-tiny`);
   const rows = [];
-  for (const variant of ['default', 'overfit']) {
+  const defaultFlags = args['default-flags'].split(' ').filter((f) => f !== '');
+  const overfitFlags = args['overfit-flags'].split(' ').filter((f) => f !== '');
+  for (const variant of args.models.split(',')) {
     log(`${name}: ${variant} model`);
     const data = join(dir, variant === 'default' ? 'train' : 'tiny');
     const model = join(dir, `model-${variant}`);
@@ -70,8 +80,18 @@ async function dataset(name, fullDir) {
       args.seed,
       '--overwrite',
       ...(variant === 'overfit'
-        ? ['--epochs', e, '--patience', e, '--hidden', '128', '--val-fraction', '0']
-        : []),
+        ? [
+            '--epochs',
+            e,
+            '--patience',
+            e,
+            '--hidden',
+            '128',
+            '--val-fraction',
+            '0',
+            ...overfitFlags,
+          ]
+        : defaultFlags),
     ]);
     rmSync(syn, { recursive: true, force: true });
     trajsim([
@@ -106,10 +126,14 @@ async function dataset(name, fullDir) {
       dataset: name,
       model: variant,
       trainingPatients: report.privacy.train.patients,
-      epochs: manifest.training?.epochs ?? manifest.hyperparameters?.epochs,
+      flags: variant === 'default' ? args['default-flags'] : `overfit ${args['overfit-flags']}`,
+      epochs: manifest.metrics?.epochs,
+      bestEpoch: manifest.metrics?.bestEpoch,
+      validationNll: manifest.metrics?.validationNll,
       trainSeconds: Number(trained.seconds.toFixed(1)),
       validateSeconds: Number(validated.seconds.toFixed(1)),
       privacyPassed: report.privacy.passed,
+      metricsPassed: `${report.metrics.filter((m) => m.pass === true).length}/${report.metrics.filter((m) => m.pass === true || m.pass === false).length}`,
       fidelityFailures: report.metrics.filter((m) => m.pass === false).map((m) => m.id),
       report: join(out, 'report.html'),
       metrics: Object.fromEntries(
@@ -123,24 +147,40 @@ async function dataset(name, fullDir) {
   return rows;
 }
 
-const results = [];
-if (args.only !== 'reference') {
-  const dir = join(work, 'colon-full');
+/** Categorical columns stored as numbers in the bundled datasets. */
+const CATEGORICAL = {
+  colon: 'obstruct,perfor,adhere,node4',
+  mgus2: '',
+  cgd: 'steroids,propylac',
+  nafld:
+    'nafld_case,prior_afib,prior_ang_isc,prior_cardiac_arrest,prior_diabetes,prior_heart_failure,prior_htn,prior_dyslipidemia,prior_mi,prior_nafld,prior_stroke',
+};
+
+/** Imports data/NAME into WORK/NAME-full. */
+function importData(name) {
+  const dir = join(work, `${name}-full`);
   rmSync(dir, { recursive: true, force: true });
+  const cat = CATEGORICAL[name];
   trajsim([
     'import',
     '--patients',
-    new URL('data/colon/patients.csv', root).pathname,
+    new URL(`data/${name}/patients.csv`, root).pathname,
     '--events',
-    new URL('data/colon/events.csv', root).pathname,
-    '--categorical',
-    'obstruct,perfor,adhere,node4',
+    new URL(`data/${name}/events.csv`, root).pathname,
+    ...(cat ? ['--categorical', cat] : []),
     '--out',
     dir,
   ]);
-  results.push(...(await dataset('colon', dir)));
+  return dir;
 }
-if (args.only !== 'colon') {
+
+const results = [];
+if (args.data) {
+  results.push(...(await dataset(args.data, importData(args.data))));
+} else if (args.only !== 'reference') {
+  results.push(...(await dataset('colon', importData('colon'))));
+}
+if (!args.data && args.only !== 'colon') {
   const dir = join(work, 'reference-full');
   rmSync(dir, { recursive: true, force: true });
   trajsim(['reference', '--patients', args['ref-patients'], '--seed', '7', '--out', dir]);

@@ -19,7 +19,7 @@
 //      ratio to its noise floor, the overall-survival KM ratio).
 // With --split-seeds 1,2,3 each variant is run on several splits (the AUCs' CI is ±0.05 on one).
 // Prints one JSON document on stdout; progress on stderr.
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -53,10 +53,29 @@ const VARIANTS = {
   gapbins64: ['--gap-bins', '64'],
   gapbins32: ['--gap-bins', '32'],
   gapbins16: ['--gap-bins', '16'],
+  gapbins0: ['--gap-bins', '0'],
+  gapbins8: ['--gap-bins', '8'],
+  gapbins16_wd1: ['--gap-bins', '16', '--weight-decay', '1'],
+  gapbins32_wd1: ['--gap-bins', '32', '--weight-decay', '1'],
+  gapbins64_wd1: ['--gap-bins', '64', '--weight-decay', '1'],
+  wd1_raw: { from: 'wd1', smoothing: 'none' },
+  gapbins16_wd5: ['--gap-bins', '16', '--weight-decay', '5'],
+  gapbins16_anoise05: ['--gap-bins', '16', '--attribute-noise', '0.5'],
+  gapbins16_hidden32: ['--gap-bins', '16', '--hidden', '32'],
+  gapbins0_wd1: ['--gap-bins', '0', '--weight-decay', '1'],
+  gapbins0_anoise05: ['--gap-bins', '0', '--attribute-noise', '0.5'],
   gapbins32_anoise05: ['--gap-bins', '32', '--attribute-noise', '0.5'],
   // the same GRU as `from`, its CART attribute model refitted with a larger minimum leaf
   default_leaf40: { from: 'default', minLeaf: 40 },
   gapbins32_leaf40: { from: 'gapbins32', minLeaf: 40 },
+  // the same GRU, its CART numeric leaf draws observed values / smoothed (cart-smoothing.ts)
+  default_raw: { from: 'default', smoothing: 'none' },
+  default_smooth: { from: 'default', smoothing: 'density' },
+  gapbins32_raw: { from: 'gapbins32', smoothing: 'none' },
+  gapbins32_smooth: { from: 'gapbins32', smoothing: 'density' },
+  gapbins16_raw: { from: 'gapbins16', smoothing: 'none' },
+  gapbins16_smooth: { from: 'gapbins16', smoothing: 'density' },
+  gapbins0_smooth: { from: 'gapbins0', smoothing: 'density' },
   adrop03_anoise05: ['--attribute-dropout', '0.3', '--attribute-noise', '0.5'],
   wd5_adrop03: ['--weight-decay', '5', '--attribute-dropout', '0.3'],
 };
@@ -69,6 +88,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     'split-seeds': { type: 'string', default: '1' },
     'no-validate': { type: 'boolean', default: false },
+    // keep a model folder a previous run trained (its manifest.json exists) instead of retraining
+    reuse: { type: 'boolean', default: false },
   },
 });
 const work = resolve(args.work);
@@ -235,12 +256,65 @@ async function split(full, splitSeed) {
   return dir;
 }
 
-/** Copies model `from` to `model` with its attribute model refitted (CART, `minLeaf`). */
+/** Copies model `from` to `model` with its attribute model refitted (CART, `minLeaf`, `smoothing`). */
 async function refitAttributes(dir, spec, model, train) {
   rmSync(model, { recursive: true, force: true });
   cpSync(join(dir, `model-${spec.from}`), model, { recursive: true });
-  await refitAttributeModel(model, train, { minLeaf: spec.minLeaf });
+  const { from: _, ...options } = spec;
+  await refitAttributeModel(model, train, options);
   return { seconds: 0 };
+}
+
+/** One attribute vector as a string key (levels by name, numbers as written; missing: NA). */
+function attributeKeys(t) {
+  const a = t.patients.attributes;
+  return Array.from({ length: t.patients.ids.length }, (_, p) =>
+    a
+      .map((x) =>
+        x.kind === 'categorical'
+          ? x.codes[p] < 0
+            ? 'NA'
+            : x.levels[x.codes[p]]
+          : Number.isNaN(x.values[p])
+            ? 'NA'
+            : String(x.values[p]),
+      )
+      .join('|'),
+  );
+}
+
+/**
+ * Attribute vectors the synthetic patients share with real ones: the share identical to some
+ * training patient's, to some holdout patient's, and (context) of holdout patients identical to
+ * a training patient's; and the share of (nodes, node4) pairs that break node4 = nodes > 4.
+ */
+function attributeCopies(syn, train, holdout) {
+  const trainSet = new Set(attributeKeys(train));
+  const holdSet = new Set(attributeKeys(holdout));
+  const s = attributeKeys(syn);
+  const share = (xs, set) => r3(xs.filter((k) => set.has(k)).length / xs.length);
+  const broken = (t) => {
+    const nodes = t.patients.attributes.find((x) => x.name === 'nodes');
+    const node4 = t.patients.attributes.find((x) => x.name === 'node4');
+    if (!nodes || !node4) return null;
+    let bad = 0;
+    let n = 0;
+    for (let p = 0; p < t.patients.ids.length; p++) {
+      const v = nodes.values[p];
+      const c = node4.codes[p];
+      if (Number.isNaN(v) || c < 0) continue;
+      n++;
+      if (v > 4 !== (node4.levels[c] === '1')) bad++;
+    }
+    return r3(bad / n);
+  };
+  return {
+    synIdenticalToTrain: share(s, trainSet),
+    synIdenticalToHoldout: share(s, holdSet),
+    holdoutIdenticalToTrain: share(attributeKeys(holdout), trainSet),
+    node4BrokenSyn: broken(syn),
+    node4BrokenReal: broken(train),
+  };
 }
 
 async function runVariant(dir, name, splitSeed) {
@@ -249,24 +323,29 @@ async function runVariant(dir, name, splitSeed) {
   const holdout = join(dir, 'holdout');
   const model = join(dir, `model-${name}`);
   const spec = VARIANTS[name];
-  const trained = Array.isArray(spec)
-    ? trajsim([
-        'train',
-        '--data',
-        train,
-        '--out',
-        model,
-        '--seed',
-        String(splitSeed),
-        '--overwrite',
-        ...spec,
-      ])
-    : await refitAttributes(dir, spec, model, train);
+  const reused = args.reuse && Array.isArray(spec) && existsSync(join(model, 'manifest.json'));
+  const trained = reused
+    ? { seconds: 0 }
+    : Array.isArray(spec)
+      ? trajsim([
+          'train',
+          '--data',
+          train,
+          '--out',
+          model,
+          '--seed',
+          String(splitSeed),
+          '--overwrite',
+          ...spec,
+        ])
+      : await refitAttributes(dir, spec, model, train);
   const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
   const row = {
     variant: name,
     split: splitSeed,
-    flags: Array.isArray(spec) ? spec.join(' ') : `${spec.from}, CART min leaf ${spec.minLeaf}`,
+    flags: Array.isArray(spec)
+      ? spec.join(' ')
+      : `${spec.from}, CART ${spec.minLeaf ? `min leaf ${spec.minLeaf}` : ''}${spec.smoothing ? `smoothing ${spec.smoothing}` : ''}`,
     epochs: manifest.metrics.epochs,
     bestEpoch: manifest.metrics.bestEpoch,
     validationNll: r3(manifest.metrics.validationNll),
@@ -292,6 +371,11 @@ async function runVariant(dir, name, splitSeed) {
     '--out',
     syn,
   ]);
+  const copies = attributeCopies(
+    await readTimeline(syn),
+    await readTimeline(train),
+    await readTimeline(holdout),
+  );
   const out = join(dir, `report-${name}`);
   trajsim([
     'validate',
@@ -309,7 +393,11 @@ async function runVariant(dir, name, splitSeed) {
     '--seed',
     String(splitSeed),
   ]);
-  return { ...row, ...summariseReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))) };
+  return {
+    ...row,
+    attributeCopies: copies,
+    ...summariseReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))),
+  };
 }
 
 const full = join(work, 'colon-full');

@@ -4,6 +4,7 @@ import { TrajsimError } from '../core/errors.js';
 import { badCartModelMessage, cartTreeCountMessage } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
 import type { Attribute } from '../timeline/types.js';
+import { CART_DEFAULT_SMOOTHING, type CartSmoothing, smoothLeafDraw } from './cart-smoothing.js';
 
 /**
  * Sequential CART attribute model (in the manner of synthpop): attributes are visited in a
@@ -13,7 +14,8 @@ import type { Attribute } from '../timeline/types.js';
  * missingness included), and a leaf is sampled from the training values that reached it:
  * - categorical target: leaf counts per level plus one for missing (so missingness keeps its
  *   dependence on the other attributes);
- * - numeric target: the sorted observed values of the leaf plus a count of missing ones.
+ * - numeric target: the sorted observed values of the leaf plus a count of missing ones; with
+ *   `smoothing: 'density'` (new fits) a drawn value is smoothed around it (cart-smoothing.ts).
  *
  * A relation that holds in every training patient (`node4 = nodes > 4`) gives pure leaves,
  * hence holds exactly in generated patients. Splits need at least {@link CART_MIN_LEAF}
@@ -79,6 +81,11 @@ export interface CartAttributeModel {
   readonly order: readonly number[];
   /** One tree per attribute, in schema order. */
   readonly trees: readonly CartTree[];
+  /**
+   * 'density': numeric leaf draws are smoothed (cart-smoothing.ts). Absent: observed values
+   * are drawn as they are (what models fitted before smoothing existed do, unchanged).
+   */
+  readonly smoothing?: 'density' | undefined;
 }
 
 /** Tree growth limits (defaults {@link CART_MIN_LEAF}, {@link CART_MIN_GAIN}). */
@@ -87,6 +94,8 @@ export interface CartOptions {
   readonly minLeaf: number;
   /** Least impurity decrease of a split, as a fraction of the root's impurity. */
   readonly minGain: number;
+  /** Numeric leaf draws: observed values ('none') or smoothed ('density', the default). */
+  readonly smoothing: CartSmoothing;
 }
 
 type Target =
@@ -392,7 +401,7 @@ export function cartOrder(attributes: readonly Pick<Attribute, 'kind'>[]): numbe
  *
  * @param attributes the timeline's static attributes (schema order)
  * @param rows the training patients' row indices
- * @param options tree growth limits
+ * @param options tree growth limits and numeric smoothing (default {@link CART_DEFAULT_SMOOTHING})
  * @example
  * const m = fitCartAttributeModel(timeline.patients.attributes, trainRows);
  * m.trees[m.order[0]!]!.nodes.length // => 1 (the first attribute has no predictors)
@@ -405,13 +414,15 @@ export function fitCartAttributeModel(
   const cfg: CartOptions = {
     minLeaf: options.minLeaf ?? CART_MIN_LEAF,
     minGain: options.minGain ?? CART_MIN_GAIN,
+    smoothing: options.smoothing ?? CART_DEFAULT_SMOOTHING,
   };
   const order = cartOrder(attributes);
   const trees: CartTree[] = new Array(attributes.length);
   order.forEach((j, pos) => {
     trees[j] = fitTree(attributes, j, order.slice(0, pos), rows, cfg);
   });
-  return { kind: 'cart', version: 1, order, trees };
+  const model: CartAttributeModel = { kind: 'cart', version: 1, order, trees };
+  return cfg.smoothing === 'density' ? { ...model, smoothing: 'density' } : model;
 }
 
 /** The leaf of `tree` reached by the (partially filled) attribute row `row`. */
@@ -441,14 +452,20 @@ function leafFor(tree: CartTree, row: Float64Array): Extract<CartTreeNode, { kin
   }
 }
 
-function drawLeaf(leaf: Extract<CartTreeNode, { kind: 'leaf' }>, rng: Rng): number {
+function drawLeaf(
+  leaf: Extract<CartTreeNode, { kind: 'leaf' }>,
+  rng: Rng,
+  smooth: boolean,
+): number {
   if ('counts' in leaf) {
     const c = rng.categorical(leaf.counts);
     return c === leaf.counts.length - 1 ? -1 : c;
   }
   const total = leaf.missing + leaf.values.length;
   const i = rng.int(total);
-  return i < leaf.missing ? Number.NaN : leaf.values[i - leaf.missing]!;
+  if (i < leaf.missing) return Number.NaN;
+  const v = leaf.values[i - leaf.missing]!;
+  return smooth ? smoothLeafDraw(leaf.values, v, rng) : v;
 }
 
 function lowerBound(a: readonly number[], x: number): number {
@@ -526,6 +543,7 @@ export function sampleCartAttributes(
   out: Float64Array,
   forced: ReadonlyMap<number, number> = new Map(),
 ): void {
+  const smooth = model.smoothing === 'density';
   const bound = new Map<number, number>();
   for (const [j, v] of forced) bound.set(j, maxLikelihood(model.trees[j]!, v));
   for (let attempt = 0; ; attempt++) {
@@ -536,7 +554,7 @@ export function sampleCartAttributes(
       const leaf = leafFor(tree, out);
       const f = forced.get(j);
       if (f === undefined) {
-        out[j] = drawLeaf(leaf, rng);
+        out[j] = drawLeaf(leaf, rng, smooth);
         continue;
       }
       out[j] = f;

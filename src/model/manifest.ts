@@ -92,6 +92,7 @@ const cartAttributeModel = z.object({
       nodes: z.array(cartTreeNode).min(1),
     }),
   ),
+  smoothing: z.literal('density').optional(),
 });
 
 const weightSpec = z.object({

@@ -14,6 +14,7 @@ import { refitMinLeafInvalid } from '../core/messages.js';
 import { readTimeline, readTimelineManifest } from '../timeline/read.js';
 import { fitCartAttributeModel } from './attribute-cart.js';
 import { fitAttributeModel, fitParentAttributeModel } from './attribute-model.js';
+import type { CartSmoothing } from './cart-smoothing.js';
 import { MODEL_FILES, readModelManifest } from './manifest.js';
 import { trainingSplit } from './training-summary.js';
 
@@ -26,6 +27,8 @@ export interface RefitAttributeModelOptions {
    * what `train` fits); a larger leaf gives coarser, less identifying attribute tables.
    */
   readonly minLeaf?: number;
+  /** CART only: numeric leaf draws smoothed ('density', what `train` fits) or observed ('none'). */
+  readonly smoothing?: CartSmoothing;
 }
 
 /**
@@ -45,6 +48,7 @@ export interface RefitAttributeModelOptions {
  * await refitAttributeModel('models/reference', 'out/reference-20k-seed1')
  * // => { trainPatients: 18000 } and models/reference/manifest.json rewritten
  * await refitAttributeModel('out/model', 'out/train', { minLeaf: 40 }) // coarser CART leaves
+ * await refitAttributeModel('out/model', 'out/train', { smoothing: 'none' }) // observed values
  */
 export async function refitAttributeModel(
   modelDir: string,
@@ -75,9 +79,12 @@ export async function refitAttributeModel(
   const model =
     kind === 'parent'
       ? fitParentAttributeModel(attributes, train)
-      : minLeaf === undefined
+      : minLeaf === undefined && options.smoothing === undefined
         ? fitAttributeModel(attributes, train)
-        : fitCartAttributeModel(attributes, train, { minLeaf });
+        : fitCartAttributeModel(attributes, train, {
+            ...(minLeaf === undefined ? {} : { minLeaf }),
+            ...(options.smoothing === undefined ? {} : { smoothing: options.smoothing }),
+          });
   raw['attributeModel'] = JSON.parse(JSON.stringify(model));
   writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
   readModelManifest(modelDir); // validates what was written

@@ -9,6 +9,7 @@ import {
   sampleCartAttributes,
 } from '../../src/model/attribute-cart.js';
 import { sampleAttributes } from '../../src/model/attribute-model.js';
+import { bandwidthNrd0 } from '../../src/model/cart-smoothing.js';
 import { readModelManifest } from '../../src/model/manifest.js';
 import { importTimeline } from '../../src/timeline/import.js';
 import { readTimeline } from '../../src/timeline/read.js';
@@ -18,6 +19,8 @@ import { useTempDir } from '../helpers/tmp.js';
 const root = useTempDir('cart');
 let colon: Timeline;
 let model: CartAttributeModel;
+/** The same trees drawing observed leaf values (models fitted before smoothing). */
+let raw: CartAttributeModel;
 let names: string[];
 
 beforeAll(async () => {
@@ -31,6 +34,7 @@ beforeAll(async () => {
   colon = await readTimeline(out);
   const all = Int32Array.from({ length: colon.patients.ids.length }, (_, i) => i);
   model = fitCartAttributeModel(colon.patients.attributes, all);
+  raw = fitCartAttributeModel(colon.patients.attributes, all, { smoothing: 'none' });
   names = colon.patients.attributes.map((a) => a.name);
 });
 
@@ -46,11 +50,16 @@ function inconsistent(nodes: number, node4: number, one: number): boolean {
   return nodes > 4 !== (node4 === one);
 }
 
-function draw(n: number, seed: string, forced?: Map<number, number>): Float64Array[] {
+function draw(
+  n: number,
+  seed: string,
+  forced?: Map<number, number>,
+  m: CartAttributeModel = model,
+): Float64Array[] {
   const rng = new Rng(seed);
   return Array.from({ length: n }, (_, i) => {
     const row = new Float64Array(names.length);
-    sampleCartAttributes(model, rng.fork(i), row, forced);
+    sampleCartAttributes(m, rng.fork(i), row, forced);
     return row;
   });
 }
@@ -123,8 +132,8 @@ describe('sequential CART attribute model', () => {
     expect(Math.abs(synth4 - realMiss4 / realMissN)).toBeLessThan(0.15);
   });
 
-  it('reproduces marginals and draws only observed numeric values', () => {
-    const rows = draw(4000, 'marginals');
+  it('reproduces marginals; without smoothing draws only observed numeric values', () => {
+    const rows = draw(4000, 'marginals', undefined, raw);
     const differ = attr('differ', 'categorical');
     const id = names.indexOf('differ');
     for (let l = 0; l < differ.levels.length; l++) {
@@ -248,5 +257,57 @@ describe('CART attribute model in a manifest', () => {
         message: expect.stringContaining('splits on an attribute not drawn before it'),
       }),
     );
+  });
+});
+
+describe('smoothed numeric leaf draws (smoothing: density, the default of new fits)', () => {
+  it("bandwidthNrd0 is R's bw.nrd0", () => {
+    // R: 0.9 · min(sd, IQR/1.34) · n^(-1/5); 1:5 → sd 1.5811, IQR 2 → 0.9·(2/1.34)·5^(-0.2).
+    expect(bandwidthNrd0([1, 2, 3, 4, 5])).toBeCloseTo(0.9 * (2 / 1.34) * 5 ** -0.2, 12);
+    // IQR 0 falls back to the sd (0.4472 for 0,0,0,0,1).
+    expect(bandwidthNrd0([0, 0, 0, 0, 1])).toBeCloseTo(0.9 * Math.sqrt(0.2) * 5 ** -0.2, 12);
+  });
+
+  it('records the smoothing in the model; a fit without it draws exactly as before', () => {
+    expect(model.smoothing).toBe('density');
+    expect('smoothing' in raw).toBe(false);
+    expect(raw.trees).toEqual(model.trees);
+  });
+
+  it('keeps integers integer and values inside the observed range, and copies fewer training rows', () => {
+    const rows = draw(8000, 'smooth');
+    const rawRows = draw(8000, 'smooth', undefined, raw);
+    for (const name of ['age', 'nodes']) {
+      const a = attr(name, 'numeric');
+      const present = Array.from(a.values).filter((v) => !Number.isNaN(v));
+      const lo = Math.min(...present);
+      const hi = Math.max(...present);
+      const j = names.indexOf(name);
+      for (const r of rows) {
+        const v = r[j]!;
+        if (Number.isNaN(v)) continue;
+        expect(Number.isInteger(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(lo);
+        expect(v).toBeLessThanOrEqual(hi);
+      }
+      // the marginal mean stays (a symmetric kernel, truncated inside each leaf)
+      const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+      const synth = rows.map((r) => r[j]!).filter((v) => !Number.isNaN(v));
+      expect(Math.abs(mean(synth) - mean(present))).toBeLessThan(0.03 * (hi - lo));
+    }
+    // Attribute vectors identical to a real colon patient's (all attributes, exact values):
+    // smoothing the numbers makes them rarer.
+    const key = (get: (j: number) => number) => names.map((_, j) => get(j)).join('|');
+    const real = new Set(
+      Array.from({ length: colon.patients.ids.length }, (_, p) =>
+        key((j) => {
+          const a = colon.patients.attributes[j]!;
+          return a.kind === 'categorical' ? a.codes[p]! : a.values[p]!;
+        }),
+      ),
+    );
+    const share = (rs: Float64Array[]) =>
+      rs.filter((r) => real.has(key((j) => r[j]!))).length / rs.length;
+    expect(share(rows)).toBeLessThan(0.85 * share(rawRows));
   });
 });

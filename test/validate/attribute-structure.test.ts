@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { readModelManifest } from '../../src/model/manifest.js';
+import { refitAttributeModel } from '../../src/model/refit-attribute-model.js';
 import { importTimeline } from '../../src/timeline/import.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import { metricContext } from '../../src/validate/metric-context.js';
@@ -132,6 +134,18 @@ describe('trajsim validate notices broken attribute relations (colon)', () => {
 
   it('passes the retrained default model (sequential CART attributes)', async () => {
     const r = await run('models/default', 'cart');
+    expect(r.failed).toEqual([]);
+    expect(r.code).toBe(0);
+    const assoc = r.metric('attributes.association.max_abs_diff').details!;
+    expect(Math.abs(assoc['nodes~node4.ref']! - assoc['nodes~node4.other']!)).toBeLessThan(0.05);
+  }, 120_000);
+
+  it('passes the default model with its CART refitted with smoothed numbers (what train fits now)', async () => {
+    const model = dir('model-smoothed');
+    cpSync('models/default', model, { recursive: true });
+    await refitAttributeModel(model, dir('colon'));
+    expect(readModelManifest(model).attributeModel).toMatchObject({ smoothing: 'density' });
+    const r = await run(model, 'smoothed');
     expect(r.failed).toEqual([]);
     expect(r.code).toBe(0);
     const assoc = r.metric('attributes.association.max_abs_diff').details!;
