@@ -78,7 +78,9 @@ describe('enforcing hard rules while sampling', () => {
       expect(trajectory(masked.timeline, p)).toEqual(trajectory(free.timeline, p));
       same++;
     }
-    expect(same).toBeGreaterThan(2900);
+    // the comparison covers most patients: unmasked, the committed model (16 gap bins, weight
+    // decay 1) breaks a hard rule in ~4% of them (125 of these 3000; the former model ~2%)
+    expect(same).toBeGreaterThan(2800);
   });
 
   it('same seed, same bytes: with rules, whatever the batch size; with no hard rule, as without rules', async () => {
