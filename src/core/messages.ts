@@ -974,3 +974,32 @@ export function refitMinLeafInvalid(minLeaf: number, kind: 'cart' | 'parent'): s
     ? 'minLeaf applies to the CART attribute model only, not to kind "parent"'
     : `minLeaf is ${minLeaf}; expected a positive integer (fewest training patients on each side of a CART split)`;
 }
+
+// --- h17b ---
+
+/**
+ * Error: a model's code head can only be refitted on the timeline it was trained on.
+ *
+ * @param dataDir - the timeline folder given.
+ * @param hash - its content hash.
+ * @param expected - the model's `training.contentHash`.
+ * @returns the message text.
+ * @example
+ * codeHeadRefitDataMismatch('out/x', 'ab12', 'cd34')
+ * // => 'out/x: content hash ab12 differs from the model's training data cd34; the code head is refitted on the rows it was trained on'
+ */
+export function codeHeadRefitDataMismatch(dataDir: string, hash: string, expected: string): string {
+  return `${dataDir}: content hash ${hash} differs from the model's training data ${expected}; the code head is refitted on the rows it was trained on`;
+}
+
+/**
+ * Error: only a GRU model has a code head to refit.
+ *
+ * @param kind - the model's kind.
+ * @returns the message text.
+ * @example
+ * codeHeadRefitNotGru('markov') // => 'a markov model has no code head to refit (GRU models only)'
+ */
+export function codeHeadRefitNotGru(kind: string): string {
+  return `a ${kind} model has no code head to refit (GRU models only)`;
+}
