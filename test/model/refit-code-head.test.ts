@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,9 @@ import { recordedMaxSteps } from '../../src/model/encode-timeline.js';
 import { GruStepModel } from '../../src/model/gru-step-model.js';
 import type { ModelManifest } from '../../src/model/manifest.js';
 import { OnnxStepModel } from '../../src/model/onnx-step-model.js';
-import { refitModelCodeHead } from '../../src/model/refit-code-head.js';
+import { refitModelCodeHead, refitModelFolderCodeHead } from '../../src/model/refit-code-head.js';
 import { trainGru } from '../../src/model/train-gru.js';
+import { trainModel } from '../../src/model/train-model.js';
 import { trainingSplit } from '../../src/model/training-summary.js';
 import { trajectoryNll } from '../../src/model/trajectory-nll.js';
 import { simulateReference } from '../../src/reference/reference-process.js';
@@ -179,5 +180,28 @@ describe('refit of the code head after training', () => {
     expect(worst).toBeLessThan(1e-5);
     tfjs.dispose();
     onnx.dispose();
+  }, 120_000);
+
+  it('post hoc on a model folder: the same files as training with the refit; other data refused', async () => {
+    const data = join(root, 'ref');
+    const common = { ...OPTIONS, data, kind: 'gru', overwrite: true } as const;
+    const plain = join(root, 'plain');
+    const refitted = join(root, 'refitted');
+    await trainModel({ ...common, out: plain, refitCodeHead: false });
+    await trainModel({ ...common, out: refitted });
+    const report = await refitModelFolderCodeHead(plain, data);
+    expect(report.trainCodeNllAfter).toBeLessThan(report.trainCodeNllBefore);
+    for (const file of [
+      'weights.bin',
+      ...readdirSync(join(refitted, 'onnx')).map((f) => `onnx/${f}`),
+    ]) {
+      expect(readFileSync(join(plain, file)).equals(readFileSync(join(refitted, file))), file).toBe(
+        true,
+      );
+    }
+    await simulateReference(join(root, 'other'), { patients: 400, seed: 22 });
+    await expect(refitModelFolderCodeHead(plain, join(root, 'other'))).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   }, 120_000);
 });
