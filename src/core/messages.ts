@@ -1003,3 +1003,24 @@ export function codeHeadRefitDataMismatch(dataDir: string, hash: string, expecte
 export function codeHeadRefitNotGru(kind: string): string {
   return `a ${kind} model has no code head to refit (GRU models only)`;
 }
+
+/**
+ * Info: `trajsim train` refitted the code head after training (refit-code-head.ts).
+ *
+ * @param parameters - refitted weights (code bias, plus the skip's code kernel).
+ * @param iterations - Newton steps taken.
+ * @param before - training code NLL before (nats per event).
+ * @param after - training code NLL after (nats per event).
+ * @returns the message text.
+ * @example
+ * codeHeadRefitted(14, 2, 0.50966, 0.50939)
+ * // => 'code head refitted on the training rows (14 weights, 2 Newton steps): training code NLL 0.5097 -> 0.5094'
+ */
+export function codeHeadRefitted(
+  parameters: number,
+  iterations: number,
+  before: number,
+  after: number,
+): string {
+  return `code head refitted on the training rows (${parameters} weights, ${iterations} Newton steps): training code NLL ${before.toFixed(4)} -> ${after.toFixed(4)}`;
+}

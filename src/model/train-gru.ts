@@ -4,7 +4,13 @@
 import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER, trainingResumed } from '../core/messages.js';
+import {
+  codeHeadRefitted,
+  type Logger,
+  MESSAGES,
+  SILENT_LOGGER,
+  trainingResumed,
+} from '../core/messages.js';
 import { VERSION } from '../core/version.js';
 import type { Timeline } from '../timeline/types.js';
 import {
@@ -628,8 +634,7 @@ export async function trainGru(
     const r = refit.report;
     logger.info(
       MESSAGES.INFO,
-      `code head refitted on the training rows (${r.parameters} weights, ${r.iterations} Newton steps): ` +
-        `training code NLL ${r.trainCodeNllBefore.toFixed(4)} -> ${r.trainCodeNllAfter.toFixed(4)}`,
+      codeHeadRefitted(r.parameters, r.iterations, r.trainCodeNllBefore, r.trainCodeNllAfter),
     );
     return { manifest: refittedManifest(manifest, r), weights: refit.weights };
   } finally {
