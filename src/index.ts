@@ -75,6 +75,11 @@ export {
   type RefitAttributeModelOptions,
   refitAttributeModel,
 } from './model/refit-attribute-model.js';
+export {
+  type CodeHeadRefitOptions,
+  type CodeHeadRefitReport,
+  refitModelFolderCodeHead,
+} from './model/refit-code-head.js';
 export { type TrainModelOptions, trainModel } from './model/train-model.js';
 
 // --- Plausibility rules: mined, declared, enforced, audited ---

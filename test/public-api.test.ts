@@ -90,6 +90,7 @@ const EXPORTS = [
   'readTimeline',
   'readTimelineManifest',
   'refitAttributeModel',
+  'refitModelFolderCodeHead',
   'renderReportHtml',
   'renderTwinsEvaluationSection',
   'restrictedMean',

@@ -974,3 +974,53 @@ export function refitMinLeafInvalid(minLeaf: number, kind: 'cart' | 'parent'): s
     ? 'minLeaf applies to the CART attribute model only, not to kind "parent"'
     : `minLeaf is ${minLeaf}; expected a positive integer (fewest training patients on each side of a CART split)`;
 }
+
+// --- h17b ---
+
+/**
+ * Error: a model's code head can only be refitted on the timeline it was trained on.
+ *
+ * @param dataDir - the timeline folder given.
+ * @param hash - its content hash.
+ * @param expected - the model's `training.contentHash`.
+ * @returns the message text.
+ * @example
+ * codeHeadRefitDataMismatch('out/x', 'ab12', 'cd34')
+ * // => 'out/x: content hash ab12 differs from the model's training data cd34; the code head is refitted on the rows it was trained on'
+ */
+export function codeHeadRefitDataMismatch(dataDir: string, hash: string, expected: string): string {
+  return `${dataDir}: content hash ${hash} differs from the model's training data ${expected}; the code head is refitted on the rows it was trained on`;
+}
+
+/**
+ * Error: only a GRU model has a code head to refit.
+ *
+ * @param kind - the model's kind.
+ * @returns the message text.
+ * @example
+ * codeHeadRefitNotGru('markov') // => 'a markov model has no code head to refit (GRU models only)'
+ */
+export function codeHeadRefitNotGru(kind: string): string {
+  return `a ${kind} model has no code head to refit (GRU models only)`;
+}
+
+/**
+ * Info: `trajsim train` refitted the code head after training (refit-code-head.ts).
+ *
+ * @param parameters - refitted weights (code bias, plus the skip's code kernel).
+ * @param iterations - Newton steps taken.
+ * @param before - training code NLL before (nats per event).
+ * @param after - training code NLL after (nats per event).
+ * @returns the message text.
+ * @example
+ * codeHeadRefitted(14, 2, 0.50966, 0.50939)
+ * // => 'code head refitted on the training rows (14 weights, 2 Newton steps): training code NLL 0.5097 -> 0.5094'
+ */
+export function codeHeadRefitted(
+  parameters: number,
+  iterations: number,
+  before: number,
+  after: number,
+): string {
+  return `code head refitted on the training rows (${parameters} weights, ${iterations} Newton steps): training code NLL ${before.toFixed(4)} -> ${after.toFixed(4)}`;
+}

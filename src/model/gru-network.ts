@@ -498,6 +498,20 @@ export class GruNetwork {
   }
 
   /**
+   * Code logits [rows × steps, V] of every step of a batch under teacher forcing,
+   * h·Wc + bc (+ a·Sc with an attribute skip); padded steps included (use the batch's mask).
+   * What the code-head refit (refit-code-head.ts) takes as its fixed offsets. Call inside
+   * tf.tidy.
+   *
+   * @example
+   * tf.tidy(() => net.teacherForcedCodeLogits(batch).dataSync()) // => rows·steps·V floats
+   */
+  teacherForcedCodeLogits(batch: SequenceBatch): tf.Tensor2D {
+    const { hs, gates } = this.teacherForcedStates(batch);
+    return this.codeLogits(hs, this.splitGates(gates).code);
+  }
+
+  /**
    * Negative log-likelihood of a batch under teacher forcing, summed over real steps and
    * divided by `normalizer` (default: the batch's events, i.e. the mean per event). Training
    * divides by a constant instead, so that every event weighs the same whatever its batch

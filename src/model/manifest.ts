@@ -144,6 +144,18 @@ export const modelManifestSchema = z.object({
     trainSeconds: z.number().nonnegative(),
     /** Nats per event of the value head (part of validationNll); absent for models without values. */
     validationValueNll: z.number().nullable().optional(),
+    /** The post-training refit of the code head (refit-code-head.ts); absent when none was done. */
+    codeHeadRefit: z
+      .object({
+        trainCodeNllBefore: z.number(),
+        trainCodeNllAfter: z.number(),
+        validationCodeNllBefore: z.number().nullable(),
+        validationCodeNllAfter: z.number().nullable(),
+        iterations: z.number().int().nonnegative(),
+        maxScore: z.number(),
+        parameters: z.number().int().positive(),
+      })
+      .optional(),
   }),
   weights: z.array(weightSpec).optional(),
   /** Markov: conditioning attribute (name) or '' for none. */

@@ -4,7 +4,13 @@
 import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
-import { type Logger, MESSAGES, SILENT_LOGGER, trainingResumed } from '../core/messages.js';
+import {
+  codeHeadRefitted,
+  type Logger,
+  MESSAGES,
+  SILENT_LOGGER,
+  trainingResumed,
+} from '../core/messages.js';
 import { VERSION } from '../core/version.js';
 import type { Timeline } from '../timeline/types.js';
 import {
@@ -18,6 +24,7 @@ import { gapBinEdges as makeGapBinEdges } from './gap-distribution.js';
 import { GruNetwork } from './gru-network.js';
 import type { GruShape } from './gru-shape.js';
 import { MODEL_FORMAT_VERSION, type ModelManifest } from './manifest.js';
+import { refitCodeHead, refittedManifest } from './refit-code-head.js';
 import {
   activeRegularisation,
   applyWeightDecay,
@@ -84,6 +91,12 @@ export const GRU_DEFAULTS = {
   valueBins: 32,
   /** No attribute skip by default (see docs/attributes.md, "attribute skip"). */
   attributeSkip: false,
+  /**
+   * Refit the code head's bias (and the skip's code kernel) after training, with the hidden
+   * states fixed (refit-code-head.ts): the weight average leaves the terminal codes
+   * under-predicted on the training data itself; the refit makes Σ P(code) = observed.
+   */
+  refitCodeHead: true,
 } as const;
 
 export interface TrainGruOptions extends GruRegularisationOptions {
@@ -124,6 +137,11 @@ export interface TrainGruOptions extends GruRegularisationOptions {
    * {@link GRU_DEFAULTS}.attributeSkip). Recorded as the hyperparameter `attributeSkip: 1`.
    */
   readonly attributeSkip?: boolean;
+  /**
+   * Refit the code head after training (default {@link GRU_DEFAULTS}.refitCodeHead); recorded
+   * as the hyperparameter `codeHeadRefit: 1` and metrics.codeHeadRefit.
+   */
+  readonly refitCodeHead?: boolean;
 }
 
 export interface TrainedModel {
@@ -600,10 +618,25 @@ export async function trainGru(
       epochsThisCall++;
       if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break;
     }
-    return {
-      manifest: gruManifest(run, timeline, options, epochsThisCall),
-      weights: progress.bestWeights,
-    };
+    const manifest = gruManifest(run, timeline, options, epochsThisCall);
+    if (!(options.refitCodeHead ?? GRU_DEFAULTS.refitCodeHead)) {
+      return { manifest, weights: progress.bestWeights };
+    }
+    const refit = refitCodeHead(
+      enc.shape,
+      manifest.weights ?? [],
+      progress.bestWeights,
+      enc.data,
+      enc.train,
+      enc.validation,
+      hp.maxSteps,
+    );
+    const r = refit.report;
+    logger.info(
+      MESSAGES.INFO,
+      codeHeadRefitted(r.parameters, r.iterations, r.trainCodeNllBefore, r.trainCodeNllAfter),
+    );
+    return { manifest: refittedManifest(manifest, r), weights: refit.weights };
   } finally {
     average.dispose();
     optimizer.dispose();

@@ -36,6 +36,7 @@ interface TrainFlags {
   attributeDropout?: number;
   attributeNoise?: number;
   attributeSkip?: boolean;
+  refitCodeHead?: boolean;
   backend: BackendName;
   condition?: string;
   resume?: boolean;
@@ -100,6 +101,10 @@ export const registerTrain: RegisterCommand = (program, context) => {
       )
       .option('--no-attribute-skip', 'GRU: no attribute skip into the heads (the default)')
       .option(
+        '--no-refit-code-head',
+        'GRU: keep the code head as trained (default: refit its bias, and the skip, by maximum likelihood on the training rows)',
+      )
+      .option(
         '--backend <name>',
         'wasm (default), cpu or tensorflow',
         parseBackendName,
@@ -157,6 +162,7 @@ async function trainAction(opts: TrainFlags, context: CliContext): Promise<void>
     ...(opts.valFraction !== undefined ? { validationFraction: opts.valFraction } : {}),
     ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
     ...(opts.attributeSkip !== undefined ? { attributeSkip: opts.attributeSkip } : {}),
+    ...(opts.refitCodeHead === false ? { refitCodeHead: false } : {}),
     resume: opts.resume === true,
     overwrite: opts.overwrite === true,
     commandLine: ['trajsim', ...process.argv.slice(2)],
