@@ -37,7 +37,7 @@ import {
   validateTimelineDirs,
   writeTimeline,
 } from 'trajsim';
-import { generatePlain } from './lib.mjs';
+import { generatePlain, node4Inconsistency } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
 
@@ -88,24 +88,6 @@ async function writeSubset(t, rows, dir, name) {
     source: `subset of ${t.name}`,
     overwrite: true,
   });
-}
-
-/** colon: share of patients (nodes and node4 present) breaking node4 = nodes > 4. */
-function node4Inconsistency(t) {
-  const nodes = t.patients.attributes.find((a) => a.name === 'nodes');
-  const node4 = t.patients.attributes.find((a) => a.name === 'node4');
-  if (!nodes || !node4) return undefined;
-  const one = node4.levels.indexOf('1');
-  let bad = 0;
-  let n = 0;
-  for (let p = 0; p < t.patients.ids.length; p++) {
-    const v = nodes.values[p];
-    const c = node4.codes[p];
-    if (Number.isNaN(v) || c < 0) continue;
-    n++;
-    if (v > 4 !== (c === one)) bad++;
-  }
-  return { inconsistent: bad, of: n, rate: bad / n };
 }
 
 function zTable(metric) {

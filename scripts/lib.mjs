@@ -103,3 +103,26 @@ export function shuffled(n, rng) {
   }
   return rows;
 }
+
+/**
+ * colon: patients (nodes and node4 present) breaking node4 = nodes > 4.
+ *
+ * @example
+ * node4Inconsistency(await readTimeline('out/colon-timeline')).rate // => ≈ 0.013
+ */
+export function node4Inconsistency(t) {
+  const nodes = t.patients.attributes.find((a) => a.name === 'nodes');
+  const node4 = t.patients.attributes.find((a) => a.name === 'node4');
+  if (!nodes || !node4) return undefined;
+  const one = node4.levels.indexOf('1');
+  let bad = 0;
+  let n = 0;
+  for (let p = 0; p < t.patients.ids.length; p++) {
+    const v = nodes.values[p];
+    const c = node4.codes[p];
+    if (Number.isNaN(v) || c < 0) continue;
+    n++;
+    if (v > 4 !== (c === one)) bad++;
+  }
+  return { inconsistent: bad, of: n, rate: bad / n };
+}

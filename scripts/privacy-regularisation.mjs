@@ -33,7 +33,7 @@ import {
   trainingSplit,
 } from 'trajsim';
 
-import { log, shuffled, trajsim, writeSubset } from './lib.mjs';
+import { log, node4Inconsistency, shuffled, trajsim, writeSubset } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
 
@@ -294,19 +294,8 @@ function attributeCopies(syn, train, holdout) {
   const s = attributeKeys(syn);
   const share = (xs, set) => r3(xs.filter((k) => set.has(k)).length / xs.length);
   const broken = (t) => {
-    const nodes = t.patients.attributes.find((x) => x.name === 'nodes');
-    const node4 = t.patients.attributes.find((x) => x.name === 'node4');
-    if (!nodes || !node4) return null;
-    let bad = 0;
-    let n = 0;
-    for (let p = 0; p < t.patients.ids.length; p++) {
-      const v = nodes.values[p];
-      const c = node4.codes[p];
-      if (Number.isNaN(v) || c < 0) continue;
-      n++;
-      if (v > 4 !== (node4.levels[c] === '1')) bad++;
-    }
-    return r3(bad / n);
+    const r = node4Inconsistency(t);
+    return r ? r3(r.rate) : null;
   };
   return {
     synIdenticalToTrain: share(s, trainSet),

@@ -6,6 +6,7 @@ import type { Rng } from '../core/rng.js';
 import { createRuleMask } from '../rules/rule-mask.js';
 import type {
   ForcedEvent,
+  GeneratedPatient,
   HistoryPrefix,
   PatientWriter,
   SampleRangeCounts,
@@ -13,15 +14,8 @@ import type {
 } from './generation-types.js';
 import type { GenerationModel } from './step-model.js';
 
-/** A finished candidate waiting in the reorder buffer. */
-export interface Finished {
-  readonly attempt: number;
-  readonly indexDay: number;
-  readonly attributes: Float64Array;
-  readonly days: Int32Array;
-  readonly codes: Int32Array;
-  readonly values: Float64Array;
-}
+/** A finished candidate waiting in the reorder buffer (its global index is its key there). */
+export type Finished = Omit<GeneratedPatient, 'globalIndex'>;
 
 /**
  * The state of one {@link sampleRange} call: the model's codes, the row buffers of up to `cap`
