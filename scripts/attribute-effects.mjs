@@ -3,7 +3,7 @@
 //
 //   npm run build && nice -n 10 node scripts/attribute-effects.mjs [--only colon,mgus2,cgd,nafld,reference]
 //        [--work DIR] [--epochs 200] [--nafld-epochs 10] [--synthetic-factor 5] [--seed 1]
-//        [--attribute-skip] [--no-refit-code-head]
+//        [--attribute-skip] [--refit-code-head]
 //
 // For each bundled dataset (data/<name>, nafld from /work/shared/data/nafld) the patients are
 // split 80/20 (seeded); a GRU is trained on the 80 % with the default hyperparameters; it
@@ -53,8 +53,8 @@ const { values: args } = parseArgs({
     'reference-legacy': { type: 'string' },
     // GRU with an attribute skip into the heads (trajsim train --attribute-skip)
     'attribute-skip': { type: 'boolean', default: false },
-    // keep the code head as trained (trajsim train --no-refit-code-head; refit-code-head.ts)
-    'no-refit-code-head': { type: 'boolean', default: false },
+    // refit the code head after training (trajsim train --refit-code-head; refit-code-head.ts)
+    'refit-code-head': { type: 'boolean', default: false },
   },
 });
 const work = resolve(args.work);
@@ -173,7 +173,7 @@ async function evaluate(name, full, epochs) {
     overwrite: true,
     logger,
     ...(args['attribute-skip'] ? { attributeSkip: true } : {}),
-    ...(args['no-refit-code-head'] ? { refitCodeHead: false } : {}),
+    ...(args['refit-code-head'] ? { refitCodeHead: true } : {}),
   });
   const trainSeconds = (performance.now() - started) / 1000;
   // The same GRU with the legacy one-parent attribute model fitted on the same training rows.

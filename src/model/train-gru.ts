@@ -94,9 +94,11 @@ export const GRU_DEFAULTS = {
   /**
    * Refit the code head's bias (and the skip's code kernel) after training, with the hidden
    * states fixed (refit-code-head.ts): the weight average leaves the terminal codes
-   * under-predicted on the training data itself; the refit makes Σ P(code) = observed.
+   * under-predicted on the training data itself; the refit makes Σ P(code) = observed. Off by
+   * default: generated cohorts of refitted models were further from the data (follow-up KS,
+   * RMST; docs/attributes.md, "Refit of the code head").
    */
-  refitCodeHead: true,
+  refitCodeHead: false,
 } as const;
 
 export interface TrainGruOptions extends GruRegularisationOptions {

@@ -15,19 +15,12 @@ beforeAll(() => {
 });
 
 describe('trajsim train refits the code head', () => {
-  it('by default (recorded), not with --no-refit-code-head (no trace in the manifest)', () => {
+  it('with --refit-code-head (recorded), not by default (no trace in the manifest)', () => {
     const refit = join(dir, 'refit');
     const plain = join(dir, 'plain');
-    expect(runTrajsim(['train', '--data', data, '--out', refit, ...small]).status).toBe(0);
-    const r = runTrajsim([
-      'train',
-      '--data',
-      data,
-      '--out',
-      plain,
-      '--no-refit-code-head',
-      ...small,
-    ]);
+    const r0 = runTrajsim(['train', '--data', data, '--out', refit, '--refit-code-head', ...small]);
+    expect(r0.status, r0.stderr).toBe(0);
+    const r = runTrajsim(['train', '--data', data, '--out', plain, ...small]);
     expect(r.status, r.stderr).toBe(0);
     const a = manifestOf(refit);
     const b = manifestOf(plain);

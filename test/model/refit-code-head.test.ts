@@ -117,13 +117,17 @@ describe('refit of the code head after training', () => {
     expect(validation.length).toBeGreaterThan(0);
   }, 120_000);
 
-  it('with an attribute skip: calibrated per attribute level too; train refits by default, as post hoc', async () => {
+  it('with an attribute skip: calibrated per attribute level too; trained with the refit, as post hoc', async () => {
     const raw = await trainGru(reference, {
       ...OPTIONS,
       attributeSkip: true,
       refitCodeHead: false,
     });
-    const trained = await trainGru(reference, { ...OPTIONS, attributeSkip: true });
+    const trained = await trainGru(reference, {
+      ...OPTIONS,
+      attributeSkip: true,
+      refitCodeHead: true,
+    });
     expect(trained.manifest.hyperparameters['codeHeadRefit']).toBe(1);
     const refit = refitModelCodeHead(raw.manifest, raw.weights, reference);
     // the same bytes whether refitted at the end of training or post hoc
@@ -153,7 +157,12 @@ describe('refit of the code head after training', () => {
   }, 180_000);
 
   it('the onnx and tfjs step models of a refitted model agree to 1e-5', async () => {
-    const { manifest, weights } = await trainGru(reference, { ...OPTIONS, attributeSkip: true });
+    const { manifest, weights } = await trainGru(reference, {
+      ...OPTIONS,
+      attributeSkip: true,
+      refitCodeHead: true,
+    });
+    expect(manifest.hyperparameters['codeHeadRefit']).toBe(1);
     const V = manifest.vocabulary.codes.length;
     const rows = attributeRowsOf(
       manifest.encoders,
@@ -188,7 +197,7 @@ describe('refit of the code head after training', () => {
     const plain = join(root, 'plain');
     const refitted = join(root, 'refitted');
     await trainModel({ ...common, out: plain, refitCodeHead: false });
-    await trainModel({ ...common, out: refitted });
+    await trainModel({ ...common, out: refitted, refitCodeHead: true });
     const report = await refitModelFolderCodeHead(plain, data);
     expect(report.trainCodeNllAfter).toBeLessThan(report.trainCodeNllBefore);
     for (const file of [

@@ -312,17 +312,15 @@ describe('value head: a trained model generates values with the known truth', ()
 });
 
 describe('model folders without values (every folder written before the value head)', () => {
-  it('load without a value head and generate the bytes they generated before it (models/default and models/reference as they were on 2026-11-29)', async () => {
+  it('load without a value head and generate the bytes they generated before it (models/default as of 2026-11-29, models/reference)', async () => {
     // sha256 of events.arrow from `trajsim generate --model models/<m> --patients 500 --seed 7
     // --engine onnx --threads 1` at commit 48fdc85 (before the value head); the tfjs engine was
     // checked the same way on 2 000 patients (identical bytes). models/default has since been
-    // retrained (16 gap bins, weight decay 1) and models/reference's code head refitted: the
-    // folders they were then are kept as fixtures.
+    // retrained (16 gap bins, weight decay 1): the folder it was then is kept as a fixture.
     const expected = {
       'test/fixtures/models/default-cart-128bins':
         'fc920281f3d8209d0337ee8426efc583ffaef221e3fb5faf70d4871b68a3c0c9',
-      'test/fixtures/models/reference-before-refit':
-        '9d52ac057b4f49099ac391e8135d53bb5e6b6c409eb2ecc936966a24662643af',
+      'models/reference': '9d52ac057b4f49099ac391e8135d53bb5e6b6c409eb2ecc936966a24662643af',
     };
     for (const [dir, hash] of Object.entries(expected)) {
       const name = dir.split('/').pop()!;

@@ -101,9 +101,10 @@ export const registerTrain: RegisterCommand = (program, context) => {
       )
       .option('--no-attribute-skip', 'GRU: no attribute skip into the heads (the default)')
       .option(
-        '--no-refit-code-head',
-        'GRU: keep the code head as trained (default: refit its bias, and the skip, by maximum likelihood on the training rows)',
+        '--refit-code-head',
+        'GRU: after training, refit the code head bias (and the skip) by maximum likelihood on the training rows (default off)',
       )
+      .option('--no-refit-code-head', 'GRU: keep the code head as trained (the default)')
       .option(
         '--backend <name>',
         'wasm (default), cpu or tensorflow',
@@ -162,7 +163,7 @@ async function trainAction(opts: TrainFlags, context: CliContext): Promise<void>
     ...(opts.valFraction !== undefined ? { validationFraction: opts.valFraction } : {}),
     ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
     ...(opts.attributeSkip !== undefined ? { attributeSkip: opts.attributeSkip } : {}),
-    ...(opts.refitCodeHead === false ? { refitCodeHead: false } : {}),
+    ...(opts.refitCodeHead !== undefined ? { refitCodeHead: opts.refitCodeHead } : {}),
     resume: opts.resume === true,
     overwrite: opts.overwrite === true,
     commandLine: ['trajsim', ...process.argv.slice(2)],
