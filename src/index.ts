@@ -69,8 +69,8 @@ export { trueSurvival } from './reference/true-survival.js';
 
 export { BACKENDS, type BackendName, selectBackend } from './model/backend.js';
 export { ENGINES, type EngineName, type EngineOptions } from './model/engine.js';
-export { type LoadedModel, loadModel } from './model/load-model.js';
 export { exportOnnx, ONNX_FILES } from './model/onnx-export.js';
+export { type LoadedModel, loadModel } from './model/read-model.js';
 export {
   type RefitAttributeModelOptions,
   refitAttributeModel,

@@ -1,6 +1,6 @@
 import { createEngineStepModel, type EngineOptions } from '../model/engine.js';
-import { createStepModel, type LoadedModel, loadModel } from '../model/load-model.js';
-
+import { createStepModel } from '../model/load-model.js';
+import { type LoadedModel, loadModel } from '../model/read-model.js';
 import { generationModelOf } from './generation-model.js';
 import type { GenerationModel, StepModel } from './step-model.js';
 

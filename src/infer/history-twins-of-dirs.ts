@@ -4,7 +4,7 @@ import { loadGenerationModel } from '../generate/load-generation-model.js';
 import type { ForcedAttributeValue } from '../model/attribute-model.js';
 import type { BackendName } from '../model/backend-names.js';
 import { createEngineStepModel, type EngineName } from '../model/engine.js';
-import { loadModel } from '../model/load-model.js';
+import { loadModel } from '../model/read-model.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import type { Scenario } from '../scenario/schema.js';
 import { readTimeline } from '../timeline/read.js';

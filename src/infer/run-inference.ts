@@ -15,7 +15,7 @@ import { DEFAULT_SEED, Rng } from '../core/rng.js';
 import { loadGenerationModel } from '../generate/load-generation-model.js';
 import { selectBackend } from '../model/backend.js';
 import type { BackendName } from '../model/backend-names.js';
-import { loadModel } from '../model/load-model.js';
+import { loadModel } from '../model/read-model.js';
 import {
   type InferenceResult,
   inferFromTimelines,

@@ -3,7 +3,7 @@ import type { GenerateCohortSummary } from '../generate/generate-cohort.js';
 import { loadGenerationModel } from '../generate/load-generation-model.js';
 import { selectBackend } from '../model/backend.js';
 import type { BackendName } from '../model/backend-names.js';
-import { loadModel } from '../model/load-model.js';
+import { loadModel } from '../model/read-model.js';
 import { readTimeline } from '../timeline/read.js';
 import { generateTwins } from './generate-twins.js';
 

@@ -2,8 +2,6 @@ import { GruStepModel } from './gru-step-model.js';
 import { MarkovStepModel } from './markov.js';
 import type { LoadedModel } from './read-model.js';
 
-export { type LoadedModel, loadModel } from './read-model.js';
-
 /**
  * The step-by-step sampler of a loaded model (GRU: needs a selected tfjs backend). The
  * caller disposes it.

@@ -5,7 +5,7 @@ import type { Timeline } from '../timeline/types.js';
 import { encodeTimelineForGru, recordedMaxSteps } from './encode-timeline.js';
 import { GruNetwork } from './gru-network.js';
 import { gruShapeOf } from './gru-shape.js';
-import type { LoadedModel } from './load-model.js';
+import type { LoadedModel } from './read-model.js';
 import { makeSequenceBatch, sequenceLength } from './sequence-batches.js';
 
 /** Per-event NLL of {@link eventNll}, flat with offsets. */

@@ -13,7 +13,7 @@ import {
 } from '../core/messages.js';
 import { loadGenerationModel } from '../generate/load-generation-model.js';
 import { createEngineStepModel, type EngineName } from '../model/engine.js';
-import { loadModel } from '../model/load-model.js';
+import { loadModel } from '../model/read-model.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import { runGeneration } from '../scenario/run-generation.js';
 import { importTimeline } from '../timeline/import.js';

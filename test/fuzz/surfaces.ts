@@ -10,7 +10,7 @@ import { expect, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { describeUserError } from '../../src/cli/user-errors.js';
 import { TrajsimError } from '../../src/core/errors.js';
-import { loadModel } from '../../src/model/load-model.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { compileRules } from '../../src/rules/compile-rules.js';
 import { editRules, parseRuleEdits, readModelRules } from '../../src/rules/rules-file.js';
 import { resolveAttributeRequests } from '../../src/scenario/attribute-requests.js';

@@ -8,9 +8,9 @@ import { type GenerationHooks, generateCohort } from '../../src/generate/generat
 import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
 import type { StepModel } from '../../src/generate/step-model.js';
 import { createEngineStepModel, type EngineOptions } from '../../src/model/engine.js';
-import { loadModel } from '../../src/model/load-model.js';
 import { exportOnnx, ONNX_FILES } from '../../src/model/onnx-export.js';
 import { cudaProviderInstalled } from '../../src/model/onnx-runtime.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import { useTempDir } from '../helpers/tmp.js';
 

@@ -7,8 +7,8 @@ import { Rng } from '../../src/core/rng.js';
 import { liveTensors, selectBackend } from '../../src/model/backend.js';
 import { gapLogProbability, sampleGapDays } from '../../src/model/gap-distribution.js';
 import { GruStepModel } from '../../src/model/gru-step-model.js';
-import { loadModel } from '../../src/model/load-model.js';
 import { readModelManifest, writeModelFolder } from '../../src/model/manifest.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { trainGru } from '../../src/model/train-gru.js';
 import { makeToyTimeline } from './toy-timeline.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SILENT_LOGGER } from '../../src/core/messages.js';
 import { CART_MIN_LEAF } from '../../src/model/attribute-cart.js';
-import { loadModel } from '../../src/model/load-model.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { refitAttributeModel } from '../../src/model/refit-attribute-model.js';
 import { trainModel } from '../../src/model/train-model.js';
 import { trainingSplit } from '../../src/model/training-summary.js';

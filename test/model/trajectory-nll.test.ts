@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { liveTensors, selectBackend } from '../../src/model/backend.js';
-import { loadModel } from '../../src/model/load-model.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { trainGru } from '../../src/model/train-gru.js';
 import { eventNll, trajectoryNll } from '../../src/model/trajectory-nll.js';
 import { rocAuc } from '../../src/stats/membership-auc.js';

@@ -8,8 +8,8 @@ import { generateCohort } from '../../src/generate/generate-cohort.js';
 import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
 import { selectBackend } from '../../src/model/backend.js';
 import { createEngineStepModel } from '../../src/model/engine.js';
-import { loadModel } from '../../src/model/load-model.js';
 import { readModelManifest, writeModelFolder } from '../../src/model/manifest.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { trainGru } from '../../src/model/train-gru.js';
 import {
   fitValueModel,

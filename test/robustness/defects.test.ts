@@ -20,7 +20,7 @@ import {
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { parseJsonText } from '../../src/core/json-file.js';
-import { loadModel } from '../../src/model/load-model.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { resolveAttributeRequests } from '../../src/scenario/attribute-requests.js';
 import { parseScenario } from '../../src/scenario/load-scenario.js';
 import { MAX_CSV_FIELD_CHARS } from '../../src/timeline/csv-reader.js';

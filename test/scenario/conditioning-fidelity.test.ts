@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGenerationModel } from '../../src/generate/load-generation-model.js';
 import type { GenerationModel } from '../../src/generate/step-model.js';
 import { selectBackend } from '../../src/model/backend.js';
-import { loadModel } from '../../src/model/load-model.js';
+import { loadModel } from '../../src/model/read-model.js';
 import { computeTrueSurvival } from '../../src/reference/compute-true-survival.js';
 import { simulateReference } from '../../src/reference/reference-process.js';
 import { trueSurvival } from '../../src/reference/true-survival.js';

@@ -14,7 +14,7 @@ export const registerExportOnnx: RegisterCommand = (program, context) => {
       .addHelpText('after', '\nExample:\n  trajsim export-onnx models/default')
       .action(async (dir: string) => {
         // loaded here, not at startup: the model code loads tfjs (~1 s), which --help needs none of
-        const { loadModel } = await import('../../model/load-model.js');
+        const { loadModel } = await import('../../model/read-model.js');
         const { exportOnnx, writeOnnxFiles } = await import('../../model/onnx-export.js');
         const { manifest, weights } = loadModel(dir);
         const paths = writeOnnxFiles(dir, exportOnnx(manifest, weights ?? new Float32Array(0)));

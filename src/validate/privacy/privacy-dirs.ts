@@ -1,6 +1,6 @@
 import { type Logger, SILENT_LOGGER } from '../../core/messages.js';
 import { type BackendName, selectBackend } from '../../model/backend.js';
-import { loadModel } from '../../model/load-model.js';
+import { loadModel } from '../../model/read-model.js';
 import { trajectoryNll } from '../../model/trajectory-nll.js';
 import { readTimeline } from '../../timeline/read.js';
 import { assessPrivacy, type PrivacyOptions } from './assess-privacy.js';
