@@ -1,6 +1,5 @@
 // The entry point of plain generation over the one generation path (write-generation.ts); the
-// sampler's contract and parts live in generation-types.ts and sample-range.ts (re-exported
-// here for the modules that import them from this file).
+// sampler's contract and parts live in generation-types.ts and sample-range.ts.
 import type { Logger } from '../core/messages.js';
 import { lowAcceptance, MESSAGES } from '../core/messages.js';
 import { type Shard, shardRange } from '../core/shard.js';
@@ -14,24 +13,6 @@ import {
 } from './generation-types.js';
 import type { GenerationModel } from './step-model.js';
 import { countsTally, writeGeneration } from './write-generation.js';
-
-export {
-  candidateRng,
-  DISCARD_WRITER,
-  type ForcedEvent,
-  type GeneratedPatient,
-  type GenerationHooks,
-  type HistoryPrefix,
-  MAX_LANDMARK_DRAWS,
-  type PatientWriter,
-  resolveSampleOptions,
-  type SampleRangeCounts,
-  type SampleRangeOptions,
-  type SampleSettings,
-  syntheticPatientId,
-} from './generation-types.js';
-export { COMPACT_SHARE, REFILL_SHARE } from './range-pool.js';
-export { sampleRange } from './sample-range.js';
 
 export interface GenerateCohortOptions extends SampleSettings {
   readonly out: string;
