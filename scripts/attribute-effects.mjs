@@ -3,14 +3,15 @@
 //
 //   npm run build && nice -n 10 node scripts/attribute-effects.mjs [--only colon,mgus2,cgd,nafld,reference]
 //        [--work DIR] [--epochs 200] [--nafld-epochs 10] [--synthetic-factor 5] [--seed 1]
-//        [--attribute-skip] [--refit-code-head]
+//        [--attribute-skip] [--refit-code-head] [--numeric-encoding normal-score]
 //
 // For each bundled dataset (data/<name>, nafld from /work/shared/data/nafld) the patients are
 // split 80/20 (seeded); a GRU is trained on the 80 % with the default hyperparameters; it
 // generates --synthetic-factor × |held-out| patients twice: with the attribute model train
 // stores (sequential CART) and with the legacy one-parent model fitted to the same training
 // rows (the GRU is the same; only where the attributes come from differs). Each cohort is
-// validated against the held-out 20 % with the default thresholds. Reported per cohort: the
+// validated against the held-out 20 % with the default thresholds, and so are the training
+// patients themselves (`trainingRows`: the noise of the split alone). Reported per cohort: the
 // node4/nodes inconsistency rate (colon), every Cox term's z = Δlog-HR / SE(held-out) and the
 // two-sample z2 (joint model and one attribute at a time), every subgroup KM sup-norm ratio to
 // its noise floor, the association and unseen-pair metrics, and the failed metrics.
@@ -55,6 +56,8 @@ const { values: args } = parseArgs({
     'attribute-skip': { type: 'boolean', default: false },
     // refit the code head after training (trajsim train --refit-code-head; refit-code-head.ts)
     'refit-code-head': { type: 'boolean', default: false },
+    // numeric attributes into the GRU (trajsim train --numeric-encoding; attribute-encoder.ts)
+    'numeric-encoding': { type: 'string' },
   },
 });
 const work = resolve(args.work);
@@ -140,8 +143,11 @@ async function generateAndAssess(modelDir, heldOutDir, n, name) {
   const out = join(work, `${name}-synthetic`);
   await generatePlain(model, modelDir, { patients: n, seed: 99, out });
   model.stepModel.dispose();
-  const synth = await readTimeline(out);
-  const report = await validateTimelineDirs(heldOutDir, [out], {
+  return assess(heldOutDir, out, await readTimeline(out));
+}
+
+async function assess(heldOutDir, syntheticDir, synth) {
+  const report = await validateTimelineDirs(heldOutDir, [syntheticDir], {
     thresholds: defaultThresholds(),
     seed: '0',
   });
@@ -174,6 +180,7 @@ async function evaluate(name, full, epochs) {
     logger,
     ...(args['attribute-skip'] ? { attributeSkip: true } : {}),
     ...(args['refit-code-head'] ? { refitCodeHead: true } : {}),
+    ...(args['numeric-encoding'] ? { numericEncoding: args['numeric-encoding'] } : {}),
   });
   const trainSeconds = (performance.now() - started) / 1000;
   // The same GRU with the legacy one-parent attribute model fitted on the same training rows.
@@ -192,6 +199,9 @@ async function evaluate(name, full, epochs) {
     bestEpoch: manifest.metrics.bestEpoch,
     heldOutNode4: node4Inconsistency(heldOut),
     cart: await generateAndAssess(modelDir, testDir, size, `${name}-cart`),
+    // the training patients themselves as the "synthetic" cohort: what a perfect generator
+    // of this training sample would score (the noise of the split, nothing of the model)
+    trainingRows: await assess(testDir, trainDir, await readTimeline(trainDir)),
     legacy: await generateAndAssess(legacyDir, testDir, size, `${name}-legacy`),
   };
   log(`${name}: trained in ${trainSeconds.toFixed(0)} s; cart passed ${result.cart.passed}`);

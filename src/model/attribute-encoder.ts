@@ -1,4 +1,5 @@
 import { TrajsimError } from '../core/errors.js';
+import { normalQuantile } from '../stats/normal.js';
 import type { Attribute, AttributeSpec } from '../timeline/types.js';
 
 /**
@@ -6,8 +7,14 @@ import type { Attribute, AttributeSpec } from '../timeline/types.js';
  *
  * - categorical: one-hot over `levels` plus one explicit UNKNOWN slot (missing values and
  *   levels the model never saw land there); width `levels.length + 1`.
- * - numeric: `(x - mean) / std` and a missing indicator (value 0 and indicator 1 when
- *   missing); width 2.
+ * - numeric: `(x - mean) / std`, or with `knots` its normal score (below), and a missing
+ *   indicator (value 0 and indicator 1 when missing); width 2.
+ *
+ * The normal score maps a value through the training values' empirical distribution onto the
+ * standard normal: `knots` are increasing training quantiles, `scores` their normal scores,
+ * linear in between and flat beyond the ends. A heavy tail (colon's `nodes`, up to 33 with
+ * a median of 2) then stays within ±2.2 instead of reaching 9 SDs, so the network cannot
+ * extrapolate a linear effect onto a few extreme patients.
  */
 export type AttributeEncoding =
   | { readonly name: string; readonly kind: 'categorical'; readonly levels: readonly string[] }
@@ -16,7 +23,16 @@ export type AttributeEncoding =
       readonly kind: 'numeric';
       readonly mean: number;
       readonly std: number;
+      readonly knots?: readonly number[] | undefined;
+      readonly scores?: readonly number[] | undefined;
     };
+
+/** How numeric attributes can be encoded: standardised, or by their normal score. */
+export const NUMERIC_ENCODINGS = ['standard', 'normal-score'] as const;
+export type NumericEncoding = (typeof NUMERIC_ENCODINGS)[number];
+
+/** Training quantiles a normal-score encoder keeps (at probabilities (k + ½) / 33). */
+export const NORMAL_SCORE_KNOTS = 33;
 
 /**
  * Attribute values of a batch of patients, one row per patient, one column per attribute in
@@ -52,25 +68,89 @@ export function encodedWidth(encoders: readonly AttributeEncoding[]): number {
 export function fitAttributeEncoders(
   attributes: readonly Attribute[],
   rows?: ArrayLike<number>,
+  numeric: NumericEncoding = 'standard',
 ): AttributeEncoding[] {
   return attributes.map((a) => {
     if (a.kind === 'categorical') return { name: a.name, kind: 'categorical', levels: a.levels };
-    let n = 0;
-    let sum = 0;
-    let sumSq = 0;
+    const present: number[] = [];
     const count = rows ? rows.length : a.values.length;
     for (let i = 0; i < count; i++) {
       const v = a.values[rows ? rows[i]! : i]!;
-      if (Number.isNaN(v)) continue;
-      n++;
+      if (!Number.isNaN(v)) present.push(v);
+    }
+    const n = present.length;
+    let sum = 0;
+    let sumSq = 0;
+    for (const v of present) {
       sum += v;
       sumSq += v * v;
     }
     const mean = n > 0 ? sum / n : 0;
     const variance = n > 0 ? Math.max(0, sumSq / n - mean * mean) : 0;
     const std = variance > 1e-12 ? Math.sqrt(variance) : 1;
-    return { name: a.name, kind: 'numeric', mean, std };
+    const ns = numeric === 'normal-score' ? normalScoreKnots(present) : undefined;
+    return { name: a.name, kind: 'numeric', mean, std, ...(ns ?? {}) };
   });
+}
+
+/**
+ * Knots and normal scores of a normal-score encoder: the type-7 quantiles of `values` at
+ * probabilities (k + ½) / {@link NORMAL_SCORE_KNOTS}, equal quantiles merged into one knot
+ * with the mean of their scores. Undefined when fewer than two distinct knots remain.
+ *
+ * @example
+ * normalScoreKnots([1, 2, 3, 4]).knots[0] // => 1.045... (the 1.5 % quantile)
+ */
+export function normalScoreKnots(
+  values: readonly number[],
+): { knots: number[]; scores: number[] } | undefined {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  if (n < 2) return undefined;
+  const knots: number[] = [];
+  const scores: number[] = [];
+  let tied = 0;
+  let tiedSum = 0;
+  for (let k = 0; k < NORMAL_SCORE_KNOTS; k++) {
+    const p = (k + 0.5) / NORMAL_SCORE_KNOTS;
+    const h = (n - 1) * p;
+    const lo = Math.floor(h);
+    const x = sorted[lo]! + (h - lo) * (sorted[Math.min(lo + 1, n - 1)]! - sorted[lo]!);
+    const score = normalQuantile(p);
+    if (knots.length > 0 && x === knots[knots.length - 1]) {
+      tied++;
+      tiedSum += score;
+      scores[scores.length - 1] = tiedSum / tied;
+    } else {
+      knots.push(x);
+      scores.push(score);
+      tied = 1;
+      tiedSum = score;
+    }
+  }
+  return knots.length >= 2 ? { knots, scores } : undefined;
+}
+
+/** Piecewise-linear map through (xs, ys), flat beyond the ends; xs increasing. */
+function piecewiseLinear(xs: readonly number[], ys: readonly number[], x: number): number {
+  const last = xs.length - 1;
+  if (x <= xs[0]!) return ys[0]!;
+  if (x >= xs[last]!) return ys[last]!;
+  let lo = 0;
+  let hi = last;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= x) lo = mid;
+    else hi = mid;
+  }
+  return ys[lo]! + ((x - xs[lo]!) / (xs[hi]! - xs[lo]!)) * (ys[hi]! - ys[lo]!);
+}
+
+/** The network input of numeric value `v` (not NaN) under encoder `enc`. */
+function encodeNumber(enc: Extract<AttributeEncoding, { kind: 'numeric' }>, v: number): number {
+  return enc.knots && enc.scores
+    ? piecewiseLinear(enc.knots, enc.scores, v)
+    : (v - enc.mean) / enc.std;
 }
 
 /**
@@ -161,7 +241,7 @@ export function encodeAttributeRows(
           out[o] = 0;
           out[o + 1] = 1;
         } else {
-          out[o] = (v - enc.mean) / enc.std;
+          out[o] = encodeNumber(enc, v);
           out[o + 1] = 0;
         }
         o += 2;
@@ -192,7 +272,12 @@ export function decodeAttributeRow(
       out[a] = level;
       o += k + 1;
     } else {
-      out[a] = encoded[o + 1]! > 0.5 ? Number.NaN : encoded[o]! * enc.std + enc.mean;
+      const x = encoded[o]!;
+      const inverse =
+        enc.knots && enc.scores
+          ? piecewiseLinear(enc.scores, enc.knots, x)
+          : x * enc.std + enc.mean;
+      out[a] = encoded[o + 1]! > 0.5 ? Number.NaN : inverse;
       o += 2;
     }
   });

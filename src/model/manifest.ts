@@ -30,6 +30,9 @@ const encoding = z.union([
     kind: z.literal('numeric'),
     mean: z.number(),
     std: z.number().positive(),
+    /** Normal-score encoding (attribute-encoder.ts); absent in standardised encoders. */
+    knots: z.array(z.number()).min(2).optional(),
+    scores: z.array(z.number()).min(2).optional(),
   }),
 ]);
 

@@ -1,6 +1,7 @@
 // Regularisation of GRU training (issue 16: the likelihood membership-inference gate).
-// Everything here is off by default: a run without these options trains byte-identically to
-// one before they existed (same hyperparameters in the manifest, same checkpoint fingerprint).
+// Off unless asked for, except the weight decay that trainGru chooses for small datasets
+// (data-driven-defaults.ts); a run with everything at 0 trains byte-identically to one before
+// these existed (same hyperparameters in the manifest, same checkpoint fingerprint).
 import * as tf from '@tensorflow/tfjs';
 import { TrajsimError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';

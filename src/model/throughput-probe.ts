@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
+import { AUTO_TRAINING } from './data-driven-defaults.js';
 import { gapBinEdges } from './gap-distribution.js';
 import { GruNetwork } from './gru-network.js';
 import { stepInputWidth } from './gru-shape.js';
-import { GRU_DEFAULTS } from './train-gru.js';
 
 export interface StepProbeOptions {
   readonly hidden?: number;
@@ -36,7 +36,7 @@ export function probeStepThroughput(options: StepProbeOptions = {}): {
   const V = options.vocabularySize ?? 14;
   const A = options.attributeWidth ?? 16;
   const steps = options.steps ?? 20;
-  const gapBins = options.gapBins ?? GRU_DEFAULTS.gapBins;
+  const gapBins = options.gapBins ?? AUTO_TRAINING.maxBins;
   const net = GruNetwork.create(
     {
       vocabularySize: V,

@@ -19,7 +19,14 @@ import {
   encodeAttributeRows,
   encodedWidth,
   fitAttributeEncoders,
+  type NumericEncoding,
 } from './attribute-encoder.js';
+import {
+  AUTO_TRAINING,
+  autoGapBins,
+  autoWeightDecay,
+  countPositiveGaps,
+} from './data-driven-defaults.js';
 import { gapBinEdges as makeGapBinEdges } from './gap-distribution.js';
 import { GruNetwork } from './gru-network.js';
 import type { GruShape } from './gru-shape.js';
@@ -61,9 +68,10 @@ export const GRU_DEFAULTS = {
   mixtures: 4,
   /**
    * Day bins of the discretised gap head (see gap-distribution.ts); 0 = the log-logistic
-   * mixture head of `mixtures` components.
+   * mixture head of `mixtures` components; 'auto' = from the number of training gaps
+   * (data-driven-defaults.ts: 16 on colon, 128 on the reference process).
    */
-  gapBins: 128,
+  gapBins: 'auto',
   gapHidden: 32,
   epochs: 200,
   batchSize: 64,
@@ -91,6 +99,8 @@ export const GRU_DEFAULTS = {
   valueBins: 32,
   /** No attribute skip by default (see docs/attributes.md, "attribute skip"). */
   attributeSkip: false,
+  /** Numeric attributes into the network: (x − mean) / sd (see attribute-encoder.ts). */
+  numericEncoding: 'standard' as NumericEncoding,
   /**
    * Refit the code head's bias (and the skip's code kernel) after training, with the hidden
    * states fixed (refit-code-head.ts): the weight average leaves the terminal codes
@@ -105,7 +115,10 @@ export interface TrainGruOptions extends GruRegularisationOptions {
   readonly hidden?: number;
   readonly layers?: number;
   readonly mixtures?: number;
-  /** Day bins of the gap head; 0 = log-logistic mixture (see {@link GRU_DEFAULTS}.gapBins). */
+  /**
+   * Day bins of the gap head; 0 = log-logistic mixture; absent = chosen from the training
+   * gaps (see {@link GRU_DEFAULTS}.gapBins).
+   */
   readonly gapBins?: number;
   readonly gapHidden?: number;
   readonly epochs?: number;
@@ -139,6 +152,8 @@ export interface TrainGruOptions extends GruRegularisationOptions {
    * {@link GRU_DEFAULTS}.attributeSkip). Recorded as the hyperparameter `attributeSkip: 1`.
    */
   readonly attributeSkip?: boolean;
+  /** How numeric attributes enter the network (default {@link GRU_DEFAULTS}.numericEncoding). */
+  readonly numericEncoding?: NumericEncoding;
   /**
    * Refit the code head after training (default {@link GRU_DEFAULTS}.refitCodeHead); recorded
    * as the hyperparameter `codeHeadRefit: 1` and metrics.codeHeadRefit.
@@ -200,7 +215,8 @@ function resolveHyperparameters(options: TrainGruOptions) {
     hidden: options.hidden ?? GRU_DEFAULTS.hidden,
     layers: options.layers ?? GRU_DEFAULTS.layers,
     mixtures: options.mixtures ?? GRU_DEFAULTS.mixtures,
-    gapBins: options.gapBins ?? GRU_DEFAULTS.gapBins,
+    /** Absent: replaced by the data-driven choice once the training rows are known. */
+    gapBins: options.gapBins ?? AUTO_TRAINING.maxBins,
     gapHidden: options.gapHidden ?? GRU_DEFAULTS.gapHidden,
     epochs: options.epochs ?? GRU_DEFAULTS.epochs,
     batchSize: options.batchSize ?? GRU_DEFAULTS.batchSize,
@@ -251,6 +267,31 @@ function resolveHyperparameters(options: TrainGruOptions) {
   return hp;
 }
 
+/**
+ * Sets `hp.gapBins` when the options leave it out and returns the weight decay (the
+ * option's, else the data-driven one), logging what was chosen and why.
+ */
+function chooseDataDrivenDefaults(
+  timeline: Timeline,
+  train: Int32Array,
+  options: TrainGruOptions,
+  hp: Hyperparameters,
+  logger: Logger,
+): { weightDecay: number } {
+  const chosen: string[] = [];
+  if (options.gapBins === undefined) {
+    const gaps = countPositiveGaps(timeline, train);
+    hp.gapBins = autoGapBins(gaps);
+    chosen.push(`${hp.gapBins} gap bins (${gaps} positive training gaps)`);
+  }
+  const weightDecay = options.weightDecay ?? autoWeightDecay(train.length);
+  if (options.weightDecay === undefined) {
+    chosen.push(`weight decay ${weightDecay} (${train.length} training patients)`);
+  }
+  if (chosen.length > 0) logger.info(MESSAGES.INFO, `chosen from the data: ${chosen.join(', ')}`);
+  return { weightDecay };
+}
+
 /** A timeline encoded for training: the split, the encoded data, the network's shape. */
 interface EncodedTraining extends TrainingSetup {
   readonly encoders: AttributeEncoding[];
@@ -283,7 +324,12 @@ function encodeTraining(
   const setup = prepareTraining(timeline, options, hp.validationFraction, logger);
   const { seed, vocabulary, train, validation } = setup;
   const V = vocabulary.codes.length;
-  const encoders: AttributeEncoding[] = fitAttributeEncoders(timeline.patients.attributes, train);
+  const numericEncoding = options.numericEncoding ?? GRU_DEFAULTS.numericEncoding;
+  const encoders: AttributeEncoding[] = fitAttributeEncoders(
+    timeline.patients.attributes,
+    train,
+    numericEncoding,
+  );
   const A = encodedWidth(encoders);
   const allRows = Int32Array.from({ length: nPatients }, (_, i) => i);
   const encodedAttributes = new Float32Array(nPatients * A);
@@ -292,6 +338,7 @@ function encodeTraining(
     attributeRowsOf(encoders, timeline.patients.attributes, allRows),
     encodedAttributes,
   );
+  const auto = chooseDataDrivenDefaults(timeline, train, options, hp, logger);
   const gapBinEdges =
     hp.gapBins > 0 ? makeGapBinEdges(maxGapDays(timeline, train), hp.gapBins) : undefined;
   const codeMap = mapCodesToVocabulary(vocabulary, timeline.events.codes);
@@ -335,11 +382,12 @@ function encodeTraining(
   let trainEvents = 0;
   for (const p of train) trainEvents += lengths[p]!;
   const eventsPerBatch = Math.max(1, (trainEvents / Math.max(1, train.length)) * hp.batchSize);
-  const reg = resolveRegularisation(options);
+  const reg = resolveRegularisation({ ...options, weightDecay: auto.weightDecay });
   const fingerprint = JSON.stringify({
     seed,
     hp,
     ...activeRegularisation(reg),
+    ...(numericEncoding === 'standard' ? {} : { numericEncoding }),
     shape,
     n: nPatients,
     events: timeline.events.day.length,

@@ -84,7 +84,17 @@ export function manifestDataSections(
     attributes: encoderSchema(encoders).map((s) =>
       s.kind === 'categorical' ? { ...s, levels: [...s.levels] } : s,
     ),
-    encoders: encoders.map((e) => (e.kind === 'categorical' ? { ...e, levels: [...e.levels] } : e)),
+    encoders: encoders.map((e) =>
+      e.kind === 'categorical'
+        ? { ...e, levels: [...e.levels] }
+        : {
+            name: e.name,
+            kind: e.kind,
+            mean: e.mean,
+            std: e.std,
+            ...(e.knots && e.scores ? { knots: [...e.knots], scores: [...e.scores] } : {}),
+          },
+    ),
     attributeModel: JSON.parse(
       JSON.stringify(fitAttributeModel(timeline.patients.attributes, train)),
     ),

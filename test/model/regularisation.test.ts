@@ -105,15 +105,17 @@ describe('GRU training with regularisation', () => {
   const toy = makeToyTimeline(200, 5);
   const small = { hidden: 8, gapHidden: 8, batchSize: 32, seed: 3, epochs: 2 } as const;
 
-  it('all settings at 0 train the same weights bytes and manifest as no settings', async () => {
-    const plain = await trainGru(toy, small);
+  it('all settings at 0 train the same weights bytes and manifest as weight decay 0 alone', async () => {
+    // (no settings at all means the data-driven weight decay: data-driven-defaults.test.ts)
+    const plain = await trainGru(toy, { ...small, weightDecay: 0 });
     const zeros = await trainGru(toy, { ...small, ...off });
     expect(Buffer.from(zeros.weights.buffer).equals(Buffer.from(plain.weights.buffer))).toBe(true);
     expect(zeros.manifest.hyperparameters).toEqual(plain.manifest.hyperparameters);
+    expect(plain.manifest.hyperparameters['weightDecay']).toBeUndefined();
   });
 
   it('records the settings that are on, and weight decay shrinks the weights', async () => {
-    const plain = await trainGru(toy, small);
+    const plain = await trainGru(toy, { ...small, weightDecay: 0 });
     const decayed = await trainGru(toy, { ...small, weightDecay: 20, attributeDropout: 0.2 });
     expect(decayed.manifest.hyperparameters['weightDecay']).toBe(20);
     expect(decayed.manifest.hyperparameters['attributeDropout']).toBe(0.2);

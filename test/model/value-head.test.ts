@@ -192,7 +192,12 @@ describe('value head: open-ended tail bins', () => {
 describe('value head: a trained model generates values with the known truth', () => {
   it('marginal, lag-1 dependence on the previous value, missing share and 0/1 levels; the tfjs and onnx engines agree; an intervention sets a value', async () => {
     const train = makeValueTimeline(300, 2);
+    // This tests the value head, not the data-driven defaults of small datasets: with them
+    // (weight decay 1 at this learning rate of 0.01, 3.3 times the decay per step of the
+    // default rate) the lag-1 dependence weakens to 0.63 against the truth's 0.78 (0.70 here).
     const trained = await trainGru(train, {
+      weightDecay: 0,
+      gapBins: 128,
       hidden: 16,
       gapHidden: 16,
       batchSize: 32,

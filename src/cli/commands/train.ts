@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SEED } from '../../core/rng.js';
+import { NUMERIC_ENCODINGS, type NumericEncoding } from '../../model/attribute-encoder.js';
 import { type BackendName, DEFAULT_BACKEND, parseBackendName } from '../../model/backend-names.js';
 import { mineRules } from '../../rules/mine-rules.js';
 import { RULES_FILE, writeRuleSet } from '../../rules/rules-file.js';
@@ -37,6 +38,7 @@ interface TrainFlags {
   attributeNoise?: number;
   attributeSkip?: boolean;
   refitCodeHead?: boolean;
+  numericEncoding?: NumericEncoding;
   backend: BackendName;
   condition?: string;
   resume?: boolean;
@@ -66,7 +68,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
       )
       .option(
         '--gap-bins <n>',
-        'day bins of the gap head (default 128; fewer = faster sampling, coarser long gaps; 0 = log-logistic mixture)',
+        'day bins of the gap head (default: from the data, the most of 16..128 with >= 50 training gaps each; fewer = less memorising, coarser gaps; 0 = log-logistic mixture)',
         zeroOrAtLeastTwo,
       )
       .option(
@@ -82,7 +84,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
       .option('--val-fraction <f>', 'share of patients held out for validation', fraction)
       .option(
         '--weight-decay <x>',
-        'decoupled weight decay per unit learning rate (default 0)',
+        'decoupled weight decay per unit learning rate (default: 1 below 5000 training patients, else 0)',
         nonNegativeNumber,
       )
       .option(
@@ -94,6 +96,11 @@ export const registerTrain: RegisterCommand = (program, context) => {
         '--attribute-noise <sd>',
         'noise on numeric attributes in training, in SDs (default 0)',
         nonNegativeNumber,
+      )
+      .option(
+        '--numeric-encoding <how>',
+        "GRU: numeric attributes as 'normal-score' (through their training quantiles, tails capped) or 'standard' ((x - mean) / sd)",
+        parseNumericEncoding,
       )
       .option(
         '--attribute-skip',
@@ -124,6 +131,13 @@ export const registerTrain: RegisterCommand = (program, context) => {
       .action((opts: TrainFlags) => trainAction(opts, context)),
   );
 };
+
+/** Commander parser of --numeric-encoding. */
+function parseNumericEncoding(value: string): NumericEncoding {
+  const found = NUMERIC_ENCODINGS.find((e) => e === value);
+  if (!found) throw new InvalidArgumentError(`expected one of ${NUMERIC_ENCODINGS.join(', ')}`);
+  return found;
+}
 
 /** The train action: fits the model, mines its plausibility rules, prints one summary line. */
 async function trainAction(opts: TrainFlags, context: CliContext): Promise<void> {
@@ -164,6 +178,7 @@ async function trainAction(opts: TrainFlags, context: CliContext): Promise<void>
     ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
     ...(opts.attributeSkip !== undefined ? { attributeSkip: opts.attributeSkip } : {}),
     ...(opts.refitCodeHead !== undefined ? { refitCodeHead: opts.refitCodeHead } : {}),
+    ...(opts.numericEncoding !== undefined ? { numericEncoding: opts.numericEncoding } : {}),
     resume: opts.resume === true,
     overwrite: opts.overwrite === true,
     commandLine: ['trajsim', ...process.argv.slice(2)],
