@@ -82,10 +82,11 @@ export interface CartAttributeModel {
   /** One tree per attribute, in schema order. */
   readonly trees: readonly CartTree[];
   /**
-   * 'density': numeric leaf draws are smoothed (cart-smoothing.ts). Absent: observed values
-   * are drawn as they are (what models fitted before smoothing existed do, unchanged).
+   * 'density' / 'rare': numeric leaf draws are smoothed (cart-smoothing.ts: every value, or
+   * only rare ones). Absent: observed values are drawn as they are (what models fitted before
+   * smoothing existed do, unchanged).
    */
-  readonly smoothing?: 'density' | undefined;
+  readonly smoothing?: 'density' | 'rare' | undefined;
 }
 
 /** Tree growth limits (defaults {@link CART_MIN_LEAF}, {@link CART_MIN_GAIN}). */
@@ -94,7 +95,7 @@ export interface CartOptions {
   readonly minLeaf: number;
   /** Least impurity decrease of a split, as a fraction of the root's impurity. */
   readonly minGain: number;
-  /** Numeric leaf draws: observed values ('none') or smoothed ('density', the default). */
+  /** Numeric leaf draws: observed ('none') or smoothed ('density'; 'rare', the default). */
   readonly smoothing: CartSmoothing;
 }
 
@@ -422,7 +423,7 @@ export function fitCartAttributeModel(
     trees[j] = fitTree(attributes, j, order.slice(0, pos), rows, cfg);
   });
   const model: CartAttributeModel = { kind: 'cart', version: 1, order, trees };
-  return cfg.smoothing === 'density' ? { ...model, smoothing: 'density' } : model;
+  return cfg.smoothing === 'none' ? model : { ...model, smoothing: cfg.smoothing };
 }
 
 /** The leaf of `tree` reached by the (partially filled) attribute row `row`. */
@@ -455,7 +456,7 @@ function leafFor(tree: CartTree, row: Float64Array): Extract<CartTreeNode, { kin
 function drawLeaf(
   leaf: Extract<CartTreeNode, { kind: 'leaf' }>,
   rng: Rng,
-  smooth: boolean,
+  smooth: CartSmoothing,
 ): number {
   if ('counts' in leaf) {
     const c = rng.categorical(leaf.counts);
@@ -465,7 +466,7 @@ function drawLeaf(
   const i = rng.int(total);
   if (i < leaf.missing) return Number.NaN;
   const v = leaf.values[i - leaf.missing]!;
-  return smooth ? smoothLeafDraw(leaf.values, v, rng) : v;
+  return smooth === 'none' ? v : smoothLeafDraw(leaf.values, v, rng, smooth);
 }
 
 function lowerBound(a: readonly number[], x: number): number {
@@ -543,7 +544,7 @@ export function sampleCartAttributes(
   out: Float64Array,
   forced: ReadonlyMap<number, number> = new Map(),
 ): void {
-  const smooth = model.smoothing === 'density';
+  const smooth: CartSmoothing = model.smoothing ?? 'none';
   const bound = new Map<number, number>();
   for (const [j, v] of forced) bound.set(j, maxLikelihood(model.trees[j]!, v));
   for (let attempt = 0; ; attempt++) {

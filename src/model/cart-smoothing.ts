@@ -21,11 +21,26 @@
  */
 import type { Rng } from '../core/rng.js';
 
-/** How a CART model's numeric leaves are drawn: observed values, or smoothed around them. */
-export type CartSmoothing = 'none' | 'density';
+/**
+ * How a CART model's numeric leaves are drawn: observed values ('none'), every value smoothed
+ * around it ('density', the first rule), or only the values that are not common in their leaf
+ * ('rare': fewer than {@link SMOOTH_COMMON_SHARE} of the leaf's training values).
+ *
+ * Why 'rare': a value a tenth of the leaf shares identifies nobody, and smoothing it only
+ * blurs a sharp distribution. Under 'density', colon's `nodes` (29.5 % ones, 0.2 % zeros in the
+ * data) came out with 17–21 % ones and 0.3–3.4 % zeros: a bandwidth of about one node moved
+ * ones to zero and two. Ages, the tail of `nodes` — values that can single a patient out —
+ * are still smoothed. Measured on colon (CART fitted on half the patients, 20 000 draws):
+ * attribute vectors identical to a training patient's 9.5 % raw, 6.6 % 'density', 8.1 % 'rare'
+ * (holdout level 2.9–3.2 %); the share of ones in `nodes` 30.6 %, 17.2 %, 30.0 % (real 29.5 %).
+ */
+export type CartSmoothing = 'none' | 'density' | 'rare';
 
-/** What new fits use (models fitted before it record no smoothing and draw observed values). */
-export const CART_DEFAULT_SMOOTHING: CartSmoothing = 'density';
+/** What new fits use (models fitted before it keep the rule their manifest records). */
+export const CART_DEFAULT_SMOOTHING: CartSmoothing = 'rare';
+
+/** Under 'rare', a value held by at least this share of its leaf's training values is drawn as it is. */
+export const SMOOTH_COMMON_SHARE = 0.1;
 
 /** A value holding more than this share of a leaf's values is not smoothed (synthpop). */
 export const SMOOTH_SPIKE_SHARE = 0.7;
@@ -116,6 +131,21 @@ function kernelOf(values: readonly number[]): LeafKernel | null {
   return kernel;
 }
 
+/** How many of the sorted `values` equal `value` (two binary searches). */
+function sharedBy(values: readonly number[], value: number): number {
+  const bound = (strict: boolean) => {
+    let lo = 0;
+    let hi = values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid]! < value || (strict && values[mid] === value)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return bound(true) - bound(false);
+}
+
 /**
  * Replaces `value`, drawn from a CART leaf whose sorted training values are `values`, by a
  * draw from the truncated Gaussian kernel around it (see the file comment); returns it
@@ -124,14 +154,24 @@ function kernelOf(values: readonly number[]): LeafKernel | null {
  * @param values the leaf's sorted observed values (the kernel is cached per array)
  * @param value the value drawn from them (NaN: missing)
  * @param rng the patient's attribute stream
+ * @param rule 'density' smooths every value but a spike; 'rare' only values fewer than
+ *   {@link SMOOTH_COMMON_SHARE} of the leaf's values share
  * @returns the smoothed value, inside [values[0], values[n − 1]], at the leaf's precision
  * @example
  * smoothLeafDraw([50, 55, 61, 64, 70], 61, rng) // => e.g. 58 (integer, within 50..70)
  */
-export function smoothLeafDraw(values: readonly number[], value: number, rng: Rng): number {
+export function smoothLeafDraw(
+  values: readonly number[],
+  value: number,
+  rng: Rng,
+  rule: Exclude<CartSmoothing, 'none'> = 'density',
+): number {
   if (Number.isNaN(value)) return value;
   const k = kernelOf(values);
   if (k === null || value === k.spike) return value;
+  if (rule === 'rare' && sharedBy(values, value) >= SMOOTH_COMMON_SHARE * values.length) {
+    return value;
+  }
   let x = Number.NaN;
   for (let i = 0; i < SMOOTH_MAX_REDRAWS; i++) {
     x = value + k.bandwidth * rng.normal();

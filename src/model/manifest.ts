@@ -95,7 +95,7 @@ const cartAttributeModel = z.object({
       nodes: z.array(cartTreeNode).min(1),
     }),
   ),
-  smoothing: z.literal('density').optional(),
+  smoothing: z.enum(['density', 'rare']).optional(),
 });
 
 const weightSpec = z.object({

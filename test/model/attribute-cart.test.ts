@@ -21,6 +21,8 @@ let colon: Timeline;
 let model: CartAttributeModel;
 /** The same trees drawing observed leaf values (models fitted before smoothing). */
 let raw: CartAttributeModel;
+/** The same trees smoothing every drawn number (the first smoothing rule). */
+let dense: CartAttributeModel;
 let names: string[];
 
 beforeAll(async () => {
@@ -35,6 +37,7 @@ beforeAll(async () => {
   const all = Int32Array.from({ length: colon.patients.ids.length }, (_, i) => i);
   model = fitCartAttributeModel(colon.patients.attributes, all);
   raw = fitCartAttributeModel(colon.patients.attributes, all, { smoothing: 'none' });
+  dense = fitCartAttributeModel(colon.patients.attributes, all, { smoothing: 'density' });
   names = colon.patients.attributes.map((a) => a.name);
 });
 
@@ -260,7 +263,7 @@ describe('CART attribute model in a manifest', () => {
   });
 });
 
-describe('smoothed numeric leaf draws (smoothing: density, the default of new fits)', () => {
+describe("smoothed numeric leaf draws ('rare', the default of new fits, and 'density')", () => {
   it("bandwidthNrd0 is R's bw.nrd0", () => {
     // R: 0.9 · min(sd, IQR/1.34) · n^(-1/5); 1:5 → sd 1.5811, IQR 2 → 0.9·(2/1.34)·5^(-0.2).
     expect(bandwidthNrd0([1, 2, 3, 4, 5])).toBeCloseTo(0.9 * (2 / 1.34) * 5 ** -0.2, 12);
@@ -269,13 +272,35 @@ describe('smoothed numeric leaf draws (smoothing: density, the default of new fi
   });
 
   it('records the smoothing in the model; a fit without it draws exactly as before', () => {
-    expect(model.smoothing).toBe('density');
+    expect(model.smoothing).toBe('rare');
+    expect(dense.smoothing).toBe('density');
     expect('smoothing' in raw).toBe(false);
     expect(raw.trees).toEqual(model.trees);
+    expect(dense.trees).toEqual(model.trees);
   });
 
-  it('keeps integers integer and values inside the observed range, and copies fewer training rows', () => {
-    const rows = draw(8000, 'smooth');
+  it("'rare' keeps the distribution of a count ('density' blurs it): colon's nodes", () => {
+    const j = names.indexOf('nodes');
+    const a = attr('nodes', 'numeric');
+    const present = Array.from(a.values).filter((v) => !Number.isNaN(v));
+    const shareOf = (xs: number[], v: number) => xs.filter((x) => x === v).length / xs.length;
+    const drawn = (m: CartAttributeModel) =>
+      draw(8000, 'nodes', undefined, m)
+        .map((r) => r[j]!)
+        .filter((v) => !Number.isNaN(v));
+    const [rare, density, observed] = [drawn(model), drawn(dense), drawn(raw)];
+    // real: 274 ones of 911 known (30.1 %), 2 zeros; 8 000 draws: SE of a 30 % share 0.5 points
+    expect(present.length).toBe(911);
+    expect(shareOf(present, 1)).toBeCloseTo(274 / 911, 9);
+    expect(Math.abs(shareOf(rare, 1) - shareOf(observed, 1))).toBeLessThan(0.02);
+    expect(Math.abs(shareOf(rare, 1) - 274 / 911)).toBeLessThan(0.025);
+    expect(shareOf(density, 1)).toBeLessThan(0.25);
+    expect(shareOf(rare, 0)).toBeLessThan(0.01);
+    expect(shareOf(density, 0)).toBeGreaterThan(shareOf(rare, 0));
+  });
+
+  it("keeps integers integer and values inside the observed range; 'density' copies fewer training rows", () => {
+    const rows = draw(8000, 'smooth', undefined, dense);
     const rawRows = draw(8000, 'smooth', undefined, raw);
     for (const name of ['age', 'nodes']) {
       const a = attr(name, 'numeric');
