@@ -241,7 +241,7 @@ svg{max-width:100%;height:auto}.row>table{flex:1 1 320px}
 table.metrics col.n{width:9%}table.metrics col.t{width:18%}table.metrics col.b{width:6%}
 td.rule{font-size:12px}.reason{font-size:11px;color:#333;margin-top:2px}.why{font-size:10.5px;color:#5f6b7a;margin-top:2px}
 .scroll{overflow-x:auto}table.subgroups td,table.prov td{overflow-wrap:anywhere}table.prov th{width:190px;background:none;font-weight:600}
-table.prov code{font-size:12px;overflow-wrap:anywhere;color:#1d232b}
+table.prov code{font-size:12px;overflow-wrap:anywhere;color:#1d232b}table.metrics td code{overflow-wrap:anywhere}
 @media (max-width:1000px){main{padding:10px}section{padding:4px 10px 12px}table.metrics col.m{width:30%}table.metrics col.t{width:22%}td,th{padding:3px 5px}td.num{white-space:normal}}
 `;
 
