@@ -16,7 +16,7 @@
 // One JSON document on stdout; progress on stderr.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readTimeline } from 'trajsim';
+import { readTimeline, wilsonInterval } from 'trajsim';
 import { log, node4Inconsistency, options, printJson, round, trajsim } from './lib.mjs';
 
 const args = options({
@@ -32,19 +32,11 @@ const work = resolve(args.work);
 mkdirSync(work, { recursive: true });
 const root = new URL('..', import.meta.url).pathname;
 
-/** Wilson 95 % interval of k of n. */
-function wilson(k, n) {
-  const z = 1.959963984540054;
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [round(c - h, 5), round(c + h, 5)];
-}
-
 function node4Row(t) {
   const r = node4Inconsistency(t);
-  return r && { ...r, rate: round(r.rate, 5), ci: wilson(r.inconsistent, r.of) };
+  if (!r) return r;
+  const { lower, upper } = wilsonInterval(r.inconsistent, r.of);
+  return { ...r, rate: round(r.rate, 5), ci: [round(lower, 5), round(upper, 5)] };
 }
 
 function zTerms(metric) {

@@ -58,6 +58,7 @@ export { logRankTest } from './stats/log-rank.js';
 export { normalQuantile, normalUpperTail } from './stats/normal.js';
 export { restrictedMean } from './stats/restricted-mean.js';
 export { ksSamples, wasserstein1Samples } from './stats/sample-distances.js';
+export { type ProportionInterval, wilsonInterval } from './stats/wilson-interval.js';
 
 // --- Reference: the known-truth oncology process ---
 

@@ -116,6 +116,7 @@ const EXPORTS = [
   'twinInterventionOf',
   'validateTimelineDirs',
   'wasserstein1Samples',
+  'wilsonInterval',
   'writeParquetBatches',
   'writeRuleSet',
   'writeTimeline',

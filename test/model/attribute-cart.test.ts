@@ -11,9 +11,8 @@ import {
 import { sampleAttributes } from '../../src/model/attribute-model.js';
 import { bandwidthNrd0 } from '../../src/model/cart-smoothing.js';
 import { readModelManifest } from '../../src/model/manifest.js';
-import { importTimeline } from '../../src/timeline/import.js';
-import { readTimeline } from '../../src/timeline/read.js';
 import type { Attribute, Timeline } from '../../src/timeline/types.js';
+import { importColon } from '../helpers/colon.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const root = useTempDir('cart');
@@ -26,14 +25,7 @@ let dense: CartAttributeModel;
 let names: string[];
 
 beforeAll(async () => {
-  const out = join(root, 'colon');
-  await importTimeline({
-    patients: 'data/colon/patients.csv',
-    events: 'data/colon/events.csv',
-    out,
-    categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
-  });
-  colon = await readTimeline(out);
+  colon = await importColon(join(root, 'colon'));
   const all = Int32Array.from({ length: colon.patients.ids.length }, (_, i) => i);
   model = fitCartAttributeModel(colon.patients.attributes, all);
   raw = fitCartAttributeModel(colon.patients.attributes, all, { smoothing: 'none' });

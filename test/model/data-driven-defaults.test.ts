@@ -10,8 +10,7 @@ import {
   countPositiveGaps,
 } from '../../src/model/data-driven-defaults.js';
 import { trainGru } from '../../src/model/train-gru.js';
-import { importTimeline } from '../../src/timeline/import.js';
-import { readTimeline } from '../../src/timeline/read.js';
+import { importColon } from '../helpers/colon.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { makeToyTimeline } from './toy-timeline.js';
 
@@ -42,14 +41,7 @@ function colonPositiveDaysFromCsv(): number {
 
 describe('data-driven training defaults', () => {
   it('counts the positive gaps of colon as its distinct event days after day 0', async () => {
-    const out = join(root, 'colon');
-    await importTimeline({
-      patients: 'data/colon/patients.csv',
-      events: 'data/colon/events.csv',
-      out,
-      categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
-    });
-    const colon = await readTimeline(out);
+    const colon = await importColon(join(root, 'colon'));
     const all = Int32Array.from({ length: colon.patients.ids.length }, (_, i) => i);
     const gaps = countPositiveGaps(colon, all);
     // a sorted timeline has one positive gap per distinct day > 0 (from day 0 or the day before)

@@ -9,6 +9,7 @@ import { trainModel } from '../../src/model/train-model.js';
 import { trainingSplit } from '../../src/model/training-summary.js';
 import { importTimeline } from '../../src/timeline/import.js';
 import { readTimeline, readTimelineManifest } from '../../src/timeline/read.js';
+import { importColon } from '../helpers/colon.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const work = useTempDir('refit-attributes');
@@ -91,15 +92,9 @@ describe('refitAttributeModel', () => {
 describe('trainingSplit', () => {
   it("reproduces models/default's fitted and validation patients on colon (the index-day range it recorded)", async () => {
     const dir = join(work, 'colon-categorical');
-    await importTimeline({
-      patients: 'data/colon/patients.csv',
-      events: 'data/colon/events.csv',
-      categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
-      out: dir,
-    });
+    const colon = await importColon(dir);
     const { manifest } = loadModel('models/default');
     expect(readTimelineManifest(dir).contentHash).toBe(manifest.training.contentHash);
-    const colon = await readTimeline(dir);
     const { train, validation } = trainingSplit(manifest, colon);
     expect([train.length, validation.length]).toEqual([836, 93]);
     const all = [...train, ...validation].sort((a, b) => a - b);

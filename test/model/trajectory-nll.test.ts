@@ -5,8 +5,7 @@ import { loadModel } from '../../src/model/read-model.js';
 import { trainGru } from '../../src/model/train-gru.js';
 import { eventNll, trajectoryNll } from '../../src/model/trajectory-nll.js';
 import { rocAuc } from '../../src/stats/membership-auc.js';
-import { importTimeline } from '../../src/timeline/import.js';
-import { readTimeline } from '../../src/timeline/read.js';
+import { importColon } from '../helpers/colon.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { makeToyTimeline } from './toy-timeline.js';
 
@@ -55,14 +54,7 @@ describe('trajectoryNll (the likelihood membership attack)', () => {
 
 describe('eventNll (per event, teacher forced)', () => {
   it('is trajectoryNll per event: its mean per patient equals trajectoryNll exactly (models/default, colon)', async () => {
-    const dir = join(work, 'colon');
-    await importTimeline({
-      patients: 'data/colon/patients.csv',
-      events: 'data/colon/events.csv',
-      categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
-      out: dir,
-    });
-    const colon = await readTimeline(dir);
+    const colon = await importColon(join(work, 'colon'));
     const model = loadModel('models/default');
     // unsorted, with a repeat: the result follows `rows`, not the timeline order
     const rows = Int32Array.of(5, 0, 17, 3, 928, 400, 17, 101);

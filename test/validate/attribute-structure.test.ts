@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { readModelManifest } from '../../src/model/manifest.js';
 import { refitAttributeModel } from '../../src/model/refit-attribute-model.js';
-import { importTimeline } from '../../src/timeline/import.js';
 import { readTimeline } from '../../src/timeline/read.js';
 import { metricContext } from '../../src/validate/metric-context.js';
 import {
@@ -14,6 +13,7 @@ import {
   spearman,
 } from '../../src/validate/metrics/attributes.js';
 import { summarizeTimeline } from '../../src/validate/summarize-timeline.js';
+import { importColon } from '../helpers/colon.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const root = useTempDir('attribute-structure');
@@ -67,12 +67,7 @@ describe('association measures (values worked out by hand)', () => {
 });
 
 beforeAll(async () => {
-  await importTimeline({
-    patients: 'data/colon/patients.csv',
-    events: 'data/colon/events.csv',
-    out: dir('colon'),
-    categorical: ['obstruct', 'perfor', 'adhere', 'node4'],
-  });
+  await importColon(dir('colon'));
 });
 
 describe('trajsim validate notices broken attribute relations (colon)', () => {
