@@ -65,6 +65,11 @@ describe('CLI exit codes: 2 for every error, 0 for help and version', () => {
       ['train', '--data', 'x', '--out', 'y', '--backend', 'gpu'],
       /unknown backend 'gpu'/,
     ],
+    [
+      'unknown numeric encoding',
+      ['train', '--data', 'x', '--out', 'y', '--numeric-encoding', 'rank'],
+      /--numeric-encoding.*expected one of standard, normal-score/,
+    ],
   ])('usage error (%s) exits 2', async (_name, argv, message) => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);

@@ -99,7 +99,7 @@ export const registerTrain: RegisterCommand = (program, context) => {
       )
       .option(
         '--numeric-encoding <how>',
-        "GRU: numeric attributes as 'normal-score' (through their training quantiles, tails capped) or 'standard' ((x - mean) / sd)",
+        "GRU: numeric attributes as 'normal-score' (through their training quantiles, tails capped) or 'standard' ((x - mean) / sd, the default)",
         parseNumericEncoding,
       )
       .option(
