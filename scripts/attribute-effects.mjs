@@ -5,7 +5,7 @@
 //        [--work DIR] [--epochs 200] [--nafld-epochs 10] [--synthetic-factor 5] [--seed 1]
 //        [--attribute-skip] [--refit-code-head] [--numeric-encoding normal-score]
 //
-// For each bundled dataset (data/<name>, nafld from /work/shared/data/nafld) the patients are
+// For each bundled dataset (data/<name>) the patients are
 // split 80/20 (seeded); a GRU is trained on the 80 % with the default hyperparameters; it
 // generates --synthetic-factor × |held-out| patients twice: with the attribute model train
 // stores (sequential CART) and with the legacy one-parent model fitted to the same training
@@ -32,13 +32,11 @@ import {
   readTimeline,
   refitAttributeModel,
   selectBackend,
-  selectPatients,
   simulateReference,
   trainModel,
   validateTimelineDirs,
-  writeTimeline,
 } from 'trajsim';
-import { generatePlain, node4Inconsistency } from './lib.mjs';
+import { BUNDLED_CATEGORICAL, generatePlain, node4Inconsistency, writeSubset } from './lib.mjs';
 
 const root = new URL('..', import.meta.url);
 
@@ -64,34 +62,12 @@ const work = resolve(args.work);
 mkdirSync(work, { recursive: true });
 const log = (m) => process.stderr.write(`${m}\n`);
 const logger = { warn: (_c, m) => log(`warning: ${m}`), info: () => {} };
-const DATASETS = {
-  colon: { dir: 'data/colon', categorical: ['obstruct', 'perfor', 'adhere', 'node4'] },
-  mgus2: { dir: 'data/mgus2', categorical: [] },
-  cgd: { dir: 'data/cgd', categorical: ['steroids', 'propylac'] },
-  nafld: {
-    dir: '/work/shared/data/nafld',
-    categorical: [
-      'nafld_case',
-      'prior_afib',
-      'prior_ang_isc',
-      'prior_cardiac_arrest',
-      'prior_diabetes',
-      'prior_heart_failure',
-      'prior_htn',
-      'prior_dyslipidemia',
-      'prior_mi',
-      'prior_nafld',
-      'prior_stroke',
-    ],
-  },
-};
-
-async function writeSubset(t, rows, dir, name) {
-  await writeTimeline(selectPatients(t, rows, name), dir, {
-    source: `subset of ${t.name}`,
-    overwrite: true,
-  });
-}
+const DATASETS = Object.fromEntries(
+  Object.entries(BUNDLED_CATEGORICAL).map(([name, categorical]) => [
+    name,
+    { dir: `data/${name}`, categorical },
+  ]),
+);
 
 function zTable(metric) {
   const d = metric?.details ?? {};

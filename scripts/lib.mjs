@@ -63,6 +63,47 @@ export async function generatePlain(model, modelDir, { patients, seed, out, ...r
   return { ...result, seconds, eventsPerSecond: result.manifest.counts.events / seconds };
 }
 
+/** Columns of the bundled datasets (data/NAME) that hold 0/1 or codes: imported as categorical. */
+export const BUNDLED_CATEGORICAL = {
+  colon: ['obstruct', 'perfor', 'adhere', 'node4'],
+  mgus2: [],
+  cgd: ['steroids', 'propylac'],
+  nafld: [
+    'nafld_case',
+    'prior_afib',
+    'prior_ang_isc',
+    'prior_cardiac_arrest',
+    'prior_diabetes',
+    'prior_heart_failure',
+    'prior_htn',
+    'prior_dyslipidemia',
+    'prior_mi',
+    'prior_nafld',
+    'prior_stroke',
+  ],
+};
+
+/**
+ * `trajsim import` of the bundled data/NAME into `out` (replacing it), its categorical columns
+ * as {@link BUNDLED_CATEGORICAL} lists them and the timeline named NAME.
+ *
+ * @example
+ * importBundled('colon', '/tmp/colon'); // the timeline models/default was trained on
+ */
+export function importBundled(name, out) {
+  const root = new URL('..', import.meta.url);
+  const cat = BUNDLED_CATEGORICAL[name];
+  if (!cat) throw new Error(`no bundled dataset '${name}' (${Object.keys(BUNDLED_CATEGORICAL)})`);
+  trajsim([
+    'import',
+    ...['--patients', new URL(`data/${name}/patients.csv`, root).pathname],
+    ...['--events', new URL(`data/${name}/events.csv`, root).pathname],
+    ...(cat.length > 0 ? ['--categorical', cat.join(',')] : []),
+    ...['--name', name, '--out', out, '--overwrite'],
+  ]);
+  return out;
+}
+
 /** One progress line on stderr (stdout carries the JSON). */
 export const log = (m) => process.stderr.write(`${m}\n`);
 

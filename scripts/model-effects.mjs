@@ -17,7 +17,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readTimeline, wilsonInterval } from 'trajsim';
-import { log, node4Inconsistency, options, printJson, round, trajsim } from './lib.mjs';
+import {
+  importBundled,
+  log,
+  node4Inconsistency,
+  options,
+  printJson,
+  round,
+  trajsim,
+} from './lib.mjs';
 
 const args = options({
   model: 'models/default',
@@ -27,10 +35,8 @@ const args = options({
   repeats: 25,
   work: '/tmp/trajsim-model-effects',
 });
-const CATEGORICAL = { colon: 'obstruct,perfor,adhere,node4', mgus2: '', cgd: 'steroids,propylac' };
 const work = resolve(args.work);
 mkdirSync(work, { recursive: true });
-const root = new URL('..', import.meta.url).pathname;
 
 function node4Row(t) {
   const r = node4Inconsistency(t);
@@ -48,15 +54,7 @@ function zTerms(metric) {
   );
 }
 
-const realDir = join(work, `${args.data}-real`);
-const cat = CATEGORICAL[args.data];
-trajsim([
-  'import',
-  ...['--patients', join(root, `data/${args.data}/patients.csv`)],
-  ...['--events', join(root, `data/${args.data}/events.csv`)],
-  ...(cat ? ['--categorical', cat] : []),
-  ...['--name', args.data, '--out', realDir, '--overwrite'],
-]);
+const realDir = importBundled(args.data, join(work, `${args.data}-real`));
 const real = await readTimeline(realDir);
 const cohorts = [];
 for (const seed of args.seeds.split(',')) {

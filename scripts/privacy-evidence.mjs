@@ -23,9 +23,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, readTimeline } from 'trajsim';
 
-import { log, shuffled, trajsim, writeSubset } from './lib.mjs';
-
-const root = new URL('..', import.meta.url);
+import { importBundled, log, shuffled, trajsim, writeSubset } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -147,31 +145,11 @@ async function dataset(name, fullDir) {
   return rows;
 }
 
-/** Categorical columns stored as numbers in the bundled datasets. */
-const CATEGORICAL = {
-  colon: 'obstruct,perfor,adhere,node4',
-  mgus2: '',
-  cgd: 'steroids,propylac',
-  nafld:
-    'nafld_case,prior_afib,prior_ang_isc,prior_cardiac_arrest,prior_diabetes,prior_heart_failure,prior_htn,prior_dyslipidemia,prior_mi,prior_nafld,prior_stroke',
-};
-
 /** Imports data/NAME into WORK/NAME-full. */
 function importData(name) {
   const dir = join(work, `${name}-full`);
   rmSync(dir, { recursive: true, force: true });
-  const cat = CATEGORICAL[name];
-  trajsim([
-    'import',
-    '--patients',
-    new URL(`data/${name}/patients.csv`, root).pathname,
-    '--events',
-    new URL(`data/${name}/events.csv`, root).pathname,
-    ...(cat ? ['--categorical', cat] : []),
-    '--out',
-    dir,
-  ]);
-  return dir;
+  return importBundled(name, dir);
 }
 
 const results = [];
