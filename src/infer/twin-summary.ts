@@ -6,6 +6,7 @@
 
 import { Field, Float64, Int32, Schema, Table, tableToIPC, Utf8 } from 'apache-arrow';
 import { TrajsimError } from '../core/errors.js';
+import { upperBound } from '../core/sorted-search.js';
 import type { GeneratedPatient } from '../generate/generation-types.js';
 import { cumulativeIncidence } from '../stats/cumulative-incidence.js';
 import { normalQuantile } from '../stats/normal.js';
@@ -53,14 +54,8 @@ export interface TwinSummaryRow {
 
 /** The F(t) of a step function (times ascending) at t: the last value at a time ≤ t, else 0. */
 function stepAt(time: Float64Array, value: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = time.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (time[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? 0 : value[lo - 1]!;
+  const after = upperBound(time, t);
+  return after === 0 ? 0 : value[after - 1]!;
 }
 
 /** The first time F(t) ≥ q (NaN: never). */

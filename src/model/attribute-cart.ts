@@ -3,6 +3,7 @@
 import { TrajsimError } from '../core/errors.js';
 import { badCartModelMessage, cartTreeCountMessage } from '../core/messages.js';
 import type { Rng } from '../core/rng.js';
+import { lowerBound, upperBound } from '../core/sorted-search.js';
 import type { Attribute } from '../timeline/types.js';
 import { CART_DEFAULT_SMOOTHING, type CartSmoothing, smoothLeafDraw } from './cart-smoothing.js';
 
@@ -467,28 +468,6 @@ function drawLeaf(
   if (i < leaf.missing) return Number.NaN;
   const v = leaf.values[i - leaf.missing]!;
   return smooth === 'none' ? v : smoothLeafDraw(leaf.values, v, rng, smooth);
-}
-
-function lowerBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { TrajsimError } from '../core/errors.js';
+import { upperBound } from '../core/sorted-search.js';
 import { normalQuantile } from '../stats/normal.js';
+import { sortedQuantile } from '../stats/sample-distances.js';
 import type { Attribute, AttributeSpec } from '../timeline/types.js';
 
 /**
@@ -113,9 +115,7 @@ export function normalScoreKnots(
   let tiedSum = 0;
   for (let k = 0; k < NORMAL_SCORE_KNOTS; k++) {
     const p = (k + 0.5) / NORMAL_SCORE_KNOTS;
-    const h = (n - 1) * p;
-    const lo = Math.floor(h);
-    const x = sorted[lo]! + (h - lo) * (sorted[Math.min(lo + 1, n - 1)]! - sorted[lo]!);
+    const x = sortedQuantile(sorted, p);
     const score = normalQuantile(p);
     if (knots.length > 0 && x === knots[knots.length - 1]) {
       tied++;
@@ -136,13 +136,8 @@ function piecewiseLinear(xs: readonly number[], ys: readonly number[], x: number
   const last = xs.length - 1;
   if (x <= xs[0]!) return ys[0]!;
   if (x >= xs[last]!) return ys[last]!;
-  let lo = 0;
-  let hi = last;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! <= x) lo = mid;
-    else hi = mid;
-  }
+  const hi = upperBound(xs, x); // xs[hi − 1] ≤ x < xs[hi]
+  const lo = hi - 1;
   return ys[lo]! + ((x - xs[lo]!) / (xs[hi]! - xs[lo]!)) * (ys[hi]! - ys[lo]!);
 }
 

@@ -20,6 +20,8 @@
  *   stay integers).
  */
 import type { Rng } from '../core/rng.js';
+import { lowerBound, upperBound } from '../core/sorted-search.js';
+import { sortedQuantile } from '../stats/sample-distances.js';
 
 /**
  * How a CART model's numeric leaves are drawn: observed values ('none'), every value smoothed
@@ -62,14 +64,6 @@ interface LeafKernel {
 
 const kernels = new WeakMap<readonly number[], LeafKernel | null>();
 
-/** Type-7 quantile of sorted values (R's default). */
-function quantileSorted(x: readonly number[], p: number): number {
-  const h = (x.length - 1) * p;
-  const i = Math.floor(h);
-  const j = Math.min(i + 1, x.length - 1);
-  return x[i]! + (h - i) * (x[j]! - x[i]!);
-}
-
 /**
  * R's `bw.nrd0` of sorted values: 0.9 · min(sd, IQR / 1.34) · n^(−1/5), falling back to sd,
  * then |x₁|, then 1 when the spread is zero.
@@ -87,7 +81,7 @@ export function bandwidthNrd0(sorted: readonly number[]): number {
   let ss = 0;
   for (const v of sorted) ss += (v - mean) ** 2;
   const sd = Math.sqrt(ss / (n - 1));
-  const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
+  const iqr = sortedQuantile(sorted, 0.75) - sortedQuantile(sorted, 0.25);
   let lo = Math.min(sd, iqr / 1.34);
   if (!(lo > 0)) lo = sd > 0 ? sd : Math.abs(sorted[0]!) > 0 ? Math.abs(sorted[0]!) : 1;
   return 0.9 * lo * n ** -0.2;
@@ -131,21 +125,6 @@ function kernelOf(values: readonly number[]): LeafKernel | null {
   return kernel;
 }
 
-/** How many of the sorted `values` equal `value` (two binary searches). */
-function sharedBy(values: readonly number[], value: number): number {
-  const bound = (strict: boolean) => {
-    let lo = 0;
-    let hi = values.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (values[mid]! < value || (strict && values[mid] === value)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return bound(true) - bound(false);
-}
-
 /**
  * Replaces `value`, drawn from a CART leaf whose sorted training values are `values`, by a
  * draw from the truncated Gaussian kernel around it (see the file comment); returns it
@@ -169,7 +148,10 @@ export function smoothLeafDraw(
   if (Number.isNaN(value)) return value;
   const k = kernelOf(values);
   if (k === null || value === k.spike) return value;
-  if (rule === 'rare' && sharedBy(values, value) >= SMOOTH_COMMON_SHARE * values.length) {
+  if (
+    rule === 'rare' &&
+    upperBound(values, value) - lowerBound(values, value) >= SMOOTH_COMMON_SHARE * values.length
+  ) {
     return value;
   }
   let x = Number.NaN;

@@ -1,6 +1,7 @@
 // Over 400 lines on purpose: mineRules and its miners (one short function per rule kind) share
 // one tabulation of the timeline (Mining) and the redundancy checks between kinds.
 import { TrajsimError } from '../core/errors.js';
+import { lowerBound, upperBound } from '../core/sorted-search.js';
 import { isTerminalCode, type Timeline } from '../timeline/types.js';
 import {
   type MiningCriteria,
@@ -388,16 +389,8 @@ function minePrecedence(m: Mining, required: Set<number>, first: Set<number>): v
     days.sort((x, y) => x - y);
     // share of B's first days < d, plus half of those == d
     const cdf = (d: number) => {
-      let lo = 0;
-      let hi = days.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (days[mid]! < d) lo = mid + 1;
-        else hi = mid;
-      }
-      let eq = lo;
-      while (eq < days.length && days[eq] === d) eq++;
-      return (lo + (eq - lo) / 2) / days.length;
+      const lo = lowerBound(days, d);
+      return (lo + (upperBound(days, d) - lo) / 2) / days.length;
     };
     for (let a = 0; a < I; a++) {
       if (a === b || subset(a, b)) continue;

@@ -2,6 +2,7 @@ import { formatIsoDay } from '../core/days.js';
 import { TERMINAL_CODES, type Timeline } from '../timeline/types.js';
 import { type CodeValueDescription, describeValues } from './describe-values.js';
 import { kaplanMeier } from './kaplan-meier.js';
+import { sortedQuantile } from './sample-distances.js';
 
 /** What `trajsim inspect` reports about a timeline. Times in days. */
 export interface TimelineDescription {
@@ -52,16 +53,6 @@ export interface TimelineDescription {
     /** Last calendar date of any event (index_date + day). */
     readonly lastEvent: string;
   };
-}
-
-/** Quantile of sorted values, type 7 (R's default): linear between order statistics. */
-function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /**
@@ -142,7 +133,7 @@ export function describeTimeline(t: Timeline): TimelineDescription {
       min: present.length ? present[0]! : Number.NaN,
       max: present.length ? present[present.length - 1]! : Number.NaN,
       mean: present.length ? sum / present.length : Number.NaN,
-      median: quantileSorted(present, 0.5),
+      median: sortedQuantile(present, 0.5),
     };
   });
 
@@ -153,8 +144,8 @@ export function describeTimeline(t: Timeline): TimelineDescription {
     events: nE,
     eventsPerPatient: {
       mean,
-      median: quantileSorted(sortedCounts, 0.5),
-      p95: quantileSorted(sortedCounts, 0.95),
+      median: sortedQuantile(sortedCounts, 0.5),
+      p95: sortedQuantile(sortedCounts, 0.95),
       max: nP ? sortedCounts[nP - 1]! : Number.NaN,
     },
     codes: t.events.codes
@@ -164,7 +155,7 @@ export function describeTimeline(t: Timeline): TimelineDescription {
     values: describeValues(t),
     terminal: { deaths, censored: nP - deaths },
     followUpDays: {
-      medianObserved: quantileSorted(sortedFollowUp, 0.5),
+      medianObserved: sortedQuantile(sortedFollowUp, 0.5),
       max: nP ? sortedFollowUp[nP - 1]! : Number.NaN,
       medianReverseKm: reverse.median,
     },

@@ -1,5 +1,6 @@
 // The survival panels of the fidelity charts (chart-data.ts): Kaplan–Meier and cumulative
 // incidence curves with bands, numbers at risk and censoring marks, on the chart days.
+import { upperBound } from '../core/sorted-search.js';
 import { cumulativeIncidence } from '../stats/cumulative-incidence.js';
 import { countTotal } from '../stats/distances.js';
 import { type KaplanMeierResult, kaplanMeier } from '../stats/kaplan-meier.js';
@@ -86,14 +87,8 @@ export function censorMarks(
 
 /** Value of a step curve given at sorted times (`time`, `value`) on day d (`start` before). */
 export function stepAt(time: Float64Array, value: Float64Array, d: number, start: number): number {
-  let lo = 0;
-  let hi = time.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (time[mid]! <= d) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? start : value[lo - 1]!;
+  const after = upperBound(time, d);
+  return after === 0 ? start : value[after - 1]!;
 }
 
 /** KM curve with its Greenwood log-interval band sampled on the grid. */
