@@ -66,12 +66,6 @@ export const GRU_DEFAULTS = {
   hidden: 64,
   layers: 1,
   mixtures: 4,
-  /**
-   * Day bins of the discretised gap head (see gap-distribution.ts); 0 = the log-logistic
-   * mixture head of `mixtures` components; 'auto' = from the number of training gaps
-   * (data-driven-defaults.ts: 16 on colon, 128 on the reference process).
-   */
-  gapBins: 'auto',
   gapHidden: 32,
   epochs: 200,
   batchSize: 64,
@@ -116,8 +110,9 @@ export interface TrainGruOptions extends GruRegularisationOptions {
   readonly layers?: number;
   readonly mixtures?: number;
   /**
-   * Day bins of the gap head; 0 = log-logistic mixture; absent = chosen from the training
-   * gaps (see {@link GRU_DEFAULTS}.gapBins).
+   * Day bins of the discretised gap head (gap-distribution.ts); 0 = the log-logistic mixture
+   * head of `mixtures` components; absent = chosen from the training gaps ({@link autoGapBins}:
+   * 16 on colon, 128 on the reference process).
    */
   readonly gapBins?: number;
   readonly gapHidden?: number;
