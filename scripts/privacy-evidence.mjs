@@ -117,6 +117,7 @@ async function dataset(name, fullDir) {
       model,
       '--seed',
       args.seed,
+      '--overwrite',
     ]);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
@@ -145,18 +146,13 @@ async function dataset(name, fullDir) {
   return rows;
 }
 
-/** Imports data/NAME into WORK/NAME-full. */
-function importData(name) {
-  const dir = join(work, `${name}-full`);
-  rmSync(dir, { recursive: true, force: true });
-  return importBundled(name, dir);
-}
-
 const results = [];
 if (args.data) {
-  results.push(...(await dataset(args.data, importData(args.data))));
+  results.push(
+    ...(await dataset(args.data, importBundled(args.data, join(work, `${args.data}-full`)))),
+  );
 } else if (args.only !== 'reference') {
-  results.push(...(await dataset('colon', importData('colon'))));
+  results.push(...(await dataset('colon', importBundled('colon', join(work, 'colon-full')))));
 }
 if (!args.data && args.only !== 'colon') {
   const dir = join(work, 'reference-full');
